@@ -1,0 +1,45 @@
+"""GET /api/v1/surfaces | optimizers | schedulers: what a page needs to build controls."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import APIRouter, Request, Response
+
+from ..engine import catalog
+from .responses import FastJSONResponse, dumps
+from .schemas import OptimizerCatalogue, SchedulerCatalogue, SurfaceCatalogue
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+
+# Built once: the catalogue only changes with the code.
+_BODIES: dict[str, bytes] = {}
+
+
+def _cached(name: str, build, request: Request) -> Response:
+    body = _BODIES.get(name)
+    if body is None:
+        body = _BODIES[name] = dumps(build())
+    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/surfaces", response_model=SurfaceCatalogue, response_class=FastJSONResponse)
+def surfaces(request: Request):
+    """Built-in surfaces: ids, names, formulas (text and LaTeX), domains, minima, starts."""
+    return _cached("surfaces", catalog.surfaces, request)
+
+
+@router.get("/optimizers", response_model=OptimizerCatalogue, response_class=FastJSONResponse)
+def optimizers(request: Request):
+    """Optimizers with every hyperparameter: type, default, range, log scale, meaning."""
+    return _cached("optimizers", catalog.optimizers, request)
+
+
+@router.get("/schedulers", response_model=SchedulerCatalogue, response_class=FastJSONResponse)
+def schedulers(request: Request):
+    """Learning-rate schedulers with their parameters."""
+    return _cached("schedulers", catalog.schedulers, request)

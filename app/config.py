@@ -1,0 +1,34 @@
+"""Limits and settings, each configurable by an environment variable (OPTPLAY_<NAME>).
+
+The README's operations section lists them; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPTPLAY_")
+
+    max_steps: int = 10_000          # optimizer steps per run
+    max_runs: int = 16               # runs per request
+    max_state_steps: int = 5_000     # steps when "state": true asks for every step's state
+    max_formula_length: int = 2_000  # characters of a typed formula
+    max_formula_depth: int = 100     # nesting of a typed formula
+    max_grid: int = 400              # points per side of a contour grid
+    max_body_bytes: int = 256 * 1024 # request body / WebSocket message size
+    max_coordinate: float = 1e6      # |start| and |domain| bounds
+    compute_budget_s: float = 10.0   # wall-clock budget of one computation
+    ws_messages_per_second: float = 30.0   # sustained WebSocket request rate per socket
+    max_concurrent_per_client: int = 4     # computations in flight per client address
+    cache_entries: int = 256         # LRU of computed answers
+    frame_ancestors: str = "*"       # who may frame /embed
+    cors_origins: str = ""           # comma-separated origins allowed to call the API
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings()

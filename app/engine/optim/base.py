@@ -1,0 +1,237 @@
+"""What every optimizer shares: hyperparameter specs, validation, the group dict.
+
+An optimizer here is a small object over *explicit* state, in the spirit of optax:
+
+    opt = Adam(lr=0.05)                  # validated like torch.optim.Adam(...)
+    state = opt.init(p)                  # p: float64 array of shape (B, 2)
+    opt.step(p, grad, state)             # updates p in place, like optimizer.step()
+
+`opt.group` is PyTorch's `param_groups[0]`: every hyperparameter under PyTorch's name.
+Schedulers read and write it (`lr`, `initial_lr`, `momentum`, `betas`), and `step()`
+reads it afresh each call, exactly as torch does.  State values are arrays of shape
+(B, 2) (per coordinate) or (B, 1) / scalars (per parameter), under PyTorch's
+`state_dict()` names, so the page can show them.
+
+Every run in a batch is independent: the same code moves one path (B = 1) or a map of
+65,536 starts.  Group values are Python scalars, or arrays of shape (B, 1) when a map
+sweeps a hyperparameter; update code uses arithmetic that works for both.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+import numpy as np
+
+
+class HyperparameterError(ValueError):
+    """A hyperparameter PyTorch would refuse.  `name` is the keyword, `message` torch's text."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One keyword argument of an optimizer or scheduler, as the catalogue shows it.
+
+    kind: "float", "int", "bool", "pair" (two floats, e.g. betas), "choice" (one of
+    `choices`), "float_list"/"int_list" (e.g. milestones), "optimizer" (lookahead's inner
+    run), "schedulers" (SequentialLR's children).  `low`/`high` bound the valid values
+    (`low_open`/`high_open` exclude the bound); `ui` is the range a slider offers, which
+    may be narrower than what is valid; `log` says the slider is best on a log scale.
+    `nullable` means `None` (JSON null) is a valid value.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    doc: str
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+    ui: tuple[float, float] | None = None
+    log: bool = False
+    choices: tuple | None = None
+    nullable: bool = False
+    doc_zh: str = ""
+
+    def catalogue(self) -> dict:
+        out = {"name": self.name, "type": self.kind, "default": _jsonable(self.default),
+               "doc": self.doc, "doc_zh": self.doc_zh or self.doc, "log": self.log,
+               "nullable": self.nullable}
+        if self.low is not None:
+            out["min"] = self.low
+            out["min_open"] = self.low_open
+        if self.high is not None:
+            out["max"] = self.high
+            out["max_open"] = self.high_open
+        if self.ui is not None:
+            out["ui"] = list(self.ui)
+        if self.choices is not None:
+            out["choices"] = list(self.choices)
+        return out
+
+
+def _jsonable(v):
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+# Reusable specs: the same keyword means the same thing in every optimizer, as in torch.
+def lr_hyper(default: float, ui=(1e-5, 10.0), doc="learning rate: the size of each step") -> Hyper:
+    return Hyper("lr", "float", default, doc, low=0.0, ui=ui, log=True,
+                 doc_zh="学习率：每一步的步长")
+
+
+def weight_decay_hyper(default: float = 0.0) -> Hyper:
+    return Hyper("weight_decay", "float", default,
+                 "weight decay: adds weight_decay * param to the gradient (L2 penalty)",
+                 low=0.0, ui=(0.0, 1.0), doc_zh="权重衰减：把 weight_decay * param 加到梯度上（L2 惩罚）")
+
+
+def eps_hyper(default: float, doc="added to the denominator for numerical stability") -> Hyper:
+    return Hyper("eps", "float", default, doc, low=0.0, ui=(1e-10, 1.0), log=True,
+                 doc_zh="加到分母上以保证数值稳定")
+
+
+def betas_hyper(default=(0.9, 0.999),
+                doc="coefficients of the running averages of the gradient and its square") -> Hyper:
+    return Hyper("betas", "pair", default, doc, low=0.0, high=1.0, high_open=True,
+                 ui=(0.0, 0.9999), doc_zh="梯度及其平方的滑动平均系数")
+
+
+def maximize_hyper() -> Hyper:
+    return Hyper("maximize", "bool", False, "maximize the objective instead of minimizing it",
+                 doc_zh="最大化目标函数，而不是最小化")
+
+
+def flag_hyper(name: str, doc: str, doc_zh: str = "", default: bool = False) -> Hyper:
+    return Hyper(name, "bool", default, doc, doc_zh=doc_zh)
+
+
+# torch.optim keywords that only choose an implementation (foreach, fused, capturable,
+# differentiable): they never change the path, so they are accepted and ignored.
+IMPLEMENTATION_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+
+
+class Optimizer(ABC):
+    """Base class.  Subclasses set the class attributes and implement `init` and `step`.
+
+    Subclasses document their update rule in the module docstring, as torch.optim does.
+    """
+
+    id: ClassVar[str]                 # lower-case class name: "adam"
+    torch_name: ClassVar[str]         # class name: "Adam"
+    family: ClassVar[str] = "torch"   # "torch" or "extra" (pytorch-optimizer 4.1.0)
+    hypers: ClassVar[tuple[Hyper, ...]]
+    state_names: ClassVar[tuple[str, ...]] = ()   # state_dict() keys, in torch's order
+    summary: ClassVar[str] = ""       # one line: what it does, when people use it
+    summary_zh: ClassVar[str] = ""
+    needs_closure: ClassVar[bool] = False          # LBFGS: step(p, closure, state)
+    accepts_implementation_flags: ClassVar[bool] = True
+
+    def __init__(self, **params: Any):
+        known = {h.name: h for h in self.hypers}
+        group: dict[str, Any] = {}
+        for name, value in params.items():
+            if name in known:
+                group[name] = value
+            elif self.accepts_implementation_flags and name in IMPLEMENTATION_FLAGS:
+                continue
+            else:
+                raise HyperparameterError(
+                    name, f"{self.torch_name}.__init__() got an unexpected keyword argument '{name}'")
+        for h in self.hypers:
+            group.setdefault(h.name, h.default)
+        for h in self.hypers:
+            group[h.name] = _coerce(h, group[h.name])
+        self.group = group
+        self.validate(group)
+        for h in self.hypers:
+            check_bounds(h, group[h.name])
+
+    # -- to be provided by subclasses ------------------------------------------------
+    def validate(self, group: dict) -> None:
+        """Raise HyperparameterError with torch's message for values torch refuses."""
+
+    def init(self, p: np.ndarray) -> dict[str, Any]:
+        """Fresh state for parameters p of shape (B, 2).  Lazily-created torch state
+        (e.g. `momentum_buffer` after the first step) may be created in `step`."""
+        return {}
+
+    @abstractmethod
+    def step(self, p: np.ndarray, grad, state: dict[str, Any]) -> Any:
+        """One `optimizer.step()`: update p (B, 2) in place from grad (B, 2).
+
+        For `needs_closure` optimizers `grad` is a closure `f(p) -> (loss (B,), grad (B, 2))`
+        and step returns the loss of the first evaluation, like torch's `step(closure)`."""
+
+    # -- shared helpers -------------------------------------------------------------
+    @classmethod
+    def catalogue(cls) -> dict:
+        return {"id": cls.id, "name": cls.torch_name, "family": cls.family,
+                "doc": cls.summary, "doc_zh": cls.summary_zh or cls.summary,
+                "rule": (cls.__doc__ or "").strip(),
+                "closure": cls.needs_closure, "state": list(cls.state_names),
+                "params": [h.catalogue() for h in cls.hypers]}
+
+
+def _coerce(h: Hyper, v: Any) -> Any:
+    """Normalise JSON-shaped values to what the update code expects (tuples, floats)."""
+    if v is None:
+        return None
+    if h.kind == "pair" and isinstance(v, list):
+        return tuple(float(x) if x is not None else None for x in v)
+    if h.kind == "float" and isinstance(v, int) and not isinstance(v, bool):
+        return float(v)
+    return v
+
+
+def check_bounds(h: Hyper, value: Any) -> None:
+    """The spec's own range, for what torch leaves unchecked (and as a safety net: a
+    value such as max_iter=10**9 must not make one step run for hours)."""
+    if value is None or h.kind not in ("float", "int", "pair"):
+        return
+    values = value if isinstance(value, tuple) else (value,)
+    for i, v in enumerate(values):
+        if v is None:
+            continue
+        where = f"{h.name}[{i}]" if h.kind == "pair" else h.name
+        if isinstance(v, float) and math.isnan(v):
+            raise HyperparameterError(h.name, f"Invalid {where}: nan")
+        if h.low is not None and (v < h.low or (h.low_open and v == h.low)):
+            op = ">" if h.low_open else ">="
+            raise HyperparameterError(h.name, f"Invalid {where}: {v} (must be {op} {h.low})")
+        if h.high is not None and (v > h.high or (h.high_open and v == h.high)):
+            op = "<" if h.high_open else "<="
+            raise HyperparameterError(h.name, f"Invalid {where}: {v} (must be {op} {h.high})")
+
+
+def check_range(name: str, value: float, message: str, low: float = 0.0) -> None:
+    """torch's most common check: `if not low <= value: raise ValueError(message)`."""
+    if not (low <= value):
+        raise HyperparameterError(name, message)
+
+
+REGISTRY: dict[str, type[Optimizer]] = {}
+
+
+def register(cls: type[Optimizer]) -> type[Optimizer]:
+    REGISTRY[cls.id] = cls
+    return cls
+
+
+def as_pair(p: np.ndarray) -> np.ndarray:
+    """View p as a float64 (B, 2) array."""
+    p = np.asarray(p, dtype=np.float64)
+    return p.reshape(-1, 2)

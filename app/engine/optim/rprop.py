@@ -1,0 +1,133 @@
+r"""Rprop: resilient backpropagation, as torch.optim.Rprop (single-tensor path).
+
+    input: lr (initial step size), etas = (eta_minus, eta_plus),
+           step_sizes = (step_min, step_max), maximize
+    state: step = 0, prev = 0, step_size = lr (filled at the first step)
+
+    for t = 1, 2, ...:
+        g_t = -grad if maximize else grad
+        per coordinate, with s = sign(g_t * prev):
+            s > 0:  step_size = min(step_size * eta_plus,  step_max)
+            s < 0:  step_size = max(step_size * eta_minus, step_min);  g_t = 0
+            s = 0:  step_size unchanged (clamped to [step_min, step_max])
+        theta_t = theta_{t-1} - sign(g_t) * step_size
+        prev    = g_t
+
+Only the signs of the gradient are used.  lr is read once, at the first step, to
+initialise step_size: a scheduler that changes lr later has no effect, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _checks
+from ._pyopt import sign1
+from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
+
+
+@register
+class Rprop(Optimizer):
+    r"""Resilient backpropagation (torch.optim.Rprop).
+
+    s = sign(g_t · prev) per coordinate:
+      s > 0: step_size ← min(step_size · η₊, Γ_max)
+      s < 0: step_size ← max(step_size · η₋, Γ_min), and g_t ← 0 (no move this step)
+      s = 0: step_size unchanged
+    θ_t = θ_{t-1} − sign(g_t) · step_size,   prev ← g_t
+    step_size starts at lr (read at the first step only).
+    Defaults: lr = 0.01, etas = (η₋, η₊) = (0.5, 1.2), step_sizes = (Γ_min, Γ_max) = (1e-6, 50).
+    """
+
+    id = "rprop"
+    torch_name = "Rprop"
+    family = "torch"
+    hypers = (
+        lr_hyper(1e-2, doc="initial step size of every coordinate (read at the first step only)"),
+        Hyper("etas", "pair", (0.5, 1.2),
+              "(etaminus, etaplus): factors that shrink the step after a sign flip and grow it "
+              "while the sign holds; 0 < etaminus < 1 < etaplus",
+              low=0.0, low_open=True, ui=(0.1, 3.0),
+              doc_zh="(etaminus, etaplus)：梯度符号翻转时步长乘以 etaminus 缩小，符号不变时乘以 "
+                     "etaplus 放大；要求 0 < etaminus < 1 < etaplus"),
+        Hyper("step_sizes", "pair", (1e-6, 50.0),
+              "(min, max): the smallest and largest allowed step size",
+              ui=(1e-8, 100.0), log=True,
+              doc_zh="(min, max)：步长允许的最小值和最大值"),
+        maximize_hyper(),
+    )
+    state_names = ("step", "prev", "step_size")
+    summary = ("Moves each coordinate by its own step size, using only the sign of the "
+               "gradient: the step grows while the sign holds and shrinks after a flip. "
+               "Used for full-batch training, where gradient magnitudes are unreliable guides.")
+    summary_zh = ("每个坐标有自己的步长，只看梯度的符号：符号保持不变时步长增大，符号翻转时步长减小。"
+                  "常用于全批量（full-batch）训练，梯度大小不可靠时尤其合适。")
+
+    def validate(self, group: dict) -> None:
+        _checks.number(group, "lr")
+        _checks.pair(group, "etas")
+        _checks.pair(group, "step_sizes")
+        _checks.flag(group, "maximize")
+        if not 0.0 <= group["lr"]:
+            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
+        etas = group["etas"]
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise HyperparameterError("etas", f"Invalid eta values: {etas[0]}, {etas[1]}")
+
+    def init(self, p: np.ndarray) -> dict:
+        # torch fills step_size with group["lr"] at the first step (after a scheduler's
+        # first adjustment), so it is created by the first call of step().
+        return {"step": 0.0, "prev": np.zeros_like(p), "step_size": None}
+
+    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        group = self.group
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        step_size = state["step_size"]
+        if step_size is None:
+            step_size = np.empty_like(p)
+            step_size[...] = group["lr"]
+            state["step_size"] = step_size
+        state["step"] += 1.0
+        if len(p) == 1:
+            self._step_one(p, grad, state, etaminus, etaplus, step_size_min, step_size_max)
+            return
+        if group["maximize"]:
+            grad = np.negative(grad)
+        prev = state["prev"]
+        prod = grad * prev
+        flip = prod < 0
+        # sign(g * prev) -> etaplus / etaminus / 1 (torch's sign(nan) is 0: factor 1)
+        factor = np.where(prod > 0, etaplus, np.where(flip, etaminus, 1.0))
+        step_size *= factor
+        np.maximum(step_size, step_size_min, out=step_size)   # clamp_(min, max): max first
+        np.minimum(step_size, step_size_max, out=step_size)
+        # where the sign flipped the gradient is zeroed: no move, and prev = 0
+        np.copyto(prev, grad)
+        prev[flip] = 0.0
+        sign = np.sign(prev)
+        if np.isnan(sign).any():                # torch.sign(nan) == 0
+            sign[np.isnan(sign)] = 0.0
+        sign *= step_size
+        p -= sign
+
+    def _step_one(self, p, grad, state, etaminus, etaplus, step_size_min, step_size_max):
+        """The same arithmetic on one run, in Python floats (see _pyopt)."""
+        (g0, g1), = grad.tolist()
+        if self.group["maximize"]:
+            g0, g1 = -g0, -g1
+        prev, step_size = state["prev"], state["step_size"]
+        (v0, v1), = prev.tolist()
+        (s0, s1), = step_size.tolist()
+        (p0, p1), = p.tolist()
+        out = []
+        for g, v, s, x in ((g0, v0, s0, p0), (g1, v1, s1, p1)):
+            prod = g * v
+            if prod > 0:
+                s = s * etaplus
+            elif prod < 0:
+                s = s * etaminus
+                g = 0.0
+            s = min(max(s, step_size_min), step_size_max)
+            out.append((x - sign1(g) * s, g, s))
+        (p[0, 0], prev[0, 0], step_size[0, 0]), (p[0, 1], prev[0, 1], step_size[0, 1]) = out

@@ -1,0 +1,113 @@
+r"""SparseAdam: torch.optim.SparseAdam (PyTorch 2.13, torch.optim._functional.sparse_adam),
+fed as torch is by the reference: `param.grad = param.grad.to_sparse()`.
+
+A sparse gradient lists only its non-zero entries, so coordinates whose gradient is
+exactly zero are skipped: their exp_avg, exp_avg_sq and parameter stay as they are
+(`step` still counts).  For the listed coordinates:
+
+.. math::
+    g \leftarrow \pm g                                    (minus when maximize)
+    m \leftarrow m + (g - m)(1 - \beta_1),\quad v \leftarrow v + (g^2 - v)(1 - \beta_2)
+    \theta \leftarrow \theta - \frac{\gamma\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \cdot \frac{m}{\sqrt{v} + \epsilon}
+
+Unlike Adam, ε is added to √v before the bias correction (Adam: √v/√(1-β₂^t) + ε).
+No weight decay.  `grad` is used as scratch space and overwritten.  State: step (a
+Python int, as torch keeps it), exp_avg, exp_avg_sq.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from ._common import Scratch, check_types
+from .adam import check_betas
+from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, lr_hyper,
+                   maximize_hyper, register)
+
+
+@register
+class SparseAdam(Optimizer):
+    r"""SparseAdam: Adam that only touches the coordinates whose gradient is non-zero.
+
+    input: γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), ε (eps), maximize
+    initialize: m₀ ← 0, v₀ ← 0
+    for t = 1, 2, …:
+        g_t ← ∇f(θ_{t-1})          (g_t ← −∇f(θ_{t-1}) if maximize)
+        for each coordinate i with g_{t,i} ≠ 0 (the others keep m, v and θ unchanged):
+            m_{t,i} ← m_{t-1,i} + (1 − β₁)(g_{t,i} − m_{t-1,i})
+            v_{t,i} ← v_{t-1,i} + (1 − β₂)(g_{t,i}² − v_{t-1,i})
+            θ_{t,i} ← θ_{t-1,i} − γ √(1 − β₂^t)/(1 − β₁^t) · m_{t,i} / (√v_{t,i} + ε)
+
+    Note ε is not bias-corrected, unlike Adam's √v̂ + ε.
+    Defaults: lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8.
+    """
+
+    id = "sparseadam"
+    torch_name = "SparseAdam"
+    family = "torch"
+    accepts_implementation_flags = False          # torch's SparseAdam has no foreach etc.
+    hypers = (
+        replace(lr_hyper(1e-3), low_open=True),
+        betas_hyper(),
+        replace(eps_hyper(1e-8, doc="added to √v (before bias correction) for numerical "
+                                    "stability"),
+                low_open=True, doc_zh="加到 √v 上（在偏差修正之前）以保证数值稳定"),
+        maximize_hyper(),
+    )
+    state_names = ("step", "exp_avg", "exp_avg_sq")
+    summary = ("Adam for sparse gradients: coordinates whose gradient is exactly zero are left "
+               "alone that step. Made for embedding tables, where each batch touches few rows.")
+    summary_zh = ("面向稀疏梯度的 Adam：梯度恰好为零的坐标在这一步完全不更新。"
+                  "为词嵌入表设计，因为每个批次只会用到其中少数几行。")
+
+    def __init__(self, **params):
+        self._scratch = Scratch()
+        super().__init__(**params)
+
+    def validate(self, group: dict) -> None:
+        check_types(self, group)
+        if not 0.0 < group["lr"]:
+            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
+        if not 0.0 < group["eps"]:
+            raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")
+        check_betas(group["betas"])
+
+    def init(self, p: np.ndarray) -> dict:
+        return {"step": 0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+
+    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
+        group = self.group
+        beta1, beta2 = group["betas"]
+        t, d = self._scratch.get(p, 2)
+        step = state["step"] = state["step"] + 1
+        g = grad
+        if group["maximize"]:
+            np.negative(g, out=g)
+        mask = g != 0
+        dense = bool(mask.all())
+        if not dense and not mask.any():
+            return
+        where = True if dense else mask
+        exp_avg = state["exp_avg"]
+        exp_avg_sq = state["exp_avg_sq"]
+        np.subtract(g, exp_avg, out=t)
+        t *= 1 - beta1
+        np.add(exp_avg, t, out=exp_avg, where=where)   # numer = update + old = new exp_avg
+        np.multiply(g, g, out=d)
+        d -= exp_avg_sq
+        d *= 1 - beta2
+        np.add(exp_avg_sq, d, out=exp_avg_sq, where=where)
+        np.sqrt(exp_avg_sq, out=d)
+        d += group["eps"]
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        if isinstance(bias_correction2, np.ndarray):
+            step_size = group["lr"] * np.sqrt(bias_correction2) / bias_correction1
+        else:
+            step_size = group["lr"] * math.sqrt(bias_correction2) / bias_correction1
+        np.divide(exp_avg, d, out=t)
+        t *= -step_size
+        np.add(p, t, out=p, where=where)

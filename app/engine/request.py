@@ -1,0 +1,244 @@
+"""The request of POST /api/v1/run as pydantic models: the single source of validation
+and of the OpenAPI schema.
+
+The models are generated from the optimizers' own `Hyper` specs, so a keyword added to
+an optimizer shows up in the schema, the catalogue and the validation at once.  Ranges
+are enforced by the optimizer classes (with PyTorch's messages) and only documented here.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any, Literal, Optional, Union
+
+from pydantic import (BaseModel, ConfigDict, Discriminator, Field, JsonValue, StrictBool,
+                      StrictInt, Tag, create_model, field_validator, model_validator)
+from pydantic_core import PydanticCustomError
+
+from ..config import settings
+from .expr import Formula, FormulaError, compile_formula
+from .optim import REGISTRY as OPTIMIZERS
+from .optim.base import Hyper
+from .sched import REGISTRY as SCHEDULERS
+from .surfaces import SURFACES, Surface, custom_surface
+
+FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Strict = ConfigDict(extra="forbid")
+
+
+def _bounded(v: float, what: str) -> float:
+    limit = settings().max_coordinate
+    if abs(v) > limit:
+        raise PydanticCustomError("limit", "{what} must lie within ±{limit:g}",
+                                  {"what": what, "limit": limit})
+    return v
+
+
+Coordinate = Annotated[FiniteFloat, Field(description="a coordinate, |v| ≤ max_coordinate")]
+
+
+class FormulaSurface(BaseModel):
+    """A formula typed by a user, in the grammar of surfaces.json (never run as code)."""
+
+    model_config = Strict
+    expr: str = Field(description="formula in x and y: + - * / ** ( ), numbers, pi, e, "
+                                  "sin cos tan exp log sqrt abs tanh",
+                      examples=["x**2 + 3*sin(y)"])
+    domain: tuple[tuple[Coordinate, Coordinate], tuple[Coordinate, Coordinate]] = Field(
+        description="[[x_min, x_max], [y_min, y_max]]", examples=[[[-3, 3], [-3, 3]]])
+
+    @field_validator("expr")
+    @classmethod
+    def _parse(cls, v: str) -> str:
+        formula_or_error(v)
+        return v
+
+    @field_validator("domain")
+    @classmethod
+    def _order(cls, v):
+        for axis, (lo, hi) in zip("xy", v):
+            _bounded(lo, f"domain {axis}"), _bounded(hi, f"domain {axis}")
+            if not lo < hi:
+                raise PydanticCustomError("domain", "domain of {axis}: the lower end must be "
+                                          "below the upper end", {"axis": axis})
+        return v
+
+
+def formula_or_error(text: str) -> Formula:
+    """Compile a typed formula, or raise the pydantic error that names what and where."""
+    s = settings()
+    if len(text) > s.max_formula_length:
+        raise PydanticCustomError("formula", "formula too long: {n} characters (limit {limit})",
+                                  {"n": len(text), "limit": s.max_formula_length})
+    try:
+        return _compiled(text, s.max_formula_length, s.max_formula_depth)
+    except FormulaError as e:
+        raise PydanticCustomError("formula", "{message}", {"message": str(e),
+                                                           "column": e.column}) from None
+
+
+@lru_cache(maxsize=512)
+def _compiled(text: str, max_length: int, max_depth: int) -> Formula:
+    return compile_formula(text, max_length=max_length, max_depth=max_depth)
+
+
+SurfaceId = Literal[tuple(SURFACES)]  # type: ignore[valid-type]
+
+
+def _surface_kind(v: Any) -> str:
+    return "id" if isinstance(v, str) else "formula"
+
+
+SurfaceSpec = Annotated[Union[Annotated[SurfaceId, Tag("id")],
+                              Annotated[FormulaSurface, Tag("formula")]],
+                        Discriminator(_surface_kind)]
+
+
+def resolve_surface(spec: str | FormulaSurface) -> Surface:
+    if isinstance(spec, str):
+        return SURFACES[spec]
+    domain = [list(spec.domain[0]), list(spec.domain[1])]
+    return custom_surface(spec.expr, domain, formula=formula_or_error(spec.expr))
+
+
+class NoiseSpec(BaseModel):
+    """Seeded Gaussian noise added to every gradient: a stand-in for mini-batch noise."""
+
+    model_config = Strict
+    std: FiniteFloat = Field(0.0, ge=0, le=1e6, description="standard deviation σ")
+    seed: StrictInt = Field(0, ge=0, le=2**63 - 1, description="random seed")
+
+
+class SchedulerSpec(BaseModel):
+    """A torch.optim.lr_scheduler class by name, with its keyword arguments."""
+
+    model_config = Strict
+    name: Literal[tuple(SCHEDULERS)]  # type: ignore[valid-type]
+    params: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+def _param_type(h: Hyper):
+    """The pydantic type of one hyperparameter."""
+    if h.kind == "float":
+        t: Any = FiniteFloat
+    elif h.kind == "int":
+        t = StrictInt
+    elif h.kind == "bool":
+        t = StrictBool
+    elif h.kind == "pair":
+        el = Optional[FiniteFloat] if h.nullable else FiniteFloat
+        t = tuple[el, el]
+    elif h.kind == "choice":
+        t = Literal[tuple(h.choices)]
+    elif h.kind == "int_list":
+        t = Annotated[list[StrictInt], Field(max_length=1000)]
+    elif h.kind == "float_list":
+        t = Annotated[list[FiniteFloat], Field(max_length=1000)]
+    elif h.kind == "optimizer":
+        t = InnerRun
+    else:
+        t = JsonValue
+    return Optional[t] if h.nullable and h.kind != "pair" else t
+
+
+def _schema_extra(h: Hyper) -> dict:
+    extra: dict[str, Any] = {}
+    if h.low is not None and h.kind in ("float", "int"):
+        extra["exclusiveMinimum" if h.low_open else "minimum"] = h.low
+    if h.high is not None and h.kind in ("float", "int"):
+        extra["exclusiveMaximum" if h.high_open else "maximum"] = h.high
+    if h.log:
+        extra["x-log-scale"] = True
+    return extra
+
+
+@lru_cache(maxsize=None)
+def params_model(optimizer_id: str) -> type[BaseModel]:
+    cls = OPTIMIZERS[optimizer_id]
+    fields = {h.name: (_param_type(h), Field(None, description=h.doc,
+                                             json_schema_extra=_schema_extra(h) or None))
+              for h in cls.hypers}
+    return create_model(f"{cls.torch_name}Params", __config__=Strict,
+                        __doc__=f"Keyword arguments of {cls.torch_name}; any subset, the "
+                                f"rest take the defaults.", **fields)
+
+
+class InnerRun(BaseModel):
+    """The optimizer that a wrapper such as lookahead drives."""
+
+    model_config = Strict
+    optimizer: Literal[tuple(i for i in OPTIMIZERS if i != "lookahead")]  # type: ignore[valid-type]
+    params: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+def _run_model(optimizer_id: str) -> type[BaseModel]:
+    cls = OPTIMIZERS[optimizer_id]
+    P = params_model(optimizer_id)
+    return create_model(
+        f"{cls.torch_name}Run", __config__=Strict,
+        __doc__=f"One run of torch.optim {cls.torch_name}" if cls.family == "torch"
+        else f"One run of {cls.torch_name} (pytorch-optimizer)",
+        optimizer=(Literal[optimizer_id], ...),
+        params=(P, Field(default_factory=P)),
+        scheduler=(Optional[SchedulerSpec], None),
+        noise=(Optional[NoiseSpec], None),
+        label=(Optional[Annotated[str, Field(max_length=80)]], None),
+        color=(Optional[Annotated[str, Field(max_length=32, pattern=r"^[#a-zA-Z0-9(),.% ]*$")]],
+               None))
+
+
+RUN_MODELS = {i: _run_model(i) for i in OPTIMIZERS}
+
+
+def _optimizer_tag(v: Any) -> str | None:
+    if isinstance(v, dict):
+        return v.get("optimizer") if v.get("optimizer") in RUN_MODELS else None
+    return getattr(v, "optimizer", None)
+
+
+RunSpecModel = Annotated[Union[tuple(Annotated[m, Tag(i)] for i, m in RUN_MODELS.items())],  # type: ignore[misc]
+                         Discriminator(_optimizer_tag, custom_error_type="optimizer",
+                                       custom_error_message="unknown optimizer: 'optimizer' must be "
+                                       "one of " + ", ".join(OPTIMIZERS))]
+
+
+class RunRequest(BaseModel):
+    """The body of POST /api/v1/run (and of a WebSocket /api/v1/stream message)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "surface": "rosenbrock", "start": [-1.2, 1.0], "steps": 200,
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.001, "momentum": 0.9, "nesterov": True}},
+                 {"optimizer": "adam", "params": {"lr": 0.05},
+                  "scheduler": {"name": "StepLR", "params": {"step_size": 50, "gamma": 0.5}}}]}]})
+
+    surface: SurfaceSpec = Field(description="a built-in surface id, or {expr, domain}")
+    start: Optional[tuple[Coordinate, Coordinate]] = Field(
+        None, description="start point; the surface's default when left out")
+    steps: StrictInt = Field(100, ge=1, description="optimizer steps per run (≤ max_steps)")
+    runs: list[RunSpecModel] = Field(min_length=1, description="optimizers to race (≤ max_runs)")
+    state: StrictBool = Field(False, description="also return the optimizer state and "
+                                                 "gradient after every step")
+
+    @model_validator(mode="after")
+    def _limits(self):
+        s = settings()
+        if self.steps > s.max_steps:
+            raise PydanticCustomError("limit", "steps: {n} is over the limit of {limit}",
+                                      {"n": self.steps, "limit": s.max_steps})
+        if self.state and self.steps > s.max_state_steps:
+            raise PydanticCustomError("limit", "steps: {n} is over the limit of {limit} when "
+                                      "state is asked for", {"n": self.steps,
+                                                             "limit": s.max_state_steps})
+        if len(self.runs) > s.max_runs:
+            raise PydanticCustomError("limit", "runs: {n} runs is over the limit of {limit}",
+                                      {"n": len(self.runs), "limit": s.max_runs})
+        if self.start is not None:
+            _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
+        return self
+
+
+def params_of(run: BaseModel) -> dict:
+    """The keyword arguments the user set, as plain Python values (torch's defaults fill
+    in the rest inside the optimizer)."""
+    out = run.params.model_dump(exclude_none=False, exclude_unset=True)
+    return out

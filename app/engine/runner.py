@@ -1,0 +1,226 @@
+"""The run loop: one optimizer (and scheduler) from one start, step by step.
+
+It mirrors how a PyTorch user writes the loop, so paths match torch's:
+
+    lr[k] = group["lr"]; loss, grad = f(p); optimizer.step(); scheduler.step()
+
+The gradient at the new point is computed together with its loss, and serves the next
+step: one surface evaluation per step.  The first step whose point or loss is not finite
+ends the run with status "diverged"; NaN and Infinity never leave this module.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .errors import Cancelled, ComputationTimeout, RequestError
+from .optim import REGISTRY as OPTIMIZERS
+from .optim.base import HyperparameterError, Optimizer
+from .sched import build_scheduler
+from .surfaces import Surface
+
+# How often (in steps) the loop looks at the clock and at its cancel flag.
+CHECK_EVERY = 128
+# A run "escapes" when it leaves the surface's domain padded by this fraction per side.
+ESCAPE_PAD = 0.5
+
+
+@dataclass
+class RunSpec:
+    """One entry of the request's `runs`, after schema validation."""
+
+    optimizer: str
+    params: dict = field(default_factory=dict)
+    scheduler: dict | None = None
+    noise: dict | None = None
+    label: str | None = None
+    color: str | None = None
+
+
+def build_optimizer(name: str, params: dict, loc: tuple) -> Optimizer:
+    """torch.optim.<Class>(**params), with torch's refusals as RequestErrors at `loc`."""
+    cls = OPTIMIZERS.get(name)
+    if cls is None:
+        raise RequestError((*loc, "optimizer"), f"unknown optimizer '{name}'; "
+                           f"known: {', '.join(sorted(OPTIMIZERS))}")
+    try:
+        return cls(**params)
+    except HyperparameterError as e:
+        raise RequestError((*loc, "params", e.name), e.message) from None
+    except (TypeError, ValueError) as e:
+        raise RequestError((*loc, "params"), str(e)) from None
+
+
+def attach_scheduler(spec: dict | None, opt: Optimizer, loc: tuple):
+    if spec is None:
+        return None
+    try:
+        return build_scheduler(spec, opt)
+    except HyperparameterError as e:
+        field_loc = ("name",) if e.name == "name" else ("params", e.name)
+        raise RequestError((*loc, "scheduler", *field_loc), e.message) from None
+    except KeyError as e:
+        raise RequestError((*loc, "scheduler", "name"), f"unknown scheduler {e}") from None
+    except (TypeError, ValueError) as e:
+        raise RequestError((*loc, "scheduler"), str(e)) from None
+
+
+class Noise:
+    """Seeded Gaussian gradient noise: N(0, std^2) per coordinate, per gradient evaluation.
+
+    The same seed gives the same draws, whatever else the request holds."""
+
+    def __init__(self, spec: dict | None):
+        self.std = float(spec.get("std", 0.0)) if spec else 0.0
+        self.rng = np.random.default_rng(int(spec.get("seed", 0))) if self.std > 0 else None
+
+    def add(self, grad: np.ndarray) -> np.ndarray:
+        if self.rng is None:
+            return grad
+        return grad + self.std * self.rng.standard_normal(grad.shape)
+
+
+def finite_or_none(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+def jsonable_state(value: Any) -> Any:
+    """A state entry for one run as JSON: arrays become [x, y], non-finite numbers null."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return finite_or_none(float(value))
+        row = value[0] if value.ndim > 1 else value
+        out = row.tolist()
+        if not np.isfinite(row).all():
+            out = [finite_or_none(float(x)) for x in row]
+        return out[0] if len(out) == 1 else out
+    if isinstance(value, (list, tuple)):
+        return [jsonable_state(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return finite_or_none(float(value))
+    return value
+
+
+def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunSpec, *,
+            loc: tuple = ("runs", 0), record_state: bool = False,
+            deadline: float | None = None, budget: float = 0.0,
+            cancelled: Callable[[], bool] | None = None,
+            on_chunk: Callable[[dict], None] | None = None) -> dict:
+    """Run one optimizer for `steps` steps from `start` on `surface`.
+
+    Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
+    is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
+    `cancelled()` and `deadline` (time.monotonic()) are looked at as often.
+    """
+    opt = build_optimizer(spec.optimizer, spec.params, loc)
+    sched = attach_scheduler(spec.scheduler, opt, loc)
+    plateau = sched is not None and getattr(sched, "needs_metric", False)
+    group = opt.group
+    noise = Noise(spec.noise)
+    f = surface.formula
+
+    path = np.empty((steps + 1, 2))
+    loss = np.empty(steps + 1)
+    lrs: list[float] = []
+    states: dict[str, list] = {name: [] for name in opt.state_names} if record_state else {}
+    grads: list = []
+
+    p = np.array([start], dtype=np.float64)
+    state = opt.init(p)
+    with np.errstate(all="ignore"):
+        value, grad = f.value_and_grad(p)
+    path[0] = p[0]
+    loss[0] = value[0]
+
+    def closure(q: np.ndarray):
+        v, g = f.value_and_grad(q)
+        g = noise.add(g)
+        if record_state and not grads_this_step:
+            grads_this_step.append(g[0].tolist())
+        return v, g
+
+    done = 0
+    status = "ok"
+    sent = 0
+    with np.errstate(all="ignore"):
+        for k in range(steps):
+            lr = group["lr"]
+            lrs.append(lr if type(lr) is float else float(np.asarray(lr).reshape(-1)[0]))
+            if opt.needs_closure:
+                grads_this_step: list = []
+                opt.step(p, closure, state)
+                if record_state:
+                    grads.append(grads_this_step[0] if grads_this_step else None)
+            else:
+                g = noise.add(grad)
+                if record_state:
+                    grads.append(g[0].tolist())
+                opt.step(p, g.copy() if g is grad else g, state)
+            if sched is not None:
+                sched.step(float(loss[k])) if plateau else sched.step()
+            value, grad = f.value_and_grad(p)
+            if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1]) and math.isfinite(value[0])):
+                status = "diverged"
+                lrs.pop()
+                if record_state:
+                    grads.pop()
+                break
+            path[k + 1] = p[0]
+            loss[k + 1] = value[0]
+            done = k + 1
+            if record_state:
+                for name in opt.state_names:
+                    states[name].append(jsonable_state(state.get(name)))
+            if done % CHECK_EVERY == 0:
+                if cancelled is not None and cancelled():
+                    raise Cancelled()
+                if deadline is not None and time.monotonic() > deadline:
+                    raise ComputationTimeout(budget)
+                if on_chunk is not None:
+                    on_chunk(_chunk(path, loss, lrs, sent, done))
+                    sent = done
+
+    if on_chunk is not None:
+        on_chunk(_chunk(path, loss, lrs, sent, done + 1))
+    out: dict[str, Any] = {"optimizer": spec.optimizer, "status": status, "steps_done": done,
+                           "path": path[: done + 1].tolist(), "loss": loss[: done + 1].tolist(),
+                           "lr": lrs}
+    escaped = escaped_at(path[: done + 1], surface.domain)
+    if escaped is not None:
+        out["escaped_at"] = escaped
+    if spec.label is not None:
+        out["label"] = spec.label
+    if spec.color is not None:
+        out["color"] = spec.color
+    if record_state:
+        out["state"] = states
+        out["grad"] = grads
+    return out
+
+
+def _chunk(path: np.ndarray, loss: np.ndarray, lrs: list, first: int, end: int) -> dict:
+    """Points first..end-1 of a growing path, their losses, and the lrs of the steps
+    that start from them (the last point of a finished run starts no step)."""
+    return {"start": first, "path": path[first:end].tolist(),
+            "loss": loss[first:end].tolist(), "lr": lrs[first:end]}
+
+
+def escaped_at(path: np.ndarray, domain) -> int | None:
+    """First step whose point lies outside the domain padded by ESCAPE_PAD per side."""
+    (x0, x1), (y0, y1) = domain
+    px, py = (x1 - x0) * ESCAPE_PAD, (y1 - y0) * ESCAPE_PAD
+    out = ((path[:, 0] < x0 - px) | (path[:, 0] > x1 + px)
+           | (path[:, 1] < y0 - py) | (path[:, 1] > y1 + py))
+    hits = np.flatnonzero(out)
+    return int(hits[0]) if hits.size else None

@@ -1,0 +1,70 @@
+"""A scene: one surface, one start, several runs racing.  `run_request` answers the body
+of POST /api/v1/run; the WebSocket and the notebook API go through `execute` too."""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from ..config import settings
+from .errors import RequestError
+from .request import RunRequest, params_of, resolve_surface
+from .runner import RunSpec, run_one
+from .surfaces import Surface
+
+
+def run_request(body: dict) -> dict:
+    """The answer of POST /api/v1/run to `body` (raises pydantic's ValidationError or a
+    RequestError for bad input, like the API's 422)."""
+    return execute(RunRequest.model_validate(body))
+
+
+def run_specs(req: RunRequest) -> list[RunSpec]:
+    specs = []
+    for r in req.runs:
+        specs.append(RunSpec(
+            optimizer=r.optimizer, params=params_of(r),
+            scheduler=r.scheduler.model_dump() if r.scheduler is not None else None,
+            noise=r.noise.model_dump() if r.noise is not None else None,
+            label=r.label, color=r.color))
+    return specs
+
+
+def start_of(req: RunRequest, surface: Surface) -> tuple[float, float]:
+    start = tuple(req.start) if req.start is not None else tuple(surface.start)
+    with np.errstate(all="ignore"):
+        value = surface.formula.value(np.array([start], dtype=np.float64))[0]
+    if not math.isfinite(value):
+        raise RequestError(("start",), f"the surface has no finite value at the start "
+                           f"{list(start)}: choose another start")
+    return start  # type: ignore[return-value]
+
+
+def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
+            on_chunk: Callable[[int, dict], None] | None = None) -> dict:
+    """Run every run of the request in turn.  `on_chunk(i, chunk)` streams path pieces
+    of run i as they are computed (see runner.run_one)."""
+    surface = resolve_surface(req.surface)
+    start = start_of(req, surface)
+    budget = settings().compute_budget_s
+    deadline = time.monotonic() + budget
+    runs = []
+    for i, spec in enumerate(run_specs(req)):
+        chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
+        runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
+                            record_state=req.state, deadline=deadline, budget=budget,
+                            cancelled=cancelled, on_chunk=chunk))
+    return {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
+            "runs": runs}
+
+
+def validate_all(req: RunRequest) -> None:
+    """Build every optimizer and scheduler once, so bad hyperparameters are refused
+    before any work (and before a stream sends its first chunk)."""
+    from .runner import attach_scheduler, build_optimizer
+    for i, spec in enumerate(run_specs(req)):
+        opt = build_optimizer(spec.optimizer, spec.params, ("runs", i))
+        attach_scheduler(spec.scheduler, opt, ("runs", i))

@@ -1,0 +1,153 @@
+// Talking to the server: catalogue and grid fetches, and the WebSocket stream that
+// recomputes the paths while a slider moves. Only same-origin URLs: the page never asks
+// another host for anything.
+
+const BASE = "/api/v1";
+
+async function getJSON(path) {
+  const res = await fetch(BASE + path, { headers: { accept: "application/json" } });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** The three catalogues, fetched in parallel. */
+export async function fetchCatalogues() {
+  const [o, s, f] = await Promise.all([getJSON("/optimizers"), getJSON("/schedulers"), getJSON("/surfaces")]);
+  return { optimizers: o.optimizers, schedulers: s.schedulers, surfaces: f.surfaces };
+}
+
+/** POST /grid. Resolves {ok: true, grid} or {ok: false, detail: [...]} for a 422. */
+export async function fetchGrid(surface, n = 120, signal) {
+  const res = await fetch(BASE + "/grid", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ surface, n }),
+    signal,
+  });
+  if (res.ok) return { ok: true, grid: await res.json() };
+  let detail = [{ loc: [], msg: `HTTP ${res.status}` }];
+  try {
+    const body = await res.json();
+    if (Array.isArray(body.detail)) detail = body.detail;
+  } catch (e) {
+    // a body that is not JSON keeps the HTTP status as its message
+  }
+  return { ok: false, status: res.status, detail };
+}
+
+/**
+ * One WebSocket to /api/v1/stream, reconnecting with backoff. `send(body)` tags the
+ * request with a fresh id; replies with any other id are stale and dropped (the server
+ * also cancels the computation a new request replaces). If the socket cannot be opened
+ * at all, requests go to POST /run instead, so the page still works behind proxies that
+ * refuse WebSockets.
+ */
+export class StreamClient {
+  constructor({ onChunk, onDone, onError, onStatus }) {
+    this.handlers = { onChunk, onDone, onError, onStatus: onStatus || (() => {}) };
+    this.nextId = 1;
+    this.current = null; // {id, body, finished}
+    this.ws = null;
+    this.failures = 0;
+    this.useHttp = !("WebSocket" in window);
+    this.http = null;
+    this.closed = false;
+    if (!this.useHttp) this.connect();
+  }
+
+  connect() {
+    if (this.closed) return;
+    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}/stream`;
+    let opened = false;
+    const ws = new WebSocket(url);
+    this.ws = ws;
+    ws.onopen = () => {
+      opened = true;
+      this.failures = 0;
+      this.handlers.onStatus("open");
+      // A request sent while the socket was down goes out now.
+      if (this.current && !this.current.finished) ws.send(JSON.stringify({ id: this.current.id, ...this.current.body }));
+    };
+    ws.onmessage = (ev) => this.receive(ev.data);
+    ws.onclose = () => {
+      if (this.ws !== ws || this.closed) return;
+      this.ws = null;
+      this.failures += 1;
+      if (!opened && this.failures >= 3) {
+        // Never got through: fall back to plain HTTP for good.
+        this.useHttp = true;
+        this.handlers.onStatus("http");
+        if (this.current && !this.current.finished) this.postRun(this.current);
+        return;
+      }
+      this.handlers.onStatus("lost");
+      const delay = Math.min(5000, 250 * 2 ** this.failures);
+      setTimeout(() => this.connect(), delay);
+    };
+  }
+
+  receive(text) {
+    let msg;
+    try {
+      msg = JSON.parse(text);
+    } catch (e) {
+      return;
+    }
+    const cur = this.current;
+    if (!cur || msg.id !== cur.id) return; // a reply to a request since replaced
+    if (msg.error) {
+      cur.finished = true;
+      this.handlers.onError(msg.error.detail || [{ loc: [], msg: String(msg.error) }], cur.id);
+    } else if (msg.done) {
+      cur.finished = true;
+      this.handlers.onDone(msg, cur.id);
+    } else if (msg.path) {
+      this.handlers.onChunk(msg, cur.id);
+    }
+  }
+
+  /** Send a run request; returns its id. */
+  send(body) {
+    const id = this.nextId++;
+    this.current = { id, body, finished: false };
+    if (this.useHttp) {
+      this.postRun(this.current);
+    } else if (this.ws && this.ws.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ id, ...body }));
+    }
+    return id;
+  }
+
+  async postRun(req) {
+    if (this.http) this.http.abort();
+    const ctrl = new AbortController();
+    this.http = ctrl;
+    try {
+      const res = await fetch(BASE + "/run", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(req.body),
+        signal: ctrl.signal,
+      });
+      const body = await res.json();
+      if (this.current !== req) return;
+      req.finished = true;
+      if (!res.ok) {
+        this.handlers.onError(body.detail || [{ loc: [], msg: `HTTP ${res.status}` }], req.id);
+        return;
+      }
+      body.runs.forEach((run, i) => this.handlers.onChunk({ id: req.id, run: i, start: 0, path: run.path, loss: run.loss, lr: run.lr }, req.id));
+      this.handlers.onDone({ id: req.id, done: true, surface: body.surface, runs: body.runs }, req.id);
+    } catch (e) {
+      if (e.name !== "AbortError" && this.current === req) {
+        req.finished = true;
+        this.handlers.onError([{ loc: [], msg: String(e.message || e) }], req.id);
+      }
+    }
+  }
+
+  close() {
+    this.closed = true;
+    if (this.ws) this.ws.close();
+  }
+}

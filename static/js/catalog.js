@@ -1,0 +1,142 @@
+// The server's catalogues (optimizers, schedulers, surfaces) and what the page derives
+// from them: defaults, value checks and short labels. Nothing here knows an optimizer by
+// name, so an optimizer added on the server shows up in the page by itself.
+
+import { fmt } from "./format.js";
+
+const STEP_COUNTS = new Set(["total_steps", "T_max"]);
+
+export class Catalog {
+  constructor({ optimizers, schedulers, surfaces }) {
+    this.optimizers = optimizers;
+    this.schedulers = schedulers;
+    this.surfaces = surfaces;
+    this.optById = new Map(optimizers.map((o) => [o.id, o]));
+    this.schedById = new Map(schedulers.map((s) => [s.id, s]));
+    this.surfById = new Map(surfaces.map((s) => [s.id, s]));
+  }
+
+  optimizer(id) {
+    return this.optById.get(id);
+  }
+
+  scheduler(id) {
+    return this.schedById.get(id);
+  }
+
+  surface(id) {
+    return this.surfById.get(id);
+  }
+
+  /** The optimizer's spec of hyperparameter `name` (or undefined). */
+  param(optId, name) {
+    return this.optimizer(optId)?.params.find((p) => p.name === name);
+  }
+
+  /** Values that must be sent because PyTorch has no default for them (e.g. StepLR's
+   *  step_size): a sensible start for the given number of steps. */
+  requiredValues(item, steps = 200) {
+    const out = {};
+    for (const p of item?.params || []) {
+      // Lengths measured in steps start at the run's length (OneCycleLR needs one).
+      if (STEP_COUNTS.has(p.name) && (p.default === null || p.name === "T_max")) {
+        out[p.name] = steps;
+        continue;
+      }
+      if (p.default !== null || p.nullable) continue;
+      out[p.name] = suggestedValue(p, steps, this);
+    }
+    return out;
+  }
+
+  /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
+  rowLabel(row, maxExtra = 2) {
+    const opt = this.optimizer(row.optimizer);
+    if (!opt) return row.optimizer;
+    const bits = [];
+    for (const p of opt.params) {
+      if (!(p.name in row.params)) continue;
+      const v = row.params[p.name];
+      if (p.name !== "lr" && sameValue(v, p.default)) continue;
+      if (p.type === "optimizer") {
+        const inner = this.optimizer(v?.optimizer);
+        bits.push(inner ? inner.name : String(v?.optimizer));
+        continue;
+      }
+      if (p.type === "bool") {
+        if (v) bits.push(p.name);
+        continue;
+      }
+      bits.push(`${p.name}=${Array.isArray(v) ? v.map((x) => fmt(x, 3)).join(",") : fmt(v, 3)}`);
+    }
+    const lrFirst = bits.sort((a, b) => (b.startsWith("lr=") ? 1 : 0) - (a.startsWith("lr=") ? 1 : 0));
+    const shown = lrFirst.slice(0, 1 + maxExtra);
+    let label = `${opt.name}${shown.length ? " " + shown.join(" ") : ""}`;
+    if (row.scheduler) label += ` · ${row.scheduler.name}`;
+    return label;
+  }
+}
+
+/** Deep equality for JSON-shaped values (numbers, arrays, objects, null). */
+export function sameValue(a, b) {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Math.abs(a - b) <= 1e-15 * Math.max(1, Math.abs(a));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]));
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const ka = Object.keys(a), kb = Object.keys(b);
+    return ka.length === kb.length && ka.every((k) => sameValue(a[k], b[k]));
+  }
+  return false;
+}
+
+/** The effective value of a hyperparameter: what the row set, else the default. */
+export function valueOf(params, spec) {
+  return spec.name in params ? params[spec.name] : spec.default;
+}
+
+function suggestedValue(p, steps, catalog) {
+  const [lo, hi] = p.ui || [p.min ?? 0, p.max ?? Math.max(1, steps)];
+  switch (p.type) {
+    case "int":
+      return clamp(Math.max(1, Math.round(steps / 4)), Math.ceil(lo), Math.floor(hi));
+    case "float":
+      return p.log ? Math.sqrt(Math.max(lo, 1e-12) * hi) : (lo + hi) / 2;
+    case "int_list":
+    case "float_list":
+      return [Math.round(steps / 3), Math.round((2 * steps) / 3)];
+    case "pair":
+      return [lo, hi];
+    case "bool":
+      return false;
+    case "choice":
+      return p.choices?.[0] ?? null;
+    case "optimizer":
+      return { optimizer: "sgd", params: {} };
+    case "schedulers": {
+      const first = catalog.scheduler("LinearLR") ? "LinearLR" : catalog.schedulers[0]?.id;
+      const second = catalog.scheduler("ExponentialLR") ? "ExponentialLR" : first;
+      return [first, second].filter(Boolean).map((name) => ({
+        name, params: catalog.requiredValues(catalog.scheduler(name), steps) }));
+    }
+    default:
+      return null;
+  }
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+/** Is `v` acceptable for the spec (range and type)? Returns an error text or "". */
+export function checkValue(spec, v) {
+  if (v === null) return spec.nullable ? "" : "null";
+  const one = (x) => {
+    if (typeof x !== "number" || !Number.isFinite(x)) return "nan";
+    if (spec.min !== undefined && spec.min !== null && (spec.min_open ? x <= spec.min : x < spec.min)) return "range";
+    if (spec.max !== undefined && spec.max !== null && (spec.max_open ? x >= spec.max : x > spec.max)) return "range";
+    return "";
+  };
+  if (spec.type === "float" || spec.type === "int") return one(v);
+  if (spec.type === "pair") return (v || []).map((x) => (x === null && spec.nullable ? "" : one(x))).find(Boolean) || "";
+  return "";
+}

@@ -1,0 +1,176 @@
+// The embed "/embed": the same URL state with minimal chrome, sized to its iframe.
+//   autoplay=1            start the race on load
+//   controls=lr,momentum  which controls show (hyperparameter names, or steps / surface);
+//   controls=none         none; left out: lr
+// A link opens the full app with the same state.
+
+import { fetchCatalogues } from "./api.js";
+import { Catalog } from "./catalog.js";
+import { ContourView } from "./plot.js";
+import { PlayerBar, bindKeys } from "./player.js";
+import { paramField } from "./controls.js";
+import { Scene } from "./scene.js";
+import { decodeState, encodeState } from "./state.js";
+import { valueOf } from "./catalog.js";
+import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
+import { fmt } from "./format.js";
+import { statusKind, statusText } from "./readout.js";
+
+const $ = (sel) => document.querySelector(sel);
+
+async function start() {
+  setLang(detectLang());
+  const catalog = new Catalog(await fetchCatalogues());
+  const state = decodeState(location.search, catalog);
+  if (state.lang) setLang(state.lang);
+  applyI18n();
+
+  const errorBox = $("#global-error");
+  const legend = new Legend($("#legend"));
+  const openFull = $("#open-full");
+  const scene = new Scene({
+    catalog, state, embed: true,
+    hooks: {
+      onErrors(detail) {
+        errorBox.hidden = !detail.length;
+        errorBox.textContent = detail.map((d) => t("error.server", { msg: d.msg })).join("\n");
+      },
+      onRuns: () => legend.set(scene.descriptors(), scene.player.k),
+      onStep: (k) => legend.update(k),
+      onUrl: () => { openFull.href = `/?${encodeState(state, catalog)}`; },
+    },
+  });
+  openFull.href = `/?${encodeState(state, catalog)}`;
+  const contour = new ContourView($("#contour"), {
+    compact: true,
+    onPick: (x, y) => {
+      state.start = [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
+      contour.setStart(state.start);
+      scene.compute({ restart: true });
+      scene.saveUrl();
+    },
+  });
+  const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
+  scene.attach({ contour, bar });
+  buildControls($("#embed-controls"), scene);
+  bindKeys(scene.player);
+  scene.exposeHooks();
+
+  const res = await scene.loadGrid();
+  if (!res.ok) {
+    errorBox.hidden = false;
+    errorBox.textContent = t("error.server", { msg: res.detail?.[0]?.msg || "" });
+    return;
+  }
+  if (state.autoplay) {
+    scene.compute({ restart: true });
+  } else {
+    // Without autoplay the embed opens on the finished race, like a figure; ▶ replays it.
+    scene.player.setMax(state.steps);
+    scene.player.seek(state.steps);
+    scene.compute();
+  }
+}
+
+/** The controls the embedding page asked for, one per row that has the hyperparameter. */
+function buildControls(box, scene) {
+  const { state, catalog } = scene;
+  const names = state.controls === null ? ["lr"] : state.controls;
+  box.innerHTML = "";
+  box.hidden = !names.length;
+  const changed = () => { scene.compute(); scene.saveUrl(); };
+  for (const name of names) {
+    if (name === "steps") {
+      const spec = { name: "steps", type: "int", default: 200, ui: [10, 5000], log: true, min: 1, doc: "", doc_zh: "" };
+      const f = paramField(spec, state.steps, (v) => { state.steps = Math.max(1, Math.round(v)); changed(); }, { catalog });
+      f.node.querySelector("code").textContent = t("steps.label");
+      box.append(f.node);
+      continue;
+    }
+    if (name === "surface") {
+      const sel = document.createElement("select");
+      sel.id = "embed-surface";
+      sel.setAttribute("aria-label", t("surface.label"));
+      for (const s of catalog.surfaces) sel.append(new Option(surfaceName(s), s.id));
+      sel.value = state.surface || "";
+      sel.addEventListener("change", async () => {
+        state.surface = sel.value;
+        state.formula = null;
+        state.start = null;
+        if ((await scene.loadGrid()).ok) {
+          scene.compute({ restart: true });
+          scene.saveUrl();
+        }
+      });
+      const wrap = document.createElement("div");
+      wrap.className = "field";
+      wrap.append(sel);
+      box.append(wrap);
+      continue;
+    }
+    for (const row of state.rows) {
+      const spec = catalog.param(row.optimizer, name);
+      if (!spec || spec.type === "optimizer" || spec.type === "schedulers") continue;
+      const f = paramField(spec, valueOf(row.params, spec), (v) => { row.params[name] = v; changed(); },
+        { catalog, labelPrefix: catalog.optimizer(row.optimizer).name });
+      f.node.style.setProperty("--row-color", row.color);
+      f.node.classList.add("row-tinted");
+      f.node.querySelector(".doc")?.remove();
+      box.append(f.node);
+    }
+  }
+}
+
+/** Colour key with each run's loss at the current step (and its fate). */
+class Legend {
+  constructor(list) {
+    this.list = list;
+    this.items = [];
+    this.runs = [];
+    this.k = -1;
+  }
+
+  set(runs, k) {
+    this.runs = runs;
+    this.list.innerHTML = "";
+    this.items = runs.map((r) => {
+      const li = document.createElement("li");
+      li.classList.toggle("is-hidden", !r.visible);
+      const sw = document.createElement("span");
+      sw.className = "swatch";
+      sw.style.background = r.color;
+      const name = document.createElement("span");
+      name.className = "name";
+      name.textContent = r.label;
+      const val = document.createElement("span");
+      val.className = "val";
+      li.append(sw, name, val);
+      this.list.append(li);
+      return { li, val };
+    });
+    this.k = -1;
+    this.update(k);
+  }
+
+  update(k) {
+    const step = Math.floor(k + 1e-9);
+    if (step === this.k) return;
+    this.k = step;
+    this.runs.forEach((r, i) => {
+      const item = this.items[i];
+      if (!item || !r.loss?.length) return;
+      const kind = statusKind(r, step);
+      item.val.dataset.kind = kind;
+      item.val.textContent = kind === "diverged" || kind === "escaped" ? statusText(r, step) : fmt(r.loss[Math.min(step, r.loss.length - 1)]);
+    });
+  }
+}
+
+start().catch((e) => {
+  console.error(e);
+  const box = document.getElementById("global-error");
+  if (box) {
+    box.hidden = false;
+    box.textContent = String(e.message || e);
+  }
+});

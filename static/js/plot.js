@@ -1,0 +1,458 @@
+// The contour plot (plotly.js) and the optimizers' paths on top of it.
+//
+// Why a canvas for the paths: any Plotly.restyle/react on a graph that holds a contour
+// re-runs the contour drawing (tens of ms per frame for a 120×120 grid), which makes an
+// 8 × 2,000-point race stutter. Plotly draws the contour, axes, colour bar, minima and
+// saddles once per surface; the paths go on a canvas laid over the plot area and mapped
+// with Plotly's own axis functions (l2p / p2l), so zoom and pan still line up.
+
+import { t } from "./i18n.js";
+import { fmt } from "./format.js";
+
+/* global Plotly */
+
+// Low = dark teal, high = pale sand: the valley floor reads as "deep", and the paths'
+// saturated colours (with a white halo) stay visible on both ends.
+const COLORSCALE = [
+  [0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
+  [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"],
+];
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+
+export class ContourView {
+  /**
+   * @param {HTMLElement} wrap  element to fill
+   * @param {{onPick?: (x: number, y: number) => void, compact?: boolean}} opts
+   */
+  constructor(wrap, { onPick, compact = false } = {}) {
+    this.wrap = wrap;
+    this.onPick = onPick;
+    this.compact = compact;
+    wrap.classList.add("plot-wrap");
+    this.gd = document.createElement("div");
+    this.gd.className = "plot-graph";
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "plot-overlay";
+    this.canvas.setAttribute("aria-hidden", "true");
+    wrap.append(this.gd, this.canvas);
+    this.ctx = this.canvas.getContext("2d");
+    this.grid = null;
+    this.runs = [];
+    this.step = 0;
+    this.start = null;
+    this.ready = false;
+    this.frame = 0;
+    this.bindPointer();
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(wrap);
+  }
+
+  /** A new surface: redraw the contour (the only time Plotly redraws it). */
+  async setGrid(grid) {
+    this.grid = grid;
+    const { x, y, z, zmin, zmax } = grid;
+    const s = grid.surface;
+    let zt = z, colorbar = { title: { text: t("plot.colorbar"), side: "right" } };
+    let text = null;
+    if (wantsLogScale(grid)) {
+      // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
+      // half the colours instead of one.
+      const delta = Math.max((zmax - zmin) * 1e-4, 1e-12);
+      zt = z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + delta))));
+      text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
+      const ticks = logTicks(zmin, zmax, delta);
+      colorbar = { ...colorbar, tickvals: ticks.map((v) => Math.log10(v - zmin + delta)), ticktext: ticks.map((v) => fmt(v, 3)) };
+    } else {
+      text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
+    }
+    const contour = {
+      type: "contour", x, y, z: zt, text,
+      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
+      colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
+      contours: { coloring: "fill", showlines: true },
+      line: { width: 0.6, color: "rgba(255,255,255,0.35)", smoothing: 0.6 },
+      colorbar: {
+        ...colorbar, thickness: this.compact ? 8 : 12, len: 1, lenmode: "fraction", y: 0.5,
+        outlinewidth: 0, tickfont: { size: 10 }, title: this.compact ? undefined : colorbar.title,
+      },
+    };
+    const marks = [];
+    if (s.minima?.length) {
+      marks.push({
+        type: "scatter", mode: "markers", name: t("surface.minimum"),
+        x: s.minima.map((p) => p[0]), y: s.minima.map((p) => p[1]),
+        marker: { symbol: "star", size: 15, color: "#ffd43b", line: { color: "#1b1b1b", width: 1.2 } },
+        hovertemplate: `${t("surface.minimum")} (%{x:.4g}, %{y:.4g})<extra></extra>`,
+      });
+    }
+    if (s.saddles?.length) {
+      marks.push({
+        type: "scatter", mode: "markers", name: t("surface.saddle"),
+        x: s.saddles.map((p) => p[0]), y: s.saddles.map((p) => p[1]),
+        marker: { symbol: "x-thin", size: 14, color: "#ffffff", line: { color: "#ffffff", width: 3 } },
+        hovertemplate: `${t("surface.saddle")} (%{x:.4g}, %{y:.4g})<extra></extra>`,
+      });
+    }
+    const [[x0, x1], [y0, y1]] = s.domain;
+    const layout = {
+      margin: this.compact ? { l: 34, r: 4, t: 4, b: 26 } : { l: 44, r: 8, t: 8, b: 36 },
+      xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
+      yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
+      showlegend: false,
+      dragmode: "zoom",
+      hovermode: "closest",
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "#e9eef2",
+      font: { family: FONT, size: 11, color: getCss("--fg-muted", "#475467") },
+      uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
+    };
+    const config = {
+      responsive: false, displaylogo: false, scrollZoom: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage", "zoomIn2d", "zoomOut2d"],
+      displayModeBar: this.compact ? false : "hover",
+      doubleClick: "reset",
+    };
+    const size = this.sizeGraph();
+    layout.width = size.w;
+    layout.height = size.h;
+    await Plotly.react(this.gd, [contour, ...marks], layout, config);
+    if (!this.ready) {
+      this.gd.on("plotly_relayout", () => this.draw());
+      this.gd.on("plotly_relayouting", () => this.draw());
+      this.gd.on("plotly_afterplot", () => this.draw());
+      this.ready = true;
+    }
+    this.resizeCanvas();
+    this.draw();
+  }
+
+  /** Height from the width and the domain's aspect (the axes are kept 1:1). */
+  sizeGraph() {
+    if (!this.grid) return { w: 600, h: 400 };
+    const [[x0, x1], [y0, y1]] = this.grid.surface.domain;
+    const w = this.wrap.clientWidth || 600;
+    const m = this.compact ? { l: 34, r: 4 + 50, t: 4, b: 26 } : { l: 44, r: 8 + 80, t: 8, b: 36 };
+    const fill = this.wrap.dataset.fill === "1"; // embed: the wrapper decides the height
+    let h;
+    if (fill) {
+      h = this.wrap.clientHeight || 300;
+    } else {
+      const ratio = (y1 - y0) / (x1 - x0);
+      const ideal = (w - m.l - m.r) * ratio + m.t + m.b;
+      const maxH = Math.max(280, window.innerHeight * 0.72);
+      h = Math.round(Math.min(maxH, Math.max(240, ideal)));
+    }
+    this.gd.style.height = `${h}px`;
+    this.gd.style.width = `${w}px`;
+    return { w, h };
+  }
+
+  resize() {
+    if (!this.ready) return;
+    cancelAnimationFrame(this.resizeFrame);
+    this.resizeFrame = requestAnimationFrame(() => {
+      const before = this.gd.style.width + this.gd.style.height;
+      this.sizeGraph();
+      if (before !== this.gd.style.width + this.gd.style.height) {
+        Plotly.relayout(this.gd, { width: parseFloat(this.gd.style.width), height: parseFloat(this.gd.style.height) }).then(() => {
+          this.resizeCanvas();
+          this.draw();
+        });
+      }
+    });
+  }
+
+  resizeCanvas() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.gd.clientWidth, h = this.gd.clientHeight;
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr)) {
+      this.canvas.width = Math.round(w * dpr);
+      this.canvas.height = Math.round(h * dpr);
+    }
+    this.dpr = dpr;
+  }
+
+  /** runs: [{color, visible, path, status, stepsDone, escapedAt}] */
+  setRuns(runs) {
+    this.runs = runs;
+    this.draw();
+  }
+
+  setStep(k) {
+    this.step = k;
+    this.draw();
+  }
+
+  setStart(p) {
+    this.start = p;
+    this.draw();
+  }
+
+  /** Axis functions of the current view, or null before the first plot. */
+  axes() {
+    const fl = this.gd._fullLayout;
+    if (!fl || !fl.xaxis || !fl.xaxis._length) return null;
+    const xa = fl.xaxis, ya = fl.yaxis;
+    return {
+      left: xa._offset, top: ya._offset, width: xa._length, height: ya._length,
+      px: (x) => xa._offset + xa.l2p(x),
+      py: (y) => ya._offset + ya.l2p(y),
+      dx: (px) => xa.p2l(px - xa._offset),
+      dy: (py) => ya.p2l(py - ya._offset),
+    };
+  }
+
+  /** Data coordinates of a mouse event, or null outside the plot area. */
+  eventToData(ev) {
+    const ax = this.axes();
+    if (!ax) return null;
+    const r = this.gd.getBoundingClientRect();
+    const px = ev.clientX - r.left, py = ev.clientY - r.top;
+    if (px < ax.left || px > ax.left + ax.width || py < ax.top || py > ax.top + ax.height) return null;
+    return [ax.dx(px), ax.dy(py)];
+  }
+
+  // Plotly only reports clicks on points of a trace; a start point may be wanted where
+  // the formula has no value (a gap) too. So: our own click detection on the wrapper,
+  // a press and release within a few pixels, whatever Plotly's drag layer does.
+  bindPointer() {
+    let down = null;
+    this.wrap.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0 || ev.target.closest(".modebar")) return;
+      down = { x: ev.clientX, y: ev.clientY, t: performance.now() };
+    }, true);
+    window.addEventListener("pointerup", (ev) => {
+      if (!down) return;
+      const d = down;
+      down = null;
+      if (Math.hypot(ev.clientX - d.x, ev.clientY - d.y) > 5 || performance.now() - d.t > 800) return;
+      const p = this.eventToData(ev);
+      if (p && this.onPick) this.onPick(p[0], p[1]);
+    }, true);
+  }
+
+  /** Redraw the overlay at most once per animation frame. */
+  draw() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint();
+    });
+  }
+
+  paint() {
+    const ctx = this.ctx, ax = this.axes();
+    const dpr = this.dpr || 1;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!ax) return;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(ax.left, ax.top, ax.width, ax.height);
+    ctx.clip();
+    ctx.lineJoin = "round";
+    ctx.lineCap = "round";
+
+    const labels = [];
+    for (const run of this.runs) {
+      if (!run.visible || !run.path || run.path.length === 0) continue;
+      const path = run.path;
+      const last = path.length - 1;
+      const end = run.escapedAt != null ? Math.min(run.escapedAt, last) : last;
+      // Ghost: where the run will go, faint.
+      ctx.globalAlpha = 0.35;
+      ctx.strokeStyle = run.color;
+      ctx.lineWidth = 1.4;
+      ctx.setLineDash([4, 4]);
+      strokePath(ctx, ax, path, 0, end, null);
+      ctx.setLineDash([]);
+      ctx.globalAlpha = 1;
+      // Trail: up to the current (fractional) step, with a white halo for contrast.
+      const k = Math.min(this.step, end);
+      const whole = Math.floor(k);
+      const frac = k - whole;
+      const tip = whole < end && frac > 0 ? lerp(path[whole], path[whole + 1], frac) : null;
+      ctx.strokeStyle = "rgba(255,255,255,0.75)";
+      ctx.lineWidth = 5;
+      strokePath(ctx, ax, path, 0, whole, tip);
+      ctx.strokeStyle = run.color;
+      ctx.lineWidth = 2.4;
+      strokePath(ctx, ax, path, 0, whole, tip);
+      const head = tip || path[whole];
+      const hx = ax.px(head[0]), hy = ax.py(head[1]);
+      const stopped = this.step >= end && (run.status === "diverged" || run.escapedAt != null);
+      if (stopped && run.status === "diverged" && run.escapedAt == null) {
+        drawCross(ctx, hx, hy, run.color);
+        labels.push({ x: hx, y: hy, text: t("mark.diverged", { k: run.stepsDone + 1 }), color: run.color });
+      } else {
+        ctx.beginPath();
+        ctx.arc(hx, hy, 5.5, 0, 2 * Math.PI);
+        ctx.fillStyle = run.color;
+        ctx.fill();
+        ctx.lineWidth = 2;
+        ctx.strokeStyle = "#fff";
+        ctx.stroke();
+        if (stopped) {
+          // Left the view: label the last point still inside it.
+          let j = end;
+          while (j > 0 && !inside(ax, path[j])) j--;
+          const lx = clamp(ax.px(path[j][0]), ax.left + 4, ax.left + ax.width - 4);
+          const ly = clamp(ax.py(path[j][1]), ax.top + 4, ax.top + ax.height - 4);
+          drawArrowOut(ctx, lx, ly, hx, hy, run.color);
+          labels.push({ x: lx, y: ly, text: t("mark.escaped", { k: run.escapedAt }), color: run.color });
+        }
+      }
+    }
+    // Start point: a ring with a dot.
+    if (this.start) {
+      const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);
+      ctx.beginPath();
+      ctx.arc(sx, sy, 7, 0, 2 * Math.PI);
+      ctx.lineWidth = 4;
+      ctx.strokeStyle = "rgba(0,0,0,0.55)";
+      ctx.stroke();
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.arc(sx, sy, 2, 0, 2 * Math.PI);
+      ctx.fillStyle = "#fff";
+      ctx.fill();
+    }
+    ctx.restore();
+    for (const l of labels) drawLabel(ctx, ax, l);
+  }
+
+  destroy() {
+    this.resizeObserver.disconnect();
+    Plotly.purge(this.gd);
+  }
+}
+
+function strokePath(ctx, ax, path, from, to, tip) {
+  if (to < from) return;
+  ctx.beginPath();
+  ctx.moveTo(ax.px(path[from][0]), ax.py(path[from][1]));
+  // Long paths: skip points closer than ~0.7 px to the previous drawn one.
+  let lx = Infinity, ly = Infinity;
+  for (let i = from + 1; i <= to; i++) {
+    const x = ax.px(path[i][0]), y = ax.py(path[i][1]);
+    if (i < to && Math.abs(x - lx) < 0.7 && Math.abs(y - ly) < 0.7) continue;
+    ctx.lineTo(x, y);
+    lx = x;
+    ly = y;
+  }
+  if (tip) ctx.lineTo(ax.px(tip[0]), ax.py(tip[1]));
+  if (to === from && !tip) ctx.lineTo(ax.px(path[from][0]) + 0.01, ax.py(path[from][1]));
+  ctx.stroke();
+}
+
+function lerp(a, b, f) {
+  return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f];
+}
+
+function inside(ax, p) {
+  const x = ax.px(p[0]), y = ax.py(p[1]);
+  return x >= ax.left && x <= ax.left + ax.width && y >= ax.top && y <= ax.top + ax.height;
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+function drawCross(ctx, x, y, color) {
+  const r = 7;
+  ctx.lineCap = "round";
+  for (const [w, c] of [[6, "#fff"], [3, color]]) {
+    ctx.beginPath();
+    ctx.moveTo(x - r, y - r);
+    ctx.lineTo(x + r, y + r);
+    ctx.moveTo(x + r, y - r);
+    ctx.lineTo(x - r, y + r);
+    ctx.lineWidth = w;
+    ctx.strokeStyle = c;
+    ctx.stroke();
+  }
+}
+
+function drawArrowOut(ctx, x, y, tx, ty, color) {
+  const a = Math.atan2(ty - y, tx - x);
+  const s = 9;
+  ctx.beginPath();
+  ctx.moveTo(x + Math.cos(a) * s, y + Math.sin(a) * s);
+  ctx.lineTo(x + Math.cos(a + 2.5) * s, y + Math.sin(a + 2.5) * s);
+  ctx.lineTo(x + Math.cos(a - 2.5) * s, y + Math.sin(a - 2.5) * s);
+  ctx.closePath();
+  ctx.fillStyle = color;
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = "#fff";
+  ctx.stroke();
+}
+
+function drawLabel(ctx, ax, { x, y, text, color }) {
+  ctx.font = `600 12px ${FONT}`;
+  const w = ctx.measureText(text).width + 10;
+  let lx = x + 10, ly = y - 22;
+  if (lx + w > ax.left + ax.width) lx = x - 10 - w;
+  if (ly < ax.top) ly = y + 8;
+  ctx.fillStyle = "rgba(255,255,255,0.92)";
+  roundRect(ctx, lx, ly, w, 18, 4);
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = color;
+  ctx.stroke();
+  ctx.fillStyle = "#1d2433";
+  ctx.textBaseline = "middle";
+  ctx.fillText(text, lx + 5, ly + 9.5);
+}
+
+function roundRect(ctx, x, y, w, h, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
+
+/** Log colours when the server says so, or when most of the grid sits in the bottom
+ *  tenth of the range (Rosenbrock: median 145 under a top of 2,509), where a linear
+ *  scale paints the whole valley one colour. */
+export function wantsLogScale(grid) {
+  const { z, zmin, zmax } = grid;
+  if (zmin === null || zmax === null || !(zmax > zmin)) return false;
+  if (grid.log_scale) return true;
+  const sample = [];
+  const stride = Math.max(1, Math.floor(z.length / 60));
+  for (let j = 0; j < z.length; j += stride) {
+    for (let i = 0; i < z[j].length; i += stride) if (z[j][i] !== null) sample.push(z[j][i]);
+  }
+  sample.sort((a, b) => a - b);
+  const median = sample[Math.floor(sample.length / 2)];
+  return (median - zmin) / (zmax - zmin) < 0.1;
+}
+
+/** Values zmin + 10^k (and a few in between) that fall inside the range, for the colour bar. */
+function logTicks(zmin, zmax, delta) {
+  const lo = Math.ceil(Math.log10(delta)), hi = Math.floor(Math.log10(zmax - zmin + delta));
+  const out = [];
+  for (let k = lo; k <= hi; k++) out.push(zmin + 10 ** k);
+  if (out.length < 3) {
+    for (let k = lo - 1; k <= hi; k++) for (const m of [2, 5]) {
+      const v = zmin + m * 10 ** k;
+      if (v - zmin >= delta && v <= zmax) out.push(v);
+    }
+    out.sort((a, b) => a - b);
+  }
+  return out;
+}
+
+function getCss(name, fallback) {
+  const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  return v || fallback;
+}

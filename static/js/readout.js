@@ -1,0 +1,99 @@
+// The table under the player: per run, the step it is at, its loss and position, and
+// whether it finished, diverged (and when) or left the view (and when).
+
+import { t } from "./i18n.js";
+import { fmt, fmtPoint } from "./format.js";
+
+export class Readout {
+  constructor(table, { compact = false } = {}) {
+    this.table = table;
+    this.compact = compact;
+    this.runs = [];
+    this.cells = [];
+    this.k = -1;
+    table.classList.add("readout");
+  }
+
+  /** Rebuild the rows (labels, colours, count changed). */
+  setRuns(runs) {
+    this.runs = runs;
+    const tb = this.table;
+    tb.innerHTML = "";
+    if (!this.compact) {
+      const head = tb.createTHead().insertRow();
+      for (const key of ["readout.optimizer", "readout.step", "readout.loss", "readout.position", "readout.status"]) {
+        const th = document.createElement("th");
+        th.scope = "col";
+        th.textContent = t(key);
+        head.append(th);
+      }
+    }
+    const body = tb.createTBody();
+    this.cells = runs.map((run) => {
+      const tr = body.insertRow();
+      tr.classList.toggle("is-hidden", !run.visible);
+      const name = document.createElement("th");
+      name.scope = "row";
+      const sw = document.createElement("span");
+      sw.className = "swatch";
+      sw.style.background = run.color;
+      name.append(sw, document.createTextNode(run.label));
+      tr.append(name);
+      const cells = { tr, step: tr.insertCell(), loss: tr.insertCell(), pos: tr.insertCell(), status: tr.insertCell() };
+      cells.step.className = "num";
+      cells.loss.className = "num";
+      cells.pos.className = "num pos";
+      cells.status.className = "status";
+      return cells;
+    });
+    this.k = -1;
+  }
+
+  /** Fill the numbers for step k (skipped if the integer step did not change). */
+  update(k, force = false) {
+    const step = Math.floor(k + 1e-9);
+    if (!force && step === this.k) return;
+    this.k = step;
+    this.runs.forEach((run, i) => {
+      const c = this.cells[i];
+      if (!c) return;
+      const n = run.path ? run.path.length : 0;
+      if (!n) {
+        c.step.textContent = "—";
+        c.loss.textContent = "—";
+        c.pos.textContent = "—";
+        c.status.textContent = t("status.computing");
+        return;
+      }
+      const j = Math.min(step, n - 1);
+      c.step.textContent = String(j);
+      c.loss.textContent = fmt(run.loss?.[j]);
+      c.pos.textContent = fmtPoint(run.path[j]);
+      c.status.textContent = statusText(run, step);
+      c.status.dataset.kind = statusKind(run, step);
+    });
+  }
+}
+
+export function statusKind(run, step) {
+  if (run.escapedAt != null && step >= run.escapedAt) return "escaped";
+  if (run.status === "diverged" && step >= run.stepsDone) return "diverged";
+  if (run.computing) return "computing";
+  return step >= (run.stepsDone ?? Infinity) ? "finished" : "running";
+}
+
+export function statusText(run, step) {
+  if (!run.visible) return t("status.hidden");
+  switch (statusKind(run, step)) {
+    case "escaped":
+      return t("status.escaped", { k: run.escapedAt }) + (run.status === "diverged" ? ` · ${t("status.diverged", { k: run.stepsDone + 1 })}` : "");
+    case "diverged":
+      return t("status.diverged", { k: run.stepsDone + 1 });
+    case "computing":
+      return t("status.computing");
+    case "finished":
+      return t("status.finished");
+    default:
+      return t("status.running");
+  }
+}

@@ -1,0 +1,262 @@
+// The scene: state + server + views. It turns a state change into a grid fetch or a
+// streamed recomputation, keeps the paths as they arrive, and drives the shared player.
+// Used by both the full page (main.js) and the embed (embed.js).
+
+import { fetchGrid, StreamClient } from "./api.js";
+import { encodeState, runRequest } from "./state.js";
+import { Player } from "./player.js";
+
+const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
+
+export class Scene {
+  /**
+   * views: {contour, loss?, readout?, bar?}; hooks: {onFormula?(result), onErrors?(detail),
+   * onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
+   */
+  constructor({ catalog, state, embed = false, hooks = {} }) {
+    this.catalog = catalog;
+    this.state = state;
+    this.embed = embed;
+    this.hooks = hooks;
+    this.views = {};
+    this.runs = [];
+    this.grid = null;
+    this.surface = null;
+    this.gridToken = 0;
+    this.lastSent = 0;
+    this.sendTimer = 0;
+    this.followEnd = false;
+    this.playOnData = false;
+    this.requests = 0;
+    this.doneCount = 0;
+    this.player = new Player({
+      onStep: (k) => this.showStep(k),
+      onState: () => this.views.bar?.update(),
+    });
+    this.player.setSpeed(state.speed || 1);
+    this.stream = new StreamClient({
+      onChunk: (msg, id) => this.onChunk(msg, id),
+      onDone: (msg, id) => this.onDone(msg, id),
+      onError: (detail, id) => this.onError(detail, id),
+      onStatus: (s) => this.hooks.onConnection?.(s),
+    });
+  }
+
+  attach(views) {
+    this.views = views;
+  }
+
+  /** The surface the state names, as sent to the server. */
+  surfaceSpec() {
+    const st = this.state;
+    return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface;
+  }
+
+  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
+  async loadGrid(spec = this.surfaceSpec()) {
+    const token = ++this.gridToken;
+    const compact = this.embed || window.innerWidth < 520;
+    const res = await fetchGrid(spec, compact ? 90 : 120);
+    if (token !== this.gridToken) return { ok: false, stale: true };
+    if (!res.ok) return res;
+    this.grid = res.grid;
+    this.surface = res.grid.surface;
+    await this.views.contour.setGrid(res.grid);
+    this.views.contour.setStart(this.startPoint());
+    this.hooks.onGrid?.(res.grid);
+    return res;
+  }
+
+  startPoint() {
+    return this.state.start || this.surface?.start || [0, 0];
+  }
+
+  // ------------------------------------------------------------------ computing
+
+  /** Recompute every run (throttled: the newest state always goes out last). */
+  compute({ restart = false } = {}) {
+    if (restart) {
+      this.playOnData = true;
+      this.player.pause();
+      this.player.seek(0);
+    }
+    clearTimeout(this.sendTimer);
+    const wait = SEND_INTERVAL_MS - (performance.now() - this.lastSent);
+    if (wait > 0) {
+      this.sendTimer = setTimeout(() => this.send(), wait);
+    } else {
+      this.send();
+    }
+  }
+
+  send() {
+    this.lastSent = performance.now();
+    this.followEnd = !this.player.playing && this.player.atEnd() && this.player.max > 0;
+    const st = this.state;
+    // Runs follow the rows; a new row gets an empty slot until its path arrives.
+    this.runs = st.rows.map((row, i) => this.runs[i] && this.runs[i].row === row ? this.runs[i] : emptyRun(row));
+    for (const r of this.runs) r.computing = true;
+    this.player.setMax(st.steps);
+    this.refreshRuns(true);
+    this.requests++;
+    if (!st.rows.length) {
+      this.doneCount++;
+      this.hooks.onErrors?.([]);
+      return;
+    }
+    this.currentId = this.stream.send(runRequest(st, this.catalog));
+  }
+
+  onChunk(msg) {
+    const run = this.runs[msg.run];
+    if (!run) return;
+    if (run.reqId !== msg.id) {
+      // First piece of a new answer: replace the old path from here on.
+      run.reqId = msg.id;
+      run.path = [];
+      run.loss = [];
+      run.lr = [];
+      run.status = "ok";
+      run.escapedAt = null;
+      run.stepsDone = null;
+    }
+    const k = msg.start || 0;
+    run.path.length = Math.min(run.path.length, k);
+    run.loss.length = Math.min(run.loss.length, k);
+    pushAll(run.path, msg.path);
+    pushAll(run.loss, msg.loss || []);
+    if (msg.lr) {
+      run.lr.length = Math.min(run.lr.length, k);
+      pushAll(run.lr, msg.lr);
+    }
+    this.refreshRuns(false);
+  }
+
+  onDone(msg) {
+    (msg.runs || []).forEach((info, i) => {
+      const run = this.runs[i];
+      if (!run) return;
+      if (run.reqId !== msg.id) {
+        // No chunk at all (e.g. zero steps): the answer is an empty path.
+        run.reqId = msg.id;
+      }
+      run.status = info.status || "ok";
+      run.stepsDone = info.steps_done ?? (run.path.length - 1);
+      run.path.length = Math.min(run.path.length, run.stepsDone + 1);
+      run.loss.length = Math.min(run.loss.length, run.stepsDone + 1);
+      run.escapedAt = info.escaped_at ?? localEscape(run.path, this.surface);
+      run.computing = false;
+    });
+    this.doneCount++;
+    this.hooks.onErrors?.([]);
+    this.refreshRuns(true);
+    if (this.followEnd) this.player.seek(this.player.max);
+    if (this.playOnData) {
+      this.playOnData = false;
+      this.player.play();
+    }
+  }
+
+  onError(detail) {
+    for (const r of this.runs) r.computing = false;
+    this.doneCount++;
+    this.hooks.onErrors?.(detail);
+    this.refreshRuns(true);
+  }
+
+  // ------------------------------------------------------------------- drawing
+
+  /** Run descriptors for the views: the row's look plus the computed data. */
+  descriptors() {
+    return this.runs.map((run) => ({
+      label: this.catalog.rowLabel(run.row),
+      color: run.row.color,
+      visible: run.row.visible,
+      path: run.path,
+      loss: run.loss,
+      status: run.status,
+      stepsDone: run.stepsDone ?? (run.path.length ? run.path.length - 1 : null),
+      escapedAt: run.escapedAt,
+      computing: run.computing,
+    }));
+  }
+
+  /** Push the runs to the views; `final` also relabels the table and redraws the chart. */
+  refreshRuns(final) {
+    const d = this.descriptors();
+    this.views.contour.setRuns(d);
+    this.views.loss?.setRuns(d, this.state.steps, { final });
+    if (final || !this.views.readout?.runs?.length || this.views.readout.runs.length !== d.length) {
+      this.views.readout?.setRuns(d);
+    } else {
+      this.views.readout.runs = d;
+    }
+    this.views.readout?.update(this.player.k, true);
+    this.hooks.onRuns?.();
+  }
+
+  /** Colour/visibility changed: redraw without recomputing. */
+  restyle() {
+    this.refreshRuns(true);
+  }
+
+  showStep(k) {
+    this.views.contour.setStep(k);
+    this.views.loss?.setStep(k);
+    this.views.readout?.update(k);
+    this.views.bar?.update();
+    this.hooks.onStep?.(k);
+  }
+
+  // --------------------------------------------------------------------- URL
+
+  /** Write the state into the URL without adding history entries (debounced). */
+  saveUrl() {
+    clearTimeout(this.urlTimer);
+    this.urlTimer = setTimeout(() => {
+      const q = encodeState(this.state, this.catalog, { embed: this.embed });
+      history.replaceState(null, "", `${location.pathname}?${q}`);
+      this.hooks.onUrl?.(q);
+    }, 120);
+  }
+
+  /** For tests and curious users: read-only views of what is on screen. */
+  exposeHooks() {
+    const scene = this;
+    window.__optplay = {
+      get state() { return JSON.parse(JSON.stringify(scene.state)); },
+      paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
+      losses: () => scene.runs.map((r) => [...r.loss]),
+      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, computing: r.computing })),
+      currentStep: () => scene.player.k,
+      playing: () => scene.player.playing,
+      requests: () => scene.requests,
+      done: () => scene.doneCount,
+      idle: () => scene.runs.every((r) => !r.computing),
+      surface: () => scene.surface,
+      start: () => scene.startPoint(),
+      player: scene.player,
+    };
+  }
+}
+
+function emptyRun(row) {
+  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, computing: true, reqId: null };
+}
+
+function pushAll(target, items) {
+  // push(...items) overflows the stack for very long chunks.
+  for (let i = 0; i < items.length; i++) target.push(items[i]);
+}
+
+/** First step outside the domain padded by 50% (what the server reports as escaped_at). */
+function localEscape(path, surface) {
+  if (!surface) return null;
+  const [[x0, x1], [y0, y1]] = surface.domain;
+  const px = (x1 - x0) / 2, py = (y1 - y0) / 2;
+  for (let k = 0; k < path.length; k++) {
+    const [x, y] = path[k];
+    if (x < x0 - px || x > x1 + px || y < y0 - py || y > y1 + py) return k;
+  }
+  return null;
+}

@@ -1,0 +1,214 @@
+// Surface picker, custom formula box (checked live by POST /api/v1/grid: a 422 says what
+// is wrong and at which column), start point and number of steps.
+
+import { t, surfaceName } from "./i18n.js";
+import { numText } from "./format.js";
+import { STEPS_MAX } from "./state.js";
+
+const CUSTOM = "__custom__";
+const STEPS_UI = [10, 5000];
+
+function $(root, sel) {
+  return root.querySelector(sel);
+}
+
+export class SurfacePanel {
+  /** root: the element holding the markup of templates/index.html's surface section. */
+  constructor(root, scene) {
+    this.root = root;
+    this.scene = scene;
+    this.select = $(root, "#surface-select");
+    this.expr = $(root, "#surface-expr");
+    this.box = $(root, "#formula-box");
+    this.formula = $(root, "#formula");
+    this.status = $(root, "#formula-status");
+    this.caret = $(root, "#formula-caret");
+    this.domain = ["#dom-x0", "#dom-x1", "#dom-y0", "#dom-y1"].map((s) => $(root, s));
+    this.startX = $(root, "#start-x");
+    this.startY = $(root, "#start-y");
+    this.startReset = $(root, "#start-reset");
+    this.stepsSlider = $(root, "#steps-slider");
+    this.stepsBox = $(root, "#steps");
+    this.timer = 0;
+    this.bind();
+    this.render();
+  }
+
+  render() {
+    const st = this.scene.state;
+    const cat = this.scene.catalog;
+    const sel = this.select;
+    sel.innerHTML = "";
+    for (const s of cat.surfaces) sel.append(new Option(surfaceName(s), s.id));
+    sel.append(new Option(t("surface.custom"), CUSTOM));
+    sel.value = st.formula ? CUSTOM : st.surface;
+    this.box.hidden = !st.formula;
+    if (st.formula) {
+      this.formula.value = st.formula.expr;
+      st.formula.domain.flat().forEach((v, i) => { this.domain[i].value = numText(v); });
+    }
+    this.showExpr();
+    this.syncStart();
+    this.syncSteps();
+  }
+
+  showExpr() {
+    const st = this.scene.state;
+    const s = st.formula ? null : this.scene.catalog.surface(st.surface);
+    this.expr.textContent = s ? `f(x, y) = ${s.expr}` : "";
+    this.expr.hidden = !s;
+  }
+
+  syncStart() {
+    const p = this.scene.startPoint();
+    if (document.activeElement !== this.startX) this.startX.value = numText(round(p[0]));
+    if (document.activeElement !== this.startY) this.startY.value = numText(round(p[1]));
+    this.startReset.disabled = !this.scene.state.start;
+  }
+
+  syncSteps() {
+    const n = this.scene.state.steps;
+    this.stepsBox.value = String(n);
+    this.stepsSlider.value = String(stepsToPos(n));
+  }
+
+  bind() {
+    const scene = this.scene;
+    const st = scene.state;
+    this.select.addEventListener("change", async () => {
+      if (this.select.value === CUSTOM) {
+        // Start from the surface on screen, so a student can edit Rosenbrock's formula.
+        const cur = scene.surface;
+        st.formula = { expr: cur?.expr || "x**2 + y**2", domain: cur?.domain || [[-3, 3], [-3, 3]] };
+        st.surface = null;
+        this.render();
+        this.formula.focus();
+        this.setStatus("ok", t("formula.ok"));
+        scene.saveUrl();
+        return;
+      }
+      st.formula = null;
+      st.surface = this.select.value;
+      st.start = null;
+      this.box.hidden = true;
+      this.showExpr();
+      const res = await scene.loadGrid();
+      if (res.ok) {
+        this.syncStart();
+        scene.compute({ restart: true });
+        scene.saveUrl();
+      }
+    });
+    const onFormula = () => {
+      clearTimeout(this.timer);
+      this.setStatus("checking", t("formula.checking"));
+      this.timer = setTimeout(() => this.checkFormula(), 250);
+    };
+    this.formula.addEventListener("input", onFormula);
+    for (const d of this.domain) d.addEventListener("input", onFormula);
+
+    const onStart = () => {
+      const x = Number(this.startX.value), y = Number(this.startY.value);
+      const ok = this.startX.value.trim() !== "" && this.startY.value.trim() !== "" && Number.isFinite(x) && Number.isFinite(y);
+      this.startX.toggleAttribute("aria-invalid", !ok && !Number.isFinite(x));
+      this.startY.toggleAttribute("aria-invalid", !ok && !Number.isFinite(y));
+      if (!ok) return;
+      st.start = [x, y];
+      this.startReset.disabled = false;
+      scene.views.contour.setStart(st.start);
+      scene.compute();
+      scene.saveUrl();
+    };
+    this.startX.addEventListener("input", onStart);
+    this.startY.addEventListener("input", onStart);
+    this.startReset.addEventListener("click", () => {
+      st.start = null;
+      this.syncStart();
+      scene.views.contour.setStart(scene.startPoint());
+      scene.compute({ restart: true });
+      scene.saveUrl();
+    });
+
+    this.stepsSlider.addEventListener("input", () => {
+      st.steps = posToSteps(Number(this.stepsSlider.value));
+      this.stepsBox.value = String(st.steps);
+      this.stepsBox.removeAttribute("aria-invalid");
+      scene.compute();
+      scene.saveUrl();
+    });
+    this.stepsBox.addEventListener("input", () => {
+      const n = Number(this.stepsBox.value);
+      const ok = Number.isInteger(n) && n >= 1 && n <= STEPS_MAX;
+      this.stepsBox.toggleAttribute("aria-invalid", !ok);
+      if (!ok) return;
+      st.steps = n;
+      this.stepsSlider.value = String(stepsToPos(n));
+      scene.compute();
+      scene.saveUrl();
+    });
+  }
+
+  async checkFormula() {
+    const scene = this.scene;
+    const st = scene.state;
+    const expr = this.formula.value;
+    const d = this.domain.map((e) => Number(e.value));
+    if (!d.every((v, i) => Number.isFinite(v) && this.domain[i].value.trim() !== "") || !(d[0] < d[1]) || !(d[2] < d[3])) {
+      this.setStatus("error", t("domain.bad"));
+      return;
+    }
+    const domain = [[d[0], d[1]], [d[2], d[3]]];
+    const res = await scene.loadGrid({ expr, domain });
+    if (res.stale) return;
+    if (!res.ok) {
+      const item = (res.detail || [])[0] || { msg: `HTTP ${res.status}` };
+      const col = item.column ?? item.ctx?.column;
+      this.setStatus("error", col ? t("formula.errorAt", { col, msg: item.msg }) : item.msg, col ? { expr, col } : null);
+      this.formula.setAttribute("aria-invalid", "true");
+      return;
+    }
+    this.formula.removeAttribute("aria-invalid");
+    this.setStatus("ok", t("formula.ok"));
+    st.formula = { expr, domain };
+    st.surface = null;
+    // Keep a typed start point only if it is still on the plot.
+    if (st.start && !insideDomain(st.start, domain)) st.start = null;
+    this.syncStart();
+    scene.compute({ restart: true });
+    scene.saveUrl();
+  }
+
+  /** kind: ok | checking | error; with a caret under the column that is wrong. */
+  setStatus(kind, text, where = null) {
+    this.status.textContent = text;
+    this.status.dataset.kind = kind;
+    if (where) {
+      this.caret.hidden = false;
+      this.caret.textContent = `${where.expr}\n${" ".repeat(Math.max(0, where.col - 1))}^`;
+    } else {
+      this.caret.hidden = true;
+      this.caret.textContent = "";
+    }
+  }
+}
+
+function insideDomain(p, domain) {
+  return p[0] >= domain[0][0] && p[0] <= domain[0][1] && p[1] >= domain[1][0] && p[1] <= domain[1][1];
+}
+
+function round(v) {
+  return Number(v.toPrecision(6));
+}
+
+// The steps slider is logarithmic (10 … 5,000), rounded to two significant digits.
+function stepsToPos(n) {
+  const [a, b] = STEPS_UI.map(Math.log10);
+  return Math.round(((Math.log10(Math.max(STEPS_UI[0], Math.min(STEPS_UI[1], n))) - a) / (b - a)) * 1000);
+}
+
+function posToSteps(pos) {
+  const [a, b] = STEPS_UI.map(Math.log10);
+  const v = 10 ** (a + (pos / 1000) * (b - a));
+  const mag = 10 ** Math.max(0, Math.floor(Math.log10(v)) - 1);
+  return Math.round(v / mag) * mag;
+}
