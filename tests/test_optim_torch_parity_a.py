@@ -370,13 +370,23 @@ BRANCHES = [
     ("sparseadam", {"lr": 0.1}, "halfflat"),
     ("sparseadam", {"lr": 0.1, "maximize": True}, "abs_valley"),
 ]
+# starts: x-gradient 0 from the first step (halfflat), y-gradient 0 (abs_valley)
+STARTS = {"halfflat": [-1.0, -1.5], "abs_valley": [1.0, 0.0]}
 
 
 @pytest.mark.parametrize("opt_id,params,surface", BRANCHES,
                          ids=[f"{o}-{i}" for i, (o, _, _) in enumerate(BRANCHES)])
 def test_branches_match_torch(opt_id, params, surface):
-    start = {"halfflat": [-1.0, -1.5], "abs_valley": [1.0, 0.0]}.get(surface, [-1.0, 1.5])
-    compare(opt_id, params, start, surface, 150)
+    compare(opt_id, params, STARTS.get(surface, [-1.0, 1.5]), surface, 150)
+
+
+@pytest.mark.parametrize("opt_id", MINE)
+def test_gradient_turning_exactly_zero(opt_id):
+    """halfflat from x > 0: x crosses into the flat half, where its gradient is exactly 0
+    while the state still carries momentum (SparseAdam then freezes x; the rest coast)."""
+    params = {"sgd": {"lr": 0.1, "momentum": 0.5}, "adadelta": {"lr": 5.0},
+              "adagrad": {"lr": 0.5}}.get(opt_id, {"lr": 0.1})
+    compare(opt_id, params, [0.5, -1.5], "halfflat", 120)
 
 
 def test_sparseadam_skips_zero_gradient_coordinates():
@@ -387,8 +397,12 @@ def test_sparseadam_skips_zero_gradient_coordinates():
     assert p[0, 0] == -1.0 and state["exp_avg"][0, 0] == 0 and state["exp_avg_sq"][0, 0] == 0
     assert p[0, 1] != 3.0 and p[1, 0] != 0.5
     assert state["step"] == 1
-    opt.step(p, np.zeros_like(p), state)                # an all-zero gradient: nothing moves
-    assert state["step"] == 2
+    before = p.copy(), state["exp_avg"].copy(), state["exp_avg_sq"].copy()
+    opt.step(p, np.array([[0.0, 1.0], [0.0, 0.0]]), state)
+    assert state["step"] == 2                           # counts even where nothing moves
+    for now, then in zip((p, state["exp_avg"], state["exp_avg_sq"]), before):
+        assert now[0, 0] == then[0, 0] and np.array_equal(now[1], then[1])
+        assert now[0, 1] != then[0, 1]
 
 
 def test_sweep_arrays_equal_single_runs():

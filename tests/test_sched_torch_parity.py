@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import zlib
-import warnings
 
 import numpy as np
 import pytest
@@ -414,6 +413,102 @@ def test_failures_happen_where_torch_fails(spec, kind, at):
     with pytest.raises(HyperparameterError) as he:
         build_scheduler(spec, mirror(make_torch_optimizer(kind, 0.1)), steps=at + 3)
     assert f"step {at} of {at + 3}" in he.value.message
+
+
+def _extreme_leaf(rng):
+    """Settings at the edges of what torch accepts."""
+    name = str(rng.choice(LEAVES))
+    big = float(rng.choice([0.5, 1.5, 1e3, 1e200, -2.0, 1.0]))
+    if name == "StepLR":
+        return {"name": name, "params": {"step_size": int(rng.integers(1, 4)), "gamma": big}}
+    if name == "MultiStepLR":
+        return {"name": name, "params": {"milestones": [0, 1, 1, 2, 2, 2], "gamma": big}}
+    if name == "ExponentialLR":
+        return {"name": name, "params": {"gamma": big}}
+    if name == "ConstantLR":
+        return {"name": name, "params": {"factor": float(rng.choice([0.0, 0.5])),
+                                         "total_iters": int(rng.integers(-2, 5))}}
+    if name == "LinearLR":
+        return {"name": name, "params": {"start_factor": float(rng.choice([1e-300, 0.5])),
+                                         "end_factor": float(rng.choice([0.0, 1.0])),
+                                         "total_iters": int(rng.integers(-2, 5))}}
+    if name == "PolynomialLR":
+        return {"name": name, "params": {"total_iters": int(rng.integers(-2, 5)),
+                                         "power": float(rng.choice([-2.0, 0.0, 1e3, 2.0]))}}
+    if name == "CosineAnnealingLR":
+        return {"name": name, "params": {"T_max": int(rng.integers(1, 4)), "eta_min": big}}
+    if name == "CosineAnnealingWarmRestarts":
+        return {"name": name, "params": {"T_0": int(rng.integers(1, 3)),
+                                         "T_mult": int(rng.integers(1, 3)), "eta_min": big}}
+    if name == "CyclicLR":
+        return {"name": name, "params": {
+            "base_lr": 0.01, "max_lr": big, "step_size_up": 1, "step_size_down": int(rng.integers(0, 2)),
+            "mode": str(rng.choice(["triangular", "triangular2", "exp_range"])),
+            "gamma": float(rng.choice([0.5, 1.0, 1.01, 2.0, -3.0]))}}
+    return {"name": name, "params": {
+        "max_lr": 0.1, "total_steps": int(rng.integers(1, 2500)),
+        "pct_start": float(rng.choice([0.0, 0.5, 1.0, rng.random()])),
+        "three_phase": bool(rng.random() < 0.5)}}
+
+
+def test_the_replay_is_skipped_only_where_torch_cannot_fail():
+    """can_fail() lets build_scheduler(steps=...) skip the replay: it must never say
+    False for a run in which torch raises."""
+    rng = np.random.default_rng(21)
+    seen = {"raised": 0, "skipped": 0}
+    for i in range(400):
+        spec = _extreme_leaf(rng)
+        if i % 3 == 1:
+            spec = {"name": "ChainedScheduler", "params": {"schedulers": [_extreme_leaf(rng), spec]}}
+        elif i % 3 == 2:
+            spec = {"name": "SequentialLR", "params": {"schedulers": [_extreme_leaf(rng), spec],
+                                                       "milestones": [int(rng.integers(0, 4))]}}
+        steps = 2100
+        try:
+            sched = build_scheduler(spec, FakeOptimizer({"lr": 0.1, "betas": (0.9, 0.99)}, {"lr", "betas"}))
+        except HyperparameterError:
+            continue
+        fails = sched.can_fail(steps)
+        seen["skipped"] += not fails
+        with np.errstate(all="ignore"):
+            try:
+                for _ in range(steps):
+                    sched.step()
+            except (ArithmeticError, ValueError, ScheduleError):
+                seen["raised"] += 1
+                assert fails, spec
+    assert seen["raised"] > 30 and seen["skipped"] > 30, seen
+
+
+def test_extreme_settings_match_torch():
+    """At the edges (overflowing gammas, zero factors, negative powers, tiny cycles, nested
+    restarts) the values are still torch's, infinities and NaNs included, and torch's own
+    exceptions come at the same step."""
+    rng = np.random.default_rng(77)
+    raised = 0
+    for i in range(300):
+        spec = _extreme_leaf(rng)
+        if i % 3 == 1:
+            spec = {"name": "ChainedScheduler", "params": {"schedulers": [_extreme_leaf(rng), spec]}}
+        elif i % 3 == 2:
+            spec = {"name": "SequentialLR", "params": {"schedulers": [_extreme_leaf(rng), spec],
+                                                       "milestones": [int(rng.integers(0, 4))]}}
+        topt = make_torch_optimizer("adam", 0.1)
+        fake = mirror(topt)
+        tsched, sched = torch_scheduler(spec, topt), build_scheduler(spec, fake)
+        for k in range(300):
+            a, b = fake.group["lr"], topt.param_groups[0]["lr"]
+            assert a == b or (math.isnan(a) and math.isnan(b)), (spec, k, a, b)
+            try:
+                tsched.step()
+            except Exception as e:          # noqa: BLE001  (whatever torch raises)
+                with pytest.raises(ScheduleError if isinstance(e, NotImplementedError) else type(e)):
+                    sched.step()
+                raised += 1
+                break
+            with np.errstate(all="ignore"):
+                sched.step()
+    assert raised > 20
 
 
 def test_check_steps_does_not_touch_the_optimizer():

@@ -57,6 +57,7 @@ class HyperInfo(BaseModel):
     max_open: Optional[bool] = None
     ui: Optional[list[float]] = None
     choices: Optional[list[Any]] = None
+    required: Optional[bool] = None
 
 
 class OptimizerInfo(BaseModel):

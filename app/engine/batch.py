@@ -58,7 +58,8 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
         opt = build_optimizer(optimizer, {**(params or {}), **_scalar_stand_in(overrides)},
                               ("runs", 0))
         opt.group.update(overrides)
-        sched = attach_scheduler(scheduler, opt, ("runs", 0))
+        sched = attach_scheduler(scheduler, opt, ("runs", 0), steps)
+        plateau = sched is not None and getattr(sched, "needs_metric", False)
         p = starts[lo:hi].copy()
         state = opt.init(p)
         last_good = p.copy()
@@ -74,7 +75,7 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
                 else:
                     opt.step(p, grad, state)
                 if sched is not None:
-                    sched.step()
+                    sched.step(value) if plateau else sched.step()
                 value, grad = f.value_and_grad(p)
                 if targets is not None:
                     _mark_reached(p, k + 1, targets, tol, ra, tg)

@@ -56,11 +56,13 @@ def build_optimizer(name: str, params: dict, loc: tuple) -> Optimizer:
         raise RequestError((*loc, "params"), str(e)) from None
 
 
-def attach_scheduler(spec: dict | None, opt: Optimizer, loc: tuple):
+def attach_scheduler(spec: dict | None, opt: Optimizer, loc: tuple, steps: int | None = None):
+    """torch.optim.lr_scheduler.<name>(opt, ...); with `steps`, a schedule that PyTorch
+    could not run that long (OneCycleLR past total_steps, ...) is refused up front."""
     if spec is None:
         return None
     try:
-        return build_scheduler(spec, opt)
+        return build_scheduler(spec, opt, steps=steps)
     except HyperparameterError as e:
         field_loc = ("name",) if e.name == "name" else ("params", e.name)
         raise RequestError((*loc, "scheduler", *field_loc), e.message) from None
@@ -124,7 +126,7 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     `cancelled()` and `deadline` (time.monotonic()) are looked at as often.
     """
     opt = build_optimizer(spec.optimizer, spec.params, loc)
-    sched = attach_scheduler(spec.scheduler, opt, loc)
+    sched = attach_scheduler(spec.scheduler, opt, loc, steps)
     plateau = sched is not None and getattr(sched, "needs_metric", False)
     group = opt.group
     noise = Noise(spec.noise)

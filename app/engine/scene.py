@@ -67,4 +67,4 @@ def validate_all(req: RunRequest) -> None:
     from .runner import attach_scheduler, build_optimizer
     for i, spec in enumerate(run_specs(req)):
         opt = build_optimizer(spec.optimizer, spec.params, ("runs", i))
-        attach_scheduler(spec.scheduler, opt, ("runs", i))
+        attach_scheduler(spec.scheduler, opt, ("runs", i), req.steps)

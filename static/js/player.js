@@ -49,7 +49,9 @@ export class Player {
 
   tick(now) {
     if (!this.playing) return;
-    const dt = Math.min(0.1, (now - this.last) / 1000); // a background tab must not jump
+    // rAF's timestamp is the frame's start and may precede play()'s performance.now();
+    // a background tab must not jump either.
+    const dt = Math.max(0, Math.min(0.1, (now - this.last) / 1000));
     this.last = now;
     this.k = Math.min(this.max, this.k + dt * baseRate(this.max) * this.speed);
     if (this.k >= this.max) {

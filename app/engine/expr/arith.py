@@ -123,7 +123,7 @@ _np_exp, _np_log, _np_tan = np.exp, np.log, np.tan
 
 
 def exp(a) -> float:
-    if a < 709.0:                   # also False for nan
+    if -708.0 < a < 709.0:          # no overflow, no subnormal result; False for nan
         return float(_np_exp(a))
     try:
         return math.exp(a)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .arith import log as _log_number
 from .tape import Tape, gradient_plan
 
 _mul, _div, _add, _sub, _neg = np.multiply, np.true_divide, np.add, np.subtract, np.negative
@@ -131,7 +132,7 @@ def _backward(op: str, a: int, b, o: int):
     if op == "rpowc":
         if c == 0.0:
             return lambda v, go: go * np.where(v[a] >= 0.0, 0.0, v[o] * -np.inf)
-        logc = float(np.log(np.float64(c)))
+        logc = _log_number(c)
         return lambda v, go: go * (v[o] * logc)
     if op == "sin":
         return lambda v, go: go * np.cos(v[a])

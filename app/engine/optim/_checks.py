@@ -67,6 +67,15 @@ def pair(group: dict, name: str, *, first_nullable: bool = False) -> None:
     group[name] = tuple(float(x) if isinstance(x, numbers.Real) else x for x in v)
 
 
+def reject_flags(torch_name: str, params: dict, accepted: tuple[str, ...]) -> None:
+    """torch's TypeError for an implementation flag this class does not take (the base
+    class accepts and ignores foreach / fused / capturable / differentiable)."""
+    for name in ("foreach", "fused", "capturable", "differentiable"):
+        if name in params and name not in accepted:
+            raise HyperparameterError(
+                name, f"{torch_name}.__init__() got an unexpected keyword argument '{name}'")
+
+
 def choice(group: dict, name: str, choices: tuple, message: str) -> None:
     v = group[name]
     if not any(v is c or (isinstance(v, str) and v == c) for c in choices):

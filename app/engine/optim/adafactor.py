@@ -87,6 +87,10 @@ class Adafactor(Optimizer):
     summary_zh = ("类似 Adam 但不保存一阶矩，步长相对于参数自身的大小，并按更新量的 RMS 裁剪。"
                   "为超大模型（如 Transformer）节省优化器显存而设计。")
 
+    def __init__(self, **params):
+        _checks.reject_flags(self.torch_name, params, ('foreach',))
+        super().__init__(**params)
+
     def validate(self, group: dict) -> None:
         _checks.number(group, "lr")
         _checks.number(group, "beta2_decay")

@@ -55,13 +55,13 @@ class ASGD(Optimizer):
         lr_hyper(1e-2),
         Hyper("lambd", "float", 1e-4,
               "decay term: shrinks the parameter by (1 - lambd * eta) and slows the decay of eta",
-              low=0.0, ui=(0.0, 1.0), log=False,
+              low=0.0, ui=(1e-6, 1.0), log=True,
               doc_zh="衰减项：每步把参数乘以 (1 - lambd * eta)，同时让步长 eta 随步数衰减"),
         Hyper("alpha", "float", 0.75, "power in the step size eta = lr / (1 + lambd * lr * t) ** alpha",
               ui=(0.0, 2.0),
               doc_zh="步长公式 eta = lr / (1 + lambd * lr * t) ** alpha 中的指数"),
         Hyper("t0", "float", 1e6, "step after which averaging starts (only the averaged iterate ax sees it)",
-              ui=(0.0, 1000.0),
+              ui=(1.0, 1e6), log=True,
               doc_zh="从第几步开始做平均（只影响平均点 ax，不影响参数本身）"),
         weight_decay_hyper(0.0),
         maximize_hyper(),
@@ -72,6 +72,10 @@ class ASGD(Optimizer):
                "average converges faster than the last iterate.")
     summary_zh = ("步长按 lr / (1 + lambd·lr·t)^alpha 衰减的 SGD，并在状态中维护迭代点的滑动平均 ax。"
                   "多用于凸优化问题：平均点往往比最后一个迭代点收敛得更快。")
+
+    def __init__(self, **params):
+        _checks.reject_flags(self.torch_name, params, ('foreach', 'differentiable', 'capturable'))
+        super().__init__(**params)
 
     def validate(self, group: dict) -> None:
         for name in ("lr", "lambd", "alpha", "t0", "weight_decay"):

@@ -204,6 +204,11 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
             bracket_gtd[low_pos] = gtd_new
 
     # return stuff
+    if low_pos >= len(bracket):
+        # A single-point bracket whose loss is NaN: torch raises IndexError here.  The
+        # line search stepped where the function is undefined; report NaN, which ends
+        # the run as diverged instead of crashing.
+        return _NAN, (_NAN, _NAN), _NAN, ls_func_evals
     t = bracket[low_pos]
     f_new = bracket_f[low_pos]
     g_new = bracket_g[low_pos]
@@ -293,7 +298,8 @@ class LBFGS(Optimizer):
         if group["history_size"] < 1:
             raise HyperparameterError(
                 "history_size", f"history_size must be >= 1, got {group['history_size']}")
-        if group["line_search_fn"] == "strong_wolfe" and group["max_eval"] < 1:
+        if (group["line_search_fn"] == "strong_wolfe" and group["max_iter"] >= 1
+                and group["max_eval"] < 1):
             raise HyperparameterError(
                 "max_eval", "max_eval must be >= 1 with line_search_fn='strong_wolfe', "
                             f"got {group['max_eval']}")
@@ -450,6 +456,10 @@ class LBFGS(Optimizer):
                     max_ls=max_eval - current_evals)
                 x0 = x0 + t * d[0]
                 x1 = x1 + t * d[1]
+                if t != t:                      # the line search failed (see above)
+                    current_evals += ls_func_evals
+                    state["func_evals"] += ls_func_evals
+                    break
                 opt_cond = _amax2(abs(flat_grad[0]), abs(flat_grad[1])) <= tolerance_grad
             else:
                 # no line search, simply move with fixed-step

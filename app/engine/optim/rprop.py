@@ -63,6 +63,10 @@ class Rprop(Optimizer):
     summary_zh = ("每个坐标有自己的步长，只看梯度的符号：符号保持不变时步长增大，符号翻转时步长减小。"
                   "常用于全批量（full-batch）训练，梯度大小不可靠时尤其合适。")
 
+    def __init__(self, **params):
+        _checks.reject_flags(self.torch_name, params, ('capturable', 'foreach', 'differentiable'))
+        super().__init__(**params)
+
     def validate(self, group: dict) -> None:
         _checks.number(group, "lr")
         _checks.pair(group, "etas")

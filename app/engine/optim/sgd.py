@@ -107,7 +107,7 @@ class SGD(Optimizer):
                 np.multiply(g, 1 - group["dampening"], out=t)
                 buf += t
             if group["nesterov"]:
-                np.copyto(t, buf)
+                np.multiply(buf, momentum, out=t)
                 t += g
                 d = t
             else:

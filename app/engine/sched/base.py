@@ -24,7 +24,8 @@ zero such as ConstantLR with factor=0 reaching `total_iters`; a float overflow s
 CyclicLR 'exp_range' with gamma > 1), the port raises the same Python exception at the
 same step.  `build_scheduler(spec, optimizer, steps=n)` replays the schedule for `n`
 steps on a copy of the group first and turns such a failure into a HyperparameterError,
-so a request is refused before any work is done.
+so a request is refused before any work is done.  The replay is skipped when
+`can_fail(n)` shows torch's formulas cannot raise for these parameters (most cases).
 """
 
 from __future__ import annotations
@@ -238,6 +239,12 @@ class Scheduler:
     def _closed_form_lr(self) -> Any:
         return self.get_lr()
 
+    def can_fail(self, steps: int) -> bool:
+        """Whether torch's own code might raise within `steps` steps (a conservative
+        answer: True means "replay to find out").  Schedulers whose formulas cannot fail
+        for valid parameters keep the default False, so the replay is skipped for them."""
+        return False
+
     def blame(self, error: BaseException) -> str:
         """The keyword to name when torch's own code fails with `error` while stepping."""
         return self.error_field or (self.required[0] if self.required else "name")
@@ -397,7 +404,7 @@ def check_steps(spec: dict, optimizer: Any, steps: int) -> None:
     PyTorch would raise, raise HyperparameterError with torch's message."""
     shadow = _ShadowOptimizer(optimizer)
     sched = _build(spec, shadow)
-    if sched.needs_metric:
+    if sched.needs_metric or not sched.can_fail(steps):
         return
     k = 0
     try:

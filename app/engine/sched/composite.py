@@ -90,6 +90,9 @@ class _Composite(Scheduler):
     def schedulers(self) -> list[Scheduler]:
         return self._schedulers
 
+    def can_fail(self, steps: int) -> bool:
+        return any(s.can_fail(steps) for s in self._schedulers)
+
 
 def _nested_error(i: int, e: HyperparameterError) -> HyperparameterError:
     """A child's error, named "schedulers", its message prefixed with where it sits:
@@ -165,6 +168,18 @@ class SequentialLR(_Composite):
         idx = bisect_right(self._milestones, 0)
         self._schedulers[idx]._initial_step()
         self._last_lr = self._schedulers[idx].get_last_lr()[0]
+
+    def can_fail(self, steps: int) -> bool:
+        if super().can_fail(steps):
+            return True
+        # at a milestone the next child restarts on its closed form: a nested composite
+        # has none, and LinearLR / PolynomialLR divide by total_iters there
+        for s in self._schedulers[1:]:
+            if isinstance(s, _Composite):
+                return True
+            if s.name in ("LinearLR", "PolynomialLR") and s.total_iters == 0:
+                return True
+        return False
 
     def recursive_undo(self, sched: Any = None) -> None:
         """Undo the initial steps the children made when they were built."""

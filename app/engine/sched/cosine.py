@@ -49,6 +49,11 @@ class CosineAnnealingLR(Scheduler):
         self.eta_min = eta_min
         self._lr_init(last_epoch)
 
+    def can_fail(self, steps):
+        # 1 + cos(pi (t-1) / T_max) rounds to 0 only for t within ~1e-8 T_max of an odd
+        # multiple of T_max other than the one torch special-cases: never for runs this short
+        return steps > 10**7
+
     def get_lr(self):
         lr = self.optimizer.group["lr"]
         if self._is_initial:

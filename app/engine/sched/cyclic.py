@@ -155,6 +155,13 @@ class CyclicLR(Scheduler):
         self._lr_init(last_epoch)
         self.base_lr = base_lr
 
+    def can_fail(self, steps):
+        if self.mode == "exp_range":
+            return abs(self.gamma) > 1                     # gamma ** step overflows
+        if self.mode == "triangular2":
+            return steps + 2 >= 1000 * self.total_size     # 2.0 ** (cycle - 1) overflows
+        return False
+
     def blame(self, error):
         # a float overflow: gamma**step ('exp_range') or 2**cycle ('triangular2')
         return "gamma" if self.mode == "exp_range" else "step_size_up"
@@ -331,6 +338,16 @@ class OneCycleLR(Scheduler):
                 "pct_start", "a phase of the cycle has no length (pct_start * total_steps = 1): "
                              "PyTorch raises ZeroDivisionError (float division by zero) "
                              "in its first step") from None
+
+    def can_fail(self, steps):
+        if steps > self.total_steps:
+            return True
+        start = 0.0
+        for end, *_ in self._schedule_phases:
+            if end - start == 0:
+                return True
+            start = end
+        return False
 
     def blame(self, error):
         # past total_steps (ValueError), or a phase of zero length (ZeroDivisionError)

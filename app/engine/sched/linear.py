@@ -54,6 +54,9 @@ class ConstantLR(Scheduler):
         self.total_iters = total_iters
         self._lr_init(last_epoch)
 
+    def can_fail(self, steps):
+        return self.factor == 0       # lr * (1.0 / factor) at total_iters
+
     def get_lr(self):
         lr = self.optimizer.group["lr"]
         if self.last_epoch == 0:
@@ -166,6 +169,9 @@ class PolynomialLR(Scheduler):
         self.total_iters = total_iters
         self.power = power
         self._lr_init(last_epoch)
+
+    def can_fail(self, steps):
+        return self.power < 0         # 0.0 ** power at total_iters
 
     def get_lr(self):
         lr = self.optimizer.group["lr"]

@@ -95,6 +95,10 @@ class MultiStepLR(Scheduler):
             return _copy(lr)
         return lr * self.gamma ** self.milestones[self.last_epoch]
 
+    def can_fail(self, steps):
+        # gamma ** n is a Python float power: it raises OverflowError instead of giving inf
+        return abs(self.gamma) > 1
+
     def _closed_form_lr(self):
         milestones = sorted(self.milestones.elements())
         return self.base_lr * self.gamma ** bisect_right(milestones, self.last_epoch)
