@@ -2,6 +2,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# uvicorn drops a WebSocket frame over 512 KiB (twice OPTPLAY_MAX_BODY_BYTES) unread.
+ENV UVICORN_WS_MAX_SIZE=524288
 WORKDIR /srv/optplay
 
 COPY pyproject.toml README.md ./

@@ -24,7 +24,14 @@ class Settings(BaseSettings):
     compute_budget_s: float = 10.0   # wall-clock budget of one computation
     ws_messages_per_second: float = 30.0   # sustained WebSocket request rate per socket
     max_concurrent_per_client: int = 4     # computations in flight per client address
-    cache_entries: int = 256         # LRU of computed answers
+    cache_entries: int = 256         # LRU of computed answers: entries ...
+    cache_bytes: int = 64 * 1024 * 1024   # ... and total bytes (per worker process)
+    cache_max_age_s: int = 3600      # Cache-Control max-age of GET /api/v1/run?q=, /map?q=
+    max_map_side: int = 512          # cells per side of a map
+    max_map_cells: int = 512 * 512   # cells of a map
+    max_map_steps: int = 10_000      # optimizer steps per cell of a map
+    max_map_run_steps: int = 150_000_000   # cells x steps of one map (512 x 512 x 500 fits)
+    batch_threads: int = 1           # threads over a map's chunks (1: see engine/batch.py)
     frame_ancestors: str = "*"       # who may frame /embed
     cors_origins: str = ""           # comma-separated origins allowed to call the API
 

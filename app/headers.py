@@ -32,7 +32,9 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp):
         self.app = app
         s = settings()
-        self.embed_csp = content_security_policy(s.frame_ancestors or "*").encode()
+        # "https://a.edu, https://b.edu" or space-separated: CSP wants spaces.
+        ancestors = " ".join(s.frame_ancestors.replace(",", " ").split()) or "*"
+        self.embed_csp = content_security_policy(ancestors).encode()
         self.page_csp = content_security_policy("'none'").encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -53,3 +55,47 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class AllowedMethods:
+    """A 405 lists every method the path answers to: Starlette's own lists only those of
+    the first route matching the path (POST /api/v1/run, not also GET)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_allow(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 405:
+                methods = allowed_methods(scope)
+                if methods:
+                    headers = [(k, v) for k, v in message.get("headers", []) if k != b"allow"]
+                    headers.append((b"allow", ", ".join(sorted(methods)).encode()))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_allow)
+
+
+def allowed_methods(scope: Scope) -> set[str]:
+    """The methods some route answers at the scope's path (routes asked one method at a
+    time, through Starlette's own matching)."""
+    from starlette.routing import Match
+
+    app = scope.get("app")
+    routes = getattr(getattr(app, "router", None), "routes", ())
+    methods: set[str] = set()
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        probe = {**scope, "method": method}
+        for route in routes:
+            try:
+                match, _ = route.matches(probe)
+            except Exception:
+                continue
+            if match == Match.FULL:
+                methods.add(method)
+                break
+    return methods

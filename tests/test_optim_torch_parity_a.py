@@ -137,13 +137,15 @@ def adagrad_params(rng, surface):
 
 
 def adadelta_params(rng, surface):
-    return {"lr": loguniform(rng, 0.1, 10.0), "rho": float(rng.choice([0.9, rng.uniform(0.5, 0.99)])),
+    return {"lr": loguniform(rng, 0.1, 10.0),
+            "rho": float(rng.choice([0.9, rng.uniform(0.5, 0.99)])),
             "eps": loguniform(rng, 1e-8, 1e-2),
             "weight_decay": maybe(rng, loguniform(rng, 1e-4, 0.3), 0.4)}
 
 
 def rmsprop_params(rng, surface):
-    return {"lr": loguniform(rng, 1e-3, 0.05), "alpha": float(rng.choice([0.99, rng.uniform(0.5, 0.999)])),
+    return {"lr": loguniform(rng, 1e-3, 0.05),
+            "alpha": float(rng.choice([0.99, rng.uniform(0.5, 0.999)])),
             "eps": loguniform(rng, 1e-10, 1e-2),
             "momentum": maybe(rng, float(rng.uniform(0.1, 0.9))),
             "centered": bool(rng.random() < 0.5),

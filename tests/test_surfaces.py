@@ -107,8 +107,8 @@ def test_builtin_surface_is_sound(sid):
     for kind, points in (("minimum", s.minima), ("saddle", s.saddles)):
         for p in points:
             assert x0 <= p[0] <= x1 and y0 <= p[1] <= y1
-            if sid == "abs_valley":
-                continue                                     # a kink, not a smooth minimum
+            if sid in ("abs_valley", "ackley"):
+                continue            # a kink (|x|, sqrt(x**2 + y**2)), not a smooth minimum
             _, g = s.formula.value_and_grad(np.array([p]))
             H = s.formula.hessian(p)
             tol = 1e-3 * (1.0 + np.abs(H).max())

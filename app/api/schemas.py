@@ -115,4 +115,6 @@ class ErrorAnswer(BaseModel):
 
 
 UNPROCESSABLE = {422: {"model": ErrorAnswer, "description": "bad input: names the field"},
-                 413: {"model": ErrorAnswer, "description": "request too large"}}
+                 413: {"model": ErrorAnswer, "description": "request too large"},
+                 429: {"model": ErrorAnswer, "description": "too many computations at once "
+                       "from this address: names the limit"}}

@@ -29,8 +29,8 @@ Strict = ConfigDict(extra="forbid")
 def _bounded(v: float, what: str) -> float:
     limit = settings().max_coordinate
     if abs(v) > limit:
-        raise PydanticCustomError("limit", "{what} must lie within ±{limit:g}",
-                                  {"what": what, "limit": limit})
+        raise PydanticCustomError("limit", f"{{what}} must lie within ±{limit:g} "
+                                  f"(max_coordinate)", {"what": what, "limit": limit})
     return v
 
 
@@ -192,7 +192,8 @@ RUN_MODELS = {i: _run_model(i) for i in OPTIMIZERS}
 
 def _optimizer_tag(v: Any) -> str | None:
     if isinstance(v, dict):
-        return v.get("optimizer") if v.get("optimizer") in RUN_MODELS else None
+        name = v.get("optimizer")
+        return name if isinstance(name, str) and name in RUN_MODELS else None
     return getattr(v, "optimizer", None)
 
 
@@ -218,6 +219,18 @@ class RunRequest(BaseModel):
     runs: list[RunSpecModel] = Field(min_length=1, description="optimizers to race (≤ max_runs)")
     state: StrictBool = Field(False, description="also return the optimizer state and "
                                                  "gradient after every step")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_first(cls, data: Any) -> Any:
+        # Too many runs is refused before any of them is validated: a body of thousands
+        # of runs answers as fast as one of two.
+        if isinstance(data, dict) and isinstance(data.get("runs"), list):
+            n, limit = len(data["runs"]), settings().max_runs
+            if n > limit:
+                raise PydanticCustomError("limit", "runs: {n} runs is over the limit of "
+                                          "{limit}", {"n": n, "limit": limit})
+        return data
 
     @model_validator(mode="after")
     def _limits(self):

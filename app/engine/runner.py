@@ -24,8 +24,14 @@ from .optim.base import HyperparameterError, Optimizer
 from .sched import build_scheduler
 from .surfaces import Surface
 
-# How often (in steps) the loop looks at the clock and at its cancel flag.
+# How often (in steps) a streamed run sends the piece of path computed so far.
 CHECK_EVERY = 128
+# How often (in steps) the loop looks at the clock and at its cancel flag: a closed
+# socket or a spent budget stops the work within a few milliseconds.
+CLOCK_EVERY = 16
+# How often (in surface evaluations) a closure looks at them, inside one step that may
+# evaluate the surface many times (LBFGS: up to max_iter iterations per step).
+CLOCK_EVERY_EVAL = 32
 # A run "escapes" when it leaves the surface's domain padded by this fraction per side.
 ESCAPE_PAD = 0.5
 
@@ -87,6 +93,38 @@ class Noise:
         return grad + self.std * self.rng.standard_normal(grad.shape)
 
 
+class Fence:
+    """The clock and the cancel flag of one computation, looked at from its loops."""
+
+    __slots__ = ("deadline", "budget", "cancelled", "evals")
+
+    def __init__(self, deadline: float | None = None, budget: float = 0.0,
+                 cancelled: Callable[[], bool] | None = None):
+        self.deadline, self.budget, self.cancelled = deadline, budget, cancelled
+        self.evals = 0
+
+    def check(self) -> None:
+        """Raise Cancelled or ComputationTimeout when it is time to stop."""
+        if self.cancelled is not None and self.cancelled():
+            raise Cancelled()
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ComputationTimeout(self.budget)
+
+    def guard(self, closure: Callable) -> Callable:
+        """`closure`, looking at the clock every CLOCK_EVERY_EVAL calls: one optimizer
+        step that evaluates the surface many times is cut like a long loop is."""
+        if self.deadline is None and self.cancelled is None:
+            return closure
+
+        def guarded(*args):
+            self.evals += 1
+            if self.evals % CLOCK_EVERY_EVAL == 0:
+                self.check()
+            return closure(*args)
+
+        return guarded
+
+
 def finite_or_none(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
@@ -123,7 +161,8 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
 
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
     is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
-    `cancelled()` and `deadline` (time.monotonic()) are looked at as often.
+    `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
+    and every CLOCK_EVERY_EVAL evaluations within a step.
     """
     opt = build_optimizer(spec.optimizer, spec.params, loc)
     sched = attach_scheduler(spec.scheduler, opt, loc, steps)
@@ -145,12 +184,17 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     path[0] = p[0]
     loss[0] = value[0]
 
+    fence = Fence(deadline, budget, cancelled)
+    fence.check()
+
     def closure(q: np.ndarray):
         v, g = f.value_and_grad(q)
         g = noise.add(g)
         if record_state and not grads_this_step:
             grads_this_step.append(g[0].tolist())
         return v, g
+
+    closure = fence.guard(closure)
 
     done = 0
     status = "ok"
@@ -184,12 +228,9 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
             if record_state:
                 for name in opt.state_names:
                     states[name].append(jsonable_state(state.get(name)))
-            if done % CHECK_EVERY == 0:
-                if cancelled is not None and cancelled():
-                    raise Cancelled()
-                if deadline is not None and time.monotonic() > deadline:
-                    raise ComputationTimeout(budget)
-                if on_chunk is not None:
+            if done % CLOCK_EVERY == 0:
+                fence.check()
+                if on_chunk is not None and done % CHECK_EVERY == 0:
                     on_chunk(_chunk(path, loss, lrs, sent, done))
                     sent = done
 

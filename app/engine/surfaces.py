@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
 from .expr import Formula, compile_formula
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "surfaces.json"

@@ -50,6 +50,7 @@ export class StreamClient {
     this.ws = null;
     this.failures = 0;
     this.useHttp = !("WebSocket" in window);
+    this.everOpened = false;
     this.http = null;
     this.closed = false;
     if (!this.useHttp) this.connect();
@@ -63,24 +64,29 @@ export class StreamClient {
     this.ws = ws;
     ws.onopen = () => {
       opened = true;
+      this.everOpened = true;
       this.failures = 0;
       this.handlers.onStatus("open");
-      // A request sent while the socket was down goes out now.
-      if (this.current && !this.current.finished) ws.send(JSON.stringify({ id: this.current.id, ...this.current.body }));
+      // A request made while the socket was connecting goes out now.
+      const cur = this.current;
+      if (cur && !cur.finished && !cur.viaHttp) ws.send(JSON.stringify({ id: cur.id, ...cur.body }));
     };
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = () => {
       if (this.ws !== ws || this.closed) return;
       this.ws = null;
       this.failures += 1;
-      if (!opened && this.failures >= 3) {
-        // Never got through: fall back to plain HTTP for good.
+      if (!opened && !this.everOpened && this.failures >= 3) {
+        // Never got through (a proxy that refuses WebSockets): plain HTTP for good.
         this.useHttp = true;
         this.handlers.onStatus("http");
         if (this.current && !this.current.finished) this.postRun(this.current);
         return;
       }
-      this.handlers.onStatus("lost");
+      this.handlers.onStatus(this.everOpened ? "lost" : "connecting");
+      // The request the socket took down with it is answered over HTTP meanwhile.
+      const cur = this.current;
+      if (cur && !cur.finished && !cur.viaHttp && this.everOpened) this.postRun(cur);
       const delay = Math.min(5000, 250 * 2 ** this.failures);
       setTimeout(() => this.connect(), delay);
     };
@@ -114,11 +120,15 @@ export class StreamClient {
       this.postRun(this.current);
     } else if (this.ws && this.ws.readyState === WebSocket.OPEN) {
       this.ws.send(JSON.stringify({ id, ...body }));
+    } else if (this.everOpened) {
+      // Reconnecting: don't leave the user waiting for the socket.
+      this.postRun(this.current);
     }
     return id;
   }
 
   async postRun(req) {
+    req.viaHttp = true;
     if (this.http) this.http.abort();
     const ctrl = new AbortController();
     this.http = ctrl;

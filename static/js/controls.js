@@ -8,7 +8,7 @@
 import { t, docOf } from "./i18n.js";
 import { numText, tidy } from "./format.js";
 import { sameValue, valueOf } from "./catalog.js";
-import { PALETTE, MAX_ROWS } from "./state.js";
+import { PALETTE, MAX_ROWS, fullScheduler } from "./state.js";
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -16,7 +16,7 @@ const nextId = (p) => `${p}-${++uid}`;
 // Hyperparameters shown first; the rest go under "More options".
 const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
-  "history_size", "line_search_fn", "t0", "beta", "dampening"]);
+  "history_size", "line_search_fn"]);
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -165,7 +165,7 @@ export function paramField(spec, value, onInput, ctx) {
       field.append(el("div", { class: "pair-row" }, el("label", { for: subId, class: "sub" }, el("code", { text: `[${i}]` })), ctl.node));
     });
   } else if (spec.type === "float_list" || spec.type === "int_list") {
-    const box = el("input", { type: "text", id, class: "list", inputmode: "decimal", placeholder: t("param.list"), "aria-describedby": doc ? docId : null });
+    const box = el("input", { type: "text", id, class: "list", inputmode: "decimal", title: t("param.list"), "aria-describedby": doc ? docId : null });
     box.value = (value || []).map(numText).join(", ");
     box.addEventListener("input", () => {
       const parts = box.value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -253,7 +253,7 @@ function schedulerListField(value, onInput, id, errorLine) {
     errorLine.textContent = ok ? "" : t("sched.badList");
     if (ok) onInput(v.map((s) => ({ name: s.name, params: s.params || {} })));
   });
-  wrap.append(el("label", { for: id, text: t("sched.children") }), area, el("p", { class: "doc", text: t("sched.childrenHelp") }));
+  wrap.append(el("label", { for: id, text: t("sched.children") }), area, el("p", { class: "doc full", text: t("sched.childrenHelp") }));
   return wrap;
 }
 
@@ -503,7 +503,7 @@ class RowEditor {
     }
     sel.addEventListener("change", () => {
       const item = catalog.scheduler(sel.value);
-      row.scheduler = item ? { name: item.id, params: catalog.requiredValues(item, panel.state.steps) } : null;
+      row.scheduler = item ? fullScheduler({ name: item.id, params: catalog.requiredValues(item, panel.state.steps) }, catalog) : null;
       this.build();
       panel.hooks.onStructure();
       this.node.querySelector(".sched-select")?.focus();

@@ -11,7 +11,9 @@ export function fmt(v, digits = 4) {
     const [m, e] = v.toExponential(digits - 2).split("e");
     return `${trimZeros(m)}e${e.replace("+", "")}`;
   }
-  return trimZeros(v.toPrecision(digits));
+  // toPrecision writes 1000 as "1.00e+3": fix the decimals instead.
+  const intDigits = Math.floor(Math.log10(a)) + 1;
+  return trimZeros(v.toFixed(Math.min(20, Math.max(0, digits - intDigits))));
 }
 
 function trimZeros(s) {

@@ -307,7 +307,7 @@ export function applyI18n(root = document) {
   for (const el of root.querySelectorAll("[data-i18n]")) {
     el.textContent = t(el.dataset.i18n);
   }
-  for (const attr of ["title", "aria-label", "placeholder"]) {
+  for (const attr of ["title", "aria-label"]) {
     const data = "i18n" + attr.split("-").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
     for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) {
       el.setAttribute(attr, t(el.dataset[data]));

@@ -37,7 +37,8 @@ export class LossChart {
     this.runs = runs;
     this.steps = steps;
     clearTimeout(this.pending);
-    const wait = final ? 0 : Math.max(0, 160 - (performance.now() - this.lastRender));
+    // A slider drag finishes ~20 computations a second: redraw at most every 100 ms then.
+    const wait = Math.max(0, (final ? 100 : 160) - (performance.now() - this.lastRender));
     this.pending = setTimeout(() => this.render(), wait);
   }
 
@@ -73,6 +74,9 @@ export class LossChart {
       font: { family: FONT, size: 11, color: getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467" },
     };
     await Plotly.react(this.gd, traces, layout, { displayModeBar: false, responsive: false, doubleClick: false });
+    // Under Plotly's hover layer, like the contour's path canvas.
+    const first = this.gd.querySelector(".svg-container svg.main-svg");
+    if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
     if (!this.ready) {
       this.gd.on("plotly_afterplot", () => this.draw());
       this.ready = true;

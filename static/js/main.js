@@ -33,7 +33,7 @@ async function start() {
     state,
     hooks: {
       onConnection(status) {
-        banner.hidden = status === "open";
+        banner.hidden = status === "open" || status === "connecting";
         banner.textContent = status === "lost" ? t("conn.lost") : status === "http" ? t("conn.http") : "";
         if (status === "http") setTimeout(() => { banner.hidden = true; }, 4000);
       },

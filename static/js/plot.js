@@ -71,10 +71,12 @@ export class ContourView {
       colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
       contours: { coloring: "fill", showlines: true },
       line: { width: 0.6, color: "rgba(255,255,255,0.35)", smoothing: 0.6 },
-      colorbar: {
-        ...colorbar, thickness: this.compact ? 8 : 12, len: 1, lenmode: "fraction", y: 0.5,
-        outlinewidth: 0, tickfont: { size: 10 }, title: this.compact ? undefined : colorbar.title,
-      },
+      colorbar: this.isNarrow()
+        // Phones: the colour bar goes under the plot, so the plot keeps the width.
+        ? { ...colorbar, orientation: "h", thickness: 8, len: 1, x: 0.5, xanchor: "center", y: -0.16, yanchor: "top",
+          outlinewidth: 0, tickfont: { size: 10 }, title: undefined }
+        : { ...colorbar, thickness: this.compact ? 8 : 12, len: 1, lenmode: "fraction", y: 0.5,
+          outlinewidth: 0, tickfont: { size: 10 }, title: this.compact ? undefined : colorbar.title },
     };
     const marks = [];
     if (s.minima?.length) {
@@ -95,7 +97,7 @@ export class ContourView {
     }
     const [[x0, x1], [y0, y1]] = s.domain;
     const layout = {
-      margin: this.compact ? { l: 34, r: 4, t: 4, b: 26 } : { l: 44, r: 8, t: 8, b: 36 },
+      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? { l: 34, r: 4, t: 10, b: 26 } : { l: 44, r: 8, t: 10, b: 36 },
       xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
       yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
       showlegend: false,
@@ -108,14 +110,18 @@ export class ContourView {
     };
     const config = {
       responsive: false, displaylogo: false, scrollZoom: false,
-      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage", "zoomIn2d", "zoomOut2d"],
+      // sendChartToCloud would upload the chart to another host: never offered here.
+      modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage", "zoomIn2d", "zoomOut2d", "sendChartToCloud"],
+      showSendToCloud: false, showEditInChartStudio: false,
       displayModeBar: this.compact ? false : "hover",
       doubleClick: "reset",
     };
+    this.narrowDrawn = this.isNarrow();
     const size = this.sizeGraph();
     layout.width = size.w;
     layout.height = size.h;
     await Plotly.react(this.gd, [contour, ...marks], layout, config);
+    this.layerCanvas();
     if (!this.ready) {
       this.gd.on("plotly_relayout", () => this.draw());
       this.gd.on("plotly_relayouting", () => this.draw());
@@ -126,29 +132,55 @@ export class ContourView {
     this.draw();
   }
 
+  /** Put the canvas between Plotly's plot layer and its hover/modebar layers, so hover
+   *  labels and the mode bar stay on top of the paths (Plotly keeps foreign nodes). */
+  layerCanvas() {
+    const container = this.gd.querySelector(".svg-container");
+    const first = container?.querySelector("svg.main-svg");
+    if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
+  }
+
   /** Height from the width and the domain's aspect (the axes are kept 1:1). */
   sizeGraph() {
     if (!this.grid) return { w: 600, h: 400 };
     const [[x0, x1], [y0, y1]] = this.grid.surface.domain;
     const w = this.wrap.clientWidth || 600;
-    const m = this.compact ? { l: 34, r: 4 + 50, t: 4, b: 26 } : { l: 44, r: 8 + 80, t: 8, b: 36 };
+    const narrow = this.isNarrow();
+    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { l: 34, r: 4 + 50, t: 10, b: 26 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
     const fill = this.wrap.dataset.fill === "1"; // embed: the wrapper decides the height
     let h;
+    let width = w;
     if (fill) {
+      // Sized by the iframe: as tall as the wrapper, only as wide as the 1:1 axes need,
+      // so the colour bar sits next to the plot rather than at the far edge.
       h = this.wrap.clientHeight || 300;
+      const ratio = (y1 - y0) / (x1 - x0);
+      width = Math.round(Math.min(w, (h - m.t - m.b) / ratio + m.l + m.r));
     } else {
       const ratio = (y1 - y0) / (x1 - x0);
       const ideal = (w - m.l - m.r) * ratio + m.t + m.b;
       const maxH = Math.max(280, window.innerHeight * 0.72);
       h = Math.round(Math.min(maxH, Math.max(240, ideal)));
+      // Height-bound (a tall domain on a wide screen): shrink the width to the 1:1 plot
+      // so the colour bar stays beside it.
+      if (h < ideal) width = Math.round(Math.min(w, (h - m.t - m.b) / ratio + m.l + m.r));
     }
     this.gd.style.height = `${h}px`;
-    this.gd.style.width = `${w}px`;
-    return { w, h };
+    this.gd.style.width = `${width}px`;
+    return { w: width, h };
+  }
+
+  /** Under 520 px the colour bar moves below the plot. */
+  isNarrow() {
+    return (this.wrap.clientWidth || 600) < 520;
   }
 
   resize() {
     if (!this.ready) return;
+    if (this.isNarrow() !== this.narrowDrawn && this.grid) {
+      this.setGrid(this.grid);
+      return;
+    }
     cancelAnimationFrame(this.resizeFrame);
     this.resizeFrame = requestAnimationFrame(() => {
       const before = this.gd.style.width + this.gd.style.height;
@@ -174,7 +206,9 @@ export class ContourView {
     this.dpr = dpr;
   }
 
-  /** runs: [{color, visible, path, status, stepsDone, escapedAt}] */
+  /** runs: [{color, visible, path, status, stepsDone, escapedAt, leftAt}]: escapedAt ends
+   *  the drawing (the server's padded domain), leftAt is the step the run left the plot
+   *  for good, where it gets its mark. */
   setRuns(runs) {
     this.runs = runs;
     this.draw();
@@ -283,8 +317,8 @@ export class ContourView {
       strokePath(ctx, ax, path, 0, whole, tip);
       const head = tip || path[whole];
       const hx = ax.px(head[0]), hy = ax.py(head[1]);
-      const stopped = this.step >= end && (run.status === "diverged" || run.escapedAt != null);
-      if (stopped && run.status === "diverged" && run.escapedAt == null) {
+      const left = run.leftAt != null && this.step >= run.leftAt;
+      if (!left && this.step >= end && run.status === "diverged") {
         drawCross(ctx, hx, hy, run.color);
         labels.push({ x: hx, y: hy, text: t("mark.diverged", { k: run.stepsDone + 1 }), color: run.color });
       } else {
@@ -295,15 +329,15 @@ export class ContourView {
         ctx.lineWidth = 2;
         ctx.strokeStyle = "#fff";
         ctx.stroke();
-        if (stopped) {
-          // Left the view: label the last point still inside it.
-          let j = end;
-          while (j > 0 && !inside(ax, path[j])) j--;
-          const lx = clamp(ax.px(path[j][0]), ax.left + 4, ax.left + ax.width - 4);
-          const ly = clamp(ax.py(path[j][1]), ax.top + 4, ax.top + ax.height - 4);
-          drawArrowOut(ctx, lx, ly, hx, hy, run.color);
-          labels.push({ x: lx, y: ly, text: t("mark.escaped", { k: run.escapedAt }), color: run.color });
-        }
+      }
+      if (left) {
+        // Left the view for good: an arrow where the path crosses the plot's edge.
+        const j = Math.max(0, run.leftAt - 1);
+        const a = [ax.px(path[j][0]), ax.py(path[j][1])];
+        const b = [ax.px(path[j + 1][0]), ax.py(path[j + 1][1])];
+        const [ex, ey] = exitPoint(ax, a, b);
+        drawArrowOut(ctx, ex, ey, b[0], b[1], run.color);
+        labels.push({ x: ex, y: ey, text: t("mark.escaped", { k: run.leftAt }), color: run.color });
       }
     }
     // Start point: a ring with a dot.
@@ -322,8 +356,11 @@ export class ContourView {
       ctx.fillStyle = "#fff";
       ctx.fill();
     }
+    // Minima on top of the paths (they converge there; Plotly's star below keeps the hover).
+    for (const m of this.grid?.surface?.minima || []) drawStar(ctx, ax.px(m[0]), ax.py(m[1]), 7);
     ctx.restore();
-    for (const l of labels) drawLabel(ctx, ax, l);
+    const placed = [];
+    for (const l of labels) placed.push(drawLabel(ctx, ax, l, placed));
   }
 
   destroy() {
@@ -378,6 +415,21 @@ function drawCross(ctx, x, y, color) {
   }
 }
 
+function drawStar(ctx, x, y, r) {
+  ctx.beginPath();
+  for (let i = 0; i < 10; i++) {
+    const a = -Math.PI / 2 + (i * Math.PI) / 5;
+    const rr = i % 2 ? r * 0.45 : r;
+    ctx.lineTo(x + Math.cos(a) * rr, y + Math.sin(a) * rr);
+  }
+  ctx.closePath();
+  ctx.fillStyle = "#ffd43b";
+  ctx.fill();
+  ctx.lineWidth = 1.2;
+  ctx.strokeStyle = "#1b1b1b";
+  ctx.stroke();
+}
+
 function drawArrowOut(ctx, x, y, tx, ty, color) {
   const a = Math.atan2(ty - y, tx - x);
   const s = 9;
@@ -393,12 +445,19 @@ function drawArrowOut(ctx, x, y, tx, ty, color) {
   ctx.stroke();
 }
 
-function drawLabel(ctx, ax, { x, y, text, color }) {
+/** A boxed label near (x, y), moved down past the labels already placed. */
+function drawLabel(ctx, ax, { x, y, text, color }, placed = []) {
   ctx.font = `600 12px ${FONT}`;
   const w = ctx.measureText(text).width + 10;
   let lx = x + 10, ly = y - 22;
   if (lx + w > ax.left + ax.width) lx = x - 10 - w;
-  if (ly < ax.top) ly = y + 8;
+  lx = clamp(lx, ax.left + 2, ax.left + ax.width - w - 2);
+  ly = clamp(ly, ax.top + 2, ax.top + ax.height - 20);
+  for (let tries = 0; tries < 8; tries++) {
+    const hit = placed.find((p) => lx < p.x + p.w && p.x < lx + w && ly < p.y + 20 && p.y < ly + 20);
+    if (!hit) break;
+    ly = hit.y + 21 > ax.top + ax.height - 20 ? hit.y - 21 : hit.y + 21;
+  }
   ctx.fillStyle = "rgba(255,255,255,0.92)";
   roundRect(ctx, lx, ly, w, 18, 4);
   ctx.fill();
@@ -408,6 +467,20 @@ function drawLabel(ctx, ax, { x, y, text, color }) {
   ctx.fillStyle = "#1d2433";
   ctx.textBaseline = "middle";
   ctx.fillText(text, lx + 5, ly + 9.5);
+  return { x: lx, y: ly, w };
+}
+
+/** Where the segment from a (inside the plot) towards b leaves the plot area. */
+function exitPoint(ax, a, b) {
+  const [x0, y0] = a, dx = b[0] - x0, dy = b[1] - y0;
+  let t = 1;
+  const edges = [[dx, ax.left - x0], [-dx, x0 - (ax.left + ax.width)], [dy, ax.top - y0], [-dy, y0 - (ax.top + ax.height)]];
+  for (const [p, q] of edges) {
+    // Liang–Barsky: the segment heads out through this edge when p < 0, at t = q / p.
+    if (p < 0) t = Math.min(t, q / p);
+  }
+  t = Math.max(0, Math.min(1, t));
+  return [x0 + dx * t, y0 + dy * t];
 }
 
 function roundRect(ctx, x, y, w, h, r) {
@@ -437,15 +510,23 @@ export function wantsLogScale(grid) {
   return (median - zmin) / (zmax - zmin) < 0.1;
 }
 
-/** Values zmin + 10^k (and a few in between) that fall inside the range, for the colour bar. */
+/** Colour bar ticks for log colours: round values of f about a decade apart above the
+ *  minimum (4.1, 13, 100, 1000, … for Goldstein-Price, whose minimum is 3). */
 function logTicks(zmin, zmax, delta) {
   const lo = Math.ceil(Math.log10(delta)), hi = Math.floor(Math.log10(zmax - zmin + delta));
   const out = [];
-  for (let k = lo; k <= hi; k++) out.push(zmin + 10 ** k);
+  const nice = (v, k) => {
+    const unit = 10 ** (k - 1);
+    return Math.round(v / unit) * unit;
+  };
+  for (let k = lo; k <= hi; k++) {
+    const v = nice(zmin + 10 ** k, k);
+    if (v - zmin >= delta && v <= zmax && !out.includes(v)) out.push(v);
+  }
   if (out.length < 3) {
     for (let k = lo - 1; k <= hi; k++) for (const m of [2, 5]) {
-      const v = zmin + m * 10 ** k;
-      if (v - zmin >= delta && v <= zmax) out.push(v);
+      const v = nice(zmin + m * 10 ** k, k);
+      if (v - zmin >= delta && v <= zmax && !out.includes(v)) out.push(v);
     }
     out.sort((a, b) => a - b);
   }

@@ -76,7 +76,7 @@ export class Readout {
 }
 
 export function statusKind(run, step) {
-  if (run.escapedAt != null && step >= run.escapedAt) return "escaped";
+  if (run.leftAt != null && step >= run.leftAt) return "escaped";
   if (run.status === "diverged" && step >= run.stepsDone) return "diverged";
   if (run.computing) return "computing";
   return step >= (run.stepsDone ?? Infinity) ? "finished" : "running";
@@ -86,7 +86,7 @@ export function statusText(run, step) {
   if (!run.visible) return t("status.hidden");
   switch (statusKind(run, step)) {
     case "escaped":
-      return t("status.escaped", { k: run.escapedAt }) + (run.status === "diverged" ? ` · ${t("status.diverged", { k: run.stepsDone + 1 })}` : "");
+      return t("status.escaped", { k: run.leftAt }) + (run.status === "diverged" && step >= run.stepsDone ? ` · ${t("status.diverged", { k: run.stepsDone + 1 })}` : "");
     case "diverged":
       return t("status.diverged", { k: run.stepsDone + 1 });
     case "computing":

@@ -118,6 +118,7 @@ export class Scene {
       run.lr = [];
       run.status = "ok";
       run.escapedAt = null;
+      run.leftAt = null;
       run.stepsDone = null;
     }
     const k = msg.start || 0;
@@ -145,6 +146,7 @@ export class Scene {
       run.path.length = Math.min(run.path.length, run.stepsDone + 1);
       run.loss.length = Math.min(run.loss.length, run.stepsDone + 1);
       run.escapedAt = info.escaped_at ?? localEscape(run.path, this.surface);
+      run.leftAt = leftView(run.path, this.surface, run.escapedAt);
       run.computing = false;
     });
     this.doneCount++;
@@ -177,6 +179,7 @@ export class Scene {
       status: run.status,
       stepsDone: run.stepsDone ?? (run.path.length ? run.path.length - 1 : null),
       escapedAt: run.escapedAt,
+      leftAt: run.leftAt,
       computing: run.computing,
     }));
   }
@@ -227,7 +230,7 @@ export class Scene {
       get state() { return JSON.parse(JSON.stringify(scene.state)); },
       paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
       losses: () => scene.runs.map((r) => [...r.loss]),
-      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, computing: r.computing })),
+      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing })),
       currentStep: () => scene.player.k,
       playing: () => scene.player.playing,
       requests: () => scene.requests,
@@ -241,12 +244,25 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, computing: true, reqId: null };
+  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null };
 }
 
 function pushAll(target, items) {
   // push(...items) overflows the stack for very long chunks.
   for (let i = 0; i < items.length; i++) target.push(items[i]);
+}
+
+/** The step after which the run stays outside the plot (the surface's domain), or null
+ *  if it ends inside: a path that swings out and comes back has not "left". */
+function leftView(path, surface, escapedAt) {
+  if (!surface || path.length < 2) return null;
+  const [[x0, x1], [y0, y1]] = surface.domain;
+  const last = escapedAt != null ? Math.min(escapedAt, path.length - 1) : path.length - 1;
+  const out = (p) => p[0] < x0 || p[0] > x1 || p[1] < y0 || p[1] > y1;
+  if (!out(path[last])) return null;
+  let k = last;
+  while (k > 0 && out(path[k - 1])) k--;
+  return k > 0 ? k : null;
 }
 
 /** First step outside the domain padded by 50% (what the server reports as escaped_at). */

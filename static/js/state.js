@@ -4,7 +4,7 @@
  keep working when keys are added.
 
    s=rosenbrock                          built-in surface id (default: rosenbrock)
-   f=x**2%2B3*sin(y)  d=-3,3,-3,3        a typed formula instead of s, and its domain x0,x1,y0,y1
+   f=x**2+%2B+3*sin(y)  d=-3,3,-3,3      a typed formula instead of s, and its domain x0,x1,y0,y1
    start=-1.2,1                          start point (default: the surface's own)
    steps=200                             optimizer steps per run
    o=sgd(lr=0.001;momentum=0.9)          one `o` per optimizer row, in order; hyperparameters
@@ -21,7 +21,7 @@
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
  comma-separated, a nested optimizer or scheduler as name(key=value;…). Only the
- characters that must be escaped are (+ & # % space), so links stay readable.
+ characters that must be escaped are (+ & # % and space, written "+"), so links stay readable.
 */
 
 import { sameValue, valueOf } from "./catalog.js";
@@ -36,9 +36,9 @@ export const STEPS_MAX = 10000;
 export const DEFAULT_SURFACE = "rosenbrock";
 export const DEFAULT_STEPS = 200;
 const DEFAULT_ROWS = [
-  { optimizer: "sgd", params: { lr: 0.001 } },
+  { optimizer: "sgd", params: { lr: 0.002 } },
   { optimizer: "sgd", params: { lr: 0.001, momentum: 0.9 } },
-  { optimizer: "adam", params: { lr: 0.05 } },
+  { optimizer: "adam", params: { lr: 0.1 } },
   { optimizer: "rmsprop", params: { lr: 0.01 } },
 ];
 
@@ -200,7 +200,8 @@ function typedArgs(item, args, catalog) {
     const spec = item.params.find((p) => p.name === name);
     if (!spec) continue; // unknown key: ignored, so old links still load
     const v = fromRaw(spec, raw, catalog);
-    if (v !== undefined) params[name] = v;
+    // A value equal to the default is the same as none (lr excepted: it is always shown).
+    if (v !== undefined && (name === "lr" || !sameValue(v, spec.default))) params[name] = v;
   }
   return params;
 }
@@ -231,7 +232,7 @@ export function decodeScheduler(text, catalog) {
   const call = parseCall(text);
   const item = catalog.scheduler(call.name);
   if (!item) return null;
-  return { name: item.id, params: { ...catalog.requiredValues(item), ...typedArgs(item, call.args, catalog) } };
+  return fullScheduler({ name: item.id, params: { ...catalog.requiredValues(item), ...typedArgs(item, call.args, catalog) } }, catalog);
 }
 
 // ------------------------------------------------------------------ whole state
@@ -300,7 +301,8 @@ export function decodeState(search, catalog) {
 
 /** Escape only what a query value needs: keeps ( ) , ; = : * readable. */
 function esc(text) {
-  return encodeURIComponent(text)
+  // Spaces as "+", as forms write them (URLSearchParams reads "+" as a space).
+  return encodeURIComponent(text).replace(/%20/g, "+")
     .replace(/%2C/g, ",").replace(/%3B/g, ";").replace(/%3D/g, "=")
     .replace(/%3A/g, ":").replace(/%2F/g, "/").replace(/%40/g, "@");
 }
@@ -343,13 +345,27 @@ export function runRequest(st, catalog) {
     steps: st.steps,
     runs: st.rows.map((row) => {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
-      if (row.scheduler) run.scheduler = { name: row.scheduler.name, params: row.scheduler.params };
+      if (row.scheduler) run.scheduler = fullScheduler(row.scheduler, catalog);
       if (row.noise > 0) run.noise = { std: row.noise, seed: 0 };
       return run;
     }),
   };
   if (st.start) body.start = st.start;
   return body;
+}
+
+/** A scheduler with every catalogue default written out: PyTorch has no default for some
+ *  arguments the catalogue gives one (StepLR's step_size), and the server wants them. */
+export function fullScheduler(sch, catalog) {
+  const item = catalog.scheduler(sch.name);
+  if (!item) return { name: sch.name, params: sch.params || {} };
+  const params = {};
+  for (const spec of item.params) {
+    const v = spec.name in (sch.params || {}) ? sch.params[spec.name] : spec.default;
+    if (v === null && !(spec.name in (sch.params || {}))) continue;
+    params[spec.name] = spec.type === "schedulers" && Array.isArray(v) ? v.map((c) => fullScheduler(c, catalog)) : v;
+  }
+  return { name: sch.name, params };
 }
 
 function cleanParams(optId, params, catalog) {

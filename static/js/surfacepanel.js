@@ -1,7 +1,7 @@
 // Surface picker, custom formula box (checked live by POST /api/v1/grid: a 422 says what
 // is wrong and at which column), start point and number of steps.
 
-import { t, surfaceName } from "./i18n.js";
+import { getLang, t, surfaceName } from "./i18n.js";
 import { numText } from "./format.js";
 import { STEPS_MAX } from "./state.js";
 
@@ -163,7 +163,10 @@ export class SurfacePanel {
     if (!res.ok) {
       const item = (res.detail || [])[0] || { msg: `HTTP ${res.status}` };
       const col = item.column ?? item.ctx?.column;
-      this.setStatus("error", col ? t("formula.errorAt", { col, msg: item.msg }) : item.msg, col ? { expr, col } : null);
+      // The server's message usually names the column already; the caret shows it too.
+      // (The server writes English: in 中文 the column is said in Chinese first.)
+      const text = col && (getLang() !== "en" || !/column/i.test(item.msg)) ? t("formula.errorAt", { col, msg: item.msg }) : item.msg;
+      this.setStatus("error", text, col ? { expr, col } : null);
       this.formula.setAttribute("aria-invalid", "true");
       return;
     }

@@ -27,18 +27,25 @@ def _int(v: int):
         return INF if v > 0 else -INF
 
 
+def _float(v) -> float:
+    try:
+        return float(v)
+    except OverflowError:                       # an integer beyond the float range
+        return INF if v > 0 else -INF
+
+
 def div(a, b) -> float:
     """a / b with IEEE results for a zero divisor."""
     try:
         return a / b
     except ZeroDivisionError:
-        a = float(a)
+        a = _float(a)
         if a != a or a == 0.0:
             return NAN
-        negative = (math.copysign(1.0, a) < 0) != (math.copysign(1.0, float(b)) < 0)
+        negative = (math.copysign(1.0, a) < 0) != (math.copysign(1.0, _float(b)) < 0)
         return -INF if negative else INF
-    except OverflowError:            # a huge int / a small int
-        return div(float(a) if abs(a) < 2 ** 1023 else math.copysign(INF, a), float(b))
+    except OverflowError:                       # huge integer / integer
+        return _float(a) / _float(b)
 
 
 def fpow(a: float, b: float) -> float:
@@ -66,7 +73,7 @@ def power(a, b):
     if type(a) is int and type(b) is int and b >= 0:
         if a in (0, 1, -1) or b * max(1, abs(a).bit_length()) <= 128:
             return _int(a ** b)
-    return fpow(float(a) if type(a) is int else a, float(b) if type(b) is int else b)
+    return fpow(_float(a), _float(b))
 
 
 def add(a, b):

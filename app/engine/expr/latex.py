@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .nodes import Binary, Call, Name, Node, Num, Unary, fold
+from .nodes import Call, Name, Node, Num, Unary, fold
 
 # precedence classes of a rendered piece
 SUM, NEG, PROD, FRAC, POW, ATOM = 1, 2, 3, 4, 5, 6

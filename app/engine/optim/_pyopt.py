@@ -1,5 +1,12 @@
 """What the pytorch-optimizer (4.1.0) optimizers share: its validation messages and the
-helpers of its BaseOptimizer (weight decay, AdaNorm), in NumPy.
+helpers of its BaseOptimizer (weight decay, AdaNorm), in NumPy; and the plain-float
+helpers of the one-run fast paths (also used by Rprop and Adafactor).
+
+Rounding: PyTorch's CPU kernels fuse `a + s * b` (add with alpha, addcmul, lerp, the
+sum of squares in a norm) into one FMA even on 2-element tensors; NumPy and Python have
+no FMA, so those spots round once more than torch (relative 1e-16).  Paths agree to
+float64 rounding wherever the problem does not amplify such differences (the reference
+cases' "sensitivity"); on chaotic ones no re-implementation without FMA can follow.
 """
 
 from __future__ import annotations
@@ -107,8 +114,8 @@ def torch_sign(x: np.ndarray) -> np.ndarray:
 # exactly like float64 arrays (+ - * / and sqrt are correctly rounded in both), so the
 # B = 1 fast paths give the same bits as the array code (tests check batch == single).
 # They compute into locals and write back at the end; where Python raises on what IEEE
-# arithmetic answers (x / 0, sqrt(-1), overflow in **), they raise SlowPath before
-# touching anything and the array code runs instead.
+# arithmetic answers (x / 0, sqrt(-1), overflow in **), one of FAST_PATH_ERRORS comes
+# out before anything was written, and the caller runs the array code instead.
 FAST_PATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
 
 

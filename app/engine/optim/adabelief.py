@@ -15,9 +15,9 @@ r"""AdaBelief, as pytorch_optimizer.AdaBelief (pytorch-optimizer 4.1.0).
             theta_t = theta - lr / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
         rectify (RAdam's rule, with rho_inf = 2/(1 - beta2) - 1,
                  rho_t = rho_inf - 2 t beta2^t / (1 - beta2^t)):
-            rho_t >= n_sma_threshold:  r_t = sqrt((1-beta2^t)(rho_t-4)(rho_t-2) rho_inf /
-                                                   ((rho_inf-4)(rho_inf-2) rho_t))
-                                       theta_t = theta - lr r_t / (1 - beta1^t) * m_t / (sqrt(v_t) + eps)
+            rho_t >= n_sma_threshold:
+                r_t = sqrt((1-beta2^t)(rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))
+                theta_t = theta - lr r_t / (1 - beta1^t) * m_t / (sqrt(v_t) + eps)
             otherwise, degenerated_to_sgd:  theta_t = theta - lr / (1 - beta1^t) * m_t
             otherwise:                      no move
         (adam_debias drops the 1 / (1 - beta1^t) factor.)
@@ -44,7 +44,12 @@ def rectify_step_size(rectify: bool, step: int, lr, beta2: float, n_sma_threshol
         n_sma_max = 2.0 / (1.0 - beta2) - 1.0
         beta2_t = beta2 ** step
         n_sma = n_sma_max - 2 * step * beta2_t / (1.0 - beta2_t)
-        if n_sma >= n_sma_threshold:
+        if isinstance(n_sma_threshold, np.ndarray):        # a sweep of the threshold
+            x = ((1.0 - beta2_t) * (n_sma - 4) / (n_sma_max - 4) * (n_sma - 2) / n_sma
+                 * n_sma_max / (n_sma_max - 2))
+            rt = np.where(n_sma >= n_sma_threshold, math.sqrt(x) if x >= 0 else math.nan,
+                          1.0 if degenerated_to_sgd else -1.0)
+        elif n_sma >= n_sma_threshold:
             rt = math.sqrt(
                 (1.0 - beta2_t) * (n_sma - 4) / (n_sma_max - 4) * (n_sma - 2) / n_sma * n_sma_max
                 / (n_sma_max - 2))
@@ -186,14 +191,17 @@ class AdaBelief(Optimizer):
             return
 
         de_nom += group["eps"]
-        if n_sma >= group["n_sma_threshold"]:
-            np.divide(exp_avg * -step_size, de_nom, out=de_nom)
+        adaptive = n_sma >= group["n_sma_threshold"]
+        if isinstance(adaptive, np.ndarray) or isinstance(step_size, np.ndarray):
+            # a sweep: each run takes its own branch
+            rectified = p + (exp_avg * -step_size) / de_nom
+            sgd = p - step_size * exp_avg
+            np.copyto(p, np.where(adaptive, rectified, np.where(step_size > 0, sgd, p)))
+        elif adaptive:
+            np.divide(exp_avg * -step_size, de_nom, out=de_nom)   # addcdiv_(value=-step_size)
             p += de_nom
-        elif type(step_size) is float:
-            if step_size > 0:
-                p -= step_size * exp_avg            # add_(exp_avg, alpha=-step_size)
-        else:
-            p -= np.where(step_size > 0, step_size, 0.0) * exp_avg
+        elif step_size > 0:
+            p -= step_size * exp_avg                # add_(exp_avg, alpha=-step_size)
 
     def _step_one(self, p, grad, state, beta1, beta2, step_size, n_sma,
                   bias_correction2_sq) -> None:

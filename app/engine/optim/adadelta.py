@@ -48,7 +48,8 @@ class Adadelta(Optimizer):
               low=0.0, high=1.0, ui=(0.0, 0.999),
               doc_zh="衰减率 ρ：梯度平方与更新量平方的滑动平均系数"),
         Hyper("eps", "float", 1e-6,
-              "added inside both square roots for stability; it also sets the size of the first steps",
+              "added inside both square roots for stability; it also sets the size of the "
+              "first steps",
               low=0.0, ui=(1e-10, 1.0), log=True,
               doc_zh="加在两个平方根内部以保证数值稳定；它也决定了最初几步的大小"),
         weight_decay_hyper(),

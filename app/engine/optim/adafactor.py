@@ -23,11 +23,12 @@ relative to the parameter's size: alpha_t scales with RMS(theta), floored at eps
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from . import _checks
-from ._pyopt import FAST_PATH_ERRORS, lerp1, maximum1, scalar_group
+from ._pyopt import FAST_PATH_ERRORS, lerp1, lerp_, maximum1, scalar_group
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)     # torch.finfo(torch.float64).eps
@@ -47,7 +48,8 @@ class Adafactor(Optimizer):
 
     ρ_t = min(lr, 1/√t),   α_t = max(ε₂, RMS(θ_{t-1})) · ρ_t
     θ ← θ · (1 − lr · weight_decay)                      (if weight_decay ≠ 0)
-    v_t = lerp(v_{t-1}, g_t², t^{β₂decay})   i.e. v_t = β̂₂ v_{t-1} + (1 − β̂₂) g_t², 1 − β̂₂ = t^{β₂decay}
+    v_t = lerp(v_{t-1}, g_t², t^{β₂decay})
+        i.e. v_t = β̂₂·v_{t-1} + (1 − β̂₂)·g_t²  with  1 − β̂₂ = t^{β₂decay}
     U_t = g_t / √max(v_t, ε₁²)
     θ_t = θ − α_t / max(1, RMS(U_t)/d) · U_t
     RMS(x) = ‖x‖₂ / √numel.  ε₁ = None means machine epsilon.
@@ -59,10 +61,13 @@ class Adafactor(Optimizer):
     torch_name = "Adafactor"
     family = "torch"
     hypers = (
-        lr_hyper(1e-2, ui=(1e-4, 10.0),
-                 doc="learning rate: caps the relative step size rho_t = min(lr, 1/sqrt(t))"),
+        replace(lr_hyper(1e-2, ui=(1e-4, 10.0),
+                         doc="learning rate: caps the relative step size "
+                             "rho_t = min(lr, 1/sqrt(t))"),
+                doc_zh="学习率：相对步长 rho_t = min(lr, 1/sqrt(t)) 的上限"),
         Hyper("beta2_decay", "float", -0.8,
-              "decay rate of the second-moment average: its weight on the new g^2 is t ** beta2_decay",
+              "decay rate of the second-moment average: the new g^2 gets weight "
+              "t ** beta2_decay",
               high=0.0, ui=(-1.0, 0.0),
               doc_zh="二阶矩滑动平均的衰减率：新 g^2 的权重为 t ** beta2_decay"),
         Hyper("eps", "pair", (None, 1e-3),
@@ -71,11 +76,13 @@ class Adafactor(Optimizer):
               low=0.0, ui=(1e-30, 1.0), log=True, nullable=True,
               doc_zh="(eps1, eps2)：eps1 是二阶矩的下限（null 表示机器精度），eps2 是计算相对步长时"
                      "参数 RMS 的下限"),
-        Hyper("d", "float", 1.0, "clipping threshold: the update's RMS is scaled down to at most d",
+        Hyper("d", "float", 1.0,
+              "clipping threshold: the update's RMS is scaled down to at most d",
               low=1.0, ui=(1.0, 10.0),
               doc_zh="裁剪阈值：更新量的 RMS 超过 d 时按比例缩小到 d"),
         Hyper("weight_decay", "float", 0.0,
-              "decoupled weight decay: multiplies the parameter by (1 - lr * weight_decay) each step",
+              "decoupled weight decay: multiplies the parameter by (1 - lr * weight_decay) "
+              "each step",
               low=0.0, ui=(0.0, 1.0),
               doc_zh="解耦权重衰减：每步把参数乘以 (1 - lr * weight_decay)"),
         maximize_hyper(),
@@ -88,7 +95,7 @@ class Adafactor(Optimizer):
                   "为超大模型（如 Transformer）节省优化器显存而设计。")
 
     def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ('foreach',))
+        _checks.reject_flags(self.torch_name, params, ("foreach",))
         super().__init__(**params)
 
     def validate(self, group: dict) -> None:
@@ -127,7 +134,7 @@ class Adafactor(Optimizer):
         step = state["step"] + 1.0
         one_minus_beta2_t = step ** group["beta2_decay"]
         rho_t = 1 / (step ** 0.5)
-        if len(p) == 1 and scalar_group(group, "lr", "d", "weight_decay"):
+        if len(p) == 1 and scalar_group(group, "lr", "beta2_decay", "d", "weight_decay"):
             try:
                 self._step_one(p, grad, state, eps1, eps2, one_minus_beta2_t, rho_t)
                 state["step"] = step
@@ -152,7 +159,7 @@ class Adafactor(Optimizer):
 
         variance = state["variance"]
         grad_squared = grad * grad
-        _lerp_(variance, grad_squared, one_minus_beta2_t)
+        lerp_(variance, grad_squared, one_minus_beta2_t)
 
         update = np.maximum(variance, eps1 * eps1)
         np.sqrt(update, out=update)
@@ -192,17 +199,3 @@ class Adafactor(Optimizer):
         variance[0, 0], variance[0, 1] = v0, v1
         p[0, 0], p[0, 1] = p0 - u0 * alpha, p1 - u1 * alpha
 
-
-def _lerp_(start: np.ndarray, end: np.ndarray, weight) -> None:
-    """torch.lerp_ in place: start + w (end - start) for |w| < 0.5, else end - (end - start)(1 - w)."""
-    diff = end - start
-    if type(weight) is float:
-        if abs(weight) < 0.5:
-            diff *= weight
-            start += diff
-        else:
-            diff *= 1 - weight
-            np.subtract(end, diff, out=start)
-    else:
-        small = np.abs(weight) < 0.5
-        np.copyto(start, np.where(small, start + weight * diff, end - diff * (1 - weight)))

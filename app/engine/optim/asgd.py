@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks
-from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register, \
-    weight_decay_hyper
+from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register,
+                   weight_decay_hyper)
 
 
 def _eta(lr, lambd, alpha, step):
@@ -57,10 +57,12 @@ class ASGD(Optimizer):
               "decay term: shrinks the parameter by (1 - lambd * eta) and slows the decay of eta",
               low=0.0, ui=(1e-6, 1.0), log=True,
               doc_zh="衰减项：每步把参数乘以 (1 - lambd * eta)，同时让步长 eta 随步数衰减"),
-        Hyper("alpha", "float", 0.75, "power in the step size eta = lr / (1 + lambd * lr * t) ** alpha",
+        Hyper("alpha", "float", 0.75,
+              "power in the step size eta = lr / (1 + lambd * lr * t) ** alpha",
               ui=(0.0, 2.0),
               doc_zh="步长公式 eta = lr / (1 + lambd * lr * t) ** alpha 中的指数"),
-        Hyper("t0", "float", 1e6, "step after which averaging starts (only the averaged iterate ax sees it)",
+        Hyper("t0", "float", 1e6,
+              "step after which averaging starts (only the averaged iterate ax sees it)",
               ui=(1.0, 1e6), log=True,
               doc_zh="从第几步开始做平均（只影响平均点 ax，不影响参数本身）"),
         weight_decay_hyper(0.0),
@@ -74,7 +76,7 @@ class ASGD(Optimizer):
                   "多用于凸优化问题：平均点往往比最后一个迭代点收敛得更快。")
 
     def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ('foreach', 'differentiable', 'capturable'))
+        _checks.reject_flags(self.torch_name, params, ("foreach", "differentiable", "capturable"))
         super().__init__(**params)
 
     def validate(self, group: dict) -> None:

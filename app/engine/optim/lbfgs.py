@@ -30,6 +30,7 @@ floats (the parameter has two elements).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
@@ -245,9 +246,10 @@ class LBFGS(Optimizer):
     needs_closure = True
     accepts_implementation_flags = False
     hypers = (
-        lr_hyper(1.0, ui=(1e-3, 10.0),
-                 doc="learning rate: the step t along the quasi-Newton direction "
-                     "(the line search's first trial with strong_wolfe)"),
+        replace(lr_hyper(1.0, ui=(1e-3, 10.0),
+                         doc="learning rate: the step t along the quasi-Newton direction "
+                             "(the line search's first trial with strong_wolfe)"),
+                doc_zh="学习率：沿拟牛顿方向前进的步长 t（使用 strong_wolfe 时是线搜索的初始试探步长）"),
         Hyper("max_iter", "int", 20, "maximal number of iterations per optimizer step",
               low=0, high=1000, ui=(1, 100),
               doc_zh="每次 optimizer.step() 内最多迭代的次数"),

@@ -19,6 +19,8 @@ Every coordinate moves by exactly lr (a sign), whatever the gradient's size.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import _checks, _pyopt
@@ -43,8 +45,10 @@ class Lion(Optimizer):
     torch_name = "Lion"
     family = "extra"
     hypers = (
-        lr_hyper(1e-4, ui=(1e-5, 1.0),
-                 doc="learning rate: every coordinate moves by exactly lr each step"),
+        replace(lr_hyper(1e-4, ui=(1e-5, 1.0),
+                         doc="learning rate: each coordinate moves by ±lr a step "
+                             "(before weight decay)"),
+                doc_zh="学习率：每一步每个坐标恰好移动 ±lr（权重衰减另计）"),
         Hyper("betas", "pair", (0.9, 0.99),
               "(beta1, beta2): beta1 blends momentum and gradient for the sign of the step, "
               "beta2 is the decay of the momentum",

@@ -6,7 +6,8 @@ r"""NAdam: torch.optim.NAdam (PyTorch 2.13), the single-tensor, non-capturable i
                         otherwise: g_t \leftarrow g_t + \lambda\theta_{t-1}
     \mu_t \leftarrow \beta_1(1 - \tfrac12 0.96^{t\psi}),\;
     \mu_{t+1} \leftarrow \beta_1(1 - \tfrac12 0.96^{(t+1)\psi})
-    m_t \leftarrow m_{t-1}.lerp(g_t, 1 - \beta_1),\; v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2
+    m_t \leftarrow m_{t-1}.lerp(g_t, 1 - \beta_1)
+    v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2
     denom \leftarrow \sqrt{v_t / (1 - \beta_2^t)} + \epsilon
     \theta_t \leftarrow \theta_{t-1} - \gamma\frac{1 - \mu_t}{1 - \prod_{i\le t}\mu_i} g_t / denom
                                      - \gamma\frac{\mu_{t+1}}{1 - \prod_{i\le t+1}\mu_i} m_t / denom

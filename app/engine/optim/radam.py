@@ -4,13 +4,15 @@ r"""RAdam: torch.optim.RAdam (PyTorch 2.13), the single-tensor, non-capturable i
     g_t \leftarrow \pm\nabla f(\theta_{t-1})              (minus when maximize)
     if \lambda \neq 0:  decoupled: \theta_{t-1} \leftarrow \theta_{t-1}(1 - \gamma\lambda),
                         otherwise: g_t \leftarrow g_t + \lambda\theta_{t-1}
-    m_t \leftarrow m_{t-1}.lerp(g_t, 1 - \beta_1),\; v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2
+    m_t \leftarrow m_{t-1}.lerp(g_t, 1 - \beta_1)
+    v_t \leftarrow \beta_2 v_{t-1} + (1-\beta_2) g_t^2
     \hat m_t \leftarrow m_t / (1 - \beta_1^t)
     \rho_\infty \leftarrow 2/(1 - \beta_2) - 1,\;
     \rho_t \leftarrow \rho_\infty - 2t\beta_2^t / (1 - \beta_2^t)
     if \rho_t > 5:
         l_t \leftarrow \sqrt{1 - \beta_2^t} \cdot (\sqrt{v_t} + \epsilon)^{-1}
-        r_t \leftarrow \sqrt{(\rho_t - 4)(\rho_t - 2)\rho_\infty / ((\rho_\infty - 4)(\rho_\infty - 2)\rho_t)}
+        r_t \leftarrow \sqrt{(\rho_t - 4)(\rho_t - 2)\rho_\infty
+                             / ((\rho_\infty - 4)(\rho_\infty - 2)\rho_t)}
         \theta_t \leftarrow \theta_{t-1} - \hat m_t \gamma l_t r_t
     else:
         \theta_t \leftarrow \theta_{t-1} - \hat m_t \gamma

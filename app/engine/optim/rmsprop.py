@@ -4,7 +4,8 @@ r"""RMSprop: torch.optim.RMSprop (PyTorch 2.13), the single-tensor implementatio
     g_t \leftarrow \pm\nabla f(\theta_{t-1})              (minus when maximize)
     if \lambda \neq 0:  g_t \leftarrow g_t + \lambda\theta_{t-1}
     v_t \leftarrow \alpha v_{t-1} + (1 - \alpha) g_t^2
-    \tilde v_t \leftarrow v_t - (g^{ave}_t)^2,\; g^{ave}_t \leftarrow g^{ave}_{t-1}.lerp(g_t, 1 - \alpha)
+    \tilde v_t \leftarrow v_t - (g^{ave}_t)^2,
+        g^{ave}_t \leftarrow g^{ave}_{t-1}.lerp(g_t, 1 - \alpha)
                                                        (centered; otherwise \tilde v_t = v_t)
     if \mu > 0:  b_t \leftarrow \mu b_{t-1} + g_t / (\sqrt{\tilde v_t} + \epsilon),
                  \theta_t \leftarrow \theta_{t-1} - \gamma b_t

@@ -19,6 +19,8 @@ initialise step_size: a scheduler that changes lr later has no effect, as in PyT
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from . import _checks
@@ -43,7 +45,9 @@ class Rprop(Optimizer):
     torch_name = "Rprop"
     family = "torch"
     hypers = (
-        lr_hyper(1e-2, doc="initial step size of every coordinate (read at the first step only)"),
+        replace(lr_hyper(1e-2, doc="initial step size of every coordinate "
+                                   "(read at the first step only)"),
+                doc_zh="每个坐标的初始步长（只在第一步读取一次）"),
         Hyper("etas", "pair", (0.5, 1.2),
               "(etaminus, etaplus): factors that shrink the step after a sign flip and grow it "
               "while the sign holds; 0 < etaminus < 1 < etaplus",
@@ -64,7 +68,7 @@ class Rprop(Optimizer):
                   "常用于全批量（full-batch）训练，梯度大小不可靠时尤其合适。")
 
     def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ('capturable', 'foreach', 'differentiable'))
+        _checks.reject_flags(self.torch_name, params, ("capturable", "foreach", "differentiable"))
         super().__init__(**params)
 
     def validate(self, group: dict) -> None:

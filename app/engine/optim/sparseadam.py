@@ -8,7 +8,8 @@ exactly zero are skipped: their exp_avg, exp_avg_sq and parameter stay as they a
 .. math::
     g \leftarrow \pm g                                    (minus when maximize)
     m \leftarrow m + (g - m)(1 - \beta_1),\quad v \leftarrow v + (g^2 - v)(1 - \beta_2)
-    \theta \leftarrow \theta - \frac{\gamma\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} \cdot \frac{m}{\sqrt{v} + \epsilon}
+    \theta \leftarrow \theta - \frac{\gamma\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+                               \cdot \frac{m}{\sqrt{v} + \epsilon}
 
 Unlike Adam, ε is added to √v before the bias correction (Adam: √v/√(1-β₂^t) + ε).
 No weight decay.  `grad` is used as scratch space and overwritten.  State: step (a

@@ -1,0 +1,100 @@
+"""Answers through the cache (app/cache.py): POST and GET of /api/v1/run and /api/v1/map.
+
+    return await cached.answer(request, "run", req, execute)
+
+looks the validated request up; on a miss it computes through `compute.compute` (the
+thread pool, the per-client limit, cancellation when the client leaves, the compute
+budget), and keeps the encoded answer.  Cache hits and requests that wait for an
+identical computation in flight take no computation slot.
+
+GET-able answers (for embeds and links): `GET /api/v1/run?q=<base64url of the request
+JSON>` answers what POST /api/v1/run answers to that JSON, with a weak ETag,
+`Cache-Control: public, max-age=<cache_max_age_s>` and 304 on a matching If-None-Match,
+so browsers and any HTTP cache in front of the servers share one computation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Callable, TypeVar
+
+import orjson
+from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+from .. import cache
+from ..config import settings
+from ..engine.errors import Cancelled
+from .compute import TooBusy, compute
+
+M = TypeVar("M", bound=BaseModel)
+
+QUERY_DOC = ("the request body as base64url (RFC 4648 §5, padding optional) of its "
+             "JSON, e.g. btoa(JSON.stringify(body)) with + → -, / → _")
+NOT_MODIFIED = {304: {"description": "not modified (If-None-Match matched the ETag)"}}
+
+
+async def answer(request: Request, kind: str, req: BaseModel, fn: Callable[..., Any], *,
+                 public: bool = False) -> Response:
+    """The JSON answer of `fn(req, cancelled=...)`, from the cache when it has it."""
+    gzip = "gzip" in request.headers.get("accept-encoding", "")
+
+    async def produce() -> bytes:
+        resp = await compute(request, fn, req)
+        if resp.status_code != 200:          # the client went away meanwhile
+            raise Cancelled()
+        return bytes(resp.body)
+
+    entry = await cache.lookup(cache.key_of(kind, req), produce, gzip=gzip,
+                               owners_only=(Cancelled, TooBusy))
+    return respond(request, entry, public=public)
+
+
+def respond(request: Request, entry: cache.Entry, *, public: bool) -> Response:
+    """The entry as a response: gzip when the client takes it, an ETag always, and for
+    GET-able answers Cache-Control: public and 304 on a matching If-None-Match."""
+    headers = {"ETag": entry.etag, "Vary": "Accept-Encoding"}
+    if public:
+        headers["Cache-Control"] = f"public, max-age={settings().cache_max_age_s}"
+        match = request.headers.get("if-none-match")
+        if match is not None:
+            tags = {t.strip().removeprefix("W/") for t in match.split(",")}
+            if "*" in tags or entry.etag.removeprefix("W/") in tags:
+                return Response(status_code=304, headers=headers)
+    if entry.gz is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        headers["Content-Encoding"] = "gzip"
+        return Response(entry.gz, media_type="application/json", headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
+
+
+def decode_query(q: str, model: type[M]) -> M:
+    """The request model from `?q=`: base64url of its JSON.  Bad base64, bad JSON or a
+    bad request is a 422 whose loc starts with ["query", "q"]; too long a q is a 413."""
+    limit = settings().max_body_bytes
+    if len(q) > limit * 4 // 3 + 4:
+        raise RequestValidationError([{"loc": ("query", "q"), "type": "limit",
+                                       "msg": f"q decodes to more than the limit of "
+                                              f"{limit} bytes"}])
+    try:
+        raw = base64.urlsafe_b64decode(q + "=" * (-len(q) % 4))
+        body = orjson.loads(raw)
+    except (binascii.Error, ValueError) as e:
+        raise RequestValidationError([{"loc": ("query", "q"), "type": "value_error",
+                                       "msg": f"q must be base64url of a JSON object: "
+                                              f"{e}"}]) from None
+    if not isinstance(body, dict):
+        raise RequestValidationError([{"loc": ("query", "q"), "type": "value_error",
+                                       "msg": "q must be base64url of a JSON object"}])
+    try:
+        return model.model_validate(body)
+    except ValidationError as e:
+        raise RequestValidationError([
+            {**err, "loc": ("query", "q", *err["loc"])}
+            for err in e.errors(include_url=False, include_input=False)]) from None
+
+
+def encode_query(body: dict) -> str:
+    """The `q` of a request body (what a page or a test puts in the URL)."""
+    return base64.urlsafe_b64encode(orjson.dumps(body)).decode().rstrip("=")

@@ -1,0 +1,123 @@
+"""For teaching: the scene as PyTorch code, and downloads of it (CSV, JSON, one HTML file).
+
+POST /api/v1/code          body = run request (?run=i for one run) -> {"code", "filename"}
+POST /api/v1/export/csv    body = run request -> scene.csv (one row per run per step)
+POST /api/v1/export/json   body = run request -> scene.json (the run answer)
+POST /api/v1/export/html   body = run request + "lang", "lr_variants" -> scene.html
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Annotated, Any, Callable, Literal, Optional
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..engine.errors import Cancelled
+from ..engine.request import FiniteFloat, RunRequest
+from ..engine.scene import execute
+from ..teach import data_export, divergence
+from ..teach.pytorch_code import pytorch_snippet
+from ..teach.static_export import MAX_VARIANTS, export_html
+from . import compute
+from .responses import FastJSONResponse
+from .routing import OrjsonRoute
+from .schemas import UNPROCESSABLE, RunResponse
+
+router = APIRouter(prefix="/api/v1", tags=["teaching"], route_class=OrjsonRoute)
+
+
+class HtmlExportRequest(RunRequest):
+    """A run request, plus the language of the file and optional lr slider positions."""
+
+    lang: Literal["en", "zh"] = Field("en", description="language of the file's labels")
+    lr_variants: Optional[Annotated[list[FiniteFloat], Field(min_length=1,
+                                                             max_length=MAX_VARIANTS)]] = Field(
+        None, description="an lr slider: every run recomputed with each of these lrs")
+
+
+class CodeAnswer(BaseModel):
+    code: str = Field(description="a Python script: torch.optim on the scene's surface")
+    filename: str = Field(description="a file name for it", examples=["scene.py"])
+
+
+def _file(media_type: str, what: str) -> dict:
+    return {200: {"description": what, "content": {media_type: {"schema": {"type": "string"}}}},
+            **UNPROCESSABLE}
+
+
+def attachment(content: bytes | str, filename: str, media_type: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.post("/code", response_model=CodeAnswer, response_class=FastJSONResponse,
+             responses=UNPROCESSABLE)
+async def code(req: RunRequest, run: Annotated[Optional[int], Query(ge=0)] = None):
+    """The scene as a runnable PyTorch script (torch.optim, its schedulers, our loop)."""
+    text = await run_in_threadpool(pytorch_snippet, req, run)
+    return FastJSONResponse({"code": text, "filename": "scene.py"})
+
+
+async def computed(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
+    """fn(*args, cancelled=...) in the thread pool, under the same per-client limit and
+    cancellation as every other computation (app/api/compute.py)."""
+    key = compute.acquire(request.scope)
+    stop = threading.Event()
+    watcher = asyncio.ensure_future(compute._until_disconnect(request.receive, stop))
+    try:
+        return await run_in_threadpool(fn, *args, cancelled=stop.is_set)
+    finally:
+        watcher.cancel()
+        compute.SLOTS.release(key)
+
+
+def _answer(req: RunRequest, cancelled=None) -> dict:
+    return divergence.annotate(execute(req, cancelled=cancelled), req)
+
+
+def _gone() -> Response:
+    return Response(status_code=compute.CLIENT_GONE)
+
+
+@router.post("/export/csv", response_class=Response,
+             responses=_file("text/csv", "scene.csv (attachment): one row per run per step"))
+async def export_csv(req: RunRequest, request: Request):
+    """Every run's path, loss and lr per step as CSV (state and gradient columns when
+    the request asks for "state": true)."""
+    try:
+        answer = await computed(request, _answer, req)
+    except Cancelled:
+        return _gone()
+    body = req.model_dump(mode="json", exclude_unset=True)
+    text = data_export.to_csv(answer, body, bom=True)
+    return attachment(text.encode("utf-8"), "scene.csv", "text/csv; charset=utf-8")
+
+
+@router.post("/export/json", response_class=Response,
+             responses={200: {"model": RunResponse,
+                              "description": "scene.json (attachment): the run answer"},
+                        **UNPROCESSABLE})
+async def export_json(req: RunRequest, request: Request):
+    """The run answer as a JSON file."""
+    try:
+        answer = await computed(request, _answer, req)
+    except Cancelled:
+        return _gone()
+    return attachment(data_export.to_json(answer), "scene.json", "application/json")
+
+
+@router.post("/export/html", response_class=Response,
+             responses=_file("text/html", "scene.html (attachment): one file that plays "
+                                          "offline"))
+async def export_file(req: HtmlExportRequest, request: Request):
+    """The scene as one HTML file that plays offline, with no server."""
+    try:
+        text = await computed(request, export_html, req, req.lang, req.lr_variants)
+    except Cancelled:
+        return _gone()
+    return attachment(text.encode("utf-8"), "scene.html", "text/html; charset=utf-8")

@@ -1,0 +1,120 @@
+"""Computations off the event loop, fenced in.
+
+`await compute(request, fn, *args)` runs `fn(*args, cancelled=flag)` in the thread pool
+and encodes its answer as JSON in that thread too, so the event loop only moves bytes.
+Around it:
+
+- at most `max_concurrent_per_client` computations in flight per client address, HTTP
+  and WebSocket together (`SLOTS`); one more is refused at once with a 429 that names
+  the limit (`TooBusy`), before any work;
+- the client going away (`http.disconnect`) raises the flag, which the engine's loops
+  read every few steps: a closed tab leaves no orphan work behind;
+- the engine's own deadline (`compute_budget_s`) cuts whatever would run longer (a 422
+  that says the budget, see errors.py).
+
+The client address is the peer of the socket, or the one uvicorn takes from
+X-Forwarded-For when it runs with --proxy-headers behind a trusted proxy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Callable
+
+from fastapi import Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope
+
+from ..config import settings
+from ..engine.errors import Cancelled
+from .responses import dumps
+
+# The status of an answer nobody is left to read (nginx's "client closed request").
+CLIENT_GONE = 499
+
+
+class TooBusy(Exception):
+    """The client already has `limit` computations in flight."""
+
+    def __init__(self, limit: int):
+        super().__init__(f"too many computations at once from this address: the limit "
+                         f"is {limit} at a time (max_concurrent_per_client)")
+        self.limit = limit
+
+    def detail(self) -> list[dict]:
+        return [{"loc": [], "msg": str(self), "type": "limit", "limit": self.limit}]
+
+
+class ClientSlots:
+    """Computations in flight, counted per client address."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts: dict[str, int] = {}
+
+    def acquire(self, key: str, limit: int) -> bool:
+        with self._lock:
+            n = self.counts.get(key, 0)
+            if n >= limit:
+                return False
+            self.counts[key] = n + 1
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            n = self.counts.get(key, 0) - 1
+            if n > 0:
+                self.counts[key] = n
+            else:
+                self.counts.pop(key, None)
+
+    def in_flight(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+
+SLOTS = ClientSlots()
+
+
+def client_key(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "-"
+
+
+def acquire(scope: Scope) -> str:
+    """Take a slot for the scope's client, or raise TooBusy; returns the key to release."""
+    key = client_key(scope)
+    limit = settings().max_concurrent_per_client
+    if not SLOTS.acquire(key, limit):
+        raise TooBusy(limit)
+    return key
+
+
+async def _until_disconnect(receive: Receive, stop: threading.Event) -> None:
+    # The body has been read by now: the next message is the client going away (or
+    # the server closing the cycle after the answer, by which time nobody waits).
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            stop.set()
+            return
+
+
+def _encoded(fn: Callable[..., Any], args: tuple, kwargs: dict) -> bytes:
+    return dumps(fn(*args, **kwargs))
+
+
+async def compute(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
+    """The JSON answer of `fn(*args, cancelled=..., **kwargs)`, computed in a worker
+    thread under the per-client limit; 499 (unread) if the client left meanwhile."""
+    key = acquire(request.scope)
+    stop = threading.Event()
+    watcher = asyncio.ensure_future(_until_disconnect(request.receive, stop))
+    try:
+        body = await run_in_threadpool(_encoded, fn, args, {**kwargs, "cancelled": stop.is_set})
+    except Cancelled:
+        return Response(status_code=CLIENT_GONE)
+    finally:
+        watcher.cancel()
+        SLOTS.release(key)
+    return Response(body, media_type="application/json")

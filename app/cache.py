@@ -1,0 +1,193 @@
+"""The same request twice is computed once: an in-process LRU of encoded answers.
+
+An answer depends on its request alone (no session, no clock, no randomness that the
+request does not seed), so the validated request, dumped to canonical JSON (sorted
+keys, only the fields the client set), is a complete key.  The LRU holds the answer's
+bytes, its ETag and, once a client has asked for it, its gzip form, and is bounded by
+entries and by total bytes (settings().cache_entries, cache_bytes; an answer larger
+than a quarter of the byte budget is served but not kept).
+
+Requests for the same key that arrive while it is being computed wait for that one
+computation instead of starting their own (single flight), so a class of 200 students
+opening the same embedded scene costs one computation per worker process.  Each worker
+has its own cache: with N workers, up to N computations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import threading
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable
+
+import orjson
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from .config import settings
+from .engine.errors import Cancelled
+
+# gzip level of cached answers: level 1 is ~7x faster than 9 on this JSON (lists of
+# floats), for a file 2-3 % larger.
+GZIP_LEVEL = 1
+# Answers smaller than this go out uncompressed (as GZipMiddleware's minimum_size).
+GZIP_MIN = 1024
+# Bodies larger than this are hashed and compressed in the thread pool.
+THREAD_MIN = 256 * 1024
+
+
+@dataclass
+class Entry:
+    body: bytes
+    etag: str
+    gz: bytes | None = field(default=None, repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + (len(self.gz) if self.gz is not None else 0)
+
+    def gzipped(self) -> bytes:
+        if self.gz is None:
+            c = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)   # 31: gzip container
+            self.gz = c.compress(self.body) + c.flush()
+        return self.gz
+
+
+def make_entry(body: bytes, gzip: bool = False) -> Entry:
+    # Weak: the gzip and the plain form of an answer share it (RFC 9110, 8.8.1).
+    e = Entry(body, 'W/"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"')
+    if gzip and len(body) >= GZIP_MIN:
+        e.gzipped()
+    return e
+
+
+class LRU:
+    """Bounded by entries and by bytes (body + gzip form); thread-safe."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries, self.max_bytes = max_entries, max_bytes
+        self._items: OrderedDict[bytes, Entry] = OrderedDict()
+        self._sizes: dict[bytes, int] = {}
+        self.nbytes = 0
+        self.hits = self.misses = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: bytes) -> Entry | None:
+        with self._lock:
+            e = self._items.get(key)
+            if e is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return e
+
+    def put(self, key: bytes, entry: Entry) -> None:
+        size = entry.size + len(key)
+        with self._lock:
+            if key in self._items:
+                self.nbytes -= self._sizes.pop(key)
+                del self._items[key]
+            if self.max_entries <= 0 or size > self.max_bytes // 4:
+                return
+            self._items[key] = entry
+            self._sizes[key] = size
+            self.nbytes += size
+            while len(self._items) > self.max_entries or self.nbytes > self.max_bytes:
+                old, _ = self._items.popitem(last=False)
+                self.nbytes -= self._sizes.pop(old)
+
+    def resize(self, key: bytes) -> None:
+        """Account for an entry that has grown (its gzip form was added)."""
+        with self._lock:
+            e = self._items.get(key)
+            if e is None:
+                return
+            size = e.size + len(key)
+            self.nbytes += size - self._sizes[key]
+            self._sizes[key] = size
+            while self.nbytes > self.max_bytes and self._items:
+                old, _ = self._items.popitem(last=False)
+                self.nbytes -= self._sizes.pop(old)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._sizes.clear()
+            self.nbytes = 0
+
+
+_cache: LRU | None = None
+_inflight: dict[tuple[int, bytes], asyncio.Future] = {}
+
+
+def cache() -> LRU:
+    global _cache
+    if _cache is None:
+        s = settings()
+        _cache = LRU(s.cache_entries, s.cache_bytes)
+    return _cache
+
+
+def key_of(kind: str, req: BaseModel) -> bytes:
+    """Canonical bytes of a validated request: its kind and the fields the client set,
+    as JSON with sorted keys (so key order and whitespace do not matter), hashed."""
+    canonical = orjson.dumps([kind, req.model_dump(mode="json", exclude_unset=True)],
+                             option=orjson.OPT_SORT_KEYS)
+    return hashlib.blake2b(canonical, digest_size=20).digest()
+
+
+async def lookup(key: bytes, produce: Callable[[], Awaitable[bytes]], *, gzip: bool,
+                 owners_only: tuple[type[BaseException], ...] = (Cancelled,)) -> Entry:
+    """The cached entry for `key`, or `await produce()` (the encoded answer) once however
+    many ask for the key at the same time.  Exceptions of `produce` (bad input found
+    while computing) reach every waiter and are not cached, except `owners_only` ones,
+    which concern the client that started the computation (it went away, it has too
+    many computations in flight): a waiter then computes the answer itself."""
+    c = cache()
+    loop = asyncio.get_running_loop()
+    slot = (id(loop), key)
+    while True:
+        entry = c.get(key)
+        if entry is not None:
+            break
+        pending = _inflight.get(slot)
+        owner = pending is None
+        if owner:
+            pending = _inflight[slot] = asyncio.ensure_future(_entry(produce, gzip))
+
+            def finished(f: asyncio.Future, slot=slot) -> None:
+                _inflight.pop(slot, None)
+                if not f.cancelled() and f.exception() is None:
+                    c.put(key, f.result())
+
+            pending.add_done_callback(finished)
+        try:
+            # shield: one client going away does not cancel the others' computation
+            entry = await asyncio.shield(pending)
+            break
+        except owners_only:
+            if owner:
+                raise
+    if gzip and entry.gz is None and len(entry.body) >= GZIP_MIN:
+        await _in_thread_if_large(entry.gzipped, len(entry.body))
+        c.resize(key)
+    return entry
+
+
+async def _entry(produce: Callable[[], Awaitable[bytes]], gzip: bool) -> Entry:
+    body = await produce()
+    return await _in_thread_if_large(lambda: make_entry(body, gzip), len(body))
+
+
+async def _in_thread_if_large(fn: Callable[[], Any], size: int) -> Any:
+    """Hashing and gzip take about 10 ms a megabyte: large bodies off the event loop."""
+    if size > THREAD_MIN:
+        return await run_in_threadpool(fn)
+    return fn()

@@ -1,0 +1,113 @@
+"""The request of POST /api/v1/map (and of a WebSocket /api/v1/map/stream message) as
+pydantic models: the shape and the limits.  What depends on the optimizer (which
+hyperparameters can be swept, whether PyTorch accepts both ends of a range) is checked
+by `maps.plan`, with the optimizer's own checks."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import (BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator,
+                      model_validator)
+from pydantic_core import PydanticCustomError
+
+from ..config import settings
+from .request import Coordinate, FiniteFloat, RunSpecModel, Strict, SurfaceSpec, _bounded
+
+
+def _limit(what: str, n: int | float, limit: int | float) -> PydanticCustomError:
+    return PydanticCustomError("limit", "{what}: {n} is over the limit of {limit}",
+                               {"what": what, "n": n, "limit": limit})
+
+
+class MapAxis(BaseModel):
+    """One axis of a map: start coordinates (basin) or a hyperparameter (sweep)."""
+
+    model_config = Strict
+    param: Optional[str] = Field(
+        None, max_length=64, description="sweep: the hyperparameter on this axis, by "
+        "PyTorch's keyword (lr, momentum, betas, ...); leave out for a basin map")
+    index: Optional[StrictInt] = Field(
+        None, ge=0, le=1, description="sweep of a pair such as betas: which element "
+        "(betas index 1 is beta2)")
+    scale: Literal["linear", "log"] = Field(
+        "linear", description="linear: evenly spaced; log: evenly spaced exponents "
+        "(both ends > 0)")
+    range: Optional[tuple[FiniteFloat, FiniteFloat]] = Field(
+        None, description="[first, last] value on the axis, first < last; a basin map "
+        "takes the surface's domain when left out")
+    n: StrictInt = Field(64, ge=2, description="points on the axis (≤ max_map_side)")
+
+    @field_validator("n")
+    @classmethod
+    def _side(cls, v: int) -> int:
+        limit = settings().max_map_side
+        if v > limit:
+            raise _limit("n", v, limit)
+        return v
+
+    @field_validator("range")
+    @classmethod
+    def _range(cls, v, info: ValidationInfo):
+        if v is not None:
+            lo, hi = v
+            if not lo < hi:
+                raise PydanticCustomError("range", "the first end must be below the "
+                                          "second", {})
+            if info.data.get("scale") == "log" and lo <= 0:
+                raise PydanticCustomError("range", "a log axis needs both ends above 0",
+                                          {})
+        return v
+
+
+class MapRequest(BaseModel):
+    """The body of POST /api/v1/map: one run spec on one surface, over a grid of cells.
+
+    kind "basin": a start per cell, x and y being the start's coordinates.
+    kind "sweep": one start, x and y being two hyperparameters of the run."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"kind": "basin", "surface": "himmelblau", "steps": 300,
+         "run": {"optimizer": "adam", "params": {"lr": 0.05}},
+         "x": {"n": 128}, "y": {"n": 128}},
+        {"kind": "sweep", "surface": "rosenbrock", "steps": 500,
+         "run": {"optimizer": "sgd", "params": {"lr": 0.001, "momentum": 0.9}},
+         "x": {"param": "lr", "range": [1e-5, 1e-2], "n": 64, "scale": "log"},
+         "y": {"param": "momentum", "range": [0, 0.99], "n": 64}}]})
+
+    kind: Literal["basin", "sweep"] = Field(description="basin: a start per cell; "
+                                            "sweep: two hyperparameters per cell")
+    surface: SurfaceSpec = Field(description="a built-in surface id, or {expr, domain}")
+    run: RunSpecModel = Field(description="the optimizer (and scheduler) every cell runs; "
+                                          "no noise")
+    steps: StrictInt = Field(200, ge=1, description="optimizer steps per cell "
+                                                    "(≤ max_map_steps)")
+    start: Optional[tuple[Coordinate, Coordinate]] = Field(
+        None, description="sweep: the start of every cell; the surface's default when "
+                          "left out")
+    x: MapAxis = Field(default_factory=MapAxis, description="the axis of the columns")
+    y: MapAxis = Field(default_factory=MapAxis, description="the axis of the rows")
+    tol: Optional[FiniteFloat] = Field(
+        None, gt=0, description="a cell has reached a minimum when it comes this close "
+        "(Euclidean); default 0.001 × the larger side of the surface's domain")
+    minima: Optional[list[tuple[Coordinate, Coordinate]]] = Field(
+        None, max_length=64, description="the points `minimum` indexes; the surface's "
+        "known minima when left out")
+
+    @model_validator(mode="after")
+    def _check(self):
+        s = settings()
+        if self.steps > s.max_map_steps:
+            raise _limit("steps", self.steps, s.max_map_steps)
+        cells = self.x.n * self.y.n
+        if cells > s.max_map_cells:
+            raise _limit("cells (x.n × y.n)", cells, s.max_map_cells)
+        if cells * self.steps > s.max_map_run_steps:
+            raise _limit("cells × steps", cells * self.steps, s.max_map_run_steps)
+        if self.start is not None:
+            _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
+        for name, axis in (("x", self.x), ("y", self.y)):
+            if axis.range is not None:
+                _bounded(axis.range[0], f"{name}.range"), _bounded(axis.range[1],
+                                                                     f"{name}.range")
+        return self

@@ -1,0 +1,81 @@
+"""Short texts shared by the exports: numbers as the page prints them (static/js/format.js)
+and a run's label as the page writes it (Catalog.rowLabel in static/js/catalog.js)."""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..engine.optim import REGISTRY as OPTIMIZERS
+
+
+def _trim(s: str) -> str:
+    return s.rstrip("0").rstrip(".") if "." in s else s
+
+
+def _js_fixed(v: float, digits: int) -> str:
+    """Number.prototype.toFixed: the exact binary value, rounded half away from zero."""
+    return f"{Decimal(v).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):f}"
+
+
+def fmt(v, digits: int = 4) -> str:
+    """format.js fmt(): 4 significant digits, exponent form below 1e-3 and from 1e5."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    v = float(v)
+    if not math.isfinite(v):
+        return "∞" if v > 0 else ("−∞" if v < 0 else "NaN")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if a >= 1e5 or a < 1e-3:
+        m, e = f"{v:.{max(0, digits - 2)}e}".split("e")
+        return f"{_trim(m)}e{int(e)}"
+    int_digits = math.floor(math.log10(a)) + 1
+    return _trim(_js_fixed(v, min(20, max(0, digits - int_digits))))
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return abs(a - b) <= 1e-15 * max(1.0, abs(a))
+    return a == b
+
+
+def run_label(run: dict, max_extra: int = 2) -> str:
+    """"Adam lr=0.05 amsgrad · StepLR": the run's own label if it has one, else its
+    optimizer, lr and what differs from the defaults (as the page's legend)."""
+    if run.get("label"):
+        return str(run["label"])
+    cls = OPTIMIZERS.get(run.get("optimizer"))
+    if cls is None:
+        return str(run.get("optimizer"))
+    params = run.get("params") or {}
+    bits = []
+    for h in cls.hypers:
+        if h.name not in params:
+            continue
+        v = params[h.name]
+        if h.name != "lr" and _same(v, h.default):
+            continue
+        if h.kind == "optimizer":
+            inner = OPTIMIZERS.get((v or {}).get("optimizer"))
+            bits.append(inner.torch_name if inner else str((v or {}).get("optimizer")))
+        elif h.kind == "bool":
+            if v:
+                bits.append(h.name)
+        elif isinstance(v, (list, tuple)):
+            bits.append(f"{h.name}={','.join(fmt(x, 3) for x in v)}")
+        else:
+            bits.append(f"{h.name}={fmt(v, 3)}")
+    bits.sort(key=lambda b: 0 if b.startswith("lr=") else 1)
+    shown = bits[: 1 + max_extra]
+    label = cls.torch_name + (" " + " ".join(shown) if shown else "")
+    sched = run.get("scheduler")
+    if sched:
+        label += f" · {sched.get('name')}"
+    return label

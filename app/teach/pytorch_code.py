@@ -1,0 +1,329 @@
+"""Copy as PyTorch: a scene (the body of POST /api/v1/run) as a runnable Python script.
+
+    pytorch_snippet(request_body, run_index=None) -> str
+
+The script builds the surface as a torch function (generated from the parsed formula),
+each run's `torch.optim.<Class>([param], **params)` (pytorch-optimizer classes for Lion,
+AdaBelief, Yogi, Lookahead), its LR scheduler (nested ones included), and runs the loop
+the reference recorder ran (../shared/reference/README.md): LBFGS with a closure,
+ReduceLROnPlateau stepped with the loss, SparseAdam fed `grad.to_sparse()`, seeded
+gradient noise drawn exactly as our engine draws it.  `python scene.py` prints a summary;
+`python scene.py --json` prints every path, loss and lr as JSON.  Its paths are ours.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from ..engine.errors import RequestError
+from ..engine.optim import REGISTRY as OPTIMIZERS
+from ..engine.request import RunRequest, params_of, resolve_surface
+from ..engine.scene import start_of, validate_all
+from .formula_code import plain_source, torch_source, uses_variables
+from .labels import run_label
+
+INDENT = "    "
+
+
+def py(value: Any, pair: bool = False) -> str:
+    """A JSON-shaped value as a Python literal (pairs as tuples, as PyTorch writes them)."""
+    if value is None or isinstance(value, bool):
+        return repr(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "math.nan"
+        if math.isinf(value):
+            return "math.inf" if value > 0 else "-math.inf"
+        return repr(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, int):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        items = ", ".join(py(v) for v in value)
+        if pair:
+            return f"({items},)" if len(value) == 1 else f"({items})"
+        return f"[{items}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _string(text: str) -> str:
+    """A double-quoted Python string literal; Chinese stays readable, anything that is not
+    printable is escaped."""
+    body = json.dumps(text, ensure_ascii=False)[1:-1]
+    return '"' + "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode()
+                         for ch in body) + '"'
+
+
+def _keyword(name: str) -> str:
+    """A keyword argument's name; the request was validated by building the optimizers
+    and schedulers, so anything else cannot occur, and is refused if it does."""
+    if not (isinstance(name, str) and name.isidentifier() and name.isascii()):
+        raise RequestError(("runs",), f"not a keyword argument: {name!r}")
+    return name
+
+
+def _kwargs(optimizer_id: str, params: dict) -> str:
+    cls = OPTIMIZERS[optimizer_id]
+    kinds = {h.name: h.kind for h in cls.hypers}
+    out = []
+    for name, value in params.items():
+        _keyword(name)
+        kind = kinds.get(name)
+        if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        out.append(f"{name}={py(value, pair=kind == 'pair')}")
+    return ", ".join(out)
+
+
+def _class_ref(optimizer_id: str) -> str:
+    cls = OPTIMIZERS[optimizer_id]
+    return cls.torch_name if cls.family == "extra" else f"torch.optim.{cls.torch_name}"
+
+
+def optimizer_expr(optimizer_id: str, params: dict) -> str:
+    """`torch.optim.Adam([param], lr=0.05)`; Lookahead wraps its inner optimizer."""
+    if optimizer_id == "lookahead":
+        params = dict(params)
+        inner = params.pop("optimizer", None) or {"optimizer": "sgd", "params": {}}
+        inner_expr = optimizer_expr(inner["optimizer"], dict(inner.get("params") or {}))
+        rest = _kwargs("lookahead", params)
+        return f"Lookahead({inner_expr}{', ' + rest if rest else ''})"
+    kw = _kwargs(optimizer_id, params)
+    return f"{_class_ref(optimizer_id)}([param]{', ' + kw if kw else ''})"
+
+
+def _library_classes(optimizer_id: str, params: dict) -> set[str]:
+    cls = OPTIMIZERS[optimizer_id]
+    names = {cls.torch_name} if cls.family == "extra" else set()
+    if optimizer_id == "lookahead":
+        inner = params.get("optimizer") or {"optimizer": "sgd"}
+        names |= _library_classes(inner["optimizer"], inner.get("params") or {})
+    return names
+
+
+def _needs_closure(optimizer_id: str, params: dict) -> bool:
+    if optimizer_id == "lookahead":
+        inner = params.get("optimizer") or {"optimizer": "sgd"}
+        return _needs_closure(inner["optimizer"], inner.get("params") or {})
+    return OPTIMIZERS[optimizer_id].needs_closure
+
+
+def _sparse(optimizer_id: str, params: dict) -> bool:
+    if optimizer_id == "lookahead":
+        inner = params.get("optimizer") or {"optimizer": "sgd"}
+        return inner["optimizer"] == "sparseadam"
+    return optimizer_id == "sparseadam"
+
+
+def scheduler_lines(spec: dict, names: list[str], top: bool = True) -> tuple[list[str], str]:
+    """Lines building the scheduler (children first, in list order, as PyTorch needs
+    them on the same optimizer) and the variable that holds it ("scheduler")."""
+    lines: list[str] = []
+    params = dict(spec.get("params") or {})
+    name = spec["name"]
+    children = params.pop("schedulers", None)
+    child_vars = []
+    for child in children or []:
+        child_lines, var = scheduler_lines(child, names, top=False)
+        lines += child_lines
+        child_vars.append(var)
+    var = "scheduler" if top else f"scheduler_{len(names) + 1}"
+    names.append(var)
+    kw = ", ".join(f"{_keyword(k)}={py(v)}" for k, v in params.items())
+    if name == "ChainedScheduler":
+        call = f"lr_scheduler.ChainedScheduler([{', '.join(child_vars)}], optimizer=optimizer)"
+    elif name == "SequentialLR":
+        call = (f"lr_scheduler.SequentialLR(optimizer, schedulers=[{', '.join(child_vars)}]"
+                f"{', ' + kw if kw else ''})")
+    else:
+        call = f"lr_scheduler.{name}(optimizer{', ' + kw if kw else ''})"
+    lines.append(f"{var} = {call}")
+    return lines, var
+
+
+def loop_source(noise: bool, sparse: bool, closure: bool, plateau: bool) -> list[str]:
+    """The `race` function, with only the branches this scene needs."""
+    keywords = noise or sparse or closure
+    sig = ["def race(param, optimizer, scheduler=None" + (", *" if keywords else "")]
+    if closure:
+        sig.append("closure_step=False")
+    if sparse:
+        sig.append("sparse_grad=False")
+    if noise:
+        sig += ["noise_std=0.0", "noise_seed=0"]
+    head = ", ".join(sig) + "):"
+    if len(head) > 90:
+        head = ", ".join(sig[:1]) + ",\n" + INDENT * 2 + ", ".join(sig[1:]) + "):"
+    src = ["", "", head,
+           f'{INDENT}"""The loop of a PyTorch training script, on one point: path, loss and lr '
+           f'per step."""']
+    if noise:
+        src.append(f"{INDENT}rng = np.random.default_rng(noise_seed) if noise_std > 0 else None")
+    src += ["", f"{INDENT}def closure():",
+            f"{INDENT * 2}optimizer.zero_grad()",
+            f"{INDENT * 2}loss = f(param[0], param[1])",
+            f"{INDENT * 2}loss.backward()"]
+    if noise:
+        src += [f"{INDENT * 2}if rng is not None:",
+                f"{INDENT * 3}# seeded Gaussian noise on every gradient: a stand-in for "
+                f"mini-batch noise",
+                f"{INDENT * 3}param.grad += torch.from_numpy(noise_std * rng.standard_normal(2))"]
+    if sparse:
+        src += [f"{INDENT * 2}if sparse_grad:",
+                f"{INDENT * 3}param.grad = param.grad.to_sparse()   # SparseAdam takes sparse "
+                f"gradients"]
+    src += [f"{INDENT * 2}return loss", "",
+            f"{INDENT}with torch.no_grad():",
+            f"{INDENT * 2}path, losses, lrs = [param.tolist()], [f(param[0], param[1]).item()], []",
+            f'{INDENT}status = "ok"',
+            f"{INDENT}for k in range(STEPS):",
+            f'{INDENT * 2}lrs.append(optimizer.param_groups[0]["lr"])']
+    if closure:
+        src += [f"{INDENT * 2}if closure_step:",
+                f"{INDENT * 3}optimizer.step(closure)   # LBFGS evaluates f as often as it needs",
+                f"{INDENT * 2}else:",
+                f"{INDENT * 3}closure()",
+                f"{INDENT * 3}optimizer.step()"]
+    else:
+        src += [f"{INDENT * 2}closure()", f"{INDENT * 2}optimizer.step()"]
+    if plateau:
+        src += [f"{INDENT * 2}if isinstance(scheduler, lr_scheduler.ReduceLROnPlateau):",
+                f"{INDENT * 3}scheduler.step(losses[k])   # the loss where this step started",
+                f"{INDENT * 2}elif scheduler is not None:",
+                f"{INDENT * 3}scheduler.step()"]
+    else:
+        src += [f"{INDENT * 2}if scheduler is not None:", f"{INDENT * 3}scheduler.step()"]
+    src += [f"{INDENT * 2}with torch.no_grad():",
+            f"{INDENT * 3}loss = f(param[0], param[1]).item()",
+            f"{INDENT * 2}x, y = param.tolist()",
+            f"{INDENT * 2}if not (math.isfinite(x) and math.isfinite(y) and math.isfinite(loss)):",
+            f'{INDENT * 3}status = "diverged"   # the first non-finite point ends the run',
+            f"{INDENT * 3}lrs.pop()",
+            f"{INDENT * 3}break",
+            f"{INDENT * 2}path.append([x, y])",
+            f"{INDENT * 2}losses.append(loss)",
+            f'{INDENT}return {{"status": status, "steps_done": len(path) - 1, "path": path, '
+            f'"loss": losses,',
+            f'{INDENT * 3}"lr": lrs}}']
+    return src
+
+
+MAIN = '''
+
+if __name__ == "__main__":
+    if "--json" in sys.argv[1:]:
+        print(json.dumps(results))
+    else:
+        for r in results:
+            (x, y), loss = r["path"][-1], r["loss"][-1]
+            print(f"{r['label']:<32} {r['status']:<8} steps={r['steps_done']:<6} "
+                  f"final=({x:.6g}, {y:.6g}) loss={loss:.6g}")
+'''
+
+
+def _surface_function(surface) -> list[str]:
+    tree = surface.formula.tree
+    body = torch_source(tree)
+    if not uses_variables(tree):
+        body = f"0 * x + {body}"           # a constant surface: still a tensor of x
+    title = surface.name if surface.id != "custom" else "a custom surface"
+    return [
+        "",
+        "",
+        "def f(x, y):",
+        f'{INDENT}"""{_docstring_safe(title)}: f(x, y) = {plain_source(tree)}"""',
+        f"{INDENT}return {body}",
+    ]
+
+
+def _docstring_safe(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable() and ch not in '"\\')
+
+
+def _run_block(i: int, run, label: str) -> list[str]:
+    params = params_of(run)
+    lines = ["", f"# run {i + 1}: {_comment_safe(label)}",
+             "param = torch.tensor(START, requires_grad=True)",
+             f"optimizer = {optimizer_expr(run.optimizer, params)}"]
+    sched_var = None
+    if run.scheduler is not None:
+        sched_lines, sched_var = scheduler_lines(run.scheduler.model_dump(), [])
+        lines += sched_lines
+    args = ["param", "optimizer"] + ([sched_var] if sched_var else [])
+    if _needs_closure(run.optimizer, params):
+        args.append("closure_step=True")
+    if _sparse(run.optimizer, params):
+        args.append("sparse_grad=True")
+    if run.noise is not None and run.noise.std > 0:
+        args += [f"noise_std={py(float(run.noise.std))}", f"noise_seed={run.noise.seed}"]
+    lines.append(f"results.append({{\"label\": {py(label)}, \"optimizer\": "
+                 f"{py(run.optimizer)}, **race({', '.join(args)})}})")
+    return lines
+
+
+def _comment_safe(text: str) -> str:
+    """A label in a comment: printable characters only (no line break can end it)."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)
+
+
+def pytorch_snippet(request_body: dict | RunRequest, run_index: int | None = None) -> str:
+    """The scene as a Python script; `run_index` keeps one run (0-based).  Raises
+    pydantic's ValidationError or RequestError for a request the API would refuse."""
+    req = request_body if isinstance(request_body, RunRequest) \
+        else RunRequest.model_validate(request_body)
+    validate_all(req)
+    runs = list(enumerate(req.runs))
+    if run_index is not None:
+        if not 0 <= run_index < len(runs):
+            raise RequestError(("run",), f"run {run_index} does not exist: the request "
+                                         f"has {len(runs)} run(s), counted from 0")
+        runs = [runs[run_index]]
+    surface = resolve_surface(req.surface)
+    start = start_of(req, surface)
+
+    library: set[str] = set()
+    noise = sparse = closure = plateau = False
+    for _, run in runs:
+        params = params_of(run)
+        library |= _library_classes(run.optimizer, params)
+        noise |= run.noise is not None and run.noise.std > 0
+        sparse |= _sparse(run.optimizer, params)
+        closure |= _needs_closure(run.optimizer, params)
+        plateau |= run.scheduler is not None and run.scheduler.name == "ReduceLROnPlateau"
+
+    where = surface.name if surface.id != "custom" else "a custom surface"
+    lines = [
+        f"# Optimizer Playground scene, as plain PyTorch: {len(runs)} run(s) of "
+        f"{req.steps} steps on {_comment_safe(where)}.",
+        "#   python scene.py           prints where each run ends",
+        "#   python scene.py --json    prints every path, loss and lr as JSON",
+        "# Needs: pip install torch" + (" numpy" if noise else "")
+        + (" pytorch-optimizer==4.1.0" if library else "")
+        + "   (the playground matches torch 2.13 in float64)",
+        "import json",
+        "import math",
+        "import sys",
+        "",
+    ]
+    if noise:
+        lines.append("import numpy as np")
+    lines += ["import torch", "from torch.optim import lr_scheduler"]
+    if library:
+        lines.append(f"from pytorch_optimizer import {', '.join(sorted(library))}")
+    lines += ["", "torch.set_default_dtype(torch.float64)   # float64, as the playground computes"]
+    lines += _surface_function(surface)
+    lines += ["", "", f"START = {py([float(start[0]), float(start[1])])}",
+              f"STEPS = {req.steps}"]
+    lines += loop_source(noise, sparse, closure, plateau)
+    lines += ["", "", "results = []"]
+    for i, run in runs:
+        dumped = run.model_dump(exclude_unset=True)
+        dumped["params"] = params_of(run)
+        lines += _run_block(i, run, run_label(dumped))
+    lines += MAIN.rstrip("\n").split("\n")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,231 @@
+"""The limits of app/config.py, each refused with a 4xx that names it, the README's table
+in step with them, the compute budget (a long LBFGS step and a grid included), and the
+headers and origins: CSP, nosniff, Referrer-Policy, framing on /embed only, CORS."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.compute import SLOTS
+from app.config import Settings, settings
+
+REPO = Path(__file__).resolve().parent.parent
+HEAVY = "+".join(f"sin(x*y+{i})*exp(-x*x)" for i in range(90))    # ~125 µs an evaluation
+SMALL = {"surface": "bowl", "steps": 5, "runs": [{"optimizer": "sgd"}]}
+
+
+def test_every_setting_is_in_the_readme_and_back():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"`OPTPLAY_([A-Z_]+)`", readme))
+    fields = {name.upper() for name in Settings.model_fields}
+    assert fields <= listed, f"settings missing from the README: {sorted(fields - listed)}"
+    assert listed <= fields | {"SHARED", "FUZZ_EXAMPLES", "BATCH_THREADS"}, \
+        f"README lists unknown settings: {sorted(listed - fields)}"
+
+
+def test_limits_come_from_the_environment():
+    code = ("from app.config import settings; s = settings(); "
+            "print(s.max_steps, s.max_runs, s.max_concurrent_per_client, s.compute_budget_s)")
+    env = {"OPTPLAY_MAX_STEPS": "7", "OPTPLAY_MAX_RUNS": "2",
+           "OPTPLAY_MAX_CONCURRENT_PER_CLIENT": "9", "OPTPLAY_COMPUTE_BUDGET_S": "0.5"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, env={**os.environ, **env}, timeout=60)
+    assert out.stdout.split() == ["7", "2", "9", "0.5"], out.stderr[-2000:]
+
+
+@pytest.mark.parametrize("body, words", [
+    ({**SMALL, "steps": 10_001}, "limit of 10000"),
+    ({**SMALL, "state": True, "steps": 5_001}, "limit of 5000"),
+    ({**SMALL, "runs": [{"optimizer": "sgd"}] * 17}, "limit of 16"),
+    ({**SMALL, "start": [2e6, 0]}, "±1e+06 (max_coordinate)"),
+    ({**SMALL, "surface": {"expr": "x+" * 1000 + "y", "domain": [[-1, 1], [-1, 1]]}},
+     "limit 2000"),
+    ({**SMALL, "surface": {"expr": "(" * 101 + "x" + ")" * 101, "domain": [[-1, 1], [-1, 1]]}},
+     "limit 100 levels"),
+])
+def test_limits_are_named(client, body, words):
+    r = client.post("/api/v1/run", json=body)
+    assert r.status_code == 422, r.text
+    assert words in r.text and "{" not in r.json()["detail"][0]["msg"], r.text
+
+
+def test_grid_limit_is_named(client):
+    r = client.post("/api/v1/grid", json={"surface": "bowl", "n": 401})
+    assert r.status_code == 422 and "limit of 400" in r.text
+
+
+def test_body_limit_is_a_413_naming_it(client):
+    r = client.post("/api/v1/run", content=b"{" + b" " * 300_000 + b"}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413 and "262144 bytes" in r.text
+
+
+@pytest.fixture
+def crowded():
+    """The test client's address already has all its computations in flight."""
+    key, limit = "testclient", settings().max_concurrent_per_client
+    for _ in range(limit):
+        assert SLOTS.acquire(key, limit)
+    yield limit
+    for _ in range(limit):
+        SLOTS.release(key)
+
+
+def test_one_computation_too_many_is_a_429_naming_the_limit(client, crowded):
+    for path, body in (("/api/v1/run", {**SMALL, "start": [0.123, 0.456]}),
+                       ("/api/v1/grid", {"surface": "himmelblau", "n": 33})):
+        t0 = time.perf_counter()
+        r = client.post(path, json=body)
+        assert time.perf_counter() - t0 < 0.05
+        assert r.status_code == 429, r.text
+        assert r.headers["retry-after"] == "1"
+        item = r.json()["detail"][0]
+        assert item["type"] == "limit" and item["limit"] == crowded
+        assert "max_concurrent_per_client" in item["msg"]
+    with client.websocket_connect("/api/v1/stream") as ws:
+        ws.send_json({"id": 5, **SMALL})
+        msg = ws.receive_json()
+        assert msg["id"] == 5 and msg["error"]["detail"][0]["type"] == "limit"
+
+
+def test_slots_are_given_back(client):
+    assert SLOTS.in_flight("testclient") == 0
+    for _ in range(10):
+        assert client.post("/api/v1/run", json={**SMALL, "steps": 7}).status_code == 200
+        assert client.post("/api/v1/run", json={**SMALL, "steps": -1}).status_code == 422
+    with client.websocket_connect("/api/v1/stream") as ws:
+        for k in range(5):
+            ws.send_json({"id": k, **SMALL, "steps": 2000})
+        ws.send_json({"id": "last", **SMALL})
+        while not ((m := ws.receive_json()).get("done") and m["id"] == "last"):
+            pass
+    deadline = time.monotonic() + 2
+    while SLOTS.in_flight("testclient") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert SLOTS.in_flight("testclient") == 0
+
+
+@pytest.fixture
+def budget(monkeypatch):
+    def set_budget(seconds: float) -> float:
+        monkeypatch.setattr(settings(), "compute_budget_s", seconds)
+        return seconds
+    return set_budget
+
+
+def test_budget_cuts_a_single_long_lbfgs_step(client, budget):
+    # One step: up to 1,000 iterations and 1,250 evaluations of a formula taking ~125 µs
+    # (~150 ms); the budget is looked at inside the step.
+    limit = budget(0.02)
+    body = {"surface": {"expr": HEAVY, "domain": [[-2, 2], [-2, 2]]}, "start": [0.5, 0.3],
+            "steps": 1, "runs": [{"optimizer": "lbfgs", "params": {
+                "max_iter": 1000, "tolerance_grad": 0.0, "tolerance_change": 0.0,
+                "lr": 1e-4}}]}
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/run", json=body)
+    assert time.perf_counter() - t0 < 0.1
+    assert r.status_code == 422, r.text[:300]
+    item = r.json()["detail"][0]
+    assert item["type"] == "limit" and item["limit_s"] == limit and "budget" in item["msg"]
+
+
+def test_budget_cuts_a_long_run_and_a_grid(client, budget):
+    budget(0.05)
+    heavy = {"expr": HEAVY, "domain": [[-2, 2], [-2, 2]]}
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/run", json={"surface": heavy, "start": [0.5, 0.31], "steps": 10_000,
+                                         "runs": [{"optimizer": "adam"}] * 16})
+    assert time.perf_counter() - t0 < 0.3
+    assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.05
+    budget(0.005)
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/grid", json={"surface": {**heavy, "domain": [[-2, 2.01], [-2, 2]]},
+                                          "n": 400})
+    assert time.perf_counter() - t0 < 0.3
+    assert r.status_code == 422 and "budget of 0.005 s" in r.text
+    with client.websocket_connect("/api/v1/stream") as ws:
+        ws.send_json({"id": 1, "surface": heavy, "start": [0.5, 0.32], "steps": 10_000,
+                      "runs": [{"optimizer": "adam"}]})
+        while "error" not in (msg := ws.receive_json()):
+            assert not msg.get("done")
+        assert msg["error"]["detail"][0]["type"] == "limit"
+
+
+def test_websocket_message_size_and_rate_are_named(client):
+    with client.websocket_connect("/api/v1/stream") as ws:
+        ws.send_text("{" + " " * 300_000 + "}")
+        msg = ws.receive_json()
+        assert "over the limit of 262144 bytes (max_body_bytes)" in msg["error"]["detail"][0]["msg"]
+        ws.send_text("é" * 140_000)                        # 280,000 bytes in UTF-8
+        assert "max_body_bytes" in ws.receive_json()["error"]["detail"][0]["msg"]
+        kinds = []
+        for k in range(100):
+            ws.send_json({"id": k, **SMALL, "steps": -1})
+        for k in range(100):
+            kinds.append(ws.receive_json()["error"]["detail"][0])
+        limited = [d for d in kinds if d["type"] == "rate_limit"]
+        assert limited and "30 a second per socket (ws_messages_per_second)" in limited[0]["msg"]
+
+
+# --- headers and origins -----------------------------------------------------------
+
+def test_headers_everywhere(client):
+    for path in ("/", "/embed", "/healthz", "/api/v1/optimizers", "/static/js/main.js",
+                 "/openapi.json", "/nosuch"):
+        r = client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["referrer-policy"] == "strict-origin-when-cross-origin", path
+        csp = r.headers["content-security-policy"]
+        script = next(d for d in csp.split("; ") if d.startswith("script-src"))
+        assert script == "script-src 'self'", (path, csp)
+        assert "unsafe-eval" not in csp and "object-src 'none'" in csp
+    assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
+    assert client.get("/").headers["x-frame-options"] == "DENY"
+    assert "x-frame-options" not in client.get("/embed").headers
+
+
+def test_pages_inline_no_script():
+    for page in (REPO / "templates").glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            assert "src=" in tag, (page.name, tag)
+        assert not re.search(r"<script\b[^>]*>\s*[^<\s]", html), page.name
+        assert not re.search(r"\son[a-z]+\s*=", html), page.name
+
+
+def test_framing_origins_and_cors_are_settings(monkeypatch):
+    from app.main import create_app
+    monkeypatch.setattr(settings(), "frame_ancestors", "https://a.edu, https://b.edu")
+    monkeypatch.setattr(settings(), "cors_origins", "https://course.example.edu")
+    with TestClient(create_app()) as c:
+        csp = c.get("/embed").headers["content-security-policy"]
+        assert "frame-ancestors https://a.edu https://b.edu" in csp
+        assert "frame-ancestors 'none'" in c.get("/").headers["content-security-policy"]
+        pre = c.options("/api/v1/run", headers={"Origin": "https://course.example.edu",
+                                                "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "content-type"})
+        assert pre.status_code == 200
+        assert pre.headers["access-control-allow-origin"] == "https://course.example.edu"
+        other = c.post("/api/v1/run", json=SMALL, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_cors_is_off_by_default(client):
+    r = client.post("/api/v1/run", json=SMALL, headers={"Origin": "https://course.example.edu"})
+    assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+    pre = client.options("/api/v1/run", headers={"Origin": "https://course.example.edu",
+                                                 "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in pre.headers
+
+
+def test_405_lists_every_method(client):
+    r = client.delete("/api/v1/run")
+    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"

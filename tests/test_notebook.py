@@ -1,0 +1,64 @@
+"""examples/quickstart.ipynb runs from top to bottom in a real Jupyter kernel, and
+optplay.figure makes the animated figure it shows."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+NOTEBOOK = REPO / "examples" / "quickstart.ipynb"
+
+
+def _kernel_name() -> str:
+    from jupyter_client.kernelspec import KernelSpecManager
+    specs = KernelSpecManager().find_kernel_specs()
+    if "python3" not in specs:
+        import subprocess
+        import sys
+        subprocess.run([sys.executable, "-m", "ipykernel", "install", "--user"], check=True,
+                       capture_output=True, timeout=120)
+    return "python3"
+
+
+@pytest.mark.slow
+def test_quickstart_notebook_runs():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=180, kernel_name=_kernel_name(),
+                                     resources={"metadata": {"path": str(REPO)}})
+    client.execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(figures) == 2
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "lr = 0.01: diverged" in text and "exp_avg_sq" in text
+    assert "The lr was too large for the curvature here" in text
+
+
+def test_figure_animation_and_look():
+    import optplay
+    fig = optplay.figure("rosenbrock", [("adam", {"lr": 0.05}), ("sgd", {"lr": 0.01})],
+                         steps=1000, lang="zh")
+    assert 2 <= len(fig.frames) <= 200
+    assert fig.layout.updatemenus[0].buttons[0].label == "▶ 播放"
+    assert len(fig.layout.sliders[0].steps) == len(fig.frames)
+    assert fig.layout.images[0].source.startswith("data:image/png;base64,")
+    assert fig.layout.yaxis.scaleanchor == "x"
+    names = [t.name for t in fig.data if t.showlegend]
+    assert names == ["Adam lr=0.05", "SGD lr=0.01"]
+    # the diverged run is drawn up to where it leaves the plot, never out to 1e150
+    xs = [x for t in fig.data if t.x is not None for x in t.x if x is not None]
+    assert max(abs(x) for x in xs) < 10
+    json.dumps(fig.to_plotly_json(), default=str)
+    fig3 = optplay.figure("himmelblau", ["adam"], steps=50, mode="3d")
+    assert fig3.data[0].type == "surface" and len(fig3.frames) == 51
+    res = optplay.run("bowl", [("sgd", {"lr": 0.1})], steps=30)
+    assert len(optplay.figure(None, res).frames) == 31
+    with pytest.raises(ValueError):
+        optplay.figure("bowl", ["sgd"], mode="surface")

@@ -1,0 +1,106 @@
+"""app.teach.share_url against the page's own static/js/state.js: the same share URLs,
+decoded by Node.js running state.js and by Python, give the same state and run request."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from app.engine import catalog as catalogues
+from app.engine import run_request
+from app.teach import share_url
+from tests.conftest import REPO
+
+STATE_JS = REPO / "static" / "js" / "state.js"
+
+QUERIES = [
+    "",
+    "s=himmelblau",
+    "s=nosuch&steps=50",
+    "s=rosenbrock&start=-1.2,1&steps=150&o=sgd(lr=0.001;momentum=0.9)"
+    "&o=adam(lr=0.05;betas=0.9,0.999)",
+    "f=x**2+%2B+3*sin(y)&d=-3,3,-2,2&o=adam(lr=0.1)",
+    "f=x**2&d=3,-3,1,2&o=sgd",
+    "s=bowl&o=lookahead(k=3;alpha=0.6;optimizer=sgd(lr=0.003;momentum=0.9))"
+    "&o=adafactor(eps=null,0.1)",
+    "s=booth&o=sgd(lr=0.01)&sched1=StepLR(step_size=50;gamma=0.5)&o=rmsprop(lr=0.1)"
+    "&sched2=ReduceLROnPlateau(patience=5)&noise2=0.5",
+    "o=adam(lr=0.3)&sched1=SequentialLR(schedulers=LinearLR(total_iters=10),"
+    "ExponentialLR(gamma=0.98);milestones=10)",
+    "o=sgd(lr=0.1)&sched1=OneCycleLR(max_lr=0.5)&steps=120",
+    "o=sgd(lr=0.1)&sched1=CosineAnnealingLR(T_max=100)&o=nosuch(lr=1)&o=adam(lr=bad;amsgrad=1)"
+    "&c=112233,zzzzzz,AABBCC&hide=2",
+    "o=&s=matyas",
+    "o=lbfgs(line_search_fn=strong_wolfe;history_size=7.5)&o=rprop(etas=0.4,1.3;step_sizes=1e-6,50)"
+    "&speed=2&lang=zh&autoplay=1&controls=lr,momentum",
+    "o=sgd(lr=0x10;nesterov=true;momentum=.5)&noise1=-1&start=1,2,3&steps=0",
+    "o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&controls=none&speed=3",
+]
+
+
+def _node():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    return node
+
+
+def js_decode(tmp_path, queries: list[str]) -> list[dict]:
+    cat = {"optimizers": catalogues.optimizers()["optimizers"],
+           "schedulers": catalogues.schedulers()["schedulers"],
+           "surfaces": catalogues.surfaces()["surfaces"]}
+    (tmp_path / "in.json").write_text(json.dumps({"catalog": cat, "queries": queries}))
+    script = tmp_path / "decode.mjs"
+    script.write_text(f"""
+import {{ readFileSync }} from "node:fs";
+const {{ Catalog }} = await import({json.dumps((REPO / "static/js/catalog.js").as_uri())});
+const {{ decodeState, runRequest }} = await import({json.dumps(STATE_JS.as_uri())});
+const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const catalog = new Catalog(input.catalog);
+const out = input.queries.map((q) => {{
+  const st = decodeState(q, catalog);
+  return {{ state: st, request: runRequest(st, catalog) }};
+}});
+console.log(JSON.stringify(out));
+""")
+    done = subprocess.run([_node(), str(script), str(tmp_path / "in.json")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_python_decodes_as_state_js_does(tmp_path):
+    theirs = js_decode(tmp_path, QUERIES)
+    cat = share_url.Catalog()
+    for q, js in zip(QUERIES, theirs):
+        st = share_url.decode_state(q, cat)
+        mine = json.loads(json.dumps({"state": st, "request": share_url.run_request(st, cat)}))
+        assert mine == js, q
+
+
+def test_constants_match_state_js():
+    text = STATE_JS.read_text(encoding="utf-8")
+    palette = re.findall(r'"(#[0-9a-f]{6})"', text[text.index("PALETTE"):text.index("SPEEDS")])
+    assert palette == share_url.PALETTE
+    for name, value in (("MAX_ROWS", share_url.MAX_ROWS), ("STEPS_MAX", share_url.STEPS_MAX),
+                        ("DEFAULT_STEPS", share_url.DEFAULT_STEPS)):
+        assert re.search(rf"export const {name} = {value};", text), name
+    assert f'DEFAULT_SURFACE = "{share_url.DEFAULT_SURFACE}"' in text
+
+
+def test_request_from_url_runs_and_keeps_colours():
+    url = ("https://teach.example/?s=himmelblau&steps=80&o=sgd(lr=0.01;momentum=0.9)"
+           "&o=adam(lr=0.1)&o=rmsprop(lr=0.01)&c=112233,445566,778899&hide=3#x")
+    body, st = share_url.request_from_url(url)
+    assert [r["optimizer"] for r in body["runs"]] == ["sgd", "adam"]
+    assert [r["color"] for r in body["runs"]] == ["#112233", "#445566"]
+    assert st["rows"][2]["visible"] is False
+    answer = run_request(body)
+    assert [r["steps_done"] for r in answer["runs"]] == [80, 80]
+    assert share_url.query_of("/embed?s=bowl&autoplay=1") == "s=bowl&autoplay=1"
+    assert share_url.query_of("?s=bowl") == "s=bowl"
+    assert share_url.query_of("http://host/") == ""
