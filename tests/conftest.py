@@ -94,3 +94,13 @@ def client():
     from app.main import app
     with TestClient(app) as c:
         yield c
+
+
+def run_async(coro):
+    """asyncio.run in a thread of its own: Playwright's sync API keeps an event loop
+    running in the main thread once the browser tests have started."""
+    import asyncio
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

@@ -13,6 +13,7 @@ from app import cache
 from app.api import maps as maps_api
 from app.api import run as run_api
 from app.api.cached import encode_query
+from .conftest import run_async
 
 SCENE = {"surface": "rosenbrock", "steps": 200,
          "runs": [{"optimizer": "sgd", "params": {"lr": 0.002}},
@@ -178,7 +179,7 @@ def test_identical_requests_in_flight_share_one_computation():
         entries = await asyncio.gather(*waiters)
         return calls, entries
 
-    calls, entries = asyncio.run(scenario())
+    calls, entries = run_async(scenario())
     assert calls == 1
     assert all(e is entries[0] for e in entries)
 
@@ -208,5 +209,5 @@ def test_a_cancelled_owner_hands_the_computation_to_a_waiter():
         entry = await second
         return attempts, entry
 
-    attempts, entry = asyncio.run(scenario())
+    attempts, entry = run_async(scenario())
     assert attempts == ["owner", "waiter"] and entry.body == b"{}"

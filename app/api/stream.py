@@ -34,7 +34,7 @@ INLINE_VALIDATION_BYTES = 8 * 1024
 
 # Fields of a finished run that the "done" message repeats (the path came in chunks).
 SUMMARY_FIELDS = ("optimizer", "status", "steps_done", "escaped_at", "label", "color",
-                  "state", "grad")
+                  "state", "grad", "diverged_reason")
 
 
 class RateLimit:

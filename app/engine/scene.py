@@ -14,6 +14,7 @@ from .errors import RequestError
 from .request import RunRequest, params_of, resolve_surface
 from .runner import RunSpec, run_one
 from .surfaces import Surface
+from ..teach.divergence import annotate
 
 
 def run_request(body: dict) -> dict:
@@ -57,8 +58,9 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
                             record_state=req.state, deadline=deadline, budget=budget,
                             cancelled=cancelled, on_chunk=chunk))
-    return {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
-            "runs": runs}
+    answer = {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
+              "runs": runs}
+    return annotate(answer, req)
 
 
 def validate_all(req: RunRequest) -> None:

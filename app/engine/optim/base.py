@@ -19,6 +19,7 @@ sweeps a hyperparameter; update code uses arithmetic that works for both.
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ class Optimizer(ABC):
     def catalogue(cls) -> dict:
         return {"id": cls.id, "name": cls.torch_name, "family": cls.family,
                 "doc": cls.summary, "doc_zh": cls.summary_zh or cls.summary,
-                "rule": (cls.__doc__ or "").strip(),
+                "rule": inspect.cleandoc(cls.__doc__ or ""),
                 "closure": cls.needs_closure, "state": list(cls.state_names),
                 "params": [h.catalogue() for h in cls.hypers]}
 

@@ -30,6 +30,7 @@ so a request is refused before any work is done.  The replay is skipped when
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any, ClassVar
 
@@ -276,7 +277,7 @@ class Scheduler:
             params.append(c)
         return {"id": cls.name, "name": cls.name, "doc": cls.summary,
                 "doc_zh": cls.summary_zh or cls.summary,
-                "rule": (cls.__doc__ or "").strip(), "params": params}
+                "rule": inspect.cleandoc(cls.__doc__ or ""), "params": params}
 
 
 # -- generic value checks ------------------------------------------------------------------
