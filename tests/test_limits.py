@@ -229,3 +229,17 @@ def test_cors_is_off_by_default(client):
 def test_405_lists_every_method(client):
     r = client.delete("/api/v1/run")
     assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+
+
+def test_budget_cuts_a_map_of_long_lbfgs_steps(client, budget):
+    if client.post("/api/v1/map", json={}).status_code == 404:
+        pytest.skip("no /api/v1/map in this build")
+    budget(0.05)
+    body = {"kind": "basin", "surface": {"expr": HEAVY, "domain": [[-2, 2], [-2, 2.02]]},
+            "steps": 1, "x": {"n": 32}, "y": {"n": 32},
+            "run": {"optimizer": "lbfgs", "params": {"max_iter": 1000, "tolerance_grad": 0.0,
+                                                      "tolerance_change": 0.0, "lr": 1e-4}}}
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/map", json=body)
+    assert time.perf_counter() - t0 < 0.3
+    assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.05, r.text[:300]

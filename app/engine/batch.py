@@ -27,7 +27,7 @@ import numpy as np
 
 from ..config import settings
 from .errors import Cancelled, ComputationTimeout
-from .runner import attach_scheduler, build_optimizer
+from .runner import Fence, attach_scheduler, build_optimizer
 from .surfaces import Surface
 
 CHUNK = 4096          # runs per chunk: (4096, 2) float64 = 64 KiB per array
@@ -161,6 +161,10 @@ class _Job:
         plateau = sched is not None and getattr(sched, "needs_metric", False)
         closure = opt.needs_closure
         f = self.surface.formula
+        # A closure step (LBFGS) may evaluate the chunk thousands of times: the clock
+        # and the cancel flag are looked at on every evaluation.
+        evaluate = Fence(self.deadline, self.budget, self.cancelled).guard(
+            f.value_and_grad, every=1)
         out, steps, targets = self.out, self.steps, self.targets
         tol2 = self.tol * self.tol
         b = hi - lo
@@ -184,7 +188,7 @@ class _Job:
             s = 0
             for k in range(steps):
                 if closure:
-                    opt.step(p, f.value_and_grad, state)
+                    opt.step(p, evaluate, state)
                     # LBFGS loops over the runs in Python (~20 us a run-step): look at
                     # the clock every step, not every BLOCK
                     self.check()

@@ -110,15 +110,15 @@ class Fence:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise ComputationTimeout(self.budget)
 
-    def guard(self, closure: Callable) -> Callable:
-        """`closure`, looking at the clock every CLOCK_EVERY_EVAL calls: one optimizer
-        step that evaluates the surface many times is cut like a long loop is."""
+    def guard(self, closure: Callable, every: int = CLOCK_EVERY_EVAL) -> Callable:
+        """`closure`, looking at the clock every `every` calls: one optimizer step that
+        evaluates the surface many times is cut like a long loop is."""
         if self.deadline is None and self.cancelled is None:
             return closure
 
         def guarded(*args):
             self.evals += 1
-            if self.evals % CLOCK_EVERY_EVAL == 0:
+            if self.evals % every == 0:
                 self.check()
             return closure(*args)
 
