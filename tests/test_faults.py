@@ -120,10 +120,11 @@ def assert_busy_then_idle(pid: int, leave) -> None:
     c0 = cpu_seconds(pid)
     time.sleep(0.5)
     busy = cpu_seconds(pid) - c0
-    assert busy >= 0.3, f"the computation was not running ({busy:.2f} s CPU in 0.5 s)"
+    # Bounds with room for a shared machine, where this process may get half a core.
+    assert busy >= 0.1, f"the computation was not running ({busy:.2f} s CPU in 0.5 s)"
     leave()
-    idle = cpu_after(pid, grace=0.15, window=0.5)
-    assert idle <= 0.04, f"{idle:.2f} s CPU in the 0.5 s after the client left"
+    idle = cpu_after(pid, grace=0.3, window=0.5)
+    assert idle <= 0.06, f"{idle:.2f} s CPU in the 0.5 s after the client left"
 
 
 def ws_url(server, path: str = "/api/v1/stream") -> str:

@@ -95,6 +95,7 @@ class Job:
 
     async def pump(self) -> None:
         work = self.work
+        getter: asyncio.Future | None = None
         try:
             while True:
                 getter = asyncio.ensure_future(self.queue.get())
@@ -122,11 +123,13 @@ class Job:
                                                   "runs": runs}))
         except asyncio.CancelledError:
             self.stop.set()
-            # getter is cancelled with us; the thread ends with Cancelled at its next
-            # check, and _finished collects it.
+            # the thread ends with Cancelled at its next check, and _finished collects it
             raise
         except (WebSocketDisconnect, RuntimeError):
             self.stop.set()
+        finally:
+            if getter is not None and not getter.done():
+                getter.cancel()           # else it is destroyed pending, with a warning
 
 
 def decode(text: str | bytes) -> tuple[Any, dict | None, list | None]:
