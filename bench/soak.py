@@ -331,13 +331,13 @@ class Soak:
         until = start + self.args.duration
         samples = [(0.0, rss_mb(pid), cpu_s(pid))]
         users = [asyncio.create_task(self.user(i, until)) for i in range(self.args.users)]
-        next_report = start + 60
+        next_report = start + self.args.report_every
         while time.monotonic() < until:
             await asyncio.sleep(2)
             t = time.monotonic() - start
             samples.append((t, rss_mb(pid), cpu_s(pid)))
             if not self.args.quiet and time.monotonic() >= next_report:
-                next_report += 60
+                next_report += self.args.report_every
                 total = sum(sum(c.values()) for c in self.counts.values())
                 print(f"  {t:5.0f} s  RSS {samples[-1][1]:6.1f} MB  answers {total}  "
                       f"unexpected {len(self.unexpected)}", flush=True)
@@ -354,6 +354,8 @@ def main() -> int:
     ap.add_argument("--users", type=int, default=16, help="simulated users (16)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-growth-mb", type=float, default=50.0)
+    ap.add_argument("--report-every", type=float, default=60,
+                    help="seconds between progress lines (60)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     args.port = free_port()
