@@ -153,14 +153,23 @@ def _backward(op: str, a: int, b, o: int):
     raise ValueError(f"unknown opcode {op!r}")  # pragma: no cover
 
 
-# Batches are evaluated in chunks of this many points: the temporaries then stay in the
-# CPU's cache and come from malloc's free lists (whole 65,536-point arrays are several
-# times slower per point).
-CHUNK = 8192
+# Batches are evaluated in chunks: the arrays of one chunk (a value and a gradient for
+# every slot of the tape) then stay within the CPU's L2 cache and come from malloc's free
+# lists; whole 65,536-point arrays are several times slower per point.  The chunk is the
+# largest power of two up to MAX_CHUNK whose working set fits CACHE_BYTES.
+MAX_CHUNK, MIN_CHUNK = 4096, 512
+CACHE_BYTES = 1_600_000
+
+
+def chunk_size(n_arrays: int) -> int:
+    c = MAX_CHUNK
+    while c > MIN_CHUNK and n_arrays * c * 8 > CACHE_BYTES:
+        c //= 2
+    return c
 
 
 class VectorProgram:
-    __slots__ = ("fwd", "bwd", "n", "size", "out", "constant", "both", "xt", "yt")
+    __slots__ = ("fwd", "bwd", "n", "size", "out", "constant", "both", "xt", "yt", "chunk")
 
     def __init__(self, tape: Tape):
         self.n = tape.n_slots
@@ -169,6 +178,7 @@ class VectorProgram:
         self.both = tape.uses_x and tape.uses_y
         self.fwd = tuple(_forward(op, a, b, k + 2) for k, (op, a, b) in enumerate(tape.code))
         targets, self.xt, self.yt, self.size = gradient_plan(tape)
+        self.chunk = chunk_size(self.n + self.size)
         bwd = []
         for k in range(len(tape.code) - 1, -1, -1):
             op, a, b = tape.code[k]
@@ -189,8 +199,9 @@ class VectorProgram:
             return np.full(B, self.constant)
         out = np.empty(B)
         with np.errstate(all="ignore"):
-            for lo in range(0, B, CHUNK):
-                hi = min(B, lo + CHUNK)
+            step = chunk_size(self.n)
+            for lo in range(0, B, step):
+                hi = min(B, lo + step)
                 out[lo:hi] = self._run(x[lo:hi], y[lo:hi])[self.out]
         return out
 
@@ -202,8 +213,9 @@ class VectorProgram:
             value.fill(self.constant)
             return value, grad
         with np.errstate(all="ignore"):
-            for lo in range(0, B, CHUNK):
-                hi = min(B, lo + CHUNK)
+            step = self.chunk
+            for lo in range(0, B, step):
+                hi = min(B, lo + step)
                 value[lo:hi], grad[lo:hi, 0], grad[lo:hi, 1] = \
                     self._chunk(x[lo:hi], y[lo:hi])
         return value, grad
