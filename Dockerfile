@@ -4,6 +4,10 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 # uvicorn drops a WebSocket frame over 512 KiB (twice OPTPLAY_MAX_BODY_BYTES) unread.
 ENV UVICORN_WS_MAX_SIZE=524288
+# glibc malloc: two arenas, and blocks of 128 KiB or more (answers, grids) mapped apart
+# and given back when freed: the worker's memory stays near its working set
+# (bench/soak.py: ~90 MB less after a few minutes of mixed load).
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /srv/optplay
 
 COPY pyproject.toml README.md ./

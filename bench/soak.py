@@ -1,6 +1,6 @@
 """Soak: mixed load against one uvicorn worker for a long while; memory, errors, the log.
 
-    python bench/soak.py [--duration 600] [--warmup 30] [--users 16]
+    python bench/soak.py [--duration 600] [--warmup 120] [--users 16]
 
 Starts `python -m uvicorn app.main:app` (one worker, so "the worker" is that process) on
 a free loopback port, its log in a temporary file, and runs --users simulated users for
@@ -349,8 +349,9 @@ class Soak:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--duration", type=float, default=600, help="seconds of load (600)")
-    ap.add_argument("--warmup", type=float, default=30,
-                    help="seconds after which the baseline RSS is taken (30)")
+    ap.add_argument("--warmup", type=float, default=120,
+                    help="seconds after which the baseline RSS is taken (120: the answer "
+                         "cache, 64 MB by default, has filled by then)")
     ap.add_argument("--users", type=int, default=16, help="simulated users (16)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--max-growth-mb", type=float, default=50.0)
@@ -361,7 +362,11 @@ def main() -> int:
     args.port = free_port()
 
     log = tempfile.NamedTemporaryFile(prefix="optplay-soak-", suffix=".log", delete=False)
-    env = {**os.environ, "UVICORN_WS_MAX_SIZE": str(512 * 1024)}
+    # As the Dockerfile runs it: uvicorn drops WebSocket frames over 512 KiB unread, and
+    # glibc's malloc keeps two arenas and gives blocks of 128 KiB and more back to the
+    # system when freed (answers are megabytes: kept in the heap, they fragment it).
+    env = {"UVICORN_WS_MAX_SIZE": str(512 * 1024), "MALLOC_ARENA_MAX": "2",
+           "MALLOC_MMAP_THRESHOLD_": "131072", **os.environ}
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host",
                                "127.0.0.1", "--port", str(args.port), "--log-level", "warning"],
                               cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
