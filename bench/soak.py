@@ -89,13 +89,14 @@ def cpu_s(pid: int) -> float:
 # --- a small HTTP/1.1 client: one connection per request, from a chosen address -------
 
 async def http(port: int, source: str, method: str, path: str, body: bytes | None = None,
-               *, drop_after: float | None = None, timeout: float = 60) -> tuple[int, bytes]:
+               *, drop_after: float | None = None, timeout: float = 60,
+               gzip: bool = True) -> tuple[int, bytes]:
     """(status, body); status 0 when the client dropped the connection on purpose."""
     reader, writer = await asyncio.wait_for(asyncio.open_connection(
         "127.0.0.1", port, local_addr=(source, 0)), timeout)
     try:
         head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" \
-               f"Accept-Encoding: gzip\r\n"
+            + ("Accept-Encoding: gzip\r\n" if gzip else "")
         if body is not None:
             head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         writer.write(head.encode() + b"\r\n" + (body or b""))
@@ -325,8 +326,10 @@ class Soak:
     # -- the run ---------------------------------------------------------------------------
 
     async def main(self, pid: int) -> list[tuple[float, float, float]]:
-        status, body = await http(self.args.port, "127.0.0.1", "GET", "/openapi.json")
+        status, body = await http(self.args.port, "127.0.0.1", "GET", "/openapi.json",
+                                  gzip=False)
         self.has_map = b'"/api/v1/map"' in body
+        print(f"maps: {'yes' if self.has_map else 'not in this build'}", flush=True)
         start = time.monotonic()
         until = start + self.args.duration
         samples = [(0.0, rss_mb(pid), cpu_s(pid))]
