@@ -39,6 +39,11 @@ QUERIES = [
     "&speed=2&lang=zh&autoplay=1&controls=lr,momentum",
     "o=sgd(lr=0x10;nesterov=true;momentum=.5)&noise1=-1&start=1,2,3&steps=0",
     "o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&controls=none&speed=3",
+    "s=himmelblau&o=sgd(lr=0.01)&o=adam(lr=0.1)&map=basin&mrun=2&mres=32",
+    "o=sgd(lr=0.01)&map=sweep&mx=lr,1e-05,10,log&my=momentum,0,0.99&mcol=steps&mres=128",
+    "o=adam&map=sweep&mx=betas:1,0.9,0.9999&my=lr:,1,2&mres=100&mrun=3",
+    "o=adam&map=nosuch&mx=lr,2,1&my=b%C3%A9tas,0,1&mrun=1.5&mcol=x",
+    "map=basin&mrun=0x2&mres=0x40&mx=lr:2,1,2,log&my=lr,,5",
 ]
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..engine import catalog as catalogues
+from .share_map import decode_map, default_map
 
 PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7", "#00a3c4",
            "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
@@ -312,7 +313,7 @@ def default_state(catalog: Catalog) -> dict:
     assign_colors(rows)
     return {"surface": DEFAULT_SURFACE, "formula": None, "start": None,
             "steps": DEFAULT_STEPS, "rows": rows, "speed": 1, "lang": None,
-            "autoplay": False, "controls": None}
+            "autoplay": False, "controls": None, "map": default_map()}
 
 
 def _numbers(text: str | None, count: int):
@@ -371,6 +372,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
             rows.append(row)
         st["rows"] = rows[:MAX_ROWS]
         assign_colors(st["rows"])
+
+    st["map"] = decode_map(q, st["rows"], js_number, as_json_number)
 
     speed = js_number(q.get("speed"))
     if speed in SPEEDS:

@@ -17,6 +17,7 @@
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
    lang=zh                               en | zh
+   map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -26,6 +27,7 @@
 
 import { sameValue, valueOf } from "./catalog.js";
 import { numText } from "./format.js";
+import { decodeMap, defaultMap, encodeMap } from "./mapstate.js";
 
 export const PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7",
   "#00a3c4", "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
@@ -57,6 +59,7 @@ export function defaultState(catalog) {
     lang: null,
     autoplay: false,
     controls: null,
+    map: defaultMap(),
   };
 }
 
@@ -288,6 +291,8 @@ export function decodeState(search, catalog) {
     assignColors(st.rows);
   }
 
+  st.map = decodeMap(q, st.rows);
+
   const speed = Number(q.get("speed"));
   if (SPEEDS.includes(speed)) st.speed = speed;
   if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
@@ -329,6 +334,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (st.rows.length && !defaultColors) put("c", st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
   const hidden = st.rows.map((r, i) => (r.visible ? 0 : i + 1)).filter(Boolean);
   if (hidden.length) put("hide", hidden.join(","));
+  if (!embed) encodeMap(st.map, put);
   if (st.speed !== 1) put("speed", st.speed);
   if (st.lang) put("lang", st.lang);
   if (embed) {

@@ -1,0 +1,136 @@
+/*
+ Map mode's part of the URL state, and the map request it stands for.
+
+   map=basin | map=sweep                 map mode on, and which map (absent: off)
+   mrun=2                                the optimizer row mapped (rows count from 1)
+   mres=64                               cells per side: 32, 64, 128 or 256
+   mx=lr,1e-05,10,log                    sweep axes: hyperparameter (betas:1 is betas[1]),
+   my=momentum,0,0.99                    first and last value, "log" for a log axis
+   mcol=steps                            sweep colour: final loss (default) or steps
+
+ Every key is optional; an axis the mapped optimizer cannot sweep falls back to its
+ default, so an old link, or one edited by hand, still opens.
+*/
+
+import { numText } from "./format.js";
+
+export const MAP_KINDS = ["basin", "sweep"];
+export const MAP_RESOLUTIONS = [32, 64, 128, 256];
+export const MAP_COLORS = ["loss", "steps"];
+const DEFAULT_RES = 64;
+
+export function defaultMap() {
+  return { on: false, kind: "basin", run: 0, res: DEFAULT_RES, color: "loss", x: null, y: null };
+}
+
+/** The hyperparameters a sweep can put on an axis: the server sweeps numbers (float)
+ *  and single elements of pairs; booleans, choices, integers and lists it refuses. */
+export function sweepChoices(catalog, optId) {
+  const out = [];
+  for (const spec of catalog.optimizer(optId)?.params || []) {
+    if (spec.type === "float") out.push({ param: spec.name, index: null, spec });
+    if (spec.type === "pair") for (const index of [0, 1]) out.push({ param: spec.name, index, spec });
+  }
+  return out;
+}
+
+/** "lr", or "betas[1]": the name the server writes in x_param / y_param. */
+export function axisKey(axis) {
+  return axis.index === null || axis.index === undefined ? axis.param : `${axis.param}[${axis.index}]`;
+}
+
+/** An axis over the catalogue's slider range, on a log scale where the catalogue says. */
+export function defaultAxis(choice) {
+  const spec = choice.spec;
+  const [lo, hi] = spec.ui || [spec.min ?? 0, spec.max ?? 1];
+  return { param: choice.param, index: choice.index, range: [lo, hi], log: Boolean(spec.log) && lo > 0 };
+}
+
+/** The sweep axes for the mapped row: the state's when its optimizer can sweep them,
+ *  else lr and the next sweepable hyperparameter. */
+export function sweepAxes(map, catalog, optId) {
+  const choices = sweepChoices(catalog, optId);
+  const find = (a) => a && choices.find((c) => c.param === a.param && (c.index ?? null) === (a.index ?? null));
+  let x = find(map.x) ? map.x : null;
+  let y = find(map.y) ? map.y : null;
+  if (x && y && axisKey(x) === axisKey(y)) y = null;
+  const free = choices.filter((c) => ![x, y].some((a) => a && axisKey(a) === axisKey(c)));
+  if (!x && free.length) x = defaultAxis(free.shift());
+  if (!y && free.length) y = defaultAxis(free.shift());
+  return { x, y };
+}
+
+function decodeAxis(text) {
+  if (!text) return null;
+  const parts = text.split(",");
+  if (parts.length < 3) return null;
+  const [name, index] = parts[0].split(":");
+  const range = [Number(parts[1]), Number(parts[2])];
+  if (!/^\w+$/.test(name || "") || !range.every(Number.isFinite) || !(range[0] < range[1])) return null;
+  const idx = index === undefined ? null : Number(index);
+  if (idx !== null && idx !== 0 && idx !== 1) return null;
+  return { param: name, index: idx, range, log: parts[3] === "log" };
+}
+
+function encodeAxis(a) {
+  const name = a.index === null || a.index === undefined ? a.param : `${a.param}:${a.index}`;
+  return [name, numText(a.range[0]), numText(a.range[1]), ...(a.log ? ["log"] : [])].join(",");
+}
+
+/** URL query -> map settings (rows already decoded: mrun is checked against them). */
+export function decodeMap(q, rows) {
+  const m = defaultMap();
+  const kind = q.get("map");
+  if (MAP_KINDS.includes(kind)) {
+    m.on = true;
+    m.kind = kind;
+  }
+  const run = Number(q.get("mrun"));
+  if (Number.isInteger(run) && run >= 1 && run <= rows.length) m.run = run - 1;
+  const res = Number(q.get("mres"));
+  if (MAP_RESOLUTIONS.includes(res)) m.res = res;
+  if (MAP_COLORS.includes(q.get("mcol"))) m.color = q.get("mcol");
+  m.x = decodeAxis(q.get("mx"));
+  m.y = decodeAxis(q.get("my"));
+  return m;
+}
+
+/** map settings -> URL keys through `put(key, value)`; nothing at all when off. */
+export function encodeMap(m, put) {
+  if (!m || !m.on) return;
+  put("map", m.kind);
+  if (m.run) put("mrun", m.run + 1);
+  if (m.res !== DEFAULT_RES) put("mres", m.res);
+  if (m.kind === "sweep") {
+    if (m.x) put("mx", encodeAxis(m.x));
+    if (m.y) put("my", encodeAxis(m.y));
+    if (m.color !== "loss") put("mcol", m.color);
+  }
+}
+
+function axisBody(a, n) {
+  const body = { param: a.param, range: [...a.range], scale: a.log ? "log" : "linear", n };
+  if (a.index !== null && a.index !== undefined) body.index = a.index;
+  return body;
+}
+
+/** The body of a /api/v1/map request, from the body of a /api/v1/run request for the
+ *  mapped row alone (`run`, from state.runRequest), or null when there is nothing to map.
+ *  The row's noise is left out: a map runs without it. */
+export function mapRequest(m, runBody, start, catalog) {
+  const spec = runBody.runs[0];
+  if (!spec) return null;
+  const { noise, ...run } = spec;
+  const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
+  if (m.kind === "basin") {
+    body.x = { n: m.res };
+    body.y = { n: m.res };
+    return body;
+  }
+  const { x, y } = sweepAxes(m, catalog, run.optimizer);
+  if (!x || !y) return null;
+  if (start) body.start = [...start];
+  body.x = axisBody(x, m.res);
+  body.y = axisBody(y, m.res);
+  return body;
+}
