@@ -18,7 +18,7 @@ const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", 
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
   "history_size", "line_search_fn"]);
 
-function el(tag, attrs = {}, ...children) {
+export function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;

@@ -8,6 +8,7 @@ import { PlayerBar, bindKeys } from "./player.js";
 import { Readout } from "./readout.js";
 import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
+import { MapMode } from "./mapmode.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { decodeState } from "./state.js";
@@ -28,6 +29,7 @@ async function start() {
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
+  let mapMode = null;
   const scene = new Scene({
     catalog,
     state,
@@ -50,7 +52,7 @@ async function start() {
 
   const contour = new ContourView($("#contour"), {
     onPick: (x, y) => {
-      state.start = [round(x), round(y)];
+      state.start = mapMode?.pickStart(x, y) || [round(x), round(y)];
       contour.setStart(state.start);
       surfacePanel.syncStart();
       scene.compute({ restart: true });
@@ -69,6 +71,8 @@ async function start() {
   });
   rowsPanel.render();
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
+  mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
+    { scene, catalog, contour, rowsPanel });
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
@@ -79,8 +83,11 @@ async function start() {
     bar.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
+    mapMode.render();
+    mapMode.paint();
   });
   scene.exposeHooks();
+  mapMode.exposeHooks();
 
   let res = await scene.loadGrid();
   if (!res.ok && state.formula) {

@@ -129,6 +129,19 @@ export function mapRequest(m, runBody, start, catalog) {
   }
   const { x, y } = sweepAxes(m, catalog, run.optimizer);
   if (!x || !y) return null;
+  // The row's own value of a swept hyperparameter plays no part: leave it out (PyTorch's
+  // default stands in), so loading a cell's values into the row does not redo the map.
+  run.params = { ...run.params };
+  for (const a of [x, y]) {
+    if (!(a.param in run.params)) continue;
+    if (a.index === null || a.index === undefined) {
+      delete run.params[a.param];
+    } else {
+      const pair = [...run.params[a.param]];
+      pair[a.index] = catalog.optimizer(run.optimizer).params.find((p) => p.name === a.param).default[a.index];
+      run.params[a.param] = pair;
+    }
+  }
   if (start) body.start = [...start];
   body.x = axisBody(x, m.res);
   body.y = axisBody(y, m.res);

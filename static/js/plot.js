@@ -40,6 +40,7 @@ export class ContourView {
     this.runs = [];
     this.step = 0;
     this.start = null;
+    this.mapBelow = false;
     this.ready = false;
     this.frame = 0;
     this.bindPointer();
@@ -116,6 +117,7 @@ export class ContourView {
       displayModeBar: this.compact ? false : "hover",
       doubleClick: "reset",
     };
+    if (this.mapBelow) lineOnly(contour, layout);
     this.narrowDrawn = this.isNarrow();
     const size = this.sizeGraph();
     layout.width = size.w;
@@ -130,6 +132,14 @@ export class ContourView {
     }
     this.resizeCanvas();
     this.draw();
+  }
+
+  /** Map mode paints a basin map under the plot: the contour then draws lines only, on
+   *  a transparent plot area (mappaint.js puts its canvas below Plotly's SVG). */
+  async setMapBelow(on) {
+    if (this.mapBelow === on) return;
+    this.mapBelow = on;
+    if (this.grid) await this.setGrid(this.grid);
   }
 
   /** Put the canvas between Plotly's plot layer and its hover/modebar layers, so hover
@@ -385,6 +395,13 @@ function strokePath(ctx, ax, path, from, to, tip) {
   if (tip) ctx.lineTo(ax.px(tip[0]), ax.py(tip[1]));
   if (to === from && !tip) ctx.lineTo(ax.px(path[from][0]) + 0.01, ax.py(path[from][1]));
   ctx.stroke();
+}
+
+function lineOnly(contour, layout) {
+  contour.contours = { coloring: "none", showlines: true };
+  contour.line = { width: 0.8, color: "rgba(16,24,40,0.42)", smoothing: 0.6 };
+  contour.showscale = false;
+  layout.plot_bgcolor = "rgba(0,0,0,0)";
 }
 
 function lerp(a, b, f) {
