@@ -31,7 +31,7 @@ export class MapMode {
     this.contour = contour;
     this.rowsPanel = rowsPanel;
     this.map = scene.state.map;
-    this.basin = new BasinLayer(contour);
+    this.basin = new BasinLayer(contour, { onZoom: () => this.sync() });
     this.sweep = new SweepView(this.sweepHost, { onPick: (cell) => this.pickSweep(cell) });
     this.stream = new MapStream({
       onHeader: (msg) => this.onHeader(msg),
@@ -276,7 +276,18 @@ export class MapMode {
       [st.map.x, st.map.y] = [x, y];
       if (JSON.stringify([x, y]) !== before) this.scene.saveUrl();
     }
-    return mapRequest(st.map, runRequest({ ...st, rows: [row] }, this.catalog), st.start, this.catalog);
+    const view = st.map.kind === "basin" ? this.zoomedView() : null;
+    return mapRequest(st.map, runRequest({ ...st, rows: [row] }, this.catalog), st.start, this.catalog, view);
+  }
+
+  /** The contour's axis ranges when zoomed in or panned away from the surface's domain
+   *  (a basin map then covers what is on screen, in as many cells), else null. */
+  zoomedView() {
+    const fl = this.contour.gd._fullLayout, domain = this.scene.surface?.domain;
+    if (!fl?.xaxis || !domain) return null;
+    const view = [fl.xaxis.range, fl.yaxis.range].map((r) => r.map((v) => Number(v.toPrecision(6))));
+    const same = view.every((r, a) => r.every((v, e) => Math.abs(v - domain[a][e]) <= 1e-3 * (domain[a][1] - domain[a][0])));
+    return same ? null : view;
   }
 
   /** Send a new request if the page's has changed since the last one. */

@@ -42,9 +42,11 @@ export function shaded(base, frac) {
 // ------------------------------------------------------------------ basin map
 
 export class BasinLayer {
-  /** contour: the page's ContourView (its Plotly graph and axis functions). */
-  constructor(contour) {
+  /** contour: the page's ContourView (its Plotly graph and axis functions); onZoom()
+   *  after the plot is zoomed or panned. */
+  constructor(contour, { onZoom } = {}) {
     this.contour = contour;
+    this.onZoom = onZoom;
     this.canvas = document.createElement("canvas");
     this.canvas.className = "map-underlay";
     this.canvas.setAttribute("aria-hidden", "true");
@@ -53,8 +55,10 @@ export class BasinLayer {
     this.mask = document.createElement("canvas"); // diverged cells, to hatch
     this.scratch = document.createElement("canvas");
     this.data = null;
-    this.bound = false;
+    this.events = null;
     this.frame = 0;
+    // A plot drawn afresh (Plotly.purge) changes size: look again then.
+    new ResizeObserver(() => this.draw()).observe(contour.gd);
   }
 
   show(data) {
@@ -110,9 +114,11 @@ export class BasinLayer {
     const gd = this.contour.gd;
     const first = gd.querySelector(".svg-container > svg.main-svg");
     if (first && this.canvas.nextElementSibling !== first) first.before(this.canvas);
-    if (!this.bound && gd.on) {
+    // Plotly.purge drops the graph's listeners with its emitter (gd._ev): bind again.
+    if (gd.on && this.events !== gd._ev) {
       for (const ev of ["plotly_relayout", "plotly_relayouting", "plotly_afterplot"]) gd.on(ev, () => this.draw());
-      this.bound = true;
+      gd.on("plotly_relayout", () => this.onZoom?.());
+      this.events = gd._ev;
     }
   }
 

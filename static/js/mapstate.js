@@ -116,15 +116,16 @@ function axisBody(a, n) {
 
 /** The body of a /api/v1/map request, from the body of a /api/v1/run request for the
  *  mapped row alone (`run`, from state.runRequest), or null when there is nothing to map.
- *  The row's noise is left out: a map runs without it. */
-export function mapRequest(m, runBody, start, catalog) {
+ *  The row's noise is left out: a map runs without it. A basin map covers `view`
+ *  ([[x0, x1], [y0, y1]], the zoomed plot) when given, else the surface's domain. */
+export function mapRequest(m, runBody, start, catalog, view = null) {
   const spec = runBody.runs[0];
   if (!spec) return null;
   const { noise, ...run } = spec;
   const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
   if (m.kind === "basin") {
-    body.x = { n: m.res };
-    body.y = { n: m.res };
+    body.x = view ? { n: m.res, range: view[0] } : { n: m.res };
+    body.y = view ? { n: m.res, range: view[1] } : { n: m.res };
     return body;
   }
   const { x, y } = sweepAxes(m, catalog, run.optimizer);

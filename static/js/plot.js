@@ -118,6 +118,12 @@ export class ContourView {
       doubleClick: "reset",
     };
     if (this.mapBelow) lineOnly(contour, layout);
+    if (this.ready && this.narrowDrawn !== this.isNarrow()) {
+      // Plotly.react leaves the old colour bar behind when it changes orientation (the
+      // stage narrows when map mode puts a sweep beside the plot): draw afresh.
+      Plotly.purge(this.gd);
+      this.ready = false;
+    }
     this.narrowDrawn = this.isNarrow();
     const size = this.sizeGraph();
     layout.width = size.w;

@@ -252,3 +252,22 @@ def test_changing_resolution_mid_stream_paints_only_the_new_map(page, server):
     assert page.locator("#map-strip").get_attribute("data-painted") == "1024"
     assert page.locator("#map-strip").get_attribute("data-shape") == "32x32"
     page.watch.assert_clean()
+
+
+def test_zooming_in_maps_the_view_and_zooming_out_the_domain(page, server):
+    page.goto(server.url + "/?s=himmelblau&o=adam(lr=0.1)&map=basin&mres=32")
+    whole = wait_map(page, [32, 32], "basin")
+    assert (whole["x"][0], whole["x"][-1]) == (-5, 5)
+    page.evaluate("() => Plotly.relayout(document.querySelector('#contour .plot-graph'),"
+                  " {'xaxis.range': [1, 4], 'yaxis.range': [0.5, 3.5]})")
+    page.wait_for_function("() => { const i = window.__optplayMap.info();"
+                           " return i.status === 'done' && i.x[0] === 1; }")
+    zoomed = map_info(page)
+    assert zoomed["shape"] == [32, 32] and zoomed["x"][-1] == 4 and (zoomed["y"][0], zoomed["y"][-1]) == (0.5, 3.5)
+    # Nearly every start in this window around (3, 2) ends there.
+    assert zoomed["counts"]["perMinimum"][0] > 0.8 * 1024
+    page.mouse.dblclick(*contour_pixel(page, 2, 2))  # Plotly's reset: the whole domain again
+    page.wait_for_function("() => { const i = window.__optplayMap.info();"
+                           " return i.status === 'done' && i.x[0] === -5; }")
+    assert map_info(page)["counts"] == whole["counts"]
+    page.watch.assert_clean()
