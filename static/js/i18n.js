@@ -163,6 +163,8 @@ const en = {
   "map.hoverDiverged": "From {from}: the run diverges.",
   "map.hoverNone": "From {from}: no minimum within {n} steps.",
   "map.hoverReached": "From {from}: reaches {to} at step {k}.",
+  "map.hoverSweep": "{a}, {b}: {what}.",
+  "map.hoverJoin": "{first}; {second}",
 };
 
 const zh = {
@@ -326,6 +328,8 @@ const zh = {
   "map.hoverDiverged": "从 {from} 出发：发散。",
   "map.hoverNone": "从 {from} 出发：{n} 步内没有到达极小值。",
   "map.hoverReached": "从 {from} 出发：第 {k} 步到达 {to}。",
+  "map.hoverSweep": "{a}，{b}：{what}。",
+  "map.hoverJoin": "{first}，{second}",
 };
 
 export const DICTIONARIES = { en, zh };

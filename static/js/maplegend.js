@@ -6,6 +6,7 @@ import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { el } from "./controls.js";
 import { DIVERGED_COLOR, NONE_COLOR, minimumColor } from "./mappaint.js";
+import { SWEEP_DIVERGED } from "./mapsweep.js";
 
 /** "(3, 2)", "(-2.81, 3.13)": a point, short. */
 export function pointText(p) {
@@ -71,8 +72,8 @@ export function renderLegend(strip, data, map, hover) {
   } else if (map.color === "steps") {
     list.append(item(NONE_COLOR, t("map.none", { n: data.steps }), share(c.none, c.cells), { "data-none": "", "data-count": String(c.none) }));
   }
-  list.append(item(data.kind === "basin" ? DIVERGED_COLOR : null, t("map.diverged"), share(c.diverged, c.cells),
-    { "data-diverged": "", "data-count": String(c.diverged) }, data.kind === "basin" ? "hatched" : "sweep-diverged"));
+  list.append(item(data.kind === "basin" ? DIVERGED_COLOR : SWEEP_DIVERGED, t("map.diverged"), share(c.diverged, c.cells),
+    { "data-diverged": "", "data-count": String(c.diverged) }, "hatched"));
   if (data.kind === "sweep") list.append(item(null, t("map.current"), null, {}, "ring"));
   box.append(list);
   if (data.kind === "basin" && c.slowest > 0) {
@@ -84,8 +85,22 @@ export function renderLegend(strip, data, map, hover) {
 }
 
 function hoverText(d, cell) {
+  if (d.kind === "sweep") return sweepText(d, cell);
   const from = pointText([cell.x, cell.y]);
   if (d.diverged[cell.k]) return t("map.hoverDiverged", { from });
   if (d.minimum[cell.k] < 0) return t("map.hoverNone", { from, n: d.steps });
   return t("map.hoverReached", { from, to: pointText(d.minima[d.minimum[cell.k]]), k: d.stepsTo[cell.k] });
+}
+
+function sweepText(d, cell) {
+  const a = `${d.xParam} = ${fmt(cell.x, 4)}`, b = `${d.yParam} = ${fmt(cell.y, 4)}`;
+  const k = cell.k;
+  let what = t("map.cellDiverged");
+  if (!d.diverged[k]) {
+    const loss = t("map.cellLoss", { f: fmt(d.loss[k], 3) });
+    const m = d.minima[d.minimum[k]];
+    const end = m ? t("map.cellReached", { x: fmt(m[0], 3), y: fmt(m[1], 3), k: d.stepsTo[k] }) : t("map.cellNone", { n: d.steps });
+    what = t("map.hoverJoin", { first: loss, second: end });
+  }
+  return t("map.hoverSweep", { a, b, what });
 }

@@ -15,7 +15,8 @@ import { runRequest } from "./state.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
 import { MapStream } from "./mapstream.js";
 import { MapData } from "./mapdata.js";
-import { BasinLayer, SweepView } from "./mappaint.js";
+import { BasinLayer } from "./mappaint.js";
+import { SweepView } from "./mapsweep.js";
 import { renderLegend, renderProgress } from "./maplegend.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
@@ -32,7 +33,10 @@ export class MapMode {
     this.rowsPanel = rowsPanel;
     this.map = scene.state.map;
     this.basin = new BasinLayer(contour, { onZoom: () => this.sync() });
-    this.sweep = new SweepView(this.sweepHost, { onPick: (cell) => this.pickSweep(cell) });
+    this.sweep = new SweepView(this.sweepHost, {
+      onPick: (cell) => this.pickSweep(cell),
+      onHover: (cell) => this.setHover(cell),
+    });
     this.stream = new MapStream({
       onHeader: (msg) => this.onHeader(msg),
       onRows: (msg) => this.onRows(msg),
@@ -321,6 +325,7 @@ export class MapMode {
   onHeader(msg) {
     const log = { x: this.body.x?.scale === "log", y: this.body.y?.scale === "log" };
     this.data = new MapData(msg, log, this.data);
+    this.hover = null;
     this.status = "streaming";
     this.paint();
   }
@@ -450,17 +455,18 @@ export class MapMode {
       const d = this.data;
       if (!this.map.on || this.map.kind !== "basin" || !d || d.kind !== "basin") return;
       const p = this.contour.eventToData(ev);
-      const cell = p && d.cellAt(p[0], p[1]);
-      const next = cell && d.rowState(cell.j) === 2 ? cell : null;
-      if (next?.k === this.hover?.k) return;
-      this.hover = next;
-      renderLegend(this.strip, d, this.map, this.hover);
+      this.setHover(p && d.cellAt(p[0], p[1]));
     });
-    wrap.addEventListener("pointerleave", () => {
-      if (!this.hover) return;
-      this.hover = null;
-      renderLegend(this.strip, this.data, this.map, null);
-    });
+    wrap.addEventListener("pointerleave", () => this.setHover(null));
+  }
+
+  /** The cell under the pointer (a computed one), told in the strip. */
+  setHover(cell) {
+    const d = this.data;
+    const next = cell && d && d.rowState(cell.j) === 2 ? cell : null;
+    if (next?.k === this.hover?.k) return;
+    this.hover = next;
+    renderLegend(this.strip, d, this.map, next);
   }
 
   /** For tests and the curious: what the map holds. */
@@ -476,7 +482,7 @@ export class MapMode {
           counts: d ? d.counts() : null,
           // What is on screen: the basin canvas's cells, or the sweep heatmap's z.
           basinImage: mode.basin.data ? [mode.basin.image.height, mode.basin.image.width] : null,
-          sweepZ: mode.sweep.gd.data ? [mode.sweep.gd.data[0].z.length, mode.sweep.gd.data[0].z[0].length] : null,
+          sweepImage: mode.sweep.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
         };
       },
       cells() {

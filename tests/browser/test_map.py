@@ -37,35 +37,32 @@ def pick_resolution(page, n):
     page.locator(f"[data-map-field=res] button[data-value='{n}']").click()
 
 
-def contour_pixel(page, x, y):
-    """Page pixel of data point (x, y) on the contour, from Plotly's own axes."""
-    return page.evaluate("""([x, y]) => {
-        const gd = document.querySelector('#contour .plot-graph');
-        const r = gd.getBoundingClientRect(), fl = gd._fullLayout;
-        return [r.left + fl.xaxis._offset + fl.xaxis.l2p(x), r.top + fl.yaxis._offset + fl.yaxis.l2p(y)];
-    }""", [x, y])
+CONTOUR = "#contour .plot-graph"
+SWEEP = "#sweep-view .sweep-graph"
+# Where data point (x, y) is on a Plotly graph, in CSS pixels from the graph's corner
+# (a log axis is linear in log10).
+_AT = """const fl = gd._fullLayout;
+    const l = (ax, v) => ax.type === 'log' ? Math.log10(v) : v;
+    const at = [fl.xaxis._offset + fl.xaxis.l2p(l(fl.xaxis, x)), fl.yaxis._offset + fl.yaxis.l2p(l(fl.yaxis, y))];"""
 
 
-def sweep_pixel(page, x, y):
-    """Page pixel of (x, y) on the sweep heatmap (a log axis is linear in log10)."""
-    return page.evaluate("""([x, y]) => {
-        const gd = document.querySelector('#sweep-view .sweep-graph');
-        const r = gd.getBoundingClientRect(), fl = gd._fullLayout;
-        const l = (ax, v) => ax.type === 'log' ? Math.log10(v) : v;
-        return [r.left + fl.xaxis._offset + fl.xaxis.l2p(l(fl.xaxis, x)),
-                r.top + fl.yaxis._offset + fl.yaxis.l2p(l(fl.yaxis, y))];
-    }""", [x, y])
+def graph_pixel(page, graph, x, y):
+    """Page pixel of data point (x, y) on a graph, from Plotly's own axes."""
+    return page.evaluate(f"""([sel, x, y]) => {{
+        const gd = document.querySelector(sel), r = gd.getBoundingClientRect();
+        {_AT}
+        return [r.left + at[0], r.top + at[1]];
+    }}""", [graph, x, y])
 
 
-def underlay_rgba(page, x, y):
-    """The basin canvas's colour under data point (x, y)."""
-    return page.evaluate("""([x, y]) => {
-        const gd = document.querySelector('#contour .plot-graph');
-        const c = gd.querySelector('canvas.map-underlay'), fl = gd._fullLayout;
+def map_rgba(page, graph, x, y):
+    """The colour of the map canvas under data point (x, y) of a graph."""
+    return page.evaluate(f"""([sel, x, y]) => {{
+        const gd = document.querySelector(sel), c = gd.querySelector('canvas.map-underlay');
         const dpr = c.width / gd.clientWidth;
-        const px = (fl.xaxis._offset + fl.xaxis.l2p(x)) * dpr, py = (fl.yaxis._offset + fl.yaxis.l2p(y)) * dpr;
-        return [...c.getContext('2d').getImageData(Math.round(px), Math.round(py), 1, 1).data];
-    }""", [x, y])
+        {_AT}
+        return [...c.getContext('2d').getImageData(Math.round(at[0] * dpr), Math.round(at[1] * dpr), 1, 1).data];
+    }}""", [graph, x, y])
 
 
 def hex_rgb(text):
@@ -103,7 +100,7 @@ def test_basin_map_paints_four_basins_and_a_click_starts_the_race_there(page, se
     # The canvas under the contour shows each minimum's colour around it.
     colors = page.evaluate("() => import('/static/js/mappaint.js').then((m) => m.MINIMA_COLORS)")
     for m, (mx, my) in enumerate(HIMMELBLAU_MINIMA):
-        r, g, b, a = underlay_rgba(page, mx, my)
+        r, g, b, a = map_rgba(page, CONTOUR, mx, my)
         want = hex_rgb(colors[m])
         assert a == 255
         # Shaded towards pale by steps, never towards another hue.
@@ -118,7 +115,7 @@ def test_basin_map_paints_four_basins_and_a_click_starts_the_race_there(page, se
     request = info["requestId"]
     done = hook(page, "h.done()")
     # A little off the centre, still inside the cell: the start snaps to the centre.
-    px, py = contour_pixel(page, xs[i] + 0.1, ys[j] - 0.08)
+    px, py = graph_pixel(page, CONTOUR, xs[i] + 0.1, ys[j] - 0.08)
     page.mouse.click(px, py)
     wait_recomputed(page, done)
     start = hook(page, "h.state.start")
@@ -167,7 +164,7 @@ def test_sweep_of_sgd_lr_and_momentum_marks_divergence_and_loads_a_cell(page, se
     assert math.isclose(info["x"][1] / info["x"][0], info["x"][2] / info["x"][1])
     assert info["y"][0] == 0 and math.isclose(info["y"][-1], 0.99)
     assert page.locator("#sweep-view").is_visible()
-    assert info["sweepZ"] == [32, 32]
+    assert info["sweepImage"] == [32, 32]
     layout = page.evaluate("() => { const l = document.querySelector('#sweep-view .sweep-graph')._fullLayout;"
                            " return [l.xaxis.title.text, l.yaxis.title.text, l.xaxis.type]; }")
     assert layout == ["lr", "momentum", "log"]
@@ -178,9 +175,11 @@ def test_sweep_of_sgd_lr_and_momentum_marks_divergence_and_loads_a_cell(page, se
     assert all(div[j * 32 + 31] for j in range(32))
     assert not any(div[j * 32] for j in range(32))
     assert int(page.locator("#map-strip [data-diverged]").get_attribute("data-count")) == sum(div)
-    # On the heatmap, the diverged layer covers exactly those cells.
-    overlay = page.evaluate("() => document.querySelector('#sweep-view .sweep-graph').data[1].z")
-    assert [[v == 1 for v in row] for row in overlay] == [[bool(div[j * 32 + i]) for i in range(32)] for j in range(32)]
+    # On the sweep's canvas, diverged cells are dark red, the others are not.
+    for k in range(0, 32 * 32, 37):
+        r, g, b, a = map_rgba(page, SWEEP, info["x"][k % 32], info["y"][k // 32])
+        assert a == 255
+        assert (r > g + 40 and r > b + 40) == bool(div[k]), (k, [r, g, b])
 
     # Click a cell that converges: its values go into the row, the sliders follow, the race reruns.
     k = next(k for k in range(32 * 32) if cells["minimum"][k] >= 0 and 0.3 < info["y"][k // 32] < 0.8)
@@ -188,7 +187,7 @@ def test_sweep_of_sgd_lr_and_momentum_marks_divergence_and_loads_a_cell(page, se
     lr, momentum = info["x"][i], info["y"][j]
     request = info["requestId"]
     done = hook(page, "h.done()")
-    page.mouse.click(*sweep_pixel(page, lr, momentum))
+    page.mouse.click(*graph_pixel(page, SWEEP, lr, momentum))
     wait_recomputed(page, done)
     params = hook(page, "h.state.rows[0].params")
     assert params["lr"] == lr and params["momentum"] == momentum
@@ -266,7 +265,7 @@ def test_zooming_in_maps_the_view_and_zooming_out_the_domain(page, server):
     assert zoomed["shape"] == [32, 32] and zoomed["x"][-1] == 4 and (zoomed["y"][0], zoomed["y"][-1]) == (0.5, 3.5)
     # Nearly every start in this window around (3, 2) ends there.
     assert zoomed["counts"]["perMinimum"][0] > 0.8 * 1024
-    page.mouse.dblclick(*contour_pixel(page, 2, 2))  # Plotly's reset: the whole domain again
+    page.mouse.dblclick(*graph_pixel(page, CONTOUR, 2, 2))  # Plotly's reset: the whole domain again
     page.wait_for_function("() => { const i = window.__optplayMap.info();"
                            " return i.status === 'done' && i.x[0] === -5; }")
     assert map_info(page)["counts"] == whole["counts"]
