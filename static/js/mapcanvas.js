@@ -18,7 +18,7 @@ export class CellCanvas {
     this.scratch = document.createElement("canvas");
     this.extent = null;
     this.events = null;
-    this.frame = 0;
+    this.draw = oncePerFrame(() => this.paint());
     // A plot drawn afresh (Plotly.purge) changes size: look again then.
     new ResizeObserver(() => this.draw()).observe(gd);
   }
@@ -70,14 +70,6 @@ export class CellCanvas {
     }
   }
 
-  draw() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.paint();
-    });
-  }
-
   paint() {
     if (!this.extent) return;
     this.attach();
@@ -119,6 +111,17 @@ export class CellCanvas {
     ctx.drawImage(this.scratch, 0, 0);
     ctx.restore();
   }
+}
+
+/** fn, called at most once per animation frame however often the result is called. */
+export function oncePerFrame(fn) {
+  let frame = 0;
+  return () => {
+    if (!frame) frame = requestAnimationFrame(() => {
+      frame = 0;
+      fn();
+    });
+  };
 }
 
 function hatch(ctx, dpr) {

@@ -76,14 +76,9 @@ export class MapStream {
   }
 
   receive(text) {
-    let msg;
-    try {
-      msg = JSON.parse(text);
-    } catch (e) {
-      return;
-    }
+    const msg = parseOrNull(text);
     const req = this.current;
-    if (!req || msg.id !== req.id || req.finished) return;
+    if (!msg || !req || msg.id !== req.id || req.finished) return;
     const h = this.handlers;
     if (msg.error) {
       req.finished = true;
@@ -124,5 +119,13 @@ export class MapStream {
     this.handlers.onHeader(header);
     this.handlers.onRows(rows);
     this.handlers.onDone({ done: true, cached: false });
+  }
+}
+
+function parseOrNull(text) {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    return null; // not JSON: nothing the server sends, so nothing to act on
   }
 }

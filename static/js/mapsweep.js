@@ -7,7 +7,7 @@
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
-import { CellCanvas } from "./mapcanvas.js";
+import { CellCanvas, oncePerFrame } from "./mapcanvas.js";
 import { NONE_COLOR, PENDING, ROW_ALPHA, rgb } from "./mappaint.js";
 
 /* global Plotly */
@@ -39,7 +39,9 @@ export class SweepView {
     this.colorBy = "loss";
     this.marker = null;
     this.height = 360;
-    this.frame = 0;
+    this.draw = oncePerFrame(() => {
+      if (this.data && window.Plotly) this.plot();
+    });
     this.layoutKey = "";
     this.bindPointer();
   }
@@ -63,14 +65,6 @@ export class SweepView {
     this.layoutKey = "";
     this.cells.clear();
     if (this.gd.data) Plotly.purge(this.gd);
-  }
-
-  draw() {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      if (this.data && window.Plotly) this.plot();
-    });
   }
 
   /** Axes, colour bar and ring by Plotly (only when they change), cells on the canvas. */
