@@ -270,7 +270,6 @@ export class MapMode {
   /** The request the page stands for now, or null (no row, nothing to sweep). */
   request() {
     const st = this.scene.state;
-    if (st.map.run >= st.rows.length) st.map.run = Math.max(0, st.rows.length - 1);
     const row = st.rows[st.map.run];
     if (!row) return null;
     if (st.map.kind === "sweep") {
@@ -297,6 +296,8 @@ export class MapMode {
   /** Send a new request if the page's has changed since the last one. */
   sync(delay = SEND_DELAY_MS) {
     if (!this.map.on) return;
+    const rows = this.scene.state.rows;
+    if (this.map.run >= rows.length) this.map.run = Math.max(0, rows.length - 1);
     if (this.runSelect && this.fillRuns(this.runSelect) && this.map.kind === "sweep") this.render();
     this.updateMarker();
     const body = this.request();
@@ -305,7 +306,11 @@ export class MapMode {
     this.sentKey = key;
     clearTimeout(this.timer);
     if (!body) {
+      // Nothing to map (no row, nothing to sweep): no old map left on screen either.
       this.stream.stop();
+      this.data = null;
+      this.basin.hide();
+      this.sweep.hide();
       this.status = "idle";
       this.showStrip();
       return;

@@ -62,6 +62,7 @@ export class SweepView {
 
   hide() {
     this.data = null;
+    this.title.textContent = "";
     this.layoutKey = "";
     this.cells.clear();
     if (this.gd.data) Plotly.purge(this.gd);
