@@ -39,6 +39,10 @@ QUERIES = [
     "&speed=2&lang=zh&autoplay=1&controls=lr,momentum",
     "o=sgd(lr=0x10;nesterov=true;momentum=.5)&noise1=-1&start=1,2,3&steps=0",
     "o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&controls=none&speed=3",
+    # Schedulers written without the lengths PyTorch has no default for: sized by steps=.
+    "steps=500&o=sgd(lr=0.01)&sched1=OneCycleLR(max_lr=0.5)&o=adam(lr=0.1)"
+    "&sched2=SequentialLR(schedulers=StepLR,CosineAnnealingLR;milestones=100)",
+    "sched1=CosineAnnealingLR&o=sgd(lr=0.01)&steps=40",
 ]
 
 
@@ -80,6 +84,24 @@ def test_python_decodes_as_state_js_does(tmp_path):
         st = share_url.decode_state(q, cat)
         mine = json.loads(json.dumps({"state": st, "request": share_url.run_request(st, cat)}))
         assert mine == js, q
+
+
+def test_schedulers_are_sized_by_the_urls_steps(tmp_path):
+    """A link that leaves T_max or total_steps out gets them from its own
+    steps=, not from the default 200 (OneCycleLR(total_steps=200) cannot run 500 steps)."""
+    query = ("s=bowl&steps=500&o=sgd(lr=0.01)&sched1=OneCycleLR(max_lr=0.5)&o=adam(lr=0.1)"
+             "&sched2=SequentialLR(schedulers=StepLR,CosineAnnealingLR;milestones=100)"
+             "&o=sgd(lr=0.01)&sched3=CosineAnnealingLR")
+    for st in (share_url.decode_state(query), js_decode(tmp_path, [query])[0]["state"]):
+        assert st["steps"] == 500
+        assert st["rows"][0]["scheduler"]["params"]["total_steps"] == 500
+        children = st["rows"][1]["scheduler"]["params"]["schedulers"]
+        assert children[0]["name"] == "StepLR"
+        assert children[1]["params"]["T_max"] == 500
+        assert st["rows"][2]["scheduler"]["params"]["T_max"] == 500
+    body, _ = share_url.request_from_url("/?" + query)
+    answer = run_request(body)
+    assert [r["steps_done"] for r in answer["runs"]] == [500, 500, 500]
 
 
 def test_constants_match_state_js():

@@ -210,7 +210,7 @@ def _parse_number(raw: str, spec: dict, integer: bool):
     return as_json_number(v)
 
 
-def from_raw(spec: dict, raw: str, catalog: Catalog):
+def from_raw(spec: dict, raw: str, catalog: Catalog, steps: int = DEFAULT_STEPS):
     kind = spec["type"]
     if kind == "float":
         return _parse_number(raw, spec, False)
@@ -244,35 +244,36 @@ def from_raw(spec: dict, raw: str, catalog: Catalog):
         opt = catalog.optimizer(name)
         if opt is None:
             return UNDEF
-        return {"optimizer": opt["id"], "params": typed_args(opt, args, catalog)}
+        return {"optimizer": opt["id"], "params": typed_args(opt, args, catalog, steps)}
     if kind == "schedulers":
         out = []
         for part in split_top(raw, ","):
-            sch = decode_scheduler(part, catalog)
+            sch = decode_scheduler(part, catalog, steps)
             if sch:
                 out.append(sch)
         return out
     return UNDEF
 
 
-def typed_args(item: dict, args: dict, catalog: Catalog) -> dict:
+def typed_args(item: dict, args: dict, catalog: Catalog, steps: int = DEFAULT_STEPS) -> dict:
     params: dict[str, Any] = {}
     for name, raw in args.items():
         spec = next((p for p in item["params"] if p["name"] == name), None)
         if spec is None:
             continue
-        v = from_raw(spec, raw, catalog)
+        v = from_raw(spec, raw, catalog, steps)
         if v is not UNDEF and (name == "lr" or not same_value(v, spec["default"])):
             params[name] = v
     return params
 
 
-def decode_scheduler(text: str, catalog: Catalog) -> dict | None:
+def decode_scheduler(text: str, catalog: Catalog, steps: int = DEFAULT_STEPS) -> dict | None:
+    """What the text leaves out and PyTorch has no default for is sized for `steps`."""
     name, args = parse_call(text)
     item = catalog.scheduler(name)
     if item is None:
         return None
-    params = {**catalog.required_values(item), **typed_args(item, args, catalog)}
+    params = {**catalog.required_values(item, steps), **typed_args(item, args, catalog, steps)}
     return full_scheduler({"name": item["id"], "params": params}, catalog)
 
 
@@ -356,11 +357,11 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
             opt = catalog.optimizer(name)
             if opt is None:
                 continue
-            row = _new_row(opt["id"], typed_args(opt, args, catalog))
+            row = _new_row(opt["id"], typed_args(opt, args, catalog, st["steps"]))
             n = i + 1
             sched = q.get(f"sched{n}")
             if sched:
-                row["scheduler"] = decode_scheduler(sched, catalog)
+                row["scheduler"] = decode_scheduler(sched, catalog, st["steps"])
             noise = js_number(q.get(f"noise{n}"))
             if q.has(f"noise{n}") and math.isfinite(noise) and noise >= 0:
                 row["noise"] = as_json_number(noise)

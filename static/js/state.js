@@ -127,8 +127,9 @@ function parseNumber(raw, spec, integer) {
   return v;
 }
 
-/** The typed value of a raw URL string for a hyperparameter spec, or undefined. */
-export function fromRaw(spec, raw, catalog) {
+/** The typed value of a raw URL string for a hyperparameter spec, or undefined.
+ *  `steps`: the run's length, which sizes what a scheduler must be given (T_max, …). */
+export function fromRaw(spec, raw, catalog, steps = DEFAULT_STEPS) {
   switch (spec.type) {
     case "float":
       return parseNumber(raw, spec, false);
@@ -158,12 +159,12 @@ export function fromRaw(spec, raw, catalog) {
       const call = parseCall(raw);
       const opt = catalog.optimizer(call.name);
       if (!opt) return undefined;
-      return { optimizer: opt.id, params: typedArgs(opt, call.args, catalog) };
+      return { optimizer: opt.id, params: typedArgs(opt, call.args, catalog, steps) };
     }
     case "schedulers": {
       const list = [];
       for (const part of splitTop(raw, ",")) {
-        const sch = decodeScheduler(part, catalog);
+        const sch = decodeScheduler(part, catalog, steps);
         if (sch) list.push(sch);
       }
       return list;
@@ -194,12 +195,12 @@ export function toRaw(spec, v, catalog) {
   }
 }
 
-function typedArgs(item, args, catalog) {
+function typedArgs(item, args, catalog, steps = DEFAULT_STEPS) {
   const params = {};
   for (const [name, raw] of Object.entries(args)) {
     const spec = item.params.find((p) => p.name === name);
     if (!spec) continue; // unknown key: ignored, so old links still load
-    const v = fromRaw(spec, raw, catalog);
+    const v = fromRaw(spec, raw, catalog, steps);
     // A value equal to the default is the same as none (lr excepted: it is always shown).
     if (v !== undefined && (name === "lr" || !sameValue(v, spec.default))) params[name] = v;
   }
@@ -228,11 +229,13 @@ export function encodeScheduler(sch, catalog) {
   return item ? formatCall(sch.name, encodeArgs(item, sch.params || {}, catalog)) : sch.name;
 }
 
-export function decodeScheduler(text, catalog) {
+/** A scheduler from its URL text; what the text leaves out and PyTorch has no default for
+ *  is sized for a run of `steps` steps (the URL's steps=, not the default 200). */
+export function decodeScheduler(text, catalog, steps = DEFAULT_STEPS) {
   const call = parseCall(text);
   const item = catalog.scheduler(call.name);
   if (!item) return null;
-  return fullScheduler({ name: item.id, params: { ...catalog.requiredValues(item), ...typedArgs(item, call.args, catalog) } }, catalog);
+  return fullScheduler({ name: item.id, params: { ...catalog.requiredValues(item, steps), ...typedArgs(item, call.args, catalog, steps) } }, catalog);
 }
 
 // ------------------------------------------------------------------ whole state
@@ -274,10 +277,10 @@ export function decodeState(search, catalog) {
       const call = parseCall(text);
       const opt = catalog.optimizer(call.name);
       if (!opt) return;
-      const row = newRow(opt.id, typedArgs(opt, call.args, catalog));
+      const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
       const n = i + 1;
       const sched = q.get(`sched${n}`);
-      if (sched) row.scheduler = decodeScheduler(sched, catalog);
+      if (sched) row.scheduler = decodeScheduler(sched, catalog, st.steps);
       const noise = Number(q.get(`noise${n}`));
       if (q.has(`noise${n}`) && Number.isFinite(noise) && noise >= 0) row.noise = noise;
       if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
