@@ -9,6 +9,7 @@ import { t, docOf } from "./i18n.js";
 import { numText, tidy } from "./format.js";
 import { sameValue, valueOf } from "./catalog.js";
 import { PALETTE, MAX_ROWS, fullScheduler } from "./state.js";
+import { ruleToggle } from "./rule.js";
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -445,6 +446,7 @@ class RowEditor {
     if (!opt) return;
     const doc = docOf(opt);
     if (doc) node.append(el("p", { class: "opt-doc", text: doc }));
+    node.append(ruleToggle(opt, "optimizer", row));
 
     const primary = opt.params.filter((p) => PRIMARY.has(p.name));
     const shownFirst = primary.length >= 1 ? primary : opt.params.slice(0, 3);
@@ -513,6 +515,7 @@ class RowEditor {
     if (item) {
       const doc = docOf(item);
       if (doc) box.append(el("p", { class: "opt-doc", text: doc }));
+      box.append(ruleToggle(item, "scheduler", row.scheduler));
       const fields = el("div", { class: "fields" });
       for (const p of item.params) {
         const f = paramField(p, valueOf(row.scheduler.params, p), (v) => {
