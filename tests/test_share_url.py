@@ -43,6 +43,9 @@ QUERIES = [
     "steps=500&o=sgd(lr=0.01)&sched1=OneCycleLR(max_lr=0.5)&o=adam(lr=0.1)"
     "&sched2=SequentialLR(schedulers=StepLR,CosineAnnealingLR;milestones=100)",
     "sched1=CosineAnnealingLR&o=sgd(lr=0.01)&steps=40",
+    # Gradient noise with its seed and a fan of seeds; bad values fall back.
+    "o=sgd(lr=0.001)&noise1=0.5&seed1=7&fan1=8&o=adam(lr=0.1)&noise2=0.1&seed2=-3&fan2=5"
+    "&o=sgd&seed3=2.5&fan3=16&noise3=0",
 ]
 
 

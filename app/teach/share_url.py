@@ -7,7 +7,8 @@ runRequest) function for function, against the same catalogues the page fetches.
                                                       hidden rows: what an export draws
 
 The format (see the comment at the top of state.js): s= or f=/d=, start=, steps=, one o=
-per optimizer row as name(key=value;...), sched<n>=, noise<n>=, c=, hide=, speed=, lang=.
+per optimizer row as name(key=value;...), sched<n>=, noise<n>=, seed<n>=, fan<n>=, c=, hide=,
+speed=, lang=.
 Every key is optional; anything unusable takes its default, as on the page.
 """
 
@@ -28,6 +29,8 @@ MAX_ROWS = 16
 STEPS_MAX = 10000
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 200
+FANS = (4, 8, 16)
+SEED_MAX = 2147483647
 DEFAULT_ROWS = [("sgd", {"lr": 0.002}), ("sgd", {"lr": 0.001, "momentum": 0.9}),
                 ("adam", {"lr": 0.1}), ("rmsprop", {"lr": 0.01})]
 STEP_COUNTS = ("total_steps", "T_max")
@@ -296,8 +299,8 @@ def full_scheduler(sch: dict, catalog: Catalog) -> dict:
 
 # ----------------------------------------------------------------- whole state
 def _new_row(optimizer: str, params: dict) -> dict:
-    return {"optimizer": optimizer, "params": params, "scheduler": None, "noise": 0,
-            "color": None, "visible": True}
+    return {"optimizer": optimizer, "params": params, "scheduler": None, "noise": 0, "seed": 0,
+            "fan": 0, "color": None, "visible": True}
 
 
 def assign_colors(rows: list[dict]) -> None:
@@ -365,6 +368,12 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
             noise = js_number(q.get(f"noise{n}"))
             if q.has(f"noise{n}") and math.isfinite(noise) and noise >= 0:
                 row["noise"] = as_json_number(noise)
+            seed = js_number(q.get(f"seed{n}"))
+            if q.has(f"seed{n}") and _is_integer(seed) and 0 <= seed <= SEED_MAX:
+                row["seed"] = int(seed)
+            fan = js_number(q.get(f"fan{n}"))
+            if fan in FANS:
+                row["fan"] = int(fan)
             if i < len(colors) and re.fullmatch(r"[0-9a-fA-F]{6}", colors[i]):
                 row["color"] = "#" + colors[i].lower()
             if n in hidden:
@@ -397,7 +406,7 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
         if row["scheduler"]:
             run["scheduler"] = full_scheduler(row["scheduler"], catalog)
         if row["noise"] > 0:
-            run["noise"] = {"std": row["noise"], "seed": 0}
+            run["noise"] = {"std": row["noise"], "seed": row["seed"]}
         runs.append(run)
     body: dict[str, Any] = {
         "surface": ({"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}

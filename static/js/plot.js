@@ -40,6 +40,7 @@ export class ContourView {
     this.runs = [];
     this.step = 0;
     this.start = null;
+    this.layers = []; // extra drawings under the paths: (ctx, axes, step) => void
     this.ready = false;
     this.frame = 0;
     this.bindPointer();
@@ -289,6 +290,7 @@ export class ContourView {
     ctx.clip();
     ctx.lineJoin = "round";
     ctx.lineCap = "round";
+    for (const layer of this.layers) layer(ctx, ax, this.step);
 
     const labels = [];
     for (const run of this.runs) {
@@ -369,7 +371,7 @@ export class ContourView {
   }
 }
 
-function strokePath(ctx, ax, path, from, to, tip) {
+export function strokePath(ctx, ax, path, from, to, tip) {
   if (to < from) return;
   ctx.beginPath();
   ctx.moveTo(ax.px(path[from][0]), ax.py(path[from][1]));

@@ -13,6 +13,8 @@
    sched2=StepLR(step_size=50;gamma=0.5) the LR scheduler of row 2 (rows count from 1)
    sched1=SequentialLR(schedulers=LinearLR(total_iters=10),ExponentialLR(gamma=0.98);milestones=10)
    noise3=0.1                            gradient noise σ of row 3
+   seed3=7  fan3=8                       its random seed (default 0), and a fan of 8 seeds
+                                         (7, 8, …, 14) drawn together: 4, 8 or 16
    c=e4572e,2e86ab                       row colours (hex without #), in row order
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
@@ -35,6 +37,8 @@ export const MAX_ROWS = 16;
 export const STEPS_MAX = 10000;
 export const DEFAULT_SURFACE = "rosenbrock";
 export const DEFAULT_STEPS = 200;
+export const FANS = [4, 8, 16];
+export const SEED_MAX = 2147483647;
 const DEFAULT_ROWS = [
   { optimizer: "sgd", params: { lr: 0.002 } },
   { optimizer: "sgd", params: { lr: 0.001, momentum: 0.9 } },
@@ -61,7 +65,7 @@ export function defaultState(catalog) {
 }
 
 export function newRow(optimizer, params = {}, extra = {}) {
-  return { optimizer, params, scheduler: null, noise: 0, color: null, visible: true, ...extra };
+  return { optimizer, params, scheduler: null, noise: 0, seed: 0, fan: 0, color: null, visible: true, ...extra };
 }
 
 /** Give rows without a colour the first palette colour no other row uses. */
@@ -283,6 +287,10 @@ export function decodeState(search, catalog) {
       if (sched) row.scheduler = decodeScheduler(sched, catalog, st.steps);
       const noise = Number(q.get(`noise${n}`));
       if (q.has(`noise${n}`) && Number.isFinite(noise) && noise >= 0) row.noise = noise;
+      const seed = Number(q.get(`seed${n}`));
+      if (q.has(`seed${n}`) && Number.isInteger(seed) && seed >= 0 && seed <= SEED_MAX) row.seed = seed;
+      const fan = Number(q.get(`fan${n}`));
+      if (FANS.includes(fan)) row.fan = fan;
       if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
       if (hidden.has(n)) row.visible = false;
       rows.push(row);
@@ -327,6 +335,8 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   st.rows.forEach((row, i) => {
     if (row.scheduler) put(`sched${i + 1}`, encodeScheduler(row.scheduler, catalog));
     if (row.noise > 0) put(`noise${i + 1}`, numText(row.noise));
+    if (row.seed > 0) put(`seed${i + 1}`, row.seed);
+    if (row.fan > 0) put(`fan${i + 1}`, row.fan);
   });
   const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
   if (st.rows.length && !defaultColors) put("c", st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
@@ -349,7 +359,7 @@ export function runRequest(st, catalog) {
     runs: st.rows.map((row) => {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
       if (row.scheduler) run.scheduler = fullScheduler(row.scheduler, catalog);
-      if (row.noise > 0) run.noise = { std: row.noise, seed: 0 };
+      if (row.noise > 0) run.noise = { std: row.noise, seed: row.seed || 0 };
       return run;
     }),
   };
