@@ -10,6 +10,7 @@ import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
+import { bindExportBar } from "./exportbar.js";
 import { decodeState } from "./state.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
@@ -72,11 +73,15 @@ async function start() {
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
+  const exportBar = bindExportBar($("#export-bar"), scene, {
+    graph: () => ({ gd: contour.gd, overlay: (target) => contour.paint(target) }),
+  });
   bindLanguage(scene, () => {
     applyI18n();
     rowsPanel.render();
     surfacePanel.render();
     bar.relabel();
+    exportBar.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
   });

@@ -277,11 +277,11 @@ export class ContourView {
     });
   }
 
-  paint() {
-    const ctx = this.ctx, ax = this.axes();
-    const dpr = this.dpr || 1;
+  /** Draw the overlay; `target` another canvas (a PNG export at another resolution). */
+  paint(target = { ctx: this.ctx, canvas: this.canvas, dpr: this.dpr || 1 }) {
+    const { ctx, canvas, dpr } = target, ax = this.axes();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!ax) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.save();
