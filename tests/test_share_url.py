@@ -46,6 +46,8 @@ QUERIES = [
     # Gradient noise with its seed and a fan of seeds; bad values fall back.
     "o=sgd(lr=0.001)&noise1=0.5&seed1=7&fan1=8&o=adam(lr=0.1)&noise2=0.1&seed2=-3&fan2=5"
     "&o=sgd&seed3=2.5&fan3=16&noise3=0",
+    "s=rosenbrock&view=3d&o=adam(lr=0.1)",
+    "view=2d",
 ]
 
 

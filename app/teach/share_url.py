@@ -8,7 +8,7 @@ runRequest) function for function, against the same catalogues the page fetches.
 
 The format (see the comment at the top of state.js): s= or f=/d=, start=, steps=, one o=
 per optimizer row as name(key=value;...), sched<n>=, noise<n>=, seed<n>=, fan<n>=, c=, hide=,
-speed=, lang=.
+speed=, lang=, view=.
 Every key is optional; anything unusable takes its default, as on the page.
 """
 
@@ -316,7 +316,7 @@ def default_state(catalog: Catalog) -> dict:
     assign_colors(rows)
     return {"surface": DEFAULT_SURFACE, "formula": None, "start": None,
             "steps": DEFAULT_STEPS, "rows": rows, "speed": 1, "lang": None,
-            "autoplay": False, "controls": None}
+            "view": "contour", "autoplay": False, "controls": None}
 
 
 def _numbers(text: str | None, count: int):
@@ -387,6 +387,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
         st["speed"] = as_json_number(speed)
     if q.get("lang") in ("en", "zh"):
         st["lang"] = q.get("lang")
+    if q.get("view") == "3d":
+        st["view"] = "3d"
     st["autoplay"] = q.get("autoplay") in ("1", "true")
     if q.has("controls"):
         c = [s.strip() for s in q.get("controls").split(",") if s.strip()]

@@ -123,6 +123,13 @@ const en = {
 
   "plot.label": "Contour plot of the surface with the optimizers' paths",
   "plot.colorbar": "f(x, y)",
+  "view3d.label": "View",
+  "view3d.contour": "Contour",
+  "view3d.3d": "3D surface",
+  "view3d.region": "3D surface with the optimizers' paths (drag to rotate)",
+  "view3d.z": "f(x, y)",
+  "view3d.zlog": "log<sub>10</sub>(1 + f − f<sub>min</sub>)",
+  "view3d.noWebgl": "The 3D view needs WebGL, which this browser has switched off; the contour view works without it.",
 
   "share.button": "Share",
   "share.copied": "Link copied to the clipboard.",
@@ -284,6 +291,13 @@ const zh = {
 
   "plot.label": "曲面等高线图及各优化器的路径",
   "plot.colorbar": "f(x, y)",
+  "view3d.label": "视图",
+  "view3d.contour": "等高线",
+  "view3d.3d": "三维曲面",
+  "view3d.region": "三维曲面及各优化器的路径（拖动可旋转）",
+  "view3d.z": "f(x, y)",
+  "view3d.zlog": "log<sub>10</sub>(1 + f − f<sub>min</sub>)",
+  "view3d.noWebgl": "三维视图需要 WebGL，但这个浏览器关闭了 WebGL；等高线视图不需要它，可以照常使用。",
 
   "share.button": "分享",
   "share.copied": "链接已复制到剪贴板。",

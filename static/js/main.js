@@ -11,6 +11,7 @@ import { Scene } from "./scene.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
+import { bindView3d } from "./view3d.js";
 import { decodeState } from "./state.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
@@ -73,15 +74,15 @@ async function start() {
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
-  const exportBar = bindExportBar($("#export-bar"), scene, {
-    graph: () => ({ gd: contour.gd, overlay: (target) => contour.paint(target) }),
-  });
+  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene, onChange: () => scene.saveUrl() });
+  const exportBar = bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
   bindLanguage(scene, () => {
     applyI18n();
     rowsPanel.render();
     surfacePanel.render();
     bar.relabel();
     exportBar.relabel();
+    view3d.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
   });

@@ -13,11 +13,11 @@ import { fmt } from "./format.js";
 
 // Low = dark teal, high = pale sand: the valley floor reads as "deep", and the paths'
 // saturated colours (with a white halo) stay visible on both ends.
-const COLORSCALE = [
+export const COLORSCALE = [
   [0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
   [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"],
 ];
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
 
 export class ContourView {
   /**

@@ -257,6 +257,7 @@ export class Scene {
       idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing),
       fans: () => scene.extra.map((r) => ({ row: scene.state.rows.indexOf(r.row), seed: r.seed, path: r.path.map((p) => [...p]) })),
       surface: () => scene.surface,
+      grid: () => scene.grid && { zmin: scene.grid.zmin, zmax: scene.grid.zmax, logScale: scene.grid.log_scale },
       start: () => scene.startPoint(),
       player: scene.player,
     };

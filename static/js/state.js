@@ -19,6 +19,7 @@
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
    lang=zh                               en | zh
+   view=3d                               the 3D surface instead of the contour (view3d.js)
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -59,6 +60,7 @@ export function defaultState(catalog) {
     rows,
     speed: 1,
     lang: null,
+    view: "contour",
     autoplay: false,
     controls: null,
   };
@@ -302,6 +304,7 @@ export function decodeState(search, catalog) {
   const speed = Number(q.get("speed"));
   if (SPEEDS.includes(speed)) st.speed = speed;
   if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
+  if (q.get("view") === "3d") st.view = "3d";
   st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
   if (q.has("controls")) {
     const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
@@ -344,6 +347,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (hidden.length) put("hide", hidden.join(","));
   if (st.speed !== 1) put("speed", st.speed);
   if (st.lang) put("lang", st.lang);
+  if (st.view === "3d" && !embed) put("view", "3d");
   if (embed) {
     if (st.autoplay) put("autoplay", 1);
     if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
