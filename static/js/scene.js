@@ -200,7 +200,7 @@ export class Scene {
 
   /** The fans' extra runs, for noise.js to draw under the paths. */
   fanDescriptors() {
-    return this.extra.map((run) => ({ color: run.row.color, visible: run.row.visible, path: run.path, escapedAt: run.escapedAt }));
+    return this.extra.map((run) => ({ color: run.row.color, visible: run.row.visible, path: run.path, loss: run.loss, escapedAt: run.escapedAt }));
   }
 
   /** Push the runs to the views; `final` also relabels the table and redraws the chart. */

@@ -15,7 +15,7 @@ SLOW = 90_000
 def graph3d(page):
     return page.evaluate("""() => { const gd = document.querySelector('#surface3d .plot3d-graph');
         return (gd.data || []).map((d) => ({type: d.type, mode: d.mode || null,
-            n: d.x ? d.x.length : 0, x: d.x && d.type === 'scatter3d' ? [...d.x] : null,
+            n: d.x ? d.x.length : 0, opacity: d.opacity ?? 1, x: d.x && d.type === 'scatter3d' ? [...d.x] : null,
             z: d.type === 'scatter3d' ? [...d.z] : null})); }""")
 
 
@@ -69,14 +69,19 @@ def test_toggle_3d_draws_the_surface_and_paths_and_follows_the_player(page, serv
     page.watch.assert_clean()
 
 
-def test_3d_from_a_link_in_chinese(page, server):
-    page.goto(server.url + "/?s=himmelblau&steps=60&o=adam(lr=0.1)&view=3d&lang=zh")
+def test_3d_from_a_link_in_chinese_with_a_fan(page, server):
+    page.goto(server.url + "/?s=himmelblau&steps=60&o=adam(lr=0.1)&noise1=0.5&fan1=4&view=3d&lang=zh")
     wait_ready(page, timeout=SLOW)
     page.wait_for_function("() => document.querySelector('#surface3d').dataset.step !== undefined",
                            timeout=SLOW)
     assert page.get_by_role("button", name="三维曲面").get_attribute("aria-pressed") == "true"
     traces = graph3d(page)
-    assert traces[0]["type"] == "surface" and any(t["mode"] == "lines" and t["n"] == 61 for t in traces)
+    assert traces[0]["type"] == "surface"
+    lines = [t for t in traces if t["mode"] == "lines"]
+    # The run itself, and its fan's three other seeds in lighter lines under it.
+    assert len(lines) == 4 and len(hook(page, "h.fans()")) == 3
+    assert sorted(t["opacity"] for t in lines) == [0.35, 0.35, 0.35, 1]
+    assert lines[-1]["n"] == 61
     page.watch.assert_clean()
 
 
