@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from . import __version__
+from .config import settings
 
 def _assets_root() -> Path:
     """The checkout (static/ beside app/), or where `pip install .` put the assets."""
@@ -51,8 +52,10 @@ def page_lang(request: Request) -> str:
 
 
 def render(request: Request, name: str) -> HTMLResponse:
+    # max_runs: the page sizes a fan of seeds to what one request may ask for.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
-                                                      "version": __version__})
+                                                      "version": __version__,
+                                                      "max_runs": settings().max_runs})
 
 
 @router.get("/", response_class=HTMLResponse)

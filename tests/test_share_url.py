@@ -44,6 +44,15 @@ QUERIES = [
     "o=adam&map=sweep&mx=betas:1,0.9,0.9999&my=lr:,1,2&mres=100&mrun=3",
     "o=adam&map=nosuch&mx=lr,2,1&my=b%C3%A9tas,0,1&mrun=1.5&mcol=x",
     "map=basin&mrun=0x2&mres=0x40&mx=lr:2,1,2,log&my=lr,,5",
+    # Schedulers written without the lengths PyTorch has no default for: sized by steps=.
+    "steps=500&o=sgd(lr=0.01)&sched1=OneCycleLR(max_lr=0.5)&o=adam(lr=0.1)"
+    "&sched2=SequentialLR(schedulers=StepLR,CosineAnnealingLR;milestones=100)",
+    "sched1=CosineAnnealingLR&o=sgd(lr=0.01)&steps=40",
+    # Gradient noise with its seed and a fan of seeds; bad values fall back.
+    "o=sgd(lr=0.001)&noise1=0.5&seed1=7&fan1=8&o=adam(lr=0.1)&noise2=0.1&seed2=-3&fan2=5"
+    "&o=sgd&seed3=2.5&fan3=16&noise3=0",
+    "s=rosenbrock&view=3d&o=adam(lr=0.1)",
+    "view=2d",
 ]
 
 
@@ -85,6 +94,24 @@ def test_python_decodes_as_state_js_does(tmp_path):
         st = share_url.decode_state(q, cat)
         mine = json.loads(json.dumps({"state": st, "request": share_url.run_request(st, cat)}))
         assert mine == js, q
+
+
+def test_schedulers_are_sized_by_the_urls_steps(tmp_path):
+    """A link that leaves T_max or total_steps out gets them from its own
+    steps=, not from the default 200 (OneCycleLR(total_steps=200) cannot run 500 steps)."""
+    query = ("s=bowl&steps=500&o=sgd(lr=0.01)&sched1=OneCycleLR(max_lr=0.5)&o=adam(lr=0.1)"
+             "&sched2=SequentialLR(schedulers=StepLR,CosineAnnealingLR;milestones=100)"
+             "&o=sgd(lr=0.01)&sched3=CosineAnnealingLR")
+    for st in (share_url.decode_state(query), js_decode(tmp_path, [query])[0]["state"]):
+        assert st["steps"] == 500
+        assert st["rows"][0]["scheduler"]["params"]["total_steps"] == 500
+        children = st["rows"][1]["scheduler"]["params"]["schedulers"]
+        assert children[0]["name"] == "StepLR"
+        assert children[1]["params"]["T_max"] == 500
+        assert st["rows"][2]["scheduler"]["params"]["T_max"] == 500
+    body, _ = share_url.request_from_url("/?" + query)
+    answer = run_request(body)
+    assert [r["steps_done"] for r in answer["runs"]] == [500, 500, 500]
 
 
 def test_constants_match_state_js():

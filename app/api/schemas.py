@@ -62,6 +62,21 @@ class HyperInfo(BaseModel):
     required: Optional[bool] = None
 
 
+class RuleLine(BaseModel):
+    indent: int = Field(description="nesting level of the line")
+    keyword: Optional[Literal["input", "initialize", "state", "for", "foreach", "if", "elif",
+                              "else", "every", "return", "where"]] = Field(
+        description="the words before the formula, for the page to translate")
+    tex: str = Field(description="the formula in LaTeX")
+    mathml: list[str] = Field(description="the formula as MathML <math> elements (a list "
+                                          "of symbols is split at its commas)")
+
+
+class NoteSegment(BaseModel):
+    text: Optional[str] = None
+    mathml: Optional[str] = None
+
+
 class OptimizerInfo(BaseModel):
     id: str
     name: str
@@ -69,6 +84,9 @@ class OptimizerInfo(BaseModel):
     doc: str
     doc_zh: str
     rule: str
+    rule_mathml: list[RuleLine] = Field(description="the update rule, typeset, line by line")
+    rule_note: list[NoteSegment] = Field(description="words around the rule (English)")
+    rule_note_zh: list[NoteSegment] = Field(description="words around the rule (Chinese)")
     closure: bool
     state: list[str]
     params: list[HyperInfo]
@@ -84,6 +102,9 @@ class SchedulerInfo(BaseModel):
     doc: str
     doc_zh: str
     rule: str
+    rule_mathml: list[RuleLine]
+    rule_note: list[NoteSegment]
+    rule_note_zh: list[NoteSegment]
     params: list[HyperInfo]
 
 

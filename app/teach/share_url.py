@@ -7,7 +7,8 @@ runRequest) function for function, against the same catalogues the page fetches.
                                                       hidden rows: what an export draws
 
 The format (see the comment at the top of state.js): s= or f=/d=, start=, steps=, one o=
-per optimizer row as name(key=value;...), sched<n>=, noise<n>=, c=, hide=, speed=, lang=.
+per optimizer row as name(key=value;...), sched<n>=, noise<n>=, seed<n>=, fan<n>=, c=, hide=,
+speed=, lang=, view=.
 Every key is optional; anything unusable takes its default, as on the page.
 """
 
@@ -29,6 +30,8 @@ MAX_ROWS = 16
 STEPS_MAX = 10000
 DEFAULT_SURFACE = "rosenbrock"
 DEFAULT_STEPS = 200
+FANS = (4, 8, 16)
+SEED_MAX = 2147483647
 DEFAULT_ROWS = [("sgd", {"lr": 0.002}), ("sgd", {"lr": 0.001, "momentum": 0.9}),
                 ("adam", {"lr": 0.1}), ("rmsprop", {"lr": 0.01})]
 STEP_COUNTS = ("total_steps", "T_max")
@@ -211,7 +214,7 @@ def _parse_number(raw: str, spec: dict, integer: bool):
     return as_json_number(v)
 
 
-def from_raw(spec: dict, raw: str, catalog: Catalog):
+def from_raw(spec: dict, raw: str, catalog: Catalog, steps: int = DEFAULT_STEPS):
     kind = spec["type"]
     if kind == "float":
         return _parse_number(raw, spec, False)
@@ -245,35 +248,36 @@ def from_raw(spec: dict, raw: str, catalog: Catalog):
         opt = catalog.optimizer(name)
         if opt is None:
             return UNDEF
-        return {"optimizer": opt["id"], "params": typed_args(opt, args, catalog)}
+        return {"optimizer": opt["id"], "params": typed_args(opt, args, catalog, steps)}
     if kind == "schedulers":
         out = []
         for part in split_top(raw, ","):
-            sch = decode_scheduler(part, catalog)
+            sch = decode_scheduler(part, catalog, steps)
             if sch:
                 out.append(sch)
         return out
     return UNDEF
 
 
-def typed_args(item: dict, args: dict, catalog: Catalog) -> dict:
+def typed_args(item: dict, args: dict, catalog: Catalog, steps: int = DEFAULT_STEPS) -> dict:
     params: dict[str, Any] = {}
     for name, raw in args.items():
         spec = next((p for p in item["params"] if p["name"] == name), None)
         if spec is None:
             continue
-        v = from_raw(spec, raw, catalog)
+        v = from_raw(spec, raw, catalog, steps)
         if v is not UNDEF and (name == "lr" or not same_value(v, spec["default"])):
             params[name] = v
     return params
 
 
-def decode_scheduler(text: str, catalog: Catalog) -> dict | None:
+def decode_scheduler(text: str, catalog: Catalog, steps: int = DEFAULT_STEPS) -> dict | None:
+    """What the text leaves out and PyTorch has no default for is sized for `steps`."""
     name, args = parse_call(text)
     item = catalog.scheduler(name)
     if item is None:
         return None
-    params = {**catalog.required_values(item), **typed_args(item, args, catalog)}
+    params = {**catalog.required_values(item, steps), **typed_args(item, args, catalog, steps)}
     return full_scheduler({"name": item["id"], "params": params}, catalog)
 
 
@@ -296,8 +300,8 @@ def full_scheduler(sch: dict, catalog: Catalog) -> dict:
 
 # ----------------------------------------------------------------- whole state
 def _new_row(optimizer: str, params: dict) -> dict:
-    return {"optimizer": optimizer, "params": params, "scheduler": None, "noise": 0,
-            "color": None, "visible": True}
+    return {"optimizer": optimizer, "params": params, "scheduler": None, "noise": 0, "seed": 0,
+            "fan": 0, "color": None, "visible": True}
 
 
 def assign_colors(rows: list[dict]) -> None:
@@ -313,7 +317,7 @@ def default_state(catalog: Catalog) -> dict:
     assign_colors(rows)
     return {"surface": DEFAULT_SURFACE, "formula": None, "start": None,
             "steps": DEFAULT_STEPS, "rows": rows, "speed": 1, "lang": None,
-            "autoplay": False, "controls": None, "map": default_map()}
+            "view": "contour", "autoplay": False, "controls": None, "map": default_map()}
 
 
 def _numbers(text: str | None, count: int):
@@ -357,14 +361,20 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
             opt = catalog.optimizer(name)
             if opt is None:
                 continue
-            row = _new_row(opt["id"], typed_args(opt, args, catalog))
+            row = _new_row(opt["id"], typed_args(opt, args, catalog, st["steps"]))
             n = i + 1
             sched = q.get(f"sched{n}")
             if sched:
-                row["scheduler"] = decode_scheduler(sched, catalog)
+                row["scheduler"] = decode_scheduler(sched, catalog, st["steps"])
             noise = js_number(q.get(f"noise{n}"))
             if q.has(f"noise{n}") and math.isfinite(noise) and noise >= 0:
                 row["noise"] = as_json_number(noise)
+            seed = js_number(q.get(f"seed{n}"))
+            if q.has(f"seed{n}") and _is_integer(seed) and 0 <= seed <= SEED_MAX:
+                row["seed"] = int(seed)
+            fan = js_number(q.get(f"fan{n}"))
+            if fan in FANS:
+                row["fan"] = int(fan)
             if i < len(colors) and re.fullmatch(r"[0-9a-fA-F]{6}", colors[i]):
                 row["color"] = "#" + colors[i].lower()
             if n in hidden:
@@ -380,6 +390,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
         st["speed"] = as_json_number(speed)
     if q.get("lang") in ("en", "zh"):
         st["lang"] = q.get("lang")
+    if q.get("view") == "3d":
+        st["view"] = "3d"
     st["autoplay"] = q.get("autoplay") in ("1", "true")
     if q.has("controls"):
         c = [s.strip() for s in q.get("controls").split(",") if s.strip()]
@@ -399,7 +411,7 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
         if row["scheduler"]:
             run["scheduler"] = full_scheduler(row["scheduler"], catalog)
         if row["noise"] > 0:
-            run["noise"] = {"std": row["noise"], "seed": 0}
+            run["noise"] = {"std": row["noise"], "seed": row["seed"]}
         runs.append(run)
     body: dict[str, Any] = {
         "surface": ({"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}

@@ -9,6 +9,8 @@ import { t, docOf } from "./i18n.js";
 import { numText, tidy } from "./format.js";
 import { sameValue, valueOf } from "./catalog.js";
 import { PALETTE, MAX_ROWS, fullScheduler } from "./state.js";
+import { ruleToggle } from "./rule.js";
+import { noiseBox } from "./noise.js";
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -323,7 +325,7 @@ export class RowsPanel {
       || this.catalog.optimizers[0].id;
     const opt = this.catalog.optimizer(pick);
     const lr = opt.params.find((p) => p.name === "lr");
-    rows.push({ optimizer: pick, params: lr ? { lr: lr.default } : {}, scheduler: null, noise: 0, color: nextColor(rows), visible: true });
+    rows.push({ optimizer: pick, params: lr ? { lr: lr.default } : {}, scheduler: null, noise: 0, seed: 0, fan: 0, color: nextColor(rows), visible: true });
     this.render();
     this.hooks.onStructure();
     const last = this.container.lastElementChild;
@@ -445,6 +447,7 @@ class RowEditor {
     if (!opt) return;
     const doc = docOf(opt);
     if (doc) node.append(el("p", { class: "opt-doc", text: doc }));
+    node.append(ruleToggle(opt, "optimizer", row));
 
     const primary = opt.params.filter((p) => PRIMARY.has(p.name));
     const shownFirst = primary.length >= 1 ? primary : opt.params.slice(0, 3);
@@ -456,10 +459,12 @@ class RowEditor {
     const details = el("details", { class: "more" });
     const moreFields = el("div", { class: "fields" });
     for (const p of more) moreFields.append(this.field(p));
-    moreFields.append(this.noiseField());
     details.append(el("summary", { text: t("row.more") }), moreFields);
-    if (more.some((p) => p.name in row.params && !sameValue(row.params[p.name], p.default)) || row.noise > 0) details.open = true;
+    if (more.some((p) => p.name in row.params && !sameValue(row.params[p.name], p.default))) details.open = true;
     node.append(details);
+    const noise = noiseBox(row, () => panel.hooks.onParam(row));
+    this.fields.set("noise", noise);
+    node.append(noise.node);
 
     node.append(this.schedulerBlock());
     this.rowError = el("p", { class: "row-error", role: "status", "aria-live": "polite" });
@@ -474,18 +479,6 @@ class RowEditor {
       panel.hooks.onParam(row);
     }, { catalog: panel.catalog });
     this.fields.set(`params.${spec.name}`, f);
-    return f.node;
-  }
-
-  noiseField() {
-    const { row, panel } = this;
-    const spec = { name: "noise", type: "float", default: 0, ui: [0, 2], log: false, min: 0, doc: t("noise.doc"), doc_zh: t("noise.doc") };
-    const f = paramField(spec, row.noise || 0, (v) => {
-      row.noise = Math.max(0, v);
-      panel.hooks.onParam(row);
-    }, { catalog: panel.catalog });
-    f.node.querySelector("code").textContent = t("noise.label");
-    this.fields.set("noise", f);
     return f.node;
   }
 
@@ -513,6 +506,7 @@ class RowEditor {
     if (item) {
       const doc = docOf(item);
       if (doc) box.append(el("p", { class: "opt-doc", text: doc }));
+      box.append(ruleToggle(item, "scheduler", row.scheduler));
       const fields = el("div", { class: "fields" });
       for (const p of item.params) {
         const f = paramField(p, valueOf(row.scheduler.params, p), (v) => {

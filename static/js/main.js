@@ -11,6 +11,8 @@ import { Scene } from "./scene.js";
 import { MapMode } from "./mapmode.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
+import { bindExportBar } from "./exportbar.js";
+import { bindView3d } from "./view3d.js";
 import { decodeState } from "./state.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
@@ -76,11 +78,15 @@ async function start() {
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
+  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene, onChange: () => scene.saveUrl() });
+  const exportBar = bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
   bindLanguage(scene, () => {
     applyI18n();
     rowsPanel.render();
     surfacePanel.render();
     bar.relabel();
+    exportBar.relabel();
+    view3d.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
     mapMode.render();

@@ -13,11 +13,11 @@ import { fmt } from "./format.js";
 
 // Low = dark teal, high = pale sand: the valley floor reads as "deep", and the paths'
 // saturated colours (with a white halo) stay visible on both ends.
-const COLORSCALE = [
+export const COLORSCALE = [
   [0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
   [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"],
 ];
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
 
 export class ContourView {
   /**
@@ -41,6 +41,7 @@ export class ContourView {
     this.step = 0;
     this.start = null;
     this.mapBelow = false;
+    this.layers = []; // extra drawings under the paths: (ctx, axes, step) => void
     this.ready = false;
     this.frame = 0;
     this.bindPointer();
@@ -292,11 +293,11 @@ export class ContourView {
     });
   }
 
-  paint() {
-    const ctx = this.ctx, ax = this.axes();
-    const dpr = this.dpr || 1;
+  /** Draw the overlay; `target` another canvas (a PNG export at another resolution). */
+  paint(target = { ctx: this.ctx, canvas: this.canvas, dpr: this.dpr || 1 }) {
+    const { ctx, canvas, dpr } = target, ax = this.axes();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
-    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!ax) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.save();
@@ -305,6 +306,7 @@ export class ContourView {
     ctx.clip();
     ctx.lineJoin = "round";
     ctx.lineCap = "round";
+    for (const layer of this.layers) layer(ctx, ax, this.step);
 
     const labels = [];
     for (const run of this.runs) {
@@ -385,7 +387,7 @@ export class ContourView {
   }
 }
 
-function strokePath(ctx, ax, path, from, to, tip) {
+export function strokePath(ctx, ax, path, from, to, tip) {
   if (to < from) return;
   ctx.beginPath();
   ctx.moveTo(ax.px(path[from][0]), ax.py(path[from][1]));

@@ -5,6 +5,7 @@
 import { fetchGrid, StreamClient } from "./api.js";
 import { encodeState, runRequest } from "./state.js";
 import { Player } from "./player.js";
+import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
@@ -20,6 +21,7 @@ export class Scene {
     this.hooks = hooks;
     this.views = {};
     this.runs = [];
+    this.extra = []; // a fan's extra runs (noise.js), after the rows' runs in each request
     this.grid = null;
     this.surface = null;
     this.gridToken = 0;
@@ -44,6 +46,7 @@ export class Scene {
 
   attach(views) {
     this.views = views;
+    views.contour.layers?.push((ctx, ax, step) => paintFans(ctx, ax, this.fanDescriptors(), step));
   }
 
   /** The surface the state names, as sent to the server. */
@@ -104,11 +107,22 @@ export class Scene {
       this.hooks.onErrors?.([]);
       return;
     }
-    this.currentId = this.stream.send(runRequest(st, this.catalog));
+    const { body, fans } = withFans(runRequest(st, this.catalog), st.rows);
+    this.extra = fans.map((f, j) => {
+      const old = this.extra[j];
+      return old && old.row === st.rows[f.row] && old.seed === f.seed ? old : { ...emptyRun(st.rows[f.row]), seed: f.seed };
+    });
+    for (const r of this.extra) r.computing = true;
+    this.currentId = this.stream.send(body);
+  }
+
+  /** The run answering request index i: a row's, or a fan's extra run. */
+  runAt(i) {
+    return i < this.runs.length ? this.runs[i] : this.extra[i - this.runs.length];
   }
 
   onChunk(msg) {
-    const run = this.runs[msg.run];
+    const run = this.runAt(msg.run);
     if (!run) return;
     if (run.reqId !== msg.id) {
       // First piece of a new answer: replace the old path from here on.
@@ -135,7 +149,7 @@ export class Scene {
 
   onDone(msg) {
     (msg.runs || []).forEach((info, i) => {
-      const run = this.runs[i];
+      const run = this.runAt(i);
       if (!run) return;
       if (run.reqId !== msg.id) {
         // No chunk at all (e.g. zero steps): the answer is an empty path.
@@ -160,7 +174,7 @@ export class Scene {
   }
 
   onError(detail) {
-    for (const r of this.runs) r.computing = false;
+    for (const r of [...this.runs, ...this.extra]) r.computing = false;
     this.doneCount++;
     this.hooks.onErrors?.(detail);
     this.refreshRuns(true);
@@ -182,6 +196,11 @@ export class Scene {
       leftAt: run.leftAt,
       computing: run.computing,
     }));
+  }
+
+  /** The fans' extra runs, for noise.js to draw under the paths. */
+  fanDescriptors() {
+    return this.extra.map((run) => ({ color: run.row.color, visible: run.row.visible, path: run.path, loss: run.loss, escapedAt: run.escapedAt }));
   }
 
   /** Push the runs to the views; `final` also relabels the table and redraws the chart. */
@@ -235,8 +254,10 @@ export class Scene {
       playing: () => scene.player.playing,
       requests: () => scene.requests,
       done: () => scene.doneCount,
-      idle: () => scene.runs.every((r) => !r.computing),
+      idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing),
+      fans: () => scene.extra.map((r) => ({ row: scene.state.rows.indexOf(r.row), seed: r.seed, path: r.path.map((p) => [...p]) })),
       surface: () => scene.surface,
+      grid: () => scene.grid && { zmin: scene.grid.zmin, zmax: scene.grid.zmax, logScale: scene.grid.log_scale },
       start: () => scene.startPoint(),
       player: scene.player,
     };

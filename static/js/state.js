@@ -13,11 +13,14 @@
    sched2=StepLR(step_size=50;gamma=0.5) the LR scheduler of row 2 (rows count from 1)
    sched1=SequentialLR(schedulers=LinearLR(total_iters=10),ExponentialLR(gamma=0.98);milestones=10)
    noise3=0.1                            gradient noise σ of row 3
+   seed3=7  fan3=8                       its random seed (default 0), and a fan of 8 seeds
+                                         (7, 8, …, 14) drawn together: 4, 8 or 16
    c=e4572e,2e86ab                       row colours (hex without #), in row order
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
    lang=zh                               en | zh
    map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
+   view=3d                               the 3D surface instead of the contour (view3d.js)
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -37,6 +40,8 @@ export const MAX_ROWS = 16;
 export const STEPS_MAX = 10000;
 export const DEFAULT_SURFACE = "rosenbrock";
 export const DEFAULT_STEPS = 200;
+export const FANS = [4, 8, 16];
+export const SEED_MAX = 2147483647;
 const DEFAULT_ROWS = [
   { optimizer: "sgd", params: { lr: 0.002 } },
   { optimizer: "sgd", params: { lr: 0.001, momentum: 0.9 } },
@@ -57,6 +62,7 @@ export function defaultState(catalog) {
     rows,
     speed: 1,
     lang: null,
+    view: "contour",
     autoplay: false,
     controls: null,
     map: defaultMap(),
@@ -64,7 +70,7 @@ export function defaultState(catalog) {
 }
 
 export function newRow(optimizer, params = {}, extra = {}) {
-  return { optimizer, params, scheduler: null, noise: 0, color: null, visible: true, ...extra };
+  return { optimizer, params, scheduler: null, noise: 0, seed: 0, fan: 0, color: null, visible: true, ...extra };
 }
 
 /** Give rows without a colour the first palette colour no other row uses. */
@@ -130,8 +136,9 @@ function parseNumber(raw, spec, integer) {
   return v;
 }
 
-/** The typed value of a raw URL string for a hyperparameter spec, or undefined. */
-export function fromRaw(spec, raw, catalog) {
+/** The typed value of a raw URL string for a hyperparameter spec, or undefined.
+ *  `steps`: the run's length, which sizes what a scheduler must be given (T_max, …). */
+export function fromRaw(spec, raw, catalog, steps = DEFAULT_STEPS) {
   switch (spec.type) {
     case "float":
       return parseNumber(raw, spec, false);
@@ -161,12 +168,12 @@ export function fromRaw(spec, raw, catalog) {
       const call = parseCall(raw);
       const opt = catalog.optimizer(call.name);
       if (!opt) return undefined;
-      return { optimizer: opt.id, params: typedArgs(opt, call.args, catalog) };
+      return { optimizer: opt.id, params: typedArgs(opt, call.args, catalog, steps) };
     }
     case "schedulers": {
       const list = [];
       for (const part of splitTop(raw, ",")) {
-        const sch = decodeScheduler(part, catalog);
+        const sch = decodeScheduler(part, catalog, steps);
         if (sch) list.push(sch);
       }
       return list;
@@ -197,12 +204,12 @@ export function toRaw(spec, v, catalog) {
   }
 }
 
-function typedArgs(item, args, catalog) {
+function typedArgs(item, args, catalog, steps = DEFAULT_STEPS) {
   const params = {};
   for (const [name, raw] of Object.entries(args)) {
     const spec = item.params.find((p) => p.name === name);
     if (!spec) continue; // unknown key: ignored, so old links still load
-    const v = fromRaw(spec, raw, catalog);
+    const v = fromRaw(spec, raw, catalog, steps);
     // A value equal to the default is the same as none (lr excepted: it is always shown).
     if (v !== undefined && (name === "lr" || !sameValue(v, spec.default))) params[name] = v;
   }
@@ -231,11 +238,13 @@ export function encodeScheduler(sch, catalog) {
   return item ? formatCall(sch.name, encodeArgs(item, sch.params || {}, catalog)) : sch.name;
 }
 
-export function decodeScheduler(text, catalog) {
+/** A scheduler from its URL text; what the text leaves out and PyTorch has no default for
+ *  is sized for a run of `steps` steps (the URL's steps=, not the default 200). */
+export function decodeScheduler(text, catalog, steps = DEFAULT_STEPS) {
   const call = parseCall(text);
   const item = catalog.scheduler(call.name);
   if (!item) return null;
-  return fullScheduler({ name: item.id, params: { ...catalog.requiredValues(item), ...typedArgs(item, call.args, catalog) } }, catalog);
+  return fullScheduler({ name: item.id, params: { ...catalog.requiredValues(item, steps), ...typedArgs(item, call.args, catalog, steps) } }, catalog);
 }
 
 // ------------------------------------------------------------------ whole state
@@ -277,12 +286,16 @@ export function decodeState(search, catalog) {
       const call = parseCall(text);
       const opt = catalog.optimizer(call.name);
       if (!opt) return;
-      const row = newRow(opt.id, typedArgs(opt, call.args, catalog));
+      const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
       const n = i + 1;
       const sched = q.get(`sched${n}`);
-      if (sched) row.scheduler = decodeScheduler(sched, catalog);
+      if (sched) row.scheduler = decodeScheduler(sched, catalog, st.steps);
       const noise = Number(q.get(`noise${n}`));
       if (q.has(`noise${n}`) && Number.isFinite(noise) && noise >= 0) row.noise = noise;
+      const seed = Number(q.get(`seed${n}`));
+      if (q.has(`seed${n}`) && Number.isInteger(seed) && seed >= 0 && seed <= SEED_MAX) row.seed = seed;
+      const fan = Number(q.get(`fan${n}`));
+      if (FANS.includes(fan)) row.fan = fan;
       if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
       if (hidden.has(n)) row.visible = false;
       rows.push(row);
@@ -296,6 +309,7 @@ export function decodeState(search, catalog) {
   const speed = Number(q.get("speed"));
   if (SPEEDS.includes(speed)) st.speed = speed;
   if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
+  if (q.get("view") === "3d") st.view = "3d";
   st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
   if (q.has("controls")) {
     const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
@@ -329,6 +343,8 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   st.rows.forEach((row, i) => {
     if (row.scheduler) put(`sched${i + 1}`, encodeScheduler(row.scheduler, catalog));
     if (row.noise > 0) put(`noise${i + 1}`, numText(row.noise));
+    if (row.seed > 0) put(`seed${i + 1}`, row.seed);
+    if (row.fan > 0) put(`fan${i + 1}`, row.fan);
   });
   const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
   if (st.rows.length && !defaultColors) put("c", st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
@@ -337,6 +353,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (!embed) encodeMap(st.map, put);
   if (st.speed !== 1) put("speed", st.speed);
   if (st.lang) put("lang", st.lang);
+  if (st.view === "3d" && !embed) put("view", "3d");
   if (embed) {
     if (st.autoplay) put("autoplay", 1);
     if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
@@ -352,7 +369,7 @@ export function runRequest(st, catalog) {
     runs: st.rows.map((row) => {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
       if (row.scheduler) run.scheduler = fullScheduler(row.scheduler, catalog);
-      if (row.noise > 0) run.noise = { std: row.noise, seed: 0 };
+      if (row.noise > 0) run.noise = { std: row.noise, seed: row.seed || 0 };
       return run;
     }),
   };

@@ -31,7 +31,7 @@ import math
 
 import numpy as np
 
-from . import _checks, _pyopt
+from . import _checks, _pyopt, _rules
 from .base import Hyper, Optimizer, eps_hyper, lr_hyper, maximize_hyper, register
 
 
@@ -114,6 +114,38 @@ class AdaBelief(Optimizer):
                "predictable. Proposed to combine Adam's speed with SGD's generalisation.")
     summary_zh = ("Adam 的变体：分母跟踪梯度偏离其滑动平均的程度（\"belief\"），"
                   "梯度可预测时步子更大。提出它是为了兼顾 Adam 的速度和 SGD 的泛化能力。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \texttt{weight_decouple}, \texttt{ams_bound}, \texttt{rectify}, "
+        r"N\ (\texttt{n_sma_threshold}), \texttt{degenerated_to_sgd}, \texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0, s_0 \leftarrow 0, \rho_\infty \leftarrow \frac{2}{1 - \beta_2} - 1",
+        r"state: m\ (\texttt{exp_avg}), s\ (\texttt{exp_avg_var}), s^{\max}\ (\texttt{max_exp_avg_var})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.LIBRARY_DECAY,
+        _rules.FIRST_MOMENT,
+        r"    s_t \leftarrow \beta_2 s_{t-1} + (1 - \beta_2)(g_t - m_t)^2 + \epsilon",
+        r"    if: \texttt{ams_bound}",
+        r"        s_t^{\max} \leftarrow \max(s_{t-1}^{\max}, s_t), \hat{s}_t \leftarrow s_t^{\max}",
+        r"    else:",
+        r"        \hat{s}_t \leftarrow s_t",
+        r"    if: \texttt{rectify}",
+        r"        \rho_t \leftarrow \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}",
+        r"        if: \rho_t \ge N",
+        r"            r_t \leftarrow \sqrt{\frac{(1 - \beta_2^t)(\rho_t - 4)(\rho_t - 2) \rho_\infty}"
+        r"{(\rho_\infty - 4)(\rho_\infty - 2) \rho_t}}",
+        r"            \theta_t \leftarrow \theta_{t-1} - \frac{\gamma r_t}{1 - \beta_1^t} "
+        r"\frac{m_t}{\sqrt{\hat{s}_t} + \epsilon}",
+        r"        elif: \texttt{degenerated_to_sgd}",
+        r"            \theta_t \leftarrow \theta_{t-1} - \frac{\gamma}{1 - \beta_1^t} m_t",
+        r"    else:",
+        _rules.adaptive_step(r"\hat{s}_t", indent=2),
+        _rules.RETURN,
+    )
+    rule_note = ("fixed_decay shrinks by $1 - \\lambda$ instead of $1 - \\gamma\\lambda$; adanorm "
+                 "rescales $g_t$ in $m_t$ up to the running mean of its norm (decay adanorm_r); "
+                 "adam_debias drops the factor $1 / (1 - \\beta_1^t)$.")
+    rule_note_zh = ("fixed_decay 时按 $1 - \\lambda$ 而不是 $1 - \\gamma\\lambda$ 缩小参数；adanorm 会在计算 "
+                    "$m_t$ 时把 $g_t$ 放大到其范数的滑动平均（衰减系数 adanorm_r）；adam_debias "
+                    "去掉因子 $1 / (1 - \\beta_1^t)$。")
 
     def __init__(self, **params):
         super().__init__(**params)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, nonzero
 from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
@@ -61,6 +62,19 @@ class Adadelta(Optimizer):
                "shrink too fast.")
     summary_zh = ("用近期更新量的均方根与近期梯度的均方根之比来缩放梯度，因此对学习率不敏感。"
                   "常用来替代步长衰减过快的 Adagrad。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \rho\ (\texttt{rho}), \epsilon\ (\texttt{eps}), "
+        r"\lambda\ (\texttt{weight_decay}), \texttt{maximize}",
+        r"initialize: v_0 \leftarrow 0, u_0 \leftarrow 0",
+        r"state: v\ (\texttt{square_avg}), u\ (\texttt{acc_delta}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.L2,
+        r"    v_t \leftarrow \rho v_{t-1} + (1 - \rho) g_t^2",
+        r"    \Delta x_t \leftarrow \frac{\sqrt{u_{t-1} + \epsilon}}{\sqrt{v_t + \epsilon}} g_t",
+        r"    u_t \leftarrow \rho u_{t-1} + (1 - \rho) \Delta x_t^2",
+        r"    \theta_t \leftarrow \theta_{t-1} - \gamma \Delta x_t",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

@@ -27,7 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _rules
 from ._pyopt import FAST_PATH_ERRORS, lerp1, lerp_, maximum1, scalar_group
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
@@ -93,6 +93,29 @@ class Adafactor(Optimizer):
                "(transformers) to save optimizer memory.")
     summary_zh = ("类似 Adam 但不保存一阶矩，步长相对于参数自身的大小，并按更新量的 RMS 裁剪。"
                   "为超大模型（如 Transformer）节省优化器显存而设计。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \tau\ (\texttt{beta2_decay}), (\epsilon_1, \epsilon_2)\ (\texttt{eps}), "
+        r"d\ (\texttt{d}), \lambda\ (\texttt{weight_decay}), \texttt{maximize}",
+        r"initialize: v_0 \leftarrow 0",
+        r"state: v\ (\texttt{variance}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT,
+        r"    \hat{\beta}_{2,t} \leftarrow 1 - t^{\tau}",
+        r"    \rho_t \leftarrow \min(\gamma, 1 / \sqrt{t})",
+        r"    \alpha_t \leftarrow \max(\epsilon_2, \mathrm{RMS}(\theta_{t-1}))\, \rho_t",
+        r"    if: \lambda \neq 0",
+        r"        \theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma \lambda)",
+        r"    v_t \leftarrow \hat{\beta}_{2,t} v_{t-1} + (1 - \hat{\beta}_{2,t}) g_t^2",
+        r"    U_t \leftarrow \frac{g_t}{\sqrt{\max(v_t, \epsilon_1^2)}}",
+        r"    \theta_t \leftarrow \theta_{t-1} - \frac{\alpha_t}{\max(1, \mathrm{RMS}(U_t) / d)} U_t",
+        _rules.RETURN,
+        r"where: \mathrm{RMS}(x) = \lVert x \rVert_2 / \sqrt{n}",
+    )
+    rule_note = ("Our parameter has 2 elements, so Adafactor keeps a full second moment (its "
+                 "row/column factorisation is for matrices). $\\epsilon_1$ = None means machine "
+                 "epsilon. The step is relative to the parameter's size.")
+    rule_note_zh = ("这里的参数只有 2 个元素，所以 Adafactor 保存完整的二阶矩（按行/列分解只用于矩阵）。"
+                    "$\\epsilon_1$ 为 None 时取机器精度。步长与参数本身的大小成比例。")
 
     def __init__(self, **params):
         _checks.reject_flags(self.torch_name, params, ("foreach",))

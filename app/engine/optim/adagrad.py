@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, nonzero
 from .base import (Hyper, HyperparameterError, Optimizer, eps_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
@@ -60,6 +61,19 @@ class Adagrad(Optimizer):
                "gradients, so steps only shrink. Used for sparse features such as embeddings.")
     summary_zh = ("把每个坐标的步长除以该坐标历史梯度平方和的平方根，因此步长只会越来越小。"
                   "常用于稀疏特征，例如词向量。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \eta\ (\texttt{lr_decay}), \lambda\ (\texttt{weight_decay}), "
+        r"\tau\ (\texttt{initial_accumulator_value}), \epsilon\ (\texttt{eps}), \texttt{maximize}",
+        r"initialize: s_0 \leftarrow \tau",
+        r"state: s\ (\texttt{sum}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT,
+        r"    \tilde{\gamma} \leftarrow \gamma / (1 + (t - 1) \eta)",
+        *_rules.L2,
+        r"    s_t \leftarrow s_{t-1} + g_t^2",
+        r"    \theta_t \leftarrow \theta_{t-1} - \tilde{\gamma} \frac{g_t}{\sqrt{s_t} + \epsilon}",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

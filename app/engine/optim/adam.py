@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
 from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper,
                    maximize_hyper, register, weight_decay_hyper)
@@ -90,6 +91,13 @@ class Adam(Optimizer):
                "gradients, with bias correction. The default optimizer for most deep learning.")
     summary_zh = ("在动量的基础上，用梯度平方的滑动平均为每个坐标单独调整步长，并做偏差修正。"
                   "它是大多数深度学习任务的默认优化器。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \texttt{amsgrad}, \texttt{maximize}, \texttt{decoupled_weight_decay}",
+        _rules.ADAM_INIT, _rules.ADAM_STATE,
+        _rules.FOR, *_rules.GRADIENT, *_rules.DECOUPLABLE, *_rules.ADAM_STEP,
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

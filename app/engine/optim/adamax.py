@@ -16,6 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
 from .adam import check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, lr_hyper, maximize_hyper, register,
@@ -58,6 +59,17 @@ class Adamax(Optimizer):
                "the root of mean g². Sometimes steadier than Adam, e.g. for embeddings.")
     summary_zh = ("Adam 的变体：分母不用 g² 均值的平方根，而用缓慢衰减的 |g| 最大值。"
                   "有时比 Adam 更稳定，例如在词向量任务中。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0, u_0 \leftarrow 0",
+        r"state: m\ (\texttt{exp_avg}), u\ (\texttt{exp_inf}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.L2,
+        _rules.FIRST_MOMENT,
+        r"    u_t \leftarrow \max(\beta_2 u_{t-1}, |g_t| + \epsilon)",
+        r"    \theta_t \leftarrow \theta_{t-1} - \frac{\gamma m_t}{(1 - \beta_1^t) u_t}",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

@@ -9,6 +9,7 @@ and then exactly Adam's update (see adam.py); weight_decay defaults to 1e-2.  Ad
 
 from __future__ import annotations
 
+from . import _rules
 from .adam import AMSGRAD, Adam
 from .base import Hyper, betas_hyper, eps_hyper, lr_hyper, maximize_hyper, register
 
@@ -51,6 +52,15 @@ class AdamW(Adam):
                "The usual choice for training transformers.")
     summary_zh = ("带解耦权重衰减的 Adam：每一步直接按比例缩小参数。"
                   "训练 Transformer 时最常用的优化器。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \texttt{amsgrad}, \texttt{maximize}",
+        _rules.ADAM_INIT, _rules.ADAM_STATE,
+        _rules.FOR, *_rules.GRADIENT,
+        r"    \theta_{t-1} \leftarrow \theta_{t-1} (1 - \gamma \lambda)",
+        *_rules.ADAM_STEP,
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         super().__init__(**params)

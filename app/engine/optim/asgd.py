@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _rules
 from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register,
                    weight_decay_hyper)
 
@@ -74,6 +74,26 @@ class ASGD(Optimizer):
                "average converges faster than the last iterate.")
     summary_zh = ("步长按 lr / (1 + lambd·lr·t)^alpha 衰减的 SGD，并在状态中维护迭代点的滑动平均 ax。"
                   "多用于凸优化问题：平均点往往比最后一个迭代点收敛得更快。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \lambda\ (\texttt{lambd}), \alpha\ (\texttt{alpha}), "
+        r"t_0\ (\texttt{t0}), w\ (\texttt{weight_decay}), \texttt{maximize}",
+        r"initialize: \eta_0 \leftarrow \gamma, \mu_0 \leftarrow 1, \bar{\theta}_0 \leftarrow 0",
+        r"state: \eta\ (\texttt{eta}), \mu\ (\texttt{mu}), \bar{\theta}\ (\texttt{ax}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT,
+        r"    if: w \neq 0",
+        r"        g_t \leftarrow g_t + w \theta_{t-1}",
+        r"    \theta_t \leftarrow \theta_{t-1} (1 - \lambda \eta_{t-1}) - \eta_{t-1} g_t",
+        r"    \bar{\theta}_t \leftarrow \bar{\theta}_{t-1} + \mu_{t-1} (\theta_t - \bar{\theta}_{t-1})",
+        r"    \eta_t \leftarrow \frac{\gamma}{(1 + \lambda \gamma t)^\alpha}",
+        r"    \mu_t \leftarrow \frac{1}{\max(1, t - t_0)}",
+        _rules.RETURN,
+    )
+    rule_note = ("$\\eta$ is recomputed after the step from the lr of that moment, so a scheduler's "
+                 "change of lr shows one step late. The average $\\bar{\\theta}$ is kept in the "
+                 "state; the path drawn is $\\theta$.")
+    rule_note_zh = ("$\\eta$ 在每一步更新之后才用当时的 lr 重新计算，所以调度器改变 lr 要晚一步才生效。"
+                    "平均值 $\\bar{\\theta}$ 只保存在状态里，图上画的是 $\\theta$ 的路径。")
 
     def __init__(self, **params):
         _checks.reject_flags(self.torch_name, params, ("foreach", "differentiable", "capturable"))

@@ -27,6 +27,8 @@ from typing import Any, Callable, ClassVar
 
 import numpy as np
 
+from .. import rulemath
+
 
 class HyperparameterError(ValueError):
     """A hyperparameter PyTorch would refuse.  `name` is the keyword, `message` torch's text."""
@@ -138,6 +140,9 @@ class Optimizer(ABC):
     state_names: ClassVar[tuple[str, ...]] = ()   # state_dict() keys, in torch's order
     summary: ClassVar[str] = ""       # one line: what it does, when people use it
     summary_zh: ClassVar[str] = ""
+    rule_tex: ClassVar[tuple[str, ...]] = ()      # the update rule in LaTeX (engine/rulemath.py)
+    rule_note: ClassVar[str] = ""                 # prose around it, $inline TeX$ allowed
+    rule_note_zh: ClassVar[str] = ""
     needs_closure: ClassVar[bool] = False          # LBFGS: step(p, closure, state)
     accepts_implementation_flags: ClassVar[bool] = True
 
@@ -182,7 +187,7 @@ class Optimizer(ABC):
     def catalogue(cls) -> dict:
         return {"id": cls.id, "name": cls.torch_name, "family": cls.family,
                 "doc": cls.summary, "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""),
+                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
                 "closure": cls.needs_closure, "state": list(cls.state_names),
                 "params": [h.catalogue() for h in cls.hypers]}
 

@@ -35,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _rules
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, register
 
 _INF = math.inf
@@ -282,6 +282,37 @@ class LBFGS(Optimizer):
                "full-batch, deterministic problems (e.g. style transfer, small models).")
     summary_zh = ("一种拟牛顿法：用最近几次梯度的变化估计曲率，每次调用内做多步（可带线搜索）的迭代。"
                   "适用于光滑、全批量、确定性的问题（例如风格迁移、小模型）。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), K\ (\texttt{max_iter}), m\ (\texttt{history_size}), "
+        r"\texttt{max_eval}, \texttt{tolerance_grad}, \texttt{tolerance_change}, \texttt{line_search_fn}",
+        r"state: d\ (\texttt{d}), \alpha\ (\texttt{t}), \mathcal{H}\ (\texttt{old_dirs}, \texttt{old_stps})",
+        _rules.FOR,
+        r"    for: k = 1, \ldots, K",
+        r"        g_k \leftarrow \nabla f(\theta_{k-1})",
+        r"        if: k = 1",
+        r"            d_k \leftarrow {-g_k}",
+        r"        else:",
+        r"            y \leftarrow g_k - g_{k-1}, s \leftarrow \alpha_{k-1} d_{k-1}",
+        r"            if: y^\top s > 10^{-10}",
+        r"                \mathcal{H} \leftarrow \mathcal{H} \cup \{(s, y)\}",
+        r"            d_k \leftarrow {-H_k g_k}",
+        r"        \alpha_k \leftarrow \gamma",
+        r"        \theta_k \leftarrow \theta_{k-1} + \alpha_k d_k",
+        _rules.RETURN,
+        r"where: H_0 = \frac{y^\top s}{y^\top y} I",
+    )
+    rule_note = ("One step() call runs up to max_iter iterations. $H_k g_k$ comes from the two-loop "
+                 "recursion over the last $m$ pairs in $\\mathcal{H}$. The very first iteration "
+                 "uses $\\alpha_1 = \\min(1, 1/\\lVert g_1 \\rVert_1)\\,\\gamma$; with "
+                 "line_search_fn = \"strong_wolfe\" a line search picks $\\alpha_k$. The step "
+                 "stops early when the gradient, the move or the change of f is below the "
+                 "tolerances, or after max_eval evaluations.")
+    rule_note_zh = ("一次 step() 调用最多做 max_iter 次迭代。$H_k g_k$ 由对 $\\mathcal{H}$ 中最近 "
+                    "$m$ 对向量的双循环递推算出。第一次迭代的步长是 "
+                    "$\\alpha_1 = \\min(1, 1/\\lVert g_1 \\rVert_1)\\,\\gamma$；"
+                    "line_search_fn = \"strong_wolfe\" 时由线搜索决定 $\\alpha_k$。"
+                    "当梯度、位移或 f 的变化小于容差，或函数求值次数达到 max_eval 时提前结束。")
 
     def validate(self, group: dict) -> None:
         _checks.number(group, "lr")

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _checks, _pyopt
+from . import _checks, _pyopt, _rules
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -71,6 +71,27 @@ class Lion(Optimizer):
                "large vision and language models with less memory than Adam.")
     summary_zh = ("按动量与梯度混合后的符号更新，每个坐标每步恰好移动 lr。"
                   "由程序搜索发现（Google，2023），训练大型视觉和语言模型时比 Adam 更省显存。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), (\beta_1, \beta_2)\ (\texttt{betas}), \lambda\ (\texttt{weight_decay}), "
+        r"\texttt{weight_decouple}, \texttt{cautious}, \texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0",
+        r"state: m\ (\texttt{exp_avg})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.LIBRARY_DECAY,
+        r"    u_t \leftarrow \operatorname{sign}(\beta_1 m_{t-1} + (1 - \beta_1) g_t)",
+        r"    m_t \leftarrow \beta_2 m_{t-1} + (1 - \beta_2) g_t",
+        r"    if: \texttt{cautious}",
+        r"        c_t \leftarrow [u_t \odot g_t > 0]",
+        r"        u_t \leftarrow \frac{2\, u_t \odot c_t}{\sum_i c_{t,i} + 1}",
+        r"    \theta_t \leftarrow \theta_{t-1} - \gamma u_t",
+        _rules.RETURN,
+    )
+    rule_note = ("Every coordinate moves by exactly lr (a sign), whatever the gradient's size. "
+                 "fixed_decay shrinks by $1 - \\lambda$ instead of $1 - \\gamma\\lambda$; adanorm "
+                 "rescales $g_t$ in $m_t$ up to the running mean of its norm (decay adanorm_r).")
+    rule_note_zh = ("无论梯度多大，每个坐标每一步都恰好移动 lr（只取符号）。fixed_decay 时按 "
+                    "$1 - \\lambda$ 而不是 $1 - \\gamma\\lambda$ 缩小参数；adanorm 会在计算 $m_t$ "
+                    "时把 $g_t$ 放大到其范数的滑动平均（衰减系数 adanorm_r）。")
 
     def __init__(self, **params):
         super().__init__(**params)

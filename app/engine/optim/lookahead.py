@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _checks, _pyopt
+from . import _checks, _pyopt, _rules
 from .base import REGISTRY, Hyper, HyperparameterError, Optimizer, register
 
 _PULLBACK = ("none", "reset", "pullback")
@@ -72,6 +72,26 @@ class Lookahead(Optimizer):
                "optimizer (often with RAdam as Ranger) at little cost.")
     summary_zh = ("包装另一个优化器：先让它快走 k 步，再把权重往回拉向出发点的一部分。"
                   "用很小的代价让快速的优化器更稳定（与 RAdam 组合即 Ranger）。")
+
+    rule_tex = (
+        r"input: A\ (\texttt{optimizer}), k\ (\texttt{k}), \alpha\ (\texttt{alpha}), "
+        r"\texttt{pullback_momentum}",
+        r"initialize: \phi_0 \leftarrow \theta_0",
+        r"state: \phi\ (\texttt{slow_params})",
+        _rules.FOR,
+        r"    \theta_t \leftarrow A(\theta_{t-1})",
+        r"    if: t \bmod k = 0",
+        r"        \theta_t \leftarrow \phi + \alpha (\theta_t - \phi)",
+        r"        \phi \leftarrow \theta_t",
+        _rules.RETURN,
+    )
+    rule_note = ("$A$ is the inner optimizer (its own rule applies to every step). "
+                 "pullback_momentum = \"reset\" zeroes the inner momentum_buffer at each "
+                 "synchronisation; \"pullback\" pulls it back like $\\theta$. A scheduler "
+                 "changes the inner optimizer's lr.")
+    rule_note_zh = ("$A$ 是内层优化器（每一步都按它自己的规则更新）。pullback_momentum = \"reset\" "
+                    "时每次同步都把内层的 momentum_buffer 清零；\"pullback\" 时像 $\\theta$ 一样把它往回拉。"
+                    "调度器改变的是内层优化器的 lr。")
 
     def __init__(self, **params: Any):
         super().__init__(**params)          # validate() builds self.optimizer

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
 from .adam import check_adam_like
 from .base import (Hyper, HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper,
@@ -74,6 +75,24 @@ class NAdam(Optimizer):
                "Often converges a little faster than Adam on the same settings.")
     summary_zh = ("结合 Nesterov 动量的 Adam：更新时使用“下一步将会有”的动量。"
                   "在相同设置下往往比 Adam 收敛得稍快一些。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \psi\ (\texttt{momentum_decay}), \texttt{decoupled_weight_decay}, "
+        r"\texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0, v_0 \leftarrow 0",
+        r"state: m\ (\texttt{exp_avg}), v\ (\texttt{exp_avg_sq}), "
+        r"\textstyle\prod_i \mu_i\ (\texttt{mu_product}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.DECOUPLABLE,
+        r"    \mu_t \leftarrow \beta_1 \left(1 - \tfrac{1}{2}\, 0.96^{t \psi}\right)",
+        r"    \mu_{t+1} \leftarrow \beta_1 \left(1 - \tfrac{1}{2}\, 0.96^{(t+1) \psi}\right)",
+        _rules.FIRST_MOMENT, _rules.SECOND_MOMENT,
+        r"    \hat{v}_t \leftarrow v_t / (1 - \beta_2^t)",
+        r"    \theta_t \leftarrow \theta_{t-1} - \gamma \frac{1 - \mu_t}{1 - \prod_{i=1}^{t} \mu_i} "
+        r"\frac{g_t}{\sqrt{\hat{v}_t} + \epsilon}",
+        r"    \phantom{\theta_t \leftarrow \theta_{t-1}} - \gamma \frac{\mu_{t+1}}{1 - \prod_{i=1}^{t+1} \mu_i} "
+        r"\frac{m_t}{\sqrt{\hat{v}_t} + \epsilon}",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

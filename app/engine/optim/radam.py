@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
 from .adam import check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper, maximize_hyper,
@@ -79,6 +80,24 @@ class RAdam(Optimizer):
                "learning-rate warm-up.")
     summary_zh = ("带“整流”预热的 Adam：在方差估计可靠之前只做普通动量更新，之后逐步切换到 Adam 的自适应步长。"
                   "因此无需手动设置学习率预热。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", \texttt{decoupled_weight_decay}, \texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0, v_0 \leftarrow 0, \rho_\infty \leftarrow \frac{2}{1 - \beta_2} - 1",
+        r"state: m\ (\texttt{exp_avg}), v\ (\texttt{exp_avg_sq}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.DECOUPLABLE,
+        _rules.FIRST_MOMENT, _rules.SECOND_MOMENT,
+        r"    \hat{m}_t \leftarrow m_t / (1 - \beta_1^t)",
+        r"    \rho_t \leftarrow \rho_\infty - \frac{2 t \beta_2^t}{1 - \beta_2^t}",
+        r"    if: \rho_t > 5",
+        r"        l_t \leftarrow \frac{\sqrt{1 - \beta_2^t}}{\sqrt{v_t} + \epsilon}",
+        r"        r_t \leftarrow \sqrt{\frac{(\rho_t - 4)(\rho_t - 2) \rho_\infty}"
+        r"{(\rho_\infty - 4)(\rho_\infty - 2) \rho_t}}",
+        r"        \theta_t \leftarrow \theta_{t-1} - \gamma \hat{m}_t l_t r_t",
+        r"    else:",
+        r"        \theta_t \leftarrow \theta_{t-1} - \gamma \hat{m}_t",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero, positive
 from .base import (Hyper, HyperparameterError, Optimizer, eps_hyper, flag_hyper, lr_hyper,
                    maximize_hyper, register, weight_decay_hyper)
@@ -76,6 +77,26 @@ class RMSprop(Optimizer):
                "networks and reinforcement learning.")
     summary_zh = ("把每个坐标的梯度除以其平方滑动平均的平方根，使陡峭方向和平缓方向以相近的速度前进。"
                   "常用于循环神经网络和强化学习。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \alpha\ (\texttt{alpha}), \epsilon\ (\texttt{eps}), "
+        r"\lambda\ (\texttt{weight_decay}), \mu\ (\texttt{momentum}), \texttt{centered}, \texttt{maximize}",
+        r"initialize: v_0 \leftarrow 0, b_0 \leftarrow 0, g_0^{\mathrm{ave}} \leftarrow 0",
+        r"state: v\ (\texttt{square_avg}), b\ (\texttt{momentum_buffer}), "
+        r"g^{\mathrm{ave}}\ (\texttt{grad_avg}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.L2,
+        r"    v_t \leftarrow \alpha v_{t-1} + (1 - \alpha) g_t^2",
+        r"    \tilde{v}_t \leftarrow v_t",
+        r"    if: \texttt{centered}",
+        r"        g_t^{\mathrm{ave}} \leftarrow \alpha g_{t-1}^{\mathrm{ave}} + (1 - \alpha) g_t",
+        r"        \tilde{v}_t \leftarrow \tilde{v}_t - (g_t^{\mathrm{ave}})^2",
+        r"    if: \mu > 0",
+        r"        b_t \leftarrow \mu b_{t-1} + g_t / (\sqrt{\tilde{v}_t} + \epsilon)",
+        r"        \theta_t \leftarrow \theta_{t-1} - \gamma b_t",
+        r"    else:",
+        r"        \theta_t \leftarrow \theta_{t-1} - \gamma \frac{g_t}{\sqrt{\tilde{v}_t} + \epsilon}",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _checks
+from . import _checks, _rules
 from ._pyopt import sign1
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
@@ -66,6 +66,29 @@ class Rprop(Optimizer):
                "Used for full-batch training, where gradient magnitudes are unreliable guides.")
     summary_zh = ("每个坐标有自己的步长，只看梯度的符号：符号保持不变时步长增大，符号翻转时步长减小。"
                   "常用于全批量（full-batch）训练，梯度大小不可靠时尤其合适。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), (\eta_-, \eta_+)\ (\texttt{etas}), "
+        r"(\Gamma_{\min}, \Gamma_{\max})\ (\texttt{step_sizes}), \texttt{maximize}",
+        r"initialize: g^{\mathrm{prev}} \leftarrow 0, \delta_0 \leftarrow \gamma",
+        r"state: g^{\mathrm{prev}}\ (\texttt{prev}), \delta\ (\texttt{step_size}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT,
+        r"    foreach: i",
+        r"        if: g^{\mathrm{prev}}_i g_{t,i} > 0",
+        r"            \delta_{t,i} \leftarrow \min(\delta_{t-1,i} \eta_+, \Gamma_{\max})",
+        r"        elif: g^{\mathrm{prev}}_i g_{t,i} < 0",
+        r"            \delta_{t,i} \leftarrow \max(\delta_{t-1,i} \eta_-, \Gamma_{\min})",
+        r"            g_{t,i} \leftarrow 0",
+        r"        else:",
+        r"            \delta_{t,i} \leftarrow \delta_{t-1,i}",
+        r"    \theta_t \leftarrow \theta_{t-1} - \delta_t \odot \operatorname{sign}(g_t)",
+        r"    g^{\mathrm{prev}} \leftarrow g_t",
+        _rules.RETURN,
+    )
+    rule_note = ("Only the signs of the gradient count. lr is read once, at the first step: a "
+                 "scheduler that changes lr later has no effect, as in PyTorch.")
+    rule_note_zh = ("只用到梯度的符号。lr 只在第一步读取一次，用来初始化步长：之后调度器再改 lr "
+                    "也不起作用，这一点与 PyTorch 相同。")
 
     def __init__(self, **params):
         _checks.reject_flags(self.torch_name, params, ("capturable", "foreach", "differentiable"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types, nonzero
 from .base import (Hyper, HyperparameterError, Optimizer, flag_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
@@ -64,6 +65,24 @@ class SGD(Optimizer):
                "The baseline of deep learning, still the first choice for many vision models.")
     summary_zh = ("沿负梯度方向前进，可选地叠加前几步积累的动量。"
                   "它是深度学习的基准方法，许多视觉模型至今仍首选它。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), \mu\ (\texttt{momentum}), \tau\ (\texttt{dampening}), "
+        r"\lambda\ (\texttt{weight_decay}), \texttt{nesterov}, \texttt{maximize}",
+        r"state: b\ (\texttt{momentum_buffer})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.L2,
+        r"    if: \mu \neq 0",
+        r"        if: t > 1",
+        r"            b_t \leftarrow \mu b_{t-1} + (1 - \tau) g_t",
+        r"        else:",
+        r"            b_t \leftarrow g_t",
+        r"        if: \texttt{nesterov}",
+        r"            g_t \leftarrow g_t + \mu b_t",
+        r"        else:",
+        r"            g_t \leftarrow b_t",
+        r"    \theta_t \leftarrow \theta_{t-1} - \gamma g_t",
+        _rules.RETURN,
+    )
 
     def __init__(self, **params):
         self._scratch = Scratch()

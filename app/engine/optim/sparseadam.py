@@ -23,6 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import _rules
 from ._common import Scratch, check_types
 from .adam import check_betas
 from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, lr_hyper,
@@ -63,6 +64,24 @@ class SparseAdam(Optimizer):
                "alone that step. Made for embedding tables, where each batch touches few rows.")
     summary_zh = ("面向稀疏梯度的 Adam：梯度恰好为零的坐标在这一步完全不更新。"
                   "为词嵌入表设计，因为每个批次只会用到其中少数几行。")
+
+    rule_tex = (
+        r"input: \gamma\ (\texttt{lr}), (\beta_1, \beta_2)\ (\texttt{betas}), \epsilon\ (\texttt{eps}), "
+        r"\texttt{maximize}",
+        r"initialize: m_0 \leftarrow 0, v_0 \leftarrow 0",
+        r"state: m\ (\texttt{exp_avg}), v\ (\texttt{exp_avg_sq}), t\ (\texttt{step})",
+        _rules.FOR, *_rules.GRADIENT,
+        r"    foreach: i : g_{t,i} \neq 0",
+        r"        m_{t,i} \leftarrow m_{t-1,i} + (1 - \beta_1)(g_{t,i} - m_{t-1,i})",
+        r"        v_{t,i} \leftarrow v_{t-1,i} + (1 - \beta_2)(g_{t,i}^2 - v_{t-1,i})",
+        r"        \theta_{t,i} \leftarrow \theta_{t-1,i} - \gamma \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t} "
+        r"\frac{m_{t,i}}{\sqrt{v_{t,i}} + \epsilon}",
+        _rules.RETURN,
+    )
+    rule_note = ("A coordinate whose gradient is exactly zero keeps its $m$, $v$ and $\\theta$ this "
+                 "step. Unlike Adam, $\\epsilon$ is added before the bias correction.")
+    rule_note_zh = ("梯度恰好为零的坐标，这一步的 $m$、$v$ 和 $\\theta$ 都保持不变。与 Adam 不同，"
+                    "$\\epsilon$ 是在偏差修正之前加上的。")
 
     def __init__(self, **params):
         self._scratch = Scratch()

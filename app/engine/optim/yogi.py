@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from . import _checks, _pyopt
+from . import _checks, _pyopt, _rules
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -67,6 +67,22 @@ class Yogi(Optimizer):
                "a few large gradients. Proposed for problems with rare, large gradients.")
     summary_zh = ("Adam 的变体：二阶矩以加法方式向 g² 靠拢，每步最多变化 (1 − beta2)·g²，"
                   "因此几次大梯度不会让有效学习率骤降。适合偶尔出现大梯度的问题。")
+
+    rule_tex = (
+        _rules.ADAM_INPUT + r", c\ (\texttt{initial_accumulator}), \texttt{weight_decouple}, "
+        r"\texttt{maximize}",
+        r"initialize: m_0 \leftarrow c, v_0 \leftarrow c",
+        r"state: m\ (\texttt{exp_avg}), v\ (\texttt{exp_avg_sq})",
+        _rules.FOR, *_rules.GRADIENT, *_rules.LIBRARY_DECAY,
+        _rules.FIRST_MOMENT,
+        r"    v_t \leftarrow v_{t-1} - (1 - \beta_2) \operatorname{sign}(v_{t-1} - g_t^2)\, g_t^2",
+        _rules.adaptive_step("v_t"),
+        _rules.RETURN,
+    )
+    rule_note = ("fixed_decay shrinks by $1 - \\lambda$ instead of $1 - \\gamma\\lambda$; adam_debias "
+                 "drops the factor $1 / (1 - \\beta_1^t)$.")
+    rule_note_zh = ("fixed_decay 时按 $1 - \\lambda$ 而不是 $1 - \\gamma\\lambda$ 缩小参数；adam_debias "
+                    "去掉因子 $1 / (1 - \\beta_1^t)$。")
 
     def validate(self, group: dict) -> None:
         _pyopt.validate_learning_rate(group)

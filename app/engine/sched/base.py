@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from .. import rulemath
 from ..optim.base import Hyper, HyperparameterError
 
 # Limits for SequentialLR / ChainedScheduler trees.
@@ -114,6 +115,9 @@ class Scheduler:
     per_group: ClassVar[tuple[str, ...]] = ()    # a number, or a list with one per group
     summary: ClassVar[str] = ""
     summary_zh: ClassVar[str] = ""
+    rule_tex: ClassVar[tuple[str, ...]] = ()      # the schedule in LaTeX (engine/rulemath.py)
+    rule_note: ClassVar[str] = ""                 # prose around it, $inline TeX$ allowed
+    rule_note_zh: ClassVar[str] = ""
     needs_metric: ClassVar[bool] = False      # ReduceLROnPlateau: step(loss)
     error_field: ClassVar[str] = ""           # keyword blamed when a step fails as in torch
 
@@ -277,7 +281,8 @@ class Scheduler:
             params.append(c)
         return {"id": cls.name, "name": cls.name, "doc": cls.summary,
                 "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""), "params": params}
+                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
+                "params": params}
 
 
 # -- generic value checks ------------------------------------------------------------------

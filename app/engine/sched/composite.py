@@ -146,6 +146,15 @@ class SequentialLR(_Composite):
               doc_zh="切换到下一个调度器的步数，个数比调度器少一个（必填）"),
     )
 
+    rule_tex = (
+        r"input: S_1, \ldots, S_n\ (\texttt{schedulers}), m_1 < \cdots < m_{n-1}\ (\texttt{milestones})",
+        r"\eta_t = S_i(t - m_{i-1}), \quad m_{i-1} \le t < m_i, \quad m_0 = 0",
+    )
+    rule_note = ("At each milestone the next scheduler restarts from its own step 0 (e.g. a "
+                 "CosineAnnealingLR starts again from the initial lr).")
+    rule_note_zh = ("每到一个里程碑，下一个调度器就从它自己的第 0 步重新开始（例如 CosineAnnealingLR "
+                    "会重新从初始 lr 开始）。")
+
     def _setup(self, optimizer, schedulers, milestones, last_epoch=-1):
         children = self._build_children(optimizer, schedulers)
         self._check_children(
@@ -225,6 +234,18 @@ class ChainedScheduler(_Composite):
             {"name": "StepLR", "params": {"step_size": 50, "gamma": 0.5}},
         )),
     )
+
+    rule_tex = (
+        r"input: S_1, \ldots, S_n\ (\texttt{schedulers})",
+        r"\eta_t = S_n(\cdots S_2(S_1(\eta_{t-1})))",
+    )
+    rule_note = ("Every child steps at every step, in list order: the effects of chainable "
+                 "schedulers multiply (e.g. LinearLR warm-up × StepLR decay). A child that sets "
+                 "the lr from its own formula (CyclicLR, OneCycleLR, CosineAnnealingWarmRestarts) "
+                 "overrides what came before it.")
+    rule_note_zh = ("每一步按列表顺序调用所有子调度器：可链式组合的调度器效果相乘（例如 LinearLR "
+                    "预热 × StepLR 衰减）。按自身公式直接设定 lr 的子调度器（CyclicLR、OneCycleLR、"
+                    "CosineAnnealingWarmRestarts）会覆盖前面的效果。")
 
     def _setup(self, optimizer, schedulers):
         children = self._build_children(optimizer, schedulers)

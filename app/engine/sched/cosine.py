@@ -44,6 +44,16 @@ class CosineAnnealingLR(Scheduler):
     )
     has_closed_form = True
 
+    rule_tex = (
+        r"input: \eta_{\max}\ (\texttt{lr}), T_{\max}\ (\texttt{T_max}), \eta_{\min}\ (\texttt{eta_min})",
+        r"\eta_t = \eta_{\min} + \tfrac{1}{2} (\eta_{\max} - \eta_{\min}) "
+        r"\left(1 + \cos \frac{t \pi}{T_{\max}}\right)",
+    )
+    rule_note = ("PyTorch computes it step by step, so after $T_{\\max}$ steps the lr climbs back "
+                 "up: the curve is a cosine of period $2T_{\\max}$, not a restart.")
+    rule_note_zh = ("PyTorch 是逐步递推计算的，所以过了 $T_{\\max}$ 步之后 lr 会重新升高："
+                    "曲线是周期为 $2T_{\\max}$ 的余弦，而不是重启。")
+
     def _setup(self, optimizer, T_max, eta_min, last_epoch=-1):
         self.T_max = T_max
         self.eta_min = eta_min
@@ -99,6 +109,17 @@ class CosineAnnealingWarmRestarts(Scheduler):
         Hyper("T_mult", "int", 1, "factor by which the period grows after each restart",
               low=1, ui=(1, 4), doc_zh="每次重启后周期变长的倍数"),
         Hyper("eta_min", "float", 0.0, ETA_MIN_DOC, ui=(0.0, 0.1), doc_zh=ETA_MIN_DOC_ZH),
+    )
+
+    rule_tex = (
+        r"input: \eta_{\max}\ (\texttt{lr}), T_0\ (\texttt{T_0}), T_{\mathrm{mult}}\ (\texttt{T_mult}), "
+        r"\eta_{\min}\ (\texttt{eta_min})",
+        r"initialize: T_i \leftarrow T_0, T_{\mathrm{cur}} \leftarrow 0",
+        r"\eta_t = \eta_{\min} + \tfrac{1}{2} (\eta_{\max} - \eta_{\min}) "
+        r"\left(1 + \cos \frac{T_{\mathrm{cur}} \pi}{T_i}\right)",
+        r"T_{\mathrm{cur}} \leftarrow T_{\mathrm{cur}} + 1",
+        r"if: T_{\mathrm{cur}} = T_i",
+        r"    T_{\mathrm{cur}} \leftarrow 0, T_i \leftarrow T_{\mathrm{mult}} T_i",
     )
 
     @classmethod

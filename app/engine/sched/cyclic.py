@@ -100,6 +100,24 @@ class CyclicLR(Scheduler):
         *_momentum_hypers(0.8, 0.9),
     )
 
+    rule_tex = (
+        r"input: \eta_{\mathrm{base}}\ (\texttt{base_lr}), \eta_{\max}\ (\texttt{max_lr}), "
+        r"u\ (\texttt{step_size_up}), d\ (\texttt{step_size_down}), \gamma\ (\texttt{gamma}), "
+        r"\texttt{mode}, \mu_{\mathrm{base}}\ (\texttt{base_momentum}), \mu_{\max}\ (\texttt{max_momentum})",
+        r"c = \left\lfloor 1 + \frac{t}{u + d} \right\rfloor, x = 1 + \frac{t}{u + d} - c, "
+        r"r = \frac{u}{u + d}",
+        r"s = \begin{cases} x / r & x \le r \\ \frac{x - 1}{r - 1} & x > r \end{cases}",
+        r"\eta_t = \eta_{\mathrm{base}} + (\eta_{\max} - \eta_{\mathrm{base}})\, s\, f",
+        r"where: f = \begin{cases} 1 & \texttt{'triangular'} \\ 2^{1 - c} & \texttt{'triangular2'} \\ "
+        r"\gamma^{t} & \texttt{'exp_range'} \end{cases}",
+        r"if: \texttt{cycle_momentum}",
+        r"    \mu_t = \mu_{\max} - (\mu_{\max} - \mu_{\mathrm{base}})\, s\, f",
+    )
+    rule_note = ("The optimizer's own lr is replaced by base_lr. scale_mode only matters for a "
+                 "custom scale_fn, which a request cannot carry: each mode fixes it.")
+    rule_note_zh = ("优化器自己的 lr 会被 base_lr 取代。scale_mode 只对自定义的 scale_fn 有意义，"
+                    "而请求里不能传函数，所以它由 mode 决定。")
+
     @classmethod
     def validate(cls, v):
         # torch: `if mode not in [...] and scale_fn is None` (scale_fn is never given here)
@@ -252,6 +270,28 @@ class OneCycleLR(Scheduler):
               doc_zh="使用三阶段（原论文的做法）：先对称地升降，再用第三阶段把学习率降到极小；"
                      "默认是 fastai 的两阶段"),
     )
+
+    rule_tex = (
+        r"input: \eta_{\max}\ (\texttt{max_lr}), T\ (\texttt{total_steps}), p\ (\texttt{pct_start}), "
+        r"D\ (\texttt{div_factor}), D_f\ (\texttt{final_div_factor}), \texttt{anneal_strategy}",
+        r"initialize: \eta_{\mathrm{init}} \leftarrow \eta_{\max} / D, "
+        r"\eta_{\min} \leftarrow \eta_{\mathrm{init}} / D_f",
+        r"if: t \le pT - 1",
+        r"    \eta_t = a\!\left(\eta_{\mathrm{init}}, \eta_{\max}, \frac{t}{pT - 1}\right)",
+        r"else:",
+        r"    \eta_t = a\!\left(\eta_{\max}, \eta_{\min}, \frac{t - pT + 1}{T - pT}\right)",
+        r"where: a(x, y, \phi) = y + \tfrac{1}{2}(x - y)(1 + \cos \pi\phi)",
+    )
+    rule_note = ("$a$ is the 'cos' annealing; 'linear' uses $x + (y - x)\\phi$. With cycle_momentum "
+                 "the momentum moves the other way, between max_momentum and base_momentum. "
+                 "three_phase adds a third phase back down to $\\eta_{\\mathrm{init}}$ first. The "
+                 "optimizer's lr is ignored, and PyTorch refuses to step past total_steps "
+                 "(epochs × steps_per_epoch when total_steps is None).")
+    rule_note_zh = ("$a$ 是 'cos' 退火；'linear' 时为 $x + (y - x)\\phi$。开启 cycle_momentum 时，"
+                    "动量在 max_momentum 与 base_momentum 之间反向变化。three_phase 会先降回 "
+                    "$\\eta_{\\mathrm{init}}$ 再进入第三阶段。优化器自己的 lr 不起作用，"
+                    "并且 PyTorch 不允许超过 total_steps（total_steps 为 None 时是 "
+                    "epochs × steps_per_epoch）继续调用 step()。")
 
     @classmethod
     def validate(cls, v):

@@ -42,6 +42,11 @@ class ConstantLR(Scheduler):
     )
     has_closed_form = True
 
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), F\ (\texttt{factor}), T\ (\texttt{total_iters})",
+        r"\eta_t = \eta_0 \begin{cases} F & t < T \\ 1 & t \ge T \end{cases}",
+    )
+
     @classmethod
     def validate(cls, v):
         f = v["factor"]
@@ -101,6 +106,12 @@ class LinearLR(Scheduler):
               doc_zh="因子从 start_factor 变到 end_factor 所用的步数"),
     )
     has_closed_form = True
+
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), s\ (\texttt{start_factor}), e\ (\texttt{end_factor}), "
+        r"T\ (\texttt{total_iters})",
+        r"\eta_t = \eta_0 \left(s + (e - s) \frac{\min(t, T)}{T}\right)",
+    )
 
     @classmethod
     def validate(cls, v):
@@ -164,6 +175,11 @@ class PolynomialLR(Scheduler):
               doc_zh="多项式的幂次；1 为线性，越大前期下降越快"),
     )
     has_closed_form = True
+
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), T\ (\texttt{total_iters}), p\ (\texttt{power})",
+        r"\eta_t = \eta_0 \left(1 - \frac{\min(t, T)}{T}\right)^{p}",
+    )
 
     def _setup(self, optimizer, total_iters, power, last_epoch=-1):
         self.total_iters = total_iters

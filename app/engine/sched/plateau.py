@@ -73,6 +73,26 @@ class ReduceLROnPlateau(Scheduler):
               ui=(0.0, 1e-3), doc_zh="最小衰减量：若新旧学习率之差小于 eps，则不做这次更新"),
     )
 
+    rule_tex = (
+        r"input: F\ (\texttt{factor}), P\ (\texttt{patience}), \tau\ (\texttt{threshold}), "
+        r"\eta_{\min}\ (\texttt{min_lr}), \epsilon\ (\texttt{eps}), \texttt{mode}, \texttt{cooldown}",
+        r"initialize: L^{*} \leftarrow \infty, n \leftarrow 0",
+        r"for: t = 1, 2, \ldots \quad (L_t = f(\theta_{t-1}))",
+        r"    if: L_t < L^{*} (1 - \tau)",
+        r"        L^{*} \leftarrow L_t, n \leftarrow 0",
+        r"    else:",
+        r"        n \leftarrow n + 1",
+        r"    if: n > P",
+        r"        \eta \leftarrow \max(F \eta, \eta_{\min}), n \leftarrow 0",
+    )
+    rule_note = ("Shown for mode = 'min' and threshold_mode = 'rel'; threshold_mode = 'abs' "
+                 "compares with $L^{*} - \\tau$, and mode = 'max' looks for increases. The lr "
+                 "only changes when the change exceeds $\\epsilon$; afterwards, cooldown steps "
+                 "are not counted.")
+    rule_note_zh = ("这里写的是 mode = 'min'、threshold_mode = 'rel' 的情形；'abs' 时与 "
+                    "$L^{*} - \\tau$ 比较，mode = 'max' 时看是否上升。lr 的变化超过 $\\epsilon$ "
+                    "才会生效；降低之后的 cooldown 步内不计数。")
+
     @classmethod
     def validate(cls, v):
         # torch's order: factor, min_lr (a number or one per param group), mode, threshold_mode

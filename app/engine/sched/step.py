@@ -43,6 +43,11 @@ class StepLR(Scheduler):
     )
     has_closed_form = True
 
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), s\ (\texttt{step_size}), \gamma\ (\texttt{gamma})",
+        r"\eta_t = \eta_0\, \gamma^{\lfloor t / s \rfloor}",
+    )
+
     def _setup(self, optimizer, step_size, gamma, last_epoch=-1):
         self.step_size = step_size
         self.gamma = gamma
@@ -83,6 +88,11 @@ class MultiStepLR(Scheduler):
         Hyper("gamma", "float", 0.1, GAMMA_DOC, ui=(0.0, 1.0), doc_zh=GAMMA_DOC_ZH),
     )
     has_closed_form = True
+
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), M\ (\texttt{milestones}), \gamma\ (\texttt{gamma})",
+        r"\eta_t = \eta_0\, \gamma^{\#\{m \in M : m \le t\}}",
+    )
 
     def _setup(self, optimizer, milestones, gamma, last_epoch=-1):
         self.milestones = Counter(milestones)
@@ -127,6 +137,11 @@ class ExponentialLR(Scheduler):
               doc_zh="每一步学习率乘上的衰减因子（必填）"),
     )
     has_closed_form = True
+
+    rule_tex = (
+        r"input: \eta_0\ (\texttt{lr}), \gamma\ (\texttt{gamma})",
+        r"\eta_t = \eta_0\, \gamma^{t}",
+    )
 
     def _setup(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma

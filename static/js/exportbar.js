@@ -1,0 +1,218 @@
+// Code and data out of the current scene: "Copy as PyTorch" (POST /api/v1/code), CSV and
+// JSON (POST /api/v1/export/csv|json), a self-contained HTML file (/export/html) and a
+// PNG of the plot as it is on screen (Plotly's image with the paths' canvas drawn over).
+// Exports hold the rows that are shown (all of them when every row is hidden), in their
+// colours; the fan's extra seeds stay on the page.
+
+/* global Plotly */
+
+import { getLang, t } from "./i18n.js";
+import { runRequest } from "./state.js";
+import { copyText, toast } from "./share.js";
+
+const PNG_SCALE = 2;
+
+/** The scene as an export request: visible rows, their colours. */
+export function exportRequest(scene) {
+  const st = scene.state;
+  const body = runRequest(st, scene.catalog);
+  const shown = st.rows.map((row, i) => ({ row, run: { ...body.runs[i], color: row.color } }))
+    .filter((x) => x.row.visible);
+  body.runs = shown.length ? shown.map((x) => x.run) : body.runs.map((run, i) => ({ ...run, color: st.rows[i].color }));
+  return body;
+}
+
+async function post(path, body) {
+  const res = await fetch(`/api/v1${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) {
+    let msg = `HTTP ${res.status}`;
+    try {
+      const detail = (await res.json()).detail;
+      if (Array.isArray(detail) && detail.length) {
+        msg = detail.map((d) => `${(d.loc || []).filter((x) => x !== "body").join(".")} ${d.msg}`.trim()).join("; ");
+      }
+    } catch (e) {
+      // not JSON: keep the status
+    }
+    throw new Error(msg);
+  }
+  return res;
+}
+
+function fileName(res, fallback) {
+  const m = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") || "");
+  return m ? m[1] : fallback;
+}
+
+/** Hand a blob to the browser as a download. */
+export function saveBlob(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+function loadImage(src) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error("image"));
+    img.src = src;
+  });
+}
+
+/**
+ * The plot as a PNG blob: Plotly's picture of `gd` at PNG_SCALE, on white, with
+ * `overlay(target)` (the contour's paths) painted over it at the same scale.
+ */
+export async function plotPng(gd, overlay = null) {
+  const w = gd.clientWidth, h = gd.clientHeight;
+  const url = await Plotly.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  const img = await loadImage(url);
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(w * PNG_SCALE);
+  canvas.height = Math.round(h * PNG_SCALE);
+  const ctx = canvas.getContext("2d");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  if (overlay) {
+    const layer = document.createElement("canvas");
+    layer.width = canvas.width;
+    layer.height = canvas.height;
+    overlay({ ctx: layer.getContext("2d"), canvas: layer, dpr: PNG_SCALE });
+    ctx.drawImage(layer, 0, 0);
+  }
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("png"))), "image/png"));
+}
+
+/** The dialog that shows the PyTorch script (built once, on first use). */
+function codeDialog() {
+  let dialog = document.getElementById("code-dialog");
+  if (dialog) return dialog;
+  dialog = document.createElement("dialog");
+  dialog.id = "code-dialog";
+  dialog.className = "dialog code-dialog";
+  dialog.setAttribute("aria-labelledby", "code-title");
+  dialog.innerHTML = `<h2 id="code-title"></h2><p class="code-status" role="status"></p>
+    <pre class="code-view" tabindex="0"><code></code></pre>
+    <label class="visually-hidden" for="code-text"></label>
+    <textarea id="code-text" class="code-text" rows="8" readonly spellcheck="false" hidden></textarea>
+    <div class="dialog-actions"><button type="button" class="btn" data-act="save"></button>
+    <button type="button" class="btn primary" data-act="copy"></button>
+    <button type="button" class="btn" data-act="close"></button></div>`;
+  dialog.addEventListener("click", (ev) => {
+    if (ev.target === dialog) dialog.close();
+  });
+  dialog.querySelector("[data-act=close]").addEventListener("click", () => dialog.close());
+  document.body.append(dialog);
+  return dialog;
+}
+
+function labelDialog(dialog) {
+  dialog.querySelector("#code-title").textContent = t("export.codeHeading");
+  dialog.querySelector("label[for=code-text]").textContent = t("export.codeHeading");
+  dialog.querySelector("[data-act=save]").textContent = t("export.codeSave");
+  dialog.querySelector("[data-act=copy]").textContent = t("export.codeCopy");
+  dialog.querySelector("[data-act=close]").textContent = t("dialog.close");
+}
+
+/** Show the code; copied says whether the clipboard took it, else the text is selected. */
+function showCode(code, filename, copied) {
+  const dialog = codeDialog();
+  labelDialog(dialog);
+  const status = dialog.querySelector(".code-status");
+  const area = dialog.querySelector("#code-text");
+  dialog.querySelector(".code-view code").textContent = code;
+  area.value = code;
+  const manual = () => {
+    // No clipboard (an http page, a refused permission): a field to select and copy.
+    status.textContent = t("export.codeManual");
+    area.hidden = false;
+    area.focus();
+    area.select();
+  };
+  status.textContent = copied ? t("export.codeCopied") : "";
+  area.hidden = true;
+  dialog.querySelector("[data-act=copy]").onclick = async () => {
+    if (await copyText(code)) {
+      status.textContent = t("export.codeCopied");
+      toast(t("export.codeCopied"));
+    } else {
+      manual();
+    }
+  };
+  dialog.querySelector("[data-act=save]").onclick = () => saveBlob(new Blob([code], { type: "text/x-python" }), filename);
+  if (!dialog.open) dialog.showModal();
+  if (!copied) manual();
+}
+
+/**
+ * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?} (the contour,
+ * or the 3D view's graph).
+ */
+export function bindExportBar(bar, scene, { graph }) {
+  const buttons = {};
+  const actions = {
+    code: async () => {
+      const res = await post("/code", exportRequest(scene));
+      const { code, filename } = await res.json();
+      const copied = await copyText(code);
+      if (copied) toast(t("export.codeCopied"));
+      showCode(code, filename, copied);
+    },
+    csv: () => download("/export/csv", exportRequest(scene), "scene.csv"),
+    json: () => download("/export/json", exportRequest(scene), "scene.json"),
+    html: () => download("/export/html", { ...exportRequest(scene), lang: getLang() }, "scene.html"),
+    png: async () => {
+      const { gd, overlay } = graph();
+      saveBlob(await plotPng(gd, overlay), "scene.png");
+    },
+  };
+  async function download(path, body, fallback) {
+    const res = await post(path, body);
+    saveBlob(await res.blob(), fileName(res, fallback));
+  }
+  for (const name of Object.keys(actions)) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = `btn small${name === "code" ? " primary" : ""}`;
+    b.dataset.export = name;
+    b.addEventListener("click", async () => {
+      if (b.disabled) return;
+      b.disabled = true;
+      b.setAttribute("aria-busy", "true");
+      try {
+        await actions[name]();
+      } catch (e) {
+        toast(t("export.failed", { msg: e.message || String(e) }));
+      } finally {
+        b.disabled = false;
+        b.removeAttribute("aria-busy");
+      }
+    });
+    buttons[name] = b;
+  }
+  const label = document.createElement("span");
+  label.className = "export-label";
+  bar.append(label, ...Object.values(buttons));
+  const relabel = () => {
+    label.textContent = t("export.label");
+    bar.setAttribute("aria-label", t("export.label"));
+    for (const [name, b] of Object.entries(buttons)) {
+      b.textContent = t(`export.${name}`);
+      b.title = t(`export.${name}Title`);
+    }
+  };
+  relabel();
+  return { relabel };
+}
