@@ -39,6 +39,8 @@ QUERIES = [
     "&speed=2&lang=zh&autoplay=1&controls=lr,momentum",
     "o=sgd(lr=0x10;nesterov=true;momentum=.5)&noise1=-1&start=1,2,3&steps=0",
     "o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&o=sgd(lr=1e-3)&controls=none&speed=3",
+    "o=adam(lr=0.1)&insp=1&arrows=1",
+    "o=adam(lr=0.1)&insp=yes&arrows=0",
 ]
 
 

@@ -42,6 +42,7 @@ export class ContourView {
     this.start = null;
     this.ready = false;
     this.frame = 0;
+    this.overlays = []; // extra painters (ctx, axes, view), drawn over the paths
     this.bindPointer();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(wrap);
@@ -340,6 +341,7 @@ export class ContourView {
         labels.push({ x: ex, y: ey, text: t("mark.escaped", { k: run.leftAt }), color: run.color });
       }
     }
+    for (const paintOverlay of this.overlays) paintOverlay(ctx, ax, this);
     // Start point: a ring with a dot.
     if (this.start) {
       const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);

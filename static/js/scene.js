@@ -104,7 +104,15 @@ export class Scene {
       this.hooks.onErrors?.([]);
       return;
     }
-    this.currentId = this.stream.send(runRequest(st, this.catalog));
+    const body = runRequest(st, this.catalog);
+    // The optimizer's state per step costs bytes: asked for only while a view shows it.
+    this.askedState = this.wantsState();
+    if (this.askedState) body.state = true;
+    this.currentId = this.stream.send(body);
+  }
+
+  wantsState() {
+    return !this.embed && Boolean(this.state.inspect || this.state.arrows);
   }
 
   onChunk(msg) {
@@ -120,6 +128,8 @@ export class Scene {
       run.escapedAt = null;
       run.leftAt = null;
       run.stepsDone = null;
+      run.state = null;
+      run.grad = null;
     }
     const k = msg.start || 0;
     run.path.length = Math.min(run.path.length, k);
@@ -148,6 +158,8 @@ export class Scene {
       run.escapedAt = info.escaped_at ?? localEscape(run.path, this.surface);
       run.leftAt = leftView(run.path, this.surface, run.escapedAt);
       run.computing = false;
+      run.state = info.state || null;
+      run.grad = info.grad || null;
     });
     this.doneCount++;
     this.hooks.onErrors?.([]);
@@ -181,6 +193,10 @@ export class Scene {
       escapedAt: run.escapedAt,
       leftAt: run.leftAt,
       computing: run.computing,
+      lr: run.lr,
+      state: run.state,
+      grad: run.grad,
+      scheduler: Boolean(run.row.scheduler),
     }));
   }
 
@@ -195,6 +211,7 @@ export class Scene {
       this.views.readout.runs = d;
     }
     this.views.readout?.update(this.player.k, true);
+    for (const v of this.views.extra || []) v.setRuns(d, this.state.steps, { final });
     this.hooks.onRuns?.();
   }
 
@@ -208,6 +225,7 @@ export class Scene {
     this.views.loss?.setStep(k);
     this.views.readout?.update(k);
     this.views.bar?.update();
+    for (const v of this.views.extra || []) v.setStep(k);
     this.hooks.onStep?.(k);
   }
 
@@ -236,6 +254,7 @@ export class Scene {
       requests: () => scene.requests,
       done: () => scene.doneCount,
       idle: () => scene.runs.every((r) => !r.computing),
+      hasState: () => scene.runs.length > 0 && scene.runs.every((r) => r.state !== null && r.state !== undefined),
       surface: () => scene.surface,
       start: () => scene.startPoint(),
       player: scene.player,
@@ -244,7 +263,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null };
+  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null };
 }
 
 function pushAll(target, items) {

@@ -17,6 +17,7 @@
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
    lang=zh                               en | zh
+   insp=1  arrows=1                      optimizer inspector open, arrows on the contour (page only)
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -57,6 +58,8 @@ export function defaultState(catalog) {
     lang: null,
     autoplay: false,
     controls: null,
+    inspect: false,
+    arrows: false,
   };
 }
 
@@ -292,6 +295,8 @@ export function decodeState(search, catalog) {
   if (SPEEDS.includes(speed)) st.speed = speed;
   if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
   st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
+  st.inspect = q.get("insp") === "1";
+  st.arrows = q.get("arrows") === "1";
   if (q.has("controls")) {
     const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
     st.controls = c.includes("none") ? [] : c;
@@ -331,6 +336,8 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (hidden.length) put("hide", hidden.join(","));
   if (st.speed !== 1) put("speed", st.speed);
   if (st.lang) put("lang", st.lang);
+  if (!embed && st.inspect) put("insp", 1);
+  if (!embed && st.arrows) put("arrows", 1);
   if (embed) {
     if (st.autoplay) put("autoplay", 1);
     if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
