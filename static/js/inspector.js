@@ -102,7 +102,8 @@ export class Inspector {
 
   setStep(k) {
     this.k = k;
-    if (this.open) this.fill();
+    if (!this.open) return;
+    this.fill();
     for (const c of this.cards) c.chart?.setStep(k);
   }
 
