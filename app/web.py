@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from . import __version__
+from .config import settings
 
 def _assets_root() -> Path:
     """The checkout (static/ beside app/), or where `pip install .` put the assets."""
@@ -52,7 +53,8 @@ def page_lang(request: Request) -> str:
 
 def render(request: Request, name: str) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
-                                                      "version": __version__})
+                                                      "version": __version__,
+                                                      "max_state_steps": settings().max_state_steps})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -25,6 +25,9 @@ export class Inspector {
     this.k = 0;
     this.cards = [];
     section.classList.add("inspector");
+    // Above this many steps the server does not send the state (it would be megabytes).
+    this.maxStateSteps = Number(section.dataset.maxStateSteps) || Infinity;
+    scene.maxStateSteps = this.maxStateSteps;
     this.build();
     this.arrows.enabled = Boolean(scene.state.arrows);
     this.apply();
@@ -42,10 +45,11 @@ export class Inspector {
     this.arrowBox = el("input", { type: "checkbox", id: "arrows-toggle" });
     this.arrowText = el("span");
     this.legend = el("span", { class: "arrow-legend" });
+    this.limitNote = el("p", { class: "insp-limit", role: "status" });
     const head = el("div", { class: "insp-bar" },
       el("h3", { class: "insp-h" }, this.toggle),
       el("label", { class: "check arrows-check" }, this.arrowBox, this.arrowText),
-      this.legend);
+      this.legend, this.limitNote);
     this.definition = el("p", { class: "insp-def" });
     this.cardBox = el("div", { class: "insp-cards" });
     this.body = el("div", { id: bodyId, class: "insp-body", hidden: true }, this.definition, this.cardBox);
@@ -79,7 +83,19 @@ export class Inspector {
     this.section.classList.toggle("is-open", this.open);
     this.arrowBox.checked = this.arrows.enabled;
     this.legend.hidden = !this.arrows.enabled;
+    this.showLimit();
     if (this.open) this.render(true);
+  }
+
+  /** Too many steps for the state: say so instead of waiting for it. */
+  tooManySteps() {
+    return this.steps > this.maxStateSteps || this.scene.state.steps > this.maxStateSteps;
+  }
+
+  showLimit() {
+    const blocked = (this.open || this.arrows.enabled) && this.tooManySteps();
+    this.limitNote.textContent = blocked ? t("insp.tooMany", { n: this.maxStateSteps }) : "";
+    this.limitNote.hidden = !blocked;
   }
 
   relabel() {
@@ -97,6 +113,7 @@ export class Inspector {
   setRuns(runs, steps, { final = true } = {}) {
     this.runs = runs;
     this.steps = steps;
+    this.showLimit();
     if (this.open) this.render(final);
   }
 
@@ -194,7 +211,7 @@ export class Inspector {
       let note = "";
       if (!v) note = t("status.computing");
       else if (v.step === 0) note = t("insp.zero");
-      else if (!v.hasState) note = t("insp.loading");
+      else if (!v.hasState) note = this.tooManySteps() ? t("insp.tooMany", { n: this.maxStateSteps }) : t("insp.loading");
       c.note.textContent = note;
       c.note.hidden = !note;
       c.table.hidden = !v || v.step === 0;

@@ -29,6 +29,7 @@ export class Scene {
     this.playOnData = false;
     this.requests = 0;
     this.doneCount = 0;
+    this.maxStateSteps = Infinity; // the server's limit on steps when the state is asked for
     this.player = new Player({
       onStep: (k) => this.showStep(k),
       onState: () => this.views.bar?.update(),
@@ -112,7 +113,7 @@ export class Scene {
   }
 
   wantsState() {
-    return !this.embed && Boolean(this.state.inspect || this.state.arrows);
+    return !this.embed && Boolean(this.state.inspect || this.state.arrows) && this.state.steps <= this.maxStateSteps;
   }
 
   onChunk(msg) {

@@ -326,3 +326,24 @@ def test_new_panels_speak_chinese(page, server):
     words = [w for w in re.findall(r"[A-Za-z_]{2,}", CODE.sub(" ", text)) if w.lower() not in allowed]
     assert not words, f"English left in the Chinese panels: {sorted(set(words))}"
     page.watch.assert_clean()
+
+
+def test_too_many_steps_for_the_state_is_explained_not_an_error(page, server):
+    frames = sent_frames(page)
+    page.goto(server.url + "/?s=rosenbrock&steps=6000&o=adam(lr=0.05)&insp=1&arrows=1")
+    wait_ready(page, timeout=40_000)
+    # The server refuses "state" above its limit (a 422): the page does not ask, and says why.
+    assert frames and not any("state" in f for f in frames)
+    assert page.locator("#global-error").is_hidden()
+    note = page.locator("#inspector .insp-limit")
+    assert note.is_visible() and "5000" in note.inner_text()
+    assert "5000" in page.locator("#inspector .insp-card .insp-note").inner_text()
+    assert hook(page, "h.arrows()") == []
+    # Back under the limit, the state comes.
+    done = hook(page, "h.done()")
+    page.locator("#steps").fill("300")
+    page.locator("#steps").press("Enter")
+    page.wait_for_function("(n) => window.__optplay.done() > n && window.__optplay.hasState()", arg=done)
+    assert note.is_hidden()
+    assert any(f.get("state") is True and f["steps"] == 300 for f in frames)
+    page.watch.assert_clean()
