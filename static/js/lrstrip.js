@@ -52,7 +52,7 @@ export class LRStrip {
     // A log axis once the lr spans more than two decades (ExponentialLR, long StepLR runs).
     const [lo, hi] = extent(all);
     const ylog = positive && hi / lo > 100;
-    this.chart.setData({ traces, xmax: steps, ylog, ytitle: "lr", xtitle: t("loss.step") });
+    this.chart.setData({ traces, xmax: steps, ylog, ytitle: "lr", xtitle: t("loss.step"), rangemode: ylog ? undefined : "tozero" });
   }
 
   setStep(k) {

@@ -1,10 +1,10 @@
-// A small time-series chart linked to the shared player: Plotly draws the lines (only
-// when the data change), a canvas on top draws the cursor (a vertical line at the
-// current step and a dot per line), so playing costs no Plotly redraw. A click or drag
-// over the plot area scrubs. Used by the lr strip and the effective step charts.
+// A time-series chart linked to the shared player: Plotly draws the lines (only when the
+// data change), a canvas on top draws the cursor (a vertical line at the current step
+// and a dot per line), so playing costs no Plotly redraw. A click or drag over the plot
+// area scrubs. The loss chart, the lr strip and the effective step charts are these.
 //
 // Traces are Plotly scatter traces whose x values are consecutive whole steps; the dot
-// of a trace at step k is y[k - x[0]].
+// of a trace at step k is y[k - x[0]] (its last point once k is past its end).
 
 /* global Plotly */
 
@@ -13,12 +13,12 @@ const REDRAW_MS = 100;
 
 export class StripChart {
   /** wrap: the element to fill (its CSS height sets the chart's); onScrub(k). */
-  constructor(wrap, { onScrub }) {
+  constructor(wrap, { onScrub, wrapClass = "strip-wrap", graphClass = "strip-graph" }) {
     this.wrap = wrap;
     this.onScrub = onScrub;
-    wrap.classList.add("strip-wrap");
+    wrap.classList.add(wrapClass);
     this.gd = document.createElement("div");
-    this.gd.className = "strip-graph";
+    this.gd.className = graphClass;
     this.canvas = document.createElement("canvas");
     this.canvas.className = "plot-overlay";
     this.canvas.setAttribute("aria-hidden", "true");
@@ -37,13 +37,15 @@ export class StripChart {
     this.observer.observe(wrap);
   }
 
-  /** New lines: {traces, xmax, ylog, ytitle, xtitle}; Plotly redraws at most every 100 ms. */
-  setData(spec) {
+  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally margin, fontSize,
+   *  nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
+   *  computations a second). */
+  setData(spec, every = REDRAW_MS) {
     this.spec = spec;
     this.traces = spec.traces;
     this.xmax = Math.max(1, spec.xmax);
     clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.render(), Math.max(0, REDRAW_MS - (performance.now() - this.lastRender)));
+    this.pending = setTimeout(() => this.render(), Math.max(0, every - (performance.now() - this.lastRender)));
   }
 
   /** Move the cursor (cheap: a canvas repaint once per frame, only when the whole step changes). */
@@ -54,19 +56,19 @@ export class StripChart {
 
   async render() {
     this.lastRender = performance.now();
-    const { ylog = false, ytitle = "", xtitle = "" } = this.spec;
+    const { ylog = false, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
     const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
     const layout = {
       width: w, height: h,
-      margin: { l: 50, r: 10, t: 4, b: 28 },
+      margin,
       xaxis: { range: [0, this.xmax], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
-      yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false, rangemode: ylog ? undefined : "tozero",
-        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks: 4 },
+      yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
+        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode },
       showlegend: false, hovermode: "closest", dragmode: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: FONT, size: 10.5, color: muted },
+      font: { family: FONT, size: fontSize, color: muted },
     };
     await Plotly.react(this.gd, this.traces, layout, { displayModeBar: false, responsive: false, doubleClick: false, staticPlot: false });
     // Under Plotly's hover layer, as on the loss chart.
@@ -129,12 +131,14 @@ export class StripChart {
     ctx.lineWidth = 1.2;
     ctx.stroke();
     for (const tr of this.traces) {
-      const v = tr.x.length ? tr.y[k - tr.x[0]] : undefined;
+      if (!tr.x.length || k < tr.x[0]) continue;
+      const i = Math.min(k - tr.x[0], tr.y.length - 1);
+      const v = tr.y[i];
       if (typeof v !== "number" || !Number.isFinite(v) || (ya.type === "log" && v <= 0)) continue;
       const py = ya.l2p(ya.type === "log" ? Math.log10(v) : v);
       if (!Number.isFinite(py) || py < -2 || py > ya._length + 2) continue;
       ctx.beginPath();
-      ctx.arc(x, ya._offset + py, 3.5, 0, 2 * Math.PI);
+      ctx.arc(xa._offset + xa.l2p(tr.x[i]), ya._offset + py, 3.5, 0, 2 * Math.PI);
       ctx.fillStyle = tr.line?.color || "#333";
       ctx.fill();
       ctx.lineWidth = 1.2;
