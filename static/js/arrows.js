@@ -37,7 +37,7 @@ export class ArrowLayer {
       this.scaleOf = view.runs;
     }
     const ux = ax.px(1) - ax.px(0), uy = ax.py(1) - ax.py(0);
-    const todo = [];
+    const planned = [];
     view.runs.forEach((run, i) => {
       if (!run.visible || !run.path?.length) return;
       const v = valuesAt(run, view.step);
@@ -55,17 +55,17 @@ export class ArrowLayer {
         const vec = vectors[look.kind];
         const ref = look.kind === "update" ? this.scale.update : this.scale.grad;
         const end = arrowEnd(vec, ref, ux, uy);
-        if (end) todo.push({ run: i, kind: look.kind, look, color: run.color, x0, y0, x1: x0 + end[0], y1: y0 + end[1] });
+        if (end) planned.push({ run: i, kind: look.kind, look, color: run.color, x0, y0, x1: x0 + end[0], y1: y0 + end[1] });
       }
     });
     ctx.save();
     ctx.lineCap = "round";
     ctx.lineJoin = "round";
     // White halos first, so that one run's arrow never hides another's colour.
-    for (const a of todo) stroke(ctx, a, "rgba(255,255,255,0.85)", a.look.width + 2.5);
-    for (const a of todo) stroke(ctx, a, a.color, a.look.width);
+    for (const a of planned) stroke(ctx, a, "rgba(255,255,255,0.85)", a.look.width + 2.5);
+    for (const a of planned) stroke(ctx, a, a.color, a.look.width);
     ctx.restore();
-    this.drawn = todo.map(({ look, ...rest }) => rest);
+    this.drawn = planned.map(({ look, ...rest }) => rest);
   }
 }
 
