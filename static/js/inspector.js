@@ -13,6 +13,8 @@ import { ARROW_KINDS } from "./arrows.js";
 import { StripChart } from "./stripchart.js";
 import { effectiveSteps, heldStateNames, isAdaptive, isPair, valuesAt } from "./stepdata.js";
 
+const FILL_EVERY_MS = 120;
+
 export class Inspector {
   /** section: an empty element to fill; arrows: the contour's ArrowLayer. */
   constructor(section, { scene, contour, arrows }) {
@@ -24,6 +26,8 @@ export class Inspector {
     this.steps = 0;
     this.k = 0;
     this.cards = [];
+    this.lastFill = 0;
+    this.fillTimer = 0;
     section.classList.add("inspector");
     // Above this many steps the server does not send the state (it would be megabytes).
     this.maxStateSteps = Number(section.dataset.maxStateSteps) || Infinity;
@@ -120,8 +124,20 @@ export class Inspector {
   setStep(k) {
     this.k = k;
     if (!this.open) return;
-    this.fill();
     for (const c of this.cards) c.chart?.setStep(k);
+    // While playing, the numbers change faster than anyone reads them, and each change
+    // lays out every card: about 8 updates a second then, and the last step once it stops.
+    clearTimeout(this.fillTimer);
+    if (this.scene.player.playing && performance.now() - this.lastFill < FILL_EVERY_MS) {
+      this.fillTimer = setTimeout(() => this.fillNow(), FILL_EVERY_MS);
+      return;
+    }
+    this.fillNow();
+  }
+
+  fillNow() {
+    this.lastFill = performance.now();
+    this.fill();
   }
 
   /** Rebuild the cards when the runs' make-up changed, then fill in the numbers. */
