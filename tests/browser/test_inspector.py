@@ -347,3 +347,25 @@ def test_too_many_steps_for_the_state_is_explained_not_an_error(page, server):
     assert note.is_hidden()
     assert any(f.get("state") is True and f["steps"] == 300 for f in frames)
     page.watch.assert_clean()
+
+
+def test_numbers_follow_playback_and_settle_on_the_paused_step(page, server):
+    page.goto(server.url + "/?s=rosenbrock&steps=400&o=adam(lr=0.05)&insp=1")
+    wait_ready(page)
+    page.wait_for_function("() => window.__optplay.hasState()")
+    page.locator("#player [data-action=reset]").click()
+    page.locator("#player .play-btn").click()
+    header = page.locator("#inspector .insp-card .insp-step")
+    # While playing, the card keeps up with the clock (a few updates a second) ...
+    seen = set()
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        seen.add(header.inner_text())
+        time.sleep(0.1)
+    assert len(seen) >= 3, seen
+    # ... and once paused it shows exactly the step the player stopped on.
+    page.locator("#player .play-btn").click()
+    assert not hook(page, "h.playing()")
+    k = int(hook(page, "Math.floor(h.currentStep() + 1e-9)"))
+    page.wait_for_function("(k) => document.querySelector('#inspector .insp-card .insp-step').textContent === `after step ${k}`", arg=k)
+    page.watch.assert_clean()
