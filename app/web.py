@@ -55,7 +55,8 @@ def render(request: Request, name: str) -> HTMLResponse:
     # max_runs: the page sizes a fan of seeds to what one request may ask for.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
                                                       "version": __version__,
-                                                      "max_runs": settings().max_runs})
+                                                      "max_runs": settings().max_runs,
+                                                      "max_state_steps": settings().max_state_steps})
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -53,6 +53,8 @@ QUERIES = [
     "&o=sgd&seed3=2.5&fan3=16&noise3=0",
     "s=rosenbrock&view=3d&o=adam(lr=0.1)",
     "view=2d",
+    "o=adam(lr=0.1)&insp=1&arrows=1",
+    "o=adam(lr=0.1)&insp=yes&arrows=0",
 ]
 
 

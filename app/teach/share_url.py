@@ -317,7 +317,8 @@ def default_state(catalog: Catalog) -> dict:
     assign_colors(rows)
     return {"surface": DEFAULT_SURFACE, "formula": None, "start": None,
             "steps": DEFAULT_STEPS, "rows": rows, "speed": 1, "lang": None,
-            "view": "contour", "autoplay": False, "controls": None, "map": default_map()}
+            "view": "contour", "autoplay": False, "controls": None, "map": default_map(),
+            "inspect": False, "arrows": False}
 
 
 def _numbers(text: str | None, count: int):
@@ -393,6 +394,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
     if q.get("view") == "3d":
         st["view"] = "3d"
     st["autoplay"] = q.get("autoplay") in ("1", "true")
+    st["inspect"] = q.get("insp") == "1"
+    st["arrows"] = q.get("arrows") == "1"
     if q.has("controls"):
         c = [s.strip() for s in q.get("controls").split(",") if s.strip()]
         st["controls"] = [] if "none" in c else c

@@ -9,6 +9,9 @@ import { Readout } from "./readout.js";
 import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { ArrowLayer } from "./arrows.js";
+import { Inspector } from "./inspector.js";
+import { LRStrip } from "./lrstrip.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
@@ -64,7 +67,13 @@ async function start() {
   const loss = new LossChart($("#loss"), { onScrub: (k) => { scene.player.pause(); scene.player.seek(k); } });
   const readout = new Readout($("#readout"));
   const bar = new PlayerBar($("#player"), scene.player, { onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
-  scene.attach({ contour, loss, readout, bar });
+  // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
+  const arrows = new ArrowLayer();
+  contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
+  const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
+  const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
+  const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), state, catalog, {
     onParam: () => { scene.compute(); scene.saveUrl(); },
@@ -87,6 +96,8 @@ async function start() {
     bar.relabel();
     exportBar.relabel();
     view3d.relabel();
+    inspector.relabel();
+    lrStrip.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
     mapMode.render();
@@ -94,6 +105,7 @@ async function start() {
   });
   scene.exposeHooks();
   mapMode.exposeHooks();
+  window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
 
   let res = await scene.loadGrid();
   if (!res.ok && state.formula) {

@@ -44,6 +44,7 @@ export class ContourView {
     this.layers = []; // extra drawings under the paths: (ctx, axes, step) => void
     this.ready = false;
     this.frame = 0;
+    this.overlays = []; // extra painters (ctx, axes, view), drawn over the paths
     this.bindPointer();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(wrap);
@@ -358,6 +359,7 @@ export class ContourView {
         labels.push({ x: ex, y: ey, text: t("mark.escaped", { k: run.leftAt }), color: run.color });
       }
     }
+    for (const paintOverlay of this.overlays) paintOverlay(ctx, ax, this);
     // Start point: a ring with a dot.
     if (this.start) {
       const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);

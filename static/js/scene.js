@@ -31,6 +31,7 @@ export class Scene {
     this.playOnData = false;
     this.requests = 0;
     this.doneCount = 0;
+    this.maxStateSteps = Infinity; // the server's limit on steps when the state is asked for
     this.player = new Player({
       onStep: (k) => this.showStep(k),
       onState: () => this.views.bar?.update(),
@@ -108,6 +109,9 @@ export class Scene {
       return;
     }
     const { body, fans } = withFans(runRequest(st, this.catalog), st.rows);
+    // The optimizer's state per step costs bytes: asked for only while a view shows it.
+    this.askedState = this.wantsState();
+    if (this.askedState) body.state = true;
     this.extra = fans.map((f, j) => {
       const old = this.extra[j];
       return old && old.row === st.rows[f.row] && old.seed === f.seed ? old : { ...emptyRun(st.rows[f.row]), seed: f.seed };
@@ -119,6 +123,10 @@ export class Scene {
   /** The run answering request index i: a row's, or a fan's extra run. */
   runAt(i) {
     return i < this.runs.length ? this.runs[i] : this.extra[i - this.runs.length];
+  }
+
+  wantsState() {
+    return !this.embed && Boolean(this.state.inspect || this.state.arrows) && this.state.steps <= this.maxStateSteps;
   }
 
   onChunk(msg) {
@@ -134,6 +142,8 @@ export class Scene {
       run.escapedAt = null;
       run.leftAt = null;
       run.stepsDone = null;
+      run.state = null;
+      run.grad = null;
     }
     const k = msg.start || 0;
     run.path.length = Math.min(run.path.length, k);
@@ -162,6 +172,8 @@ export class Scene {
       run.escapedAt = info.escaped_at ?? localEscape(run.path, this.surface);
       run.leftAt = leftView(run.path, this.surface, run.escapedAt);
       run.computing = false;
+      run.state = info.state || null;
+      run.grad = info.grad || null;
     });
     this.doneCount++;
     this.hooks.onErrors?.([]);
@@ -195,6 +207,10 @@ export class Scene {
       escapedAt: run.escapedAt,
       leftAt: run.leftAt,
       computing: run.computing,
+      lr: run.lr,
+      state: run.state,
+      grad: run.grad,
+      scheduler: Boolean(run.row.scheduler),
     }));
   }
 
@@ -214,6 +230,7 @@ export class Scene {
       this.views.readout.runs = d;
     }
     this.views.readout?.update(this.player.k, true);
+    for (const v of this.views.extra || []) v.setRuns(d, this.state.steps, { final });
     this.hooks.onRuns?.();
   }
 
@@ -227,6 +244,7 @@ export class Scene {
     this.views.loss?.setStep(k);
     this.views.readout?.update(k);
     this.views.bar?.update();
+    for (const v of this.views.extra || []) v.setStep(k);
     this.hooks.onStep?.(k);
   }
 
@@ -256,6 +274,7 @@ export class Scene {
       done: () => scene.doneCount,
       idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing),
       fans: () => scene.extra.map((r) => ({ row: scene.state.rows.indexOf(r.row), seed: r.seed, path: r.path.map((p) => [...p]) })),
+      hasState: () => scene.runs.length > 0 && scene.runs.every((r) => r.state !== null && r.state !== undefined),
       surface: () => scene.surface,
       grid: () => scene.grid && { zmin: scene.grid.zmin, zmax: scene.grid.zmax, logScale: scene.grid.log_scale },
       start: () => scene.startPoint(),
@@ -265,7 +284,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null };
+  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null };
 }
 
 function pushAll(target, items) {

@@ -21,6 +21,7 @@
    lang=zh                               en | zh
    map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
    view=3d                               the 3D surface instead of the contour (view3d.js)
+   insp=1  arrows=1                      optimizer inspector open, arrows on the contour (page only)
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -66,6 +67,8 @@ export function defaultState(catalog) {
     autoplay: false,
     controls: null,
     map: defaultMap(),
+    inspect: false,
+    arrows: false,
   };
 }
 
@@ -311,6 +314,8 @@ export function decodeState(search, catalog) {
   if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
   if (q.get("view") === "3d") st.view = "3d";
   st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
+  st.inspect = q.get("insp") === "1";
+  st.arrows = q.get("arrows") === "1";
   if (q.has("controls")) {
     const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
     st.controls = c.includes("none") ? [] : c;
@@ -354,6 +359,8 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (st.speed !== 1) put("speed", st.speed);
   if (st.lang) put("lang", st.lang);
   if (st.view === "3d" && !embed) put("view", "3d");
+  if (!embed && st.inspect) put("insp", 1);
+  if (!embed && st.arrows) put("arrows", 1);
   if (embed) {
     if (st.autoplay) put("autoplay", 1);
     if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");

@@ -1,0 +1,61 @@
+// The learning-rate strip under the loss chart: lr per step for every visible run, shown
+// only while some visible run has an LR scheduler (a constant lr needs no chart). The
+// point at step k is the lr step k used (lr[k - 1] of the answer), drawn as a staircase;
+// a click or drag on it scrubs like the loss chart.
+
+import { t } from "./i18n.js";
+import { StripChart } from "./stripchart.js";
+import { escapeHtml, extent } from "./inspectdom.js";
+
+export class LRStrip {
+  /** section: an empty element to fill; onScrub(k). */
+  constructor(section, { onScrub }) {
+    this.section = section;
+    section.classList.add("lr-section");
+    section.hidden = true;
+    this.title = document.createElement("h3");
+    this.title.id = "lr-h";
+    section.setAttribute("aria-labelledby", this.title.id);
+    const box = document.createElement("div");
+    box.className = "lr-strip";
+    this.hint = document.createElement("p");
+    this.hint.className = "hint";
+    section.append(this.title, box, this.hint);
+    this.chart = new StripChart(box, { onScrub });
+    this.runs = [];
+    this.steps = 0;
+    this.relabel();
+  }
+
+  relabel() {
+    this.title.textContent = t("lr.title");
+    this.title.title = t("lr.tooltip");
+    this.hint.textContent = t("lr.hint");
+    if (this.runs.length) this.setRuns(this.runs, this.steps);
+  }
+
+  setRuns(runs, steps) {
+    this.runs = runs;
+    this.steps = steps;
+    const shown = runs.filter((r) => r.visible);
+    const wanted = shown.some((r) => r.scheduler);
+    this.section.hidden = !wanted;
+    if (!wanted) return;
+    const traces = shown.filter((r) => r.lr && r.lr.length).map((r) => ({
+      type: "scatter", mode: "lines", name: r.label,
+      x: r.lr.map((_, i) => i + 1), y: r.lr,
+      line: { color: r.color, width: 1.8, shape: "hv" },
+      hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.step")} %{x}: lr = %{y:.4g}<extra></extra>`,
+    }));
+    const all = traces.flatMap((tr) => tr.y);
+    const positive = all.length > 0 && all.every((v) => v > 0);
+    // A log axis once the lr spans more than two decades (ExponentialLR, long StepLR runs).
+    const [lo, hi] = extent(all);
+    const ylog = positive && hi / lo > 100;
+    this.chart.setData({ traces, xmax: steps, ylog, ytitle: "lr", xtitle: t("loss.step"), rangemode: ylog ? undefined : "tozero" });
+  }
+
+  setStep(k) {
+    if (!this.section.hidden) this.chart.setStep(k);
+  }
+}

@@ -1,0 +1,189 @@
+// A time-series chart linked to the shared player: Plotly draws the lines (only when the
+// data change), a canvas on top draws the cursor (a vertical line at the current step
+// and a dot per line), so playing costs no Plotly redraw. A click or drag over the plot
+// area scrubs. The loss chart, the lr strip and the effective step charts are these.
+//
+// Traces are Plotly scatter traces whose x values are consecutive whole steps; the dot
+// of a trace at step k is y[k - x[0]] (its last point once k is past its end).
+
+/* global Plotly */
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+const REDRAW_MS = 100;
+
+export class StripChart {
+  /** wrap: the element to fill (its CSS height sets the chart's); onScrub(k). */
+  constructor(wrap, { onScrub, wrapClass = "strip-wrap", graphClass = "strip-graph" }) {
+    this.wrap = wrap;
+    this.onScrub = onScrub;
+    wrap.classList.add(wrapClass);
+    this.gd = document.createElement("div");
+    this.gd.className = graphClass;
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "plot-overlay";
+    this.canvas.setAttribute("aria-hidden", "true");
+    wrap.append(this.gd, this.canvas);
+    this.ctx = this.canvas.getContext("2d");
+    this.traces = [];
+    this.xmax = 1;
+    this.k = 0;
+    this.shownK = null;
+    this.ready = false;
+    this.frame = 0;
+    this.pending = 0;
+    this.lastRender = 0;
+    this.bindPointer();
+    this.observer = new ResizeObserver(() => this.resize());
+    this.observer.observe(wrap);
+  }
+
+  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally margin, fontSize,
+   *  nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
+   *  computations a second). */
+  setData(spec, every = REDRAW_MS) {
+    this.spec = spec;
+    this.traces = spec.traces;
+    this.xmax = Math.max(1, spec.xmax);
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.render(), Math.max(0, every - (performance.now() - this.lastRender)));
+  }
+
+  /** Move the cursor (cheap: a canvas repaint once per frame, only when the whole step changes). */
+  setStep(k) {
+    this.k = k;
+    if (Math.floor(k + 1e-9) !== this.shownK) this.draw();
+  }
+
+  async render() {
+    this.lastRender = performance.now();
+    const { ylog = false, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
+    const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
+    if (!w || !h) return; // hidden: drawn when it is shown (resize)
+    const muted = getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
+    const layout = {
+      width: w, height: h,
+      margin,
+      xaxis: { range: [0, this.xmax], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
+      yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
+        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode },
+      showlegend: false, hovermode: "closest", dragmode: false,
+      paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+      font: { family: FONT, size: fontSize, color: muted },
+    };
+    await Plotly.react(this.gd, this.traces, layout, { displayModeBar: false, responsive: false, doubleClick: false, staticPlot: false });
+    // Under Plotly's hover layer, as on the loss chart.
+    const first = this.gd.querySelector(".svg-container svg.main-svg");
+    if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
+    this.ready = true;
+    this.sizeCanvas();
+    this.shownK = null;
+    this.draw();
+  }
+
+  resize() {
+    cancelAnimationFrame(this.resizeFrame);
+    this.resizeFrame = requestAnimationFrame(() => {
+      if (!this.spec) return;
+      const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
+      if (w && h && (w !== this.gd.clientWidth || h !== this.gd.clientHeight || !this.ready)) this.render();
+    });
+  }
+
+  sizeCanvas() {
+    const dpr = window.devicePixelRatio || 1;
+    const w = this.gd.clientWidth, h = this.gd.clientHeight;
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${h}px`;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    this.dpr = dpr;
+  }
+
+  axes() {
+    const fl = this.gd._fullLayout;
+    if (!this.ready || !fl || !fl.xaxis || !fl.xaxis._length) return null;
+    return { xa: fl.xaxis, ya: fl.yaxis };
+  }
+
+  draw() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.paint();
+    });
+  }
+
+  paint() {
+    const ctx = this.ctx, a = this.axes();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    if (!a) return;
+    const { xa, ya } = a;
+    const k = Math.floor(this.k + 1e-9);
+    this.shownK = k;
+    this.wrap.dataset.step = String(k);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    const x = xa._offset + xa.l2p(k);
+    ctx.beginPath();
+    ctx.moveTo(x, ya._offset);
+    ctx.lineTo(x, ya._offset + ya._length);
+    ctx.strokeStyle = "rgba(29,36,51,0.55)";
+    ctx.lineWidth = 1.2;
+    ctx.stroke();
+    for (const tr of this.traces) {
+      if (!tr.x.length || k < tr.x[0]) continue;
+      const i = Math.min(k - tr.x[0], tr.y.length - 1);
+      const v = tr.y[i];
+      if (typeof v !== "number" || !Number.isFinite(v) || (ya.type === "log" && v <= 0)) continue;
+      const py = ya.l2p(ya.type === "log" ? Math.log10(v) : v);
+      if (!Number.isFinite(py) || py < -2 || py > ya._length + 2) continue;
+      ctx.beginPath();
+      ctx.arc(xa._offset + xa.l2p(tr.x[i]), ya._offset + py, 3.5, 0, 2 * Math.PI);
+      ctx.fillStyle = tr.line?.color || "#333";
+      ctx.fill();
+      ctx.lineWidth = 1.2;
+      ctx.strokeStyle = "#fff";
+      ctx.stroke();
+    }
+  }
+
+  /** The step under a page x coordinate, or null outside the plot area. */
+  stepAt(clientX, clientY, strict) {
+    const a = this.axes();
+    if (!a) return null;
+    const r = this.gd.getBoundingClientRect();
+    const px = clientX - r.left, py = clientY - r.top;
+    if (strict && (px < a.xa._offset - 4 || px > a.xa._offset + a.xa._length + 4 || py < a.ya._offset || py > a.ya._offset + a.ya._length)) return null;
+    const k = Math.round(a.xa.p2l(px - a.xa._offset));
+    return Math.max(0, Math.min(this.xmax, k));
+  }
+
+  bindPointer() {
+    let dragging = false;
+    this.wrap.addEventListener("pointerdown", (ev) => {
+      if (ev.button !== 0) return;
+      const k = this.stepAt(ev.clientX, ev.clientY, true);
+      if (k === null) return;
+      dragging = true;
+      this.onScrub(k);
+    }, true);
+    this.onMove = (ev) => {
+      if (!dragging) return;
+      const k = this.stepAt(ev.clientX, ev.clientY, false);
+      if (k !== null) this.onScrub(k);
+    };
+    this.onUp = () => { dragging = false; };
+    window.addEventListener("pointermove", this.onMove, true);
+    window.addEventListener("pointerup", this.onUp, true);
+  }
+
+  destroy() {
+    clearTimeout(this.pending);
+    cancelAnimationFrame(this.frame);
+    this.observer.disconnect();
+    window.removeEventListener("pointermove", this.onMove, true);
+    window.removeEventListener("pointerup", this.onUp, true);
+    if (this.ready) Plotly.purge(this.gd);
+    this.wrap.replaceChildren();
+  }
+}
