@@ -353,3 +353,23 @@ def test_budget_cuts_a_map_of_long_lbfgs_steps(client, budget):
     r = client.post("/api/v1/map", json=body)
     assert time.perf_counter() - t0 < 0.3
     assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.05, r.text[:300]
+
+
+def test_an_html_export_with_lr_variants_is_one_computation_in_one_budget(client, monkeypatch):
+    """Every lr variant of an exported file runs against one deadline: twelve variants
+    cannot take twelve budgets."""
+    from app.teach import static_export
+    deadlines = []
+    real = static_export.execute
+
+    def recording(req, **kwargs):
+        deadlines.append(kwargs.get("deadline"))
+        return real(req, **kwargs)
+
+    monkeypatch.setattr(static_export, "execute", recording)
+    t0 = time.monotonic()
+    r = client.post("/api/v1/export/html", json={**SMALL, "lr_variants": [0.01, 0.1, 0.5]})
+    assert r.status_code == 200
+    budget = settings().compute_budget_s
+    assert len(deadlines) == 3 and len(set(deadlines)) == 1, deadlines
+    assert t0 <= deadlines[0] <= time.monotonic() + budget
