@@ -119,18 +119,30 @@ def thread_cpu(pid: int) -> dict[int, float]:
 STOP_S = 0.100
 
 
-def stop_figures(pid: int, leave) -> tuple[float, float]:
+def busy_workers(pid: int, since: dict[int, float], timeout: float = 20.0) -> list[int]:
+    """The threads that compute for the client: every thread but the event loop's (the
+    process's main thread) that has spent 50 ms of CPU since `since` was taken.  On a
+    loaded machine the request may wait a while for a core: up to `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = thread_cpu(pid)
+        busy = [t for t in now if t != pid and now[t] - since.get(t, 0.0) >= 0.05]
+        if busy or time.monotonic() > deadline:
+            return busy
+        time.sleep(0.02)
+
+
+def stop_figures(pid: int, leave, since: dict[int, float]) -> tuple[float, float]:
     """The server computes for a client in a worker thread; `leave()` drops the client.
     Returns (CPU seconds the worker threads spent after leave(), seconds from leave() to
-    the last moment their CPU time grew), polling every ~2 ms for 0.6 s.
-
-    Worker threads: every thread but the event loop's (the process's main thread) that
-    computed in the 0.3 s before leave()."""
-    c0 = thread_cpu(pid)
-    time.sleep(0.3)
-    c1 = thread_cpu(pid)
-    workers = [t for t in c1 if t != pid and c1[t] - c0.get(t, 0.0) > 0.02]
-    assert workers, f"the computation was not running: {c0} -> {c1}"
+    the last moment their CPU time grew), polling every ~2 ms for 0.6 s.  `since`: the
+    threads' CPU times before the client asked (thread_cpu())."""
+    try:
+        workers = busy_workers(pid, since)
+        assert workers, f"the computation was not running: {since} -> {thread_cpu(pid)}"
+    except BaseException:
+        leave()                       # no computation left behind for the next test
+        raise
     before = thread_cpu(pid)
     t_leave = time.perf_counter()
     leave()
@@ -146,18 +158,18 @@ def stop_figures(pid: int, leave) -> tuple[float, float]:
 
 def assert_stops_when_left(attempt) -> None:
     """`attempt()` starts a computation, drops its client and returns stop_figures():
-    the orphan work is at most STOP_S of CPU, and the worker stopped within STOP_S.
+    the worker stopped within STOP_S, having spent at most STOP_S of CPU meanwhile.
 
-    On a loaded machine a thread can wait for a core while it still has work to do, so
-    the wall-clock figure gets one more try; a computation that does not look at its
-    cancel flag keeps running for seconds and fails both."""
+    Both figures include the time the server takes to notice the client left, and on a
+    loaded machine its event loop can wait tens of milliseconds for a core while the
+    worker thread keeps one: one more try is allowed.  A computation that does not look
+    at its cancel flag keeps computing for the whole 0.6 s and fails both tries."""
     for k in (1, 2):
         orphan_cpu, stopped_after = attempt()
         report = (f"worker CPU after the client left {orphan_cpu * 1000:.1f} ms, its last "
                   f"growth {stopped_after * 1000:.1f} ms after (try {k})")
         print(report)
-        assert orphan_cpu <= STOP_S, report
-        if stopped_after <= STOP_S:
+        if orphan_cpu <= STOP_S and stopped_after <= STOP_S:
             return
     raise AssertionError(report)
 
@@ -174,6 +186,7 @@ SEEDS = iter(range(1000, 10**6))        # a new request each try: never from the
 @pytest.mark.parametrize("how", ["close", "abort"])
 def test_stream_stops_when_the_client_leaves(server, how):
     async def scenario():
+        since = thread_cpu(server.proc.pid)
         ws = await connect(ws_url(server), proxy=None, max_size=None)
         await ws.send(json.dumps({"id": 1, **long_run(next(SEEDS))}))
         first = json.loads(await ws.recv())
@@ -186,12 +199,13 @@ def test_stream_stops_when_the_client_leaves(server, how):
                 loop.call_soon_threadsafe(ws.transport.abort)
 
         loop = asyncio.get_running_loop()
-        return await asyncio.to_thread(stop_figures, server.proc.pid, leave)
+        return await asyncio.to_thread(stop_figures, server.proc.pid, leave, since)
 
     assert_stops_when_left(lambda: run_async(scenario()))
 
 
 def http_client_leaves(server, path: str, body: dict) -> tuple[float, float]:
+    since = thread_cpu(server.proc.pid)
     sock = socket.create_connection(("127.0.0.1", server.port))
     data = json.dumps(body).encode()
     sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
@@ -206,7 +220,7 @@ def http_client_leaves(server, path: str, body: dict) -> tuple[float, float]:
         sock.close()
         assert not early, "the computation ended before the client left"
 
-    return stop_figures(server.proc.pid, leave)
+    return stop_figures(server.proc.pid, leave, since)
 
 
 def test_run_stops_when_the_client_leaves(server):
@@ -239,13 +253,15 @@ def test_grid_stops_when_the_client_leaves(server):
 
 def test_map_stream_stops_when_the_client_leaves(server):
     async def scenario():
+        since = thread_cpu(server.proc.pid)
         ws = await connect(ws_url(server, "/api/v1/map/stream"), proxy=None, max_size=None)
         await ws.send(json.dumps({"id": 1, **_map_body(next(SEEDS))}))
         first = json.loads(await ws.recv())
         assert "error" not in first, first
         loop = asyncio.get_running_loop()
         return await asyncio.to_thread(stop_figures, server.proc.pid,
-                                       lambda: loop.call_soon_threadsafe(ws.transport.abort))
+                                       lambda: loop.call_soon_threadsafe(ws.transport.abort),
+                                       since)
 
     assert_stops_when_left(lambda: run_async(scenario()))
 
