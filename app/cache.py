@@ -51,9 +51,13 @@ class Entry:
 
     def gzipped(self) -> bytes:
         if self.gz is None:
-            c = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)   # 31: gzip container
-            self.gz = c.compress(self.body) + c.flush()
+            self.gz = gzip_bytes(self.body)
         return self.gz
+
+
+def gzip_bytes(body: bytes) -> bytes:
+    c = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)   # 31: the gzip container
+    return c.compress(body) + c.flush()
 
 
 def make_entry(body: bytes, gzip: bool = False) -> Entry:

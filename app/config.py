@@ -39,3 +39,11 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return Settings()
+
+
+def env_name(name: str) -> str:
+    """The environment variable of a setting: "max_steps" -> "OPTPLAY_MAX_STEPS".  Every
+    refusal over a limit names it, so an operator knows what to raise."""
+    if name not in Settings.model_fields:
+        raise KeyError(name)
+    return f"OPTPLAY_{name.upper()}"

@@ -1,4 +1,5 @@
-"""Security headers on every answer; framing allowed on /embed only.
+"""Security headers on every answer; framing allowed on /embed only; which origins' pages
+may call the API (CORS for HTTP, the Origin of a WebSocket handshake).
 
 script-src 'self': no inline script and no eval anywhere in the front end (plotly.js's
 contour and scatter traces need neither).  style-src allows inline styles because
@@ -7,9 +8,35 @@ plotly.js writes its own <style> elements and style attributes.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import settings
+
+
+def origin_list(setting: str) -> list[str]:
+    """OPTPLAY_CORS_ORIGINS: origins separated by commas or spaces ("*": any)."""
+    return setting.replace(",", " ").split()
+
+
+def websocket_origin_allowed(scope: Scope) -> bool:
+    """A browser opening a WebSocket says which page asks (Origin), and CORS does not
+    apply to sockets: a page of this server may, as may the origins of
+    OPTPLAY_CORS_ORIGINS; a page of any other site may not (a 403), as for HTTP with
+    CORS off.  A client that is no browser sends no Origin and is let in.  Behind a
+    proxy, its Host (or X-Forwarded-Host) must be the one the browser asked for."""
+    headers = dict(scope.get("headers", ()))
+    origin = headers.get(b"origin")
+    if origin is None:
+        return True
+    origin_text = origin.decode("latin-1").strip()
+    allowed = origin_list(settings().cors_origins)
+    if "*" in allowed or origin_text in allowed:
+        return True
+    asked = urlsplit(origin_text).netloc.lower()
+    hosts = [headers.get(b"host", b""), headers.get(b"x-forwarded-host", b"").split(b",")[0]]
+    return bool(asked) and any(asked == h.decode("latin-1").strip().lower() for h in hosts)
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -33,7 +60,7 @@ class SecurityHeaders:
         self.app = app
         s = settings()
         # "https://a.edu, https://b.edu" or space-separated: CSP wants spaces.
-        ancestors = " ".join(s.frame_ancestors.replace(",", " ").split()) or "*"
+        ancestors = " ".join(origin_list(s.frame_ancestors)) or "*"
         self.embed_csp = content_security_policy(ancestors).encode()
         self.page_csp = content_security_policy("'none'").encode()
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .api.responses import dumps
+from .config import env_name
 
 
 def too_large(limit: int) -> bytes:
     return dumps({"detail": [{"loc": ["body"], "msg": f"request body over the limit of "
-                              f"{limit} bytes", "type": "limit"}]})
+                              f"{limit} bytes ({env_name('max_body_bytes')})",
+                              "type": "limit", "limit": limit}]})
 
 
 class BodyLimit:

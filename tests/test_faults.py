@@ -3,7 +3,9 @@
 from one address.  Whatever they do, the work they started stops, and /healthz and other
 clients keep their normal latency.
 
-CPU time of the server is read from /proc/<pid>/stat (utime + stime, all threads).
+The server's CPU time is read per thread from /proc/<pid>/task/<tid>/schedstat, so a
+client leaving is judged by the worker thread that computed for it: how much CPU it
+spent after the client left, and when it stopped (within 100 ms, as the issue asks).
 "Another client" connects from 127.0.0.2 (all of 127/8 is loopback), so the per-address
 limit (max_concurrent_per_client) of the crowd from 127.0.0.1 does not apply to it.
 """
@@ -13,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -28,26 +29,23 @@ from .conftest import LiveServer, run_async
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
+pytestmark = pytest.mark.skipif(not Path("/proc/self/schedstat").exists(),
                                 reason="reads CPU time from /proc")
 
 OTHER = "127.0.0.2"
-TICK = os.sysconf("SC_CLK_TCK")
 WS_MAX = 2 * 256 * 1024
 # ~125 µs per evaluation with its gradient: a run of 10,000 steps takes seconds.
 HEAVY = "+".join(f"sin(x*y+{i})*exp(-x*x)" for i in range(90))
 HEAVY_SURFACE = {"expr": HEAVY, "domain": [[-2, 2], [-2, 2]]}
+# Near the length limit, products of many factors: 512-point chunks of a map's batch
+# take ~3 ms an evaluation, a whole 4,096-run step ~25 ms.
+LONG = "+".join(f"x*{i}.5*y" for i in range(160))
 
 
 def long_run(seed: int, runs: int = 16) -> dict:
     """A request that would compute for the whole budget (10 s) if nobody stopped it."""
     return {"surface": HEAVY_SURFACE, "start": [0.5, 0.25 + seed * 1e-6], "steps": 10_000,
             "runs": [{"optimizer": "adam", "params": {"lr": 1e-3}}] * runs}
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def rss_mb(pid: int) -> float:
@@ -105,25 +103,75 @@ def p(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def cpu_after(pid: int, grace: float = 0.15, window: float = 0.5) -> float:
-    """CPU seconds the server spends in `window` seconds, starting `grace` after now."""
-    time.sleep(grace)
-    c0 = cpu_seconds(pid)
-    time.sleep(window)
-    return cpu_seconds(pid) - c0
+def thread_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of each thread of the process, from /proc/<pid>/task/<tid>/schedstat
+    (nanoseconds on the CPU, brought up to date at every tick and context switch)."""
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out[int(task.name)] = int((task / "schedstat").read_text().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError):
+            pass                                # a thread that has just ended
+    return out
 
 
-def assert_busy_then_idle(pid: int, leave) -> None:
-    """The server computes for the client; `leave()` drops it; within ~100 ms (plus
-    the 10 ms resolution of /proc) the server stops spending CPU."""
-    c0 = cpu_seconds(pid)
-    time.sleep(0.5)
-    busy = cpu_seconds(pid) - c0
-    # Bounds with room for a shared machine, where this process may get half a core.
-    assert busy >= 0.1, f"the computation was not running ({busy:.2f} s CPU in 0.5 s)"
+# What the issue asks: the computation stops within 100 ms of the client leaving.
+STOP_S = 0.100
+
+
+def busy_workers(pid: int, since: dict[int, float], timeout: float = 20.0) -> list[int]:
+    """The threads that compute for the client: every thread but the event loop's (the
+    process's main thread) that has spent 50 ms of CPU since `since` was taken.  On a
+    loaded machine the request may wait a while for a core: up to `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        now = thread_cpu(pid)
+        busy = [t for t in now if t != pid and now[t] - since.get(t, 0.0) >= 0.05]
+        if busy or time.monotonic() > deadline:
+            return busy
+        time.sleep(0.02)
+
+
+def stop_figures(pid: int, leave, since: dict[int, float]) -> tuple[float, float]:
+    """The server computes for a client in a worker thread; `leave()` drops the client.
+    Returns (CPU seconds the worker threads spent after leave(), seconds from leave() to
+    the last moment their CPU time grew), polling every ~2 ms for 0.6 s.  `since`: the
+    threads' CPU times before the client asked (thread_cpu())."""
+    try:
+        workers = busy_workers(pid, since)
+        assert workers, f"the computation was not running: {since} -> {thread_cpu(pid)}"
+    except BaseException:
+        leave()                       # no computation left behind for the next test
+        raise
+    before = thread_cpu(pid)
+    t_leave = time.perf_counter()
     leave()
-    idle = cpu_after(pid, grace=0.3, window=0.5)
-    assert idle <= 0.06, f"{idle:.2f} s CPU in the 0.5 s after the client left"
+    last_growth, prev = t_leave, before
+    while (now_t := time.perf_counter()) - t_leave < 0.6:
+        now = thread_cpu(pid)
+        if any(now.get(t, 0.0) > prev.get(t, 0.0) for t in workers):
+            last_growth = now_t
+        prev = now
+        time.sleep(0.002)
+    return sum(prev.get(t, 0.0) - before[t] for t in workers), last_growth - t_leave
+
+
+def assert_stops_when_left(attempt) -> None:
+    """`attempt()` starts a computation, drops its client and returns stop_figures():
+    the worker stopped within STOP_S, having spent at most STOP_S of CPU meanwhile.
+
+    Both figures include the time the server takes to notice the client left, and on a
+    loaded machine its event loop can wait tens of milliseconds for a core while the
+    worker thread keeps one: one more try is allowed.  A computation that does not look
+    at its cancel flag keeps computing for the whole 0.6 s and fails both tries."""
+    for k in (1, 2):
+        orphan_cpu, stopped_after = attempt()
+        report = (f"worker CPU after the client left {orphan_cpu * 1000:.1f} ms, its last "
+                  f"growth {stopped_after * 1000:.1f} ms after (try {k})")
+        print(report)
+        if orphan_cpu <= STOP_S and stopped_after <= STOP_S:
+            return
+    raise AssertionError(report)
 
 
 def ws_url(server, path: str = "/api/v1/stream") -> str:
@@ -132,11 +180,15 @@ def ws_url(server, path: str = "/api/v1/stream") -> str:
 
 # --- clients that leave ---------------------------------------------------------------
 
+SEEDS = iter(range(1000, 10**6))        # a new request each try: never from the cache
+
+
 @pytest.mark.parametrize("how", ["close", "abort"])
 def test_stream_stops_when_the_client_leaves(server, how):
     async def scenario():
+        since = thread_cpu(server.proc.pid)
         ws = await connect(ws_url(server), proxy=None, max_size=None)
-        await ws.send(json.dumps({"id": 1, **long_run(1 if how == "close" else 2)}))
+        await ws.send(json.dumps({"id": 1, **long_run(next(SEEDS))}))
         first = json.loads(await ws.recv())
         assert first.get("run") == 0, first
 
@@ -147,62 +199,83 @@ def test_stream_stops_when_the_client_leaves(server, how):
                 loop.call_soon_threadsafe(ws.transport.abort)
 
         loop = asyncio.get_running_loop()
-        await asyncio.to_thread(assert_busy_then_idle, server.proc.pid, leave)
+        return await asyncio.to_thread(stop_figures, server.proc.pid, leave, since)
 
-    run_async(scenario())
+    assert_stops_when_left(lambda: run_async(scenario()))
+
+
+def http_client_leaves(server, path: str, body: dict) -> tuple[float, float]:
+    since = thread_cpu(server.proc.pid)
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    data = json.dumps(body).encode()
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+                 + b"Content-Type: application/json\r\nContent-Length: "
+                 + str(len(data)).encode() + b"\r\n\r\n" + data)
+
+    def leave():
+        try:                          # the answer must not have come: still computing
+            early = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            early = b""
+        sock.close()
+        assert not early, "the computation ended before the client left"
+
+    return stop_figures(server.proc.pid, leave, since)
 
 
 def test_run_stops_when_the_client_leaves(server):
-    sock = socket.create_connection(("127.0.0.1", server.port))
-    body = json.dumps(long_run(3)).encode()
-    sock.sendall(b"POST /api/v1/run HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: "
-                 + str(len(body)).encode() + b"\r\n\r\n" + body)
-    assert_busy_then_idle(server.proc.pid, sock.close)
+    assert_stops_when_left(lambda: http_client_leaves(server, "/api/v1/run",
+                                                      long_run(next(SEEDS))))
     assert post(server, "/api/v1/run", {"surface": "bowl", "steps": 5,
                                         "runs": [{"optimizer": "sgd"}]})[0] == 200
 
 
-def _map_body(seed: int) -> dict:
-    return {"kind": "basin", "surface": HEAVY_SURFACE, "steps": 2000 + seed,
-            "run": {"optimizer": "adam", "params": {"lr": 0.01}}, "x": {"n": 128},
-            "y": {"n": 128}}
+def _map_body(seed: int, expr: str = HEAVY) -> dict:
+    return {"kind": "basin", "surface": {"expr": expr, "domain": [[-2, 2], [-2, 2]]},
+            "steps": 2000 + seed % 1000, "run": {"optimizer": "adam", "params": {
+                "lr": 0.01 + seed * 1e-9}}, "x": {"n": 128}, "y": {"n": 128}}
 
 
-def _has(server, path: str) -> bool:
-    with socket.create_connection(("127.0.0.1", server.port)) as s:
-        s.sendall(f"GET /openapi.json HTTP/1.0\r\nHost: x\r\n\r\n".encode())
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    return f'"{path}"'.encode() in data
+@pytest.mark.parametrize("expr", [HEAVY, LONG], ids=["heavy", "long"])
+def test_map_stops_when_the_client_leaves(server, expr):
+    assert_stops_when_left(lambda: http_client_leaves(server, "/api/v1/map",
+                                                      _map_body(next(SEEDS), expr)))
 
 
-def test_map_stops_when_the_client_leaves(server):
-    if not _has(server, "/api/v1/map"):
-        pytest.skip("no /api/v1/map in this build")
-    sock = socket.create_connection(("127.0.0.1", server.port))
-    body = json.dumps(_map_body(1)).encode()
-    sock.sendall(b"POST /api/v1/map HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                 b"Content-Type: application/json\r\nContent-Length: "
-                 + str(len(body)).encode() + b"\r\n\r\n" + body)
-    assert_busy_then_idle(server.proc.pid, sock.close)
+def test_grid_stops_when_the_client_leaves(server):
+    # One grid of 400 x 400 points of a long formula: about a second of work.
+    def attempt():
+        body = {"surface": {"expr": HEAVY, "domain": [[-2, 2], [-2, 2 + next(SEEDS) * 1e-6]]},
+                "n": 400}
+        return http_client_leaves(server, "/api/v1/grid", body)
+    assert_stops_when_left(attempt)
 
 
 def test_map_stream_stops_when_the_client_leaves(server):
-    if not _has(server, "/api/v1/map"):
-        pytest.skip("no /api/v1/map in this build")
-
     async def scenario():
+        since = thread_cpu(server.proc.pid)
         ws = await connect(ws_url(server, "/api/v1/map/stream"), proxy=None, max_size=None)
-        await ws.send(json.dumps({"id": 1, **_map_body(2)}))
+        await ws.send(json.dumps({"id": 1, **_map_body(next(SEEDS))}))
         first = json.loads(await ws.recv())
         assert "error" not in first, first
         loop = asyncio.get_running_loop()
-        await asyncio.to_thread(assert_busy_then_idle, server.proc.pid,
-                                lambda: loop.call_soon_threadsafe(ws.transport.abort))
+        return await asyncio.to_thread(stop_figures, server.proc.pid,
+                                       lambda: loop.call_soon_threadsafe(ws.transport.abort),
+                                       since)
 
-    run_async(scenario())
+    assert_stops_when_left(lambda: run_async(scenario()))
+
+
+def test_a_long_lbfgs_step_stops_when_the_client_leaves(server):
+    # One optimizer.step() of 1,000 iterations over a history of 1,000 pairs, per run.
+    lbfgs = {"optimizer": "lbfgs", "params": {"max_iter": 1000, "history_size": 1000,
+                                              "tolerance_grad": 0.0, "tolerance_change": 0.0,
+                                              "lr": 1e-4}}
+
+    def attempt():
+        body = {**long_run(next(SEEDS)), "steps": 100, "runs": [lbfgs] * 16}
+        return http_client_leaves(server, "/api/v1/run", body)
+    assert_stops_when_left(attempt)
 
 
 # --- crowds and slow sockets ----------------------------------------------------------
@@ -347,9 +420,13 @@ def test_a_client_that_does_not_read_blocks_nobody(server):
               b"application/json\r\nContent-Length: " + str(len(data)).encode() + b"\r\n\r\n"
               + data)
     try:
-        time.sleep(1.5)                  # computed, now stuck writing ~11 MB to us
+        s.settimeout(60)                 # computed (seconds on a busy machine) ...
+        assert s.recv(1, socket.MSG_PEEK) == b"H"
+        time.sleep(0.2)                  # ... and now stuck writing ~11 MB to us
         lat = healthz_ms(server, 50)
-        assert p(lat, .99) <= 50.0, lat
+        # Blocked behind the write it would take seconds; a shared 2-core machine adds
+        # the odd 100 ms of waiting for a core to any one request.
+        assert p(lat, .5) <= 10.0 and p(lat, .99) <= 250.0, sorted(lat)[-5:]
     finally:
         s.close()
 
@@ -380,7 +457,7 @@ def test_giant_websocket_frames_are_dropped_unread(server):
         async with connect(ws_url(server), proxy=None, max_size=None) as ws:
             await ws.send("x" * (300 * 1024))        # over the app's limit: an error
             msg = json.loads(await ws.recv())
-            assert "max_body_bytes" in msg["error"]["detail"][0]["msg"], msg
+            assert "OPTPLAY_MAX_BODY_BYTES" in msg["error"]["detail"][0]["msg"], msg
             await ws.send(json.dumps({"surface": "bowl", "steps": 3,
                                       "runs": [{"optimizer": "sgd"}]}))
             while not json.loads(await ws.recv()).get("done"):

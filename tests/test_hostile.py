@@ -110,11 +110,18 @@ def test_hostile_body_is_a_fast_4xx(warm, path):
     assert detail and all(d["msg"] and isinstance(d["loc"], list) for d in detail)
 
 
-@pytest.mark.parametrize("path", [p for p in BODIES if p.name.startswith("run-")][:40],
+GOOD_MESSAGE = {"run": {"surface": "bowl", "steps": 3, "runs": [{"optimizer": "sgd"}]},
+                "map": {"kind": "basin", "surface": "bowl", "steps": 3,
+                        "run": {"optimizer": "sgd"}, "x": {"n": 4}, "y": {"n": 4}}}
+
+
+@pytest.mark.parametrize("path", [p for p in BODIES if p.name.startswith("run-")][:40]
+                         + [p for p in BODIES if p.name.startswith("map-")],
                          ids=lambda p: p.stem)
 def test_hostile_message_on_the_stream_gets_an_error(warm, path):
     raw = path.read_bytes()
-    with warm.websocket_connect("/api/v1/stream") as ws:
+    kind = path.name.split("-", 1)[0]
+    with warm.websocket_connect("/api/v1/stream" if kind == "run" else "/api/v1/map/stream") as ws:
         try:
             ws.send_text(raw.decode("utf-8"))
         except UnicodeDecodeError:
@@ -122,7 +129,7 @@ def test_hostile_message_on_the_stream_gets_an_error(warm, path):
         msg = ws.receive_json()
         assert "error" in msg and msg["error"]["detail"][0]["msg"], msg
         # the socket stays usable
-        ws.send_json({"id": 1, "surface": "bowl", "steps": 3, "runs": [{"optimizer": "sgd"}]})
+        ws.send_json({"id": 1, **GOOD_MESSAGE[kind]})
         while True:
             msg = ws.receive_json()
             assert "error" not in msg, msg
@@ -236,8 +243,8 @@ PATHS = [("surface",), ("start",), ("start", 0), ("steps",), ("runs",), ("runs",
          ("runs", 0, "label"), ("state",), ("extra",), ("runs", 0, "extra")]
 
 
-def mutated(path: tuple, value) -> dict:
-    body = json.loads(json.dumps(BASE))
+def mutated(path: tuple, value, base: dict = BASE) -> dict:
+    body = json.loads(json.dumps(base))
     node = body
     for part in path[:-1]:
         node = node[part]
@@ -259,6 +266,29 @@ def test_made_up_bodies_never_get_a_5xx(warm, path, value):
     if path[-1] == "steps" and isinstance(value, int) and not isinstance(value, bool):
         body["steps"] = value if value < 1 or value > 10_000 else min(value, 500)
     assert_clean_answer(warm.post("/api/v1/run", content=json.dumps(body), headers=JSON))
+
+
+MAP_BASE = {"kind": "sweep", "surface": "rosenbrock", "steps": 20, "start": [-1.0, 1.0],
+            "run": {"optimizer": "adam", "params": {"lr": 0.01}},
+            "x": {"param": "lr", "range": [1e-4, 1e-1], "n": 4, "scale": "log"},
+            "y": {"param": "betas", "index": 1, "range": [0.9, 0.999], "n": 4},
+            "tol": 0.01, "minima": [[1.0, 1.0]]}
+MAP_PATHS = [("kind",), ("surface",), ("steps",), ("start",), ("start", 1), ("run",),
+             ("run", "optimizer"), ("run", "params"), ("run", "params", "lr"),
+             ("run", "params", "betas"), ("x",), ("x", "param"), ("x", "range"),
+             ("x", "range", 0), ("x", "n"), ("x", "scale"), ("y", "index"), ("y", "param"),
+             ("y", "range", 1), ("y", "n"), ("tol",), ("minima",), ("minima", 0), ("extra",),
+             ("x", "extra")]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(path=st.sampled_from(MAP_PATHS), value=json_values)
+def test_made_up_map_bodies_never_get_a_5xx(warm, path, value):
+    body = mutated(path, value, MAP_BASE)
+    if path[-1] in ("steps", "n") and isinstance(value, int) and not isinstance(value, bool):
+        node = body[path[0]] if len(path) == 2 else body
+        node[path[-1]] = value if value < 2 or value > 100_000 else min(value, 16)
+    assert_clean_answer(warm.post("/api/v1/map", content=json.dumps(body), headers=JSON))
 
 
 TOKENS = ["x", "y", "1", "2", "0", ".5", "1e3", "1e-3", "9", "pi", "e", "+", "-", "*", "/",

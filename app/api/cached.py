@@ -2,7 +2,7 @@
 
     return await cached.answer(request, "run", req, execute)
 
-looks the validated request up; on a miss it computes through `compute.compute` (the
+looks the validated request up; on a miss it computes through `compute.computed` (the
 thread pool, the per-client limit, cancellation when the client leaves, the compute
 budget), and keeps the encoded answer.  Cache hits and requests that wait for an
 identical computation in flight take no computation slot.
@@ -25,9 +25,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from .. import cache
-from ..config import settings
+from ..config import env_name, settings
 from ..engine.errors import Cancelled
-from .compute import TooBusy, compute
+from .compute import TooBusy, computed
+from .responses import dumps
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,11 +42,12 @@ async def answer(request: Request, kind: str, req: BaseModel, fn: Callable[..., 
     """The JSON answer of `fn(req, cancelled=...)`, from the cache when it has it."""
     gzip = "gzip" in request.headers.get("accept-encoding", "")
 
+    def encoded(cancelled: Callable[[], bool]) -> bytes:
+        return dumps(fn(req, cancelled=cancelled))
+
     async def produce() -> bytes:
-        resp = await compute(request, fn, req)
-        if resp.status_code != 200:          # the client went away meanwhile
-            raise Cancelled()
-        return bytes(resp.body)
+        # Cancelled when the client went away meanwhile: a waiter computes it instead.
+        return await computed(request, encoded)
 
     entry = await cache.lookup(cache.key_of(kind, req), produce, gzip=gzip,
                                owners_only=(Cancelled, TooBusy))
@@ -76,7 +78,7 @@ def decode_query(q: str, model: type[M]) -> M:
     if len(q) > limit * 4 // 3 + 4:
         raise RequestValidationError([{"loc": ("query", "q"), "type": "limit",
                                        "msg": f"q decodes to more than the limit of "
-                                              f"{limit} bytes"}])
+                                              f"{limit} bytes ({env_name('max_body_bytes')})"}])
     try:
         raw = base64.urlsafe_b64decode(q + "=" * (-len(q) % 4))
         body = orjson.loads(raw)

@@ -8,9 +8,7 @@ POST /api/v1/export/html   body = run request + "lang", "lr_variants" -> scene.h
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from typing import Annotated, Any, Callable, Literal, Optional
+from typing import Annotated, Callable, Literal, Optional
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -50,11 +48,6 @@ def _file(media_type: str, what: str) -> dict:
             **UNPROCESSABLE}
 
 
-def attachment(content: bytes | str, filename: str, media_type: str) -> Response:
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
 @router.post("/code", response_model=CodeAnswer, response_class=FastJSONResponse,
              responses=UNPROCESSABLE)
 async def code(req: RunRequest, run: Annotated[Optional[int], Query(ge=0)] = None):
@@ -63,25 +56,39 @@ async def code(req: RunRequest, run: Annotated[Optional[int], Query(ge=0)] = Non
     return FastJSONResponse({"code": text, "filename": "scene.py"})
 
 
-async def computed(request: Request, fn: Callable[..., Any], *args: Any) -> Any:
-    """fn(*args, cancelled=...) in the thread pool, under the same per-client limit and
-    cancellation as every other computation (app/api/compute.py)."""
-    key = compute.acquire(request.scope)
-    stop = threading.Event()
-    watcher = asyncio.ensure_future(compute._until_disconnect(request.receive, stop))
-    try:
-        return await run_in_threadpool(fn, *args, cancelled=stop.is_set)
-    finally:
-        watcher.cancel()
-        compute.SLOTS.release(key)
-
-
 def _answer(req: RunRequest, cancelled=None) -> dict:
     return divergence.annotate(execute(req, cancelled=cancelled), req)
 
 
-def _gone() -> Response:
-    return Response(status_code=compute.CLIENT_GONE)
+def _csv(req: RunRequest, cancelled=None) -> bytes:
+    body = req.model_dump(mode="json", exclude_unset=True)
+    return data_export.to_csv(_answer(req, cancelled), body, bom=True).encode("utf-8")
+
+
+def _json(req: RunRequest, cancelled=None) -> bytes:
+    return data_export.to_json(_answer(req, cancelled))
+
+
+def _html(req: HtmlExportRequest, cancelled=None) -> bytes:
+    return export_html(req, req.lang, req.lr_variants, cancelled=cancelled).encode("utf-8")
+
+
+async def download(request: Request, make: Callable[..., bytes], req: RunRequest,
+                   filename: str, media_type: str) -> Response:
+    """`make(req)` as an attachment.  Made and compressed in a worker thread (a CSV of
+    16 runs of 10,000 steps is 15 MB and takes a second to write) under the per-client
+    limit; 499 (unread) if the client left meanwhile."""
+    gzip = compute.accepts_gzip(request)
+
+    def work(cancelled) -> tuple[bytes, dict[str, str]]:
+        return compute.packed(make(req, cancelled=cancelled), gzip)
+
+    try:
+        content, headers = await compute.computed(request, work)
+    except Cancelled:
+        return Response(status_code=compute.CLIENT_GONE)
+    return Response(content, media_type=media_type, headers={
+        **headers, "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @router.post("/export/csv", response_class=Response,
@@ -89,13 +96,7 @@ def _gone() -> Response:
 async def export_csv(req: RunRequest, request: Request):
     """Every run's path, loss and lr per step as CSV (state and gradient columns when
     the request asks for "state": true)."""
-    try:
-        answer = await computed(request, _answer, req)
-    except Cancelled:
-        return _gone()
-    body = req.model_dump(mode="json", exclude_unset=True)
-    text = data_export.to_csv(answer, body, bom=True)
-    return attachment(text.encode("utf-8"), "scene.csv", "text/csv; charset=utf-8")
+    return await download(request, _csv, req, "scene.csv", "text/csv; charset=utf-8")
 
 
 @router.post("/export/json", response_class=Response,
@@ -104,11 +105,7 @@ async def export_csv(req: RunRequest, request: Request):
                         **UNPROCESSABLE})
 async def export_json(req: RunRequest, request: Request):
     """The run answer as a JSON file."""
-    try:
-        answer = await computed(request, _answer, req)
-    except Cancelled:
-        return _gone()
-    return attachment(data_export.to_json(answer), "scene.json", "application/json")
+    return await download(request, _json, req, "scene.json", "application/json")
 
 
 @router.post("/export/html", response_class=Response,
@@ -116,8 +113,4 @@ async def export_json(req: RunRequest, request: Request):
                                           "offline"))
 async def export_file(req: HtmlExportRequest, request: Request):
     """The scene as one HTML file that plays offline, with no server."""
-    try:
-        text = await computed(request, export_html, req, req.lang, req.lr_variants)
-    except Cancelled:
-        return _gone()
-    return attachment(text.encode("utf-8"), "scene.html", "text/html; charset=utf-8")
+    return await download(request, _html, req, "scene.html", "text/html; charset=utf-8")

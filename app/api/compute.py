@@ -1,8 +1,9 @@
 """Computations off the event loop, fenced in.
 
 `await compute(request, fn, *args)` runs `fn(*args, cancelled=flag)` in the thread pool
-and encodes its answer as JSON in that thread too, so the event loop only moves bytes.
-Around it:
+and encodes its answer as JSON (and gzip, when the client takes it) in that thread too,
+so the event loop only moves bytes; `await computed(request, fn, *args)` returns what fn
+returns, for callers that shape the answer themselves.  Around both:
 
 - at most `max_concurrent_per_client` computations in flight per client address, HTTP
   and WebSocket together (`SLOTS`); one more is refused at once with a 429 that names
@@ -26,7 +27,8 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import Receive, Scope
 
-from ..config import settings
+from ..cache import GZIP_MIN, gzip_bytes
+from ..config import env_name, settings
 from ..engine.errors import Cancelled
 from .responses import dumps
 
@@ -39,7 +41,7 @@ class TooBusy(Exception):
 
     def __init__(self, limit: int):
         super().__init__(f"too many computations at once from this address: the limit "
-                         f"is {limit} at a time (max_concurrent_per_client)")
+                         f"is {limit} at a time ({env_name('max_concurrent_per_client')})")
         self.limit = limit
 
     def detail(self) -> list[dict]:
@@ -100,21 +102,43 @@ async def _until_disconnect(receive: Receive, stop: threading.Event) -> None:
             return
 
 
-def _encoded(fn: Callable[..., Any], args: tuple, kwargs: dict) -> bytes:
-    return dumps(fn(*args, **kwargs))
-
-
-async def compute(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
-    """The JSON answer of `fn(*args, cancelled=..., **kwargs)`, computed in a worker
-    thread under the per-client limit; 499 (unread) if the client left meanwhile."""
+async def computed(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, cancelled=..., **kwargs)` in a worker thread, under the per-client
+    limit; the flag is raised when the client goes away (then fn raises Cancelled)."""
     key = acquire(request.scope)
     stop = threading.Event()
     watcher = asyncio.ensure_future(_until_disconnect(request.receive, stop))
     try:
-        body = await run_in_threadpool(_encoded, fn, args, {**kwargs, "cancelled": stop.is_set})
-    except Cancelled:
-        return Response(status_code=CLIENT_GONE)
+        return await run_in_threadpool(fn, *args, cancelled=stop.is_set, **kwargs)
     finally:
         watcher.cancel()
         SLOTS.release(key)
-    return Response(body, media_type="application/json")
+
+
+def accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "")
+
+
+def packed(body: bytes, gzip: bool) -> tuple[bytes, dict[str, str]]:
+    """(body, headers): gzip-compressed when the client takes it and it is large enough
+    to gain.  Called in the worker thread: GZipMiddleware would compress on the event
+    loop, and a 400 x 400 grid (3 MB) or a CSV export (15 MB) takes 50-400 ms."""
+    if gzip and len(body) >= GZIP_MIN:
+        return gzip_bytes(body), {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+    return body, {}
+
+
+async def compute(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Response:
+    """The JSON answer of `fn(*args, cancelled=..., **kwargs)`, computed, encoded and
+    compressed in a worker thread under the per-client limit; 499 (unread) if the client
+    left meanwhile."""
+    gzip = accepts_gzip(request)
+
+    def work(cancelled: Callable[[], bool]) -> tuple[bytes, dict[str, str]]:
+        return packed(dumps(fn(*args, cancelled=cancelled, **kwargs)), gzip)
+
+    try:
+        body, headers = await computed(request, work)
+    except Cancelled:
+        return Response(status_code=CLIENT_GONE)
+    return Response(body, media_type="application/json", headers=headers)

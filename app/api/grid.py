@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..config import settings
-from ..engine.errors import Cancelled, ComputationTimeout
+from ..config import env_name, settings
 from ..engine.request import SurfaceSpec, resolve_surface
+from ..engine.runner import Fence
 from ..engine.surfaces import Surface
 from .compute import compute
 from .responses import FastJSONResponse
@@ -39,8 +39,9 @@ class GridRequest(BaseModel):
     def _limit(self):
         limit = settings().max_grid
         if self.n > limit:
-            raise PydanticCustomError("limit", "n: {n} is over the limit of {limit}",
-                                      {"n": self.n, "limit": limit})
+            raise PydanticCustomError("limit", "n: {n} is over the limit of {limit} ({env})",
+                                      {"n": self.n, "limit": limit,
+                                       "env": env_name("max_grid")})
         return self
 
 
@@ -48,20 +49,17 @@ def grid(surface: Surface, n: int, *, cancelled: Callable[[], bool] | None = Non
     """The values over the domain, row block by row block: between blocks the clock
     (compute_budget_s) and `cancelled()` are looked at."""
     budget = settings().compute_budget_s
-    deadline = time.monotonic() + budget
+    fence = Fence(time.monotonic() + budget, budget, cancelled)
     (x0, x1), (y0, y1) = surface.domain
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     Z = np.empty((n, n))
     rows = max(1, GRID_BLOCK // n)
     with np.errstate(all="ignore"):
         for j in range(0, n, rows):
-            if cancelled is not None and cancelled():
-                raise Cancelled()
-            if time.monotonic() > deadline:
-                raise ComputationTimeout(budget)
+            fence.check()
             Y = np.repeat(ys[j:j + rows], n)
             X = np.tile(xs, len(ys[j:j + rows]))
-            Z[j:j + rows] = surface.formula.value(X, Y).reshape(-1, n)
+            Z[j:j + rows] = surface.formula.value(X, Y, check=fence.check).reshape(-1, n)
     finite = Z[np.isfinite(Z)]
     zmin = float(finite.min()) if finite.size else None
     zmax = float(finite.max()) if finite.size else None

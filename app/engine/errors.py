@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..config import env_name
+
 
 class RequestError(ValueError):
     """Bad input.  `loc` is the path to the field, as in FastAPI's 422 bodies
@@ -24,7 +26,8 @@ class ComputationTimeout(RuntimeError):
     """A computation ran past its wall-clock budget (seconds)."""
 
     def __init__(self, budget: float):
-        super().__init__(f"the computation took longer than its budget of {budget:g} s")
+        super().__init__(f"the computation took longer than its budget of {budget:g} s "
+                         f"({env_name('compute_budget_s')})")
         self.budget = budget
 
 

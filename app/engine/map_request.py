@@ -11,13 +11,14 @@ from pydantic import (BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, f
                       model_validator)
 from pydantic_core import PydanticCustomError
 
-from ..config import settings
+from ..config import env_name, settings
 from .request import Coordinate, FiniteFloat, RunSpecModel, Strict, SurfaceSpec, _bounded
 
 
-def _limit(what: str, n: int | float, limit: int | float) -> PydanticCustomError:
-    return PydanticCustomError("limit", "{what}: {n} is over the limit of {limit}",
-                               {"what": what, "n": n, "limit": limit})
+def _limit(what: str, n: int | float, setting: str) -> PydanticCustomError:
+    return PydanticCustomError("limit", "{what}: {n} is over the limit of {limit} ({env})",
+                               {"what": what, "n": n, "limit": getattr(settings(), setting),
+                                "env": env_name(setting)})
 
 
 class MapAxis(BaseModel):
@@ -41,9 +42,8 @@ class MapAxis(BaseModel):
     @field_validator("n")
     @classmethod
     def _side(cls, v: int) -> int:
-        limit = settings().max_map_side
-        if v > limit:
-            raise _limit("n", v, limit)
+        if v > settings().max_map_side:
+            raise _limit("n", v, "max_map_side")
         return v
 
     @field_validator("range")
@@ -98,12 +98,12 @@ class MapRequest(BaseModel):
     def _check(self):
         s = settings()
         if self.steps > s.max_map_steps:
-            raise _limit("steps", self.steps, s.max_map_steps)
+            raise _limit("steps", self.steps, "max_map_steps")
         cells = self.x.n * self.y.n
         if cells > s.max_map_cells:
-            raise _limit("cells (x.n × y.n)", cells, s.max_map_cells)
+            raise _limit("cells (x.n × y.n)", cells, "max_map_cells")
         if cells * self.steps > s.max_map_run_steps:
-            raise _limit("cells × steps", cells * self.steps, s.max_map_run_steps)
+            raise _limit("cells × steps", cells * self.steps, "max_map_run_steps")
         if self.start is not None:
             _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
         for name, axis in (("x", self.x), ("y", self.y)):

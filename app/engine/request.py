@@ -15,7 +15,7 @@ from pydantic import (BaseModel, ConfigDict, Discriminator, Field, JsonValue, St
                       StrictInt, Tag, create_model, field_validator, model_validator)
 from pydantic_core import PydanticCustomError
 
-from ..config import settings
+from ..config import env_name, settings
 from .expr import Formula, FormulaError, compile_formula
 from .optim import REGISTRY as OPTIMIZERS
 from .optim.base import Hyper
@@ -30,7 +30,8 @@ def _bounded(v: float, what: str) -> float:
     limit = settings().max_coordinate
     if abs(v) > limit:
         raise PydanticCustomError("limit", f"{{what}} must lie within ±{limit:g} "
-                                  f"(max_coordinate)", {"what": what, "limit": limit})
+                                  f"({env_name('max_coordinate')})",
+                                  {"what": what, "limit": limit})
     return v
 
 
@@ -68,12 +69,18 @@ def formula_or_error(text: str) -> Formula:
     """Compile a typed formula, or raise the pydantic error that names what and where."""
     s = settings()
     if len(text) > s.max_formula_length:
-        raise PydanticCustomError("formula", "formula too long: {n} characters (limit {limit})",
-                                  {"n": len(text), "limit": s.max_formula_length})
+        raise PydanticCustomError("formula", "formula too long: {n} characters (limit "
+                                  "{limit}, {setting})", {"n": len(text),
+                                                          "limit": s.max_formula_length,
+                                                          "setting": env_name(
+                                                              "max_formula_length")})
     try:
         return _compiled(text, s.max_formula_length, s.max_formula_depth)
     except FormulaError as e:
-        raise PydanticCustomError("formula", "{message}", {"message": str(e),
+        message = str(e)
+        if e.too_deep:
+            message = f"{message.removesuffix(')')}, {env_name('max_formula_depth')})"
+        raise PydanticCustomError("formula", "{message}", {"message": message,
                                                            "column": e.column}) from None
 
 
@@ -229,22 +236,27 @@ class RunRequest(BaseModel):
             n, limit = len(data["runs"]), settings().max_runs
             if n > limit:
                 raise PydanticCustomError("limit", "runs: {n} runs is over the limit of "
-                                          "{limit}", {"n": n, "limit": limit})
+                                          "{limit} ({setting})",
+                                          {"n": n, "limit": limit,
+                                           "setting": env_name("max_runs")})
         return data
 
     @model_validator(mode="after")
     def _limits(self):
         s = settings()
         if self.steps > s.max_steps:
-            raise PydanticCustomError("limit", "steps: {n} is over the limit of {limit}",
-                                      {"n": self.steps, "limit": s.max_steps})
+            raise PydanticCustomError("limit", "steps: {n} is over the limit of {limit} "
+                                      "({setting})", {"n": self.steps, "limit": s.max_steps,
+                                                      "setting": env_name("max_steps")})
         if self.state and self.steps > s.max_state_steps:
             raise PydanticCustomError("limit", "steps: {n} is over the limit of {limit} when "
-                                      "state is asked for", {"n": self.steps,
-                                                             "limit": s.max_state_steps})
+                                      "state is asked for ({setting})",
+                                      {"n": self.steps, "limit": s.max_state_steps,
+                                       "setting": env_name("max_state_steps")})
         if len(self.runs) > s.max_runs:
-            raise PydanticCustomError("limit", "runs: {n} runs is over the limit of {limit}",
-                                      {"n": len(self.runs), "limit": s.max_runs})
+            raise PydanticCustomError("limit", "runs: {n} runs is over the limit of {limit} "
+                                      "({setting})", {"n": len(self.runs), "limit": s.max_runs,
+                                                      "setting": env_name("max_runs")})
         if self.start is not None:
             _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
         return self

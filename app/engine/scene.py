@@ -45,13 +45,17 @@ def start_of(req: RunRequest, surface: Surface) -> tuple[float, float]:
 
 
 def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
-            on_chunk: Callable[[int, dict], None] | None = None) -> dict:
+            on_chunk: Callable[[int, dict], None] | None = None,
+            deadline: float | None = None) -> dict:
     """Run every run of the request in turn.  `on_chunk(i, chunk)` streams path pieces
-    of run i as they are computed (see runner.run_one)."""
+    of run i as they are computed (see runner.run_one).  `deadline` (time.monotonic())
+    defaults to now + compute_budget_s; a caller that runs several requests as one
+    computation gives them one."""
     surface = resolve_surface(req.surface)
     start = start_of(req, surface)
     budget = settings().compute_budget_s
-    deadline = time.monotonic() + budget
+    if deadline is None:
+        deadline = time.monotonic() + budget
     runs = []
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))

@@ -15,6 +15,7 @@ import copy
 import html
 import json
 import math
+import time
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -198,10 +199,13 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
     variants = []
     if lr_variants:
         values = check_variants(lr_variants, req)
+        # One file is one computation: every variant within one compute budget.
+        deadline = time.monotonic() + settings().compute_budget_s
         for v in values:
             vbody = with_lr(body, v)
             vreq = RunRequest.model_validate(vbody)
-            answer = divergence.annotate(execute(vreq, cancelled=cancelled), vreq)
+            answer = divergence.annotate(execute(vreq, cancelled=cancelled,
+                                                 deadline=deadline), vreq)
             variants.append({"lr": v, "runs": _runs_view(vbody, answer, lang)})
         first = _first_lr(body)
         pick = 0

@@ -10,7 +10,7 @@ from .nodes import Node
 from .parser import DEFAULT_MAX_DEPTH, DEFAULT_MAX_LENGTH, parse
 from .scalar import ScalarProgram
 from .tape import Tape, lower
-from .vector import VectorProgram
+from .vector import Check, VectorProgram
 
 _f64 = np.float64
 
@@ -44,16 +44,18 @@ class Formula:
 
     # -- evaluation ------------------------------------------------------------------
 
-    def value(self, P, y=None) -> np.ndarray:
-        """f at B points: an array of shape (B,)."""
+    def value(self, P, y=None, check: Check = None) -> np.ndarray:
+        """f at B points: an array of shape (B,).  `check()`, if given, is called every
+        few milliseconds of a long evaluation (it raises to stop it)."""
         x, y = _columns(P, y)
         if x.shape[0] == 1:
             return np.array([self._scalar.value(float(x[0]), float(y[0]))])
-        return self._vector.value(x, y)
+        return self._vector.value(x, y, check)
 
-    def value_and_grad(self, P, y=None) -> tuple[np.ndarray, np.ndarray]:
+    def value_and_grad(self, P, y=None, check: Check = None) -> tuple[np.ndarray, np.ndarray]:
         """(f, ∇f) at B points: arrays of shape (B,) and (B, 2), as torch.autograd
-        computes them (fresh arrays: callers may keep or modify them)."""
+        computes them (fresh arrays: callers may keep or modify them).  `check` as for
+        `value`."""
         if y is None and type(P) is np.ndarray and P.shape == (1, 2):
             # one path, one step: the hot case, kept to a few hundred nanoseconds of glue
             (a, b), = P.tolist()
@@ -67,7 +69,7 @@ class Formula:
         x, y = _columns(P, y)
         if x.shape[0] == 1:
             return self.value_and_grad(np.array([[x[0], y[0]]]))
-        return self._vector.value_and_grad(x, y)
+        return self._vector.value_and_grad(x, y, check)
 
     def value_and_grad_at(self, x: float, y: float) -> tuple[float, float, float]:
         """(f, f_x, f_y) at one point, as Python floats."""

@@ -179,4 +179,4 @@ def parse(text: str, max_length: int | None = DEFAULT_MAX_LENGTH,
 
 def _too_deep(col: int, limit) -> FormulaError:
     return FormulaError(f"formula nested too deeply at column {col} (limit {limit} "
-                        f"levels)", col)
+                        f"levels)", col, too_deep=True)

@@ -9,6 +9,8 @@ serve several threads.
 
 from __future__ import annotations
 
+from typing import Callable, Optional
+
 import numpy as np
 
 from .arith import log as _log_number
@@ -159,6 +161,10 @@ def _backward(op: str, a: int, b, o: int):
 # largest power of two up to MAX_CHUNK whose working set fits CACHE_BYTES.
 MAX_CHUNK, MIN_CHUNK = 4096, 512
 CACHE_BYTES = 1_600_000
+# `check()`, when given, is called between chunks: a caller's cancel flag and clock,
+# looked at every few milliseconds even when one evaluation of a long formula over a
+# big batch takes a hundred (it raises to stop the evaluation).
+Check = Optional[Callable[[], None]]
 
 
 def chunk_size(n_arrays: int) -> int:
@@ -193,7 +199,7 @@ class VectorProgram:
             append(f(v))
         return v
 
-    def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def value(self, x: np.ndarray, y: np.ndarray, check: Check = None) -> np.ndarray:
         B = x.shape[0]
         if self.out is None:
             return np.full(B, self.constant)
@@ -201,11 +207,13 @@ class VectorProgram:
         with np.errstate(all="ignore"):
             step = chunk_size(self.n)
             for lo in range(0, B, step):
+                if check is not None and lo:
+                    check()
                 hi = min(B, lo + step)
                 out[lo:hi] = self._run(x[lo:hi], y[lo:hi])[self.out]
         return out
 
-    def value_and_grad(self, x: np.ndarray, y: np.ndarray):
+    def value_and_grad(self, x: np.ndarray, y: np.ndarray, check: Check = None):
         B = x.shape[0]
         value = np.empty(B)
         grad = np.zeros((B, 2))
@@ -215,6 +223,8 @@ class VectorProgram:
         with np.errstate(all="ignore"):
             step = self.chunk
             for lo in range(0, B, step):
+                if check is not None and lo:
+                    check()
                 hi = min(B, lo + step)
                 value[lo:hi], grad[lo:hi, 0], grad[lo:hi, 1] = \
                     self._chunk(x[lo:hi], y[lo:hi])
