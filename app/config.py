@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     compute_budget_s: float = 10.0   # wall-clock budget of one computation
     ws_messages_per_second: float = 30.0   # sustained WebSocket request rate per socket
     max_concurrent_per_client: int = 4     # computations in flight per client address
+    max_computations: int = 4        # computations running at once per worker; others queue
     cache_entries: int = 256         # LRU of computed answers: entries ...
     cache_bytes: int = 64 * 1024 * 1024   # ... and total bytes (per worker process)
     cache_max_age_s: int = 3600      # Cache-Control max-age of GET /api/v1/run?q=, /map?q=

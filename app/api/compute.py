@@ -10,6 +10,9 @@ returns, for callers that shape the answer themselves.  Around both:
   the limit (`TooBusy`), before any work;
 - the client going away (`http.disconnect`) raises the flag, which the engine's loops
   read every few steps: a closed tab leaves no orphan work behind;
+- at most `max_computations` of them running at once in this worker (`gated`): the
+  rest wait in their threads, so a burst of requests queues instead of multiplying the
+  worker's memory and splitting two cores forty ways;
 - the engine's own deadline (`compute_budget_s`) cuts whatever would run longer (a 422
   that says the budget, see errors.py).
 
@@ -78,6 +81,46 @@ class ClientSlots:
 SLOTS = ClientSlots()
 
 
+class WorkerGate:
+    """How many computations run at once in this process.  A waiting thread looks at
+    its cancel flag every few milliseconds, so a client that leaves the queue leaves."""
+
+    POLL_S = 0.005
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._semaphore: threading.BoundedSemaphore | None = None
+
+    def semaphore(self) -> threading.BoundedSemaphore:
+        with self._lock:
+            if self._semaphore is None:
+                self._semaphore = threading.BoundedSemaphore(max(1, settings().max_computations))
+            return self._semaphore
+
+    def run(self, fn: Callable[..., Any], *args: Any, cancelled: Callable[[], bool],
+            **kwargs: Any) -> Any:
+        """fn(*args, cancelled=cancelled, **kwargs) once a place is free (in the worker
+        thread); Cancelled if the flag rises while it waits."""
+        gate = self.semaphore()
+        while not gate.acquire(timeout=self.POLL_S):
+            if cancelled():
+                raise Cancelled()
+        try:
+            return fn(*args, cancelled=cancelled, **kwargs)
+        finally:
+            gate.release()
+
+
+GATE = WorkerGate()
+
+
+def gated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """fn, run through the worker's gate: call it as fn(*args, cancelled=flag)."""
+    def run(*args: Any, cancelled: Callable[[], bool], **kwargs: Any) -> Any:
+        return GATE.run(fn, *args, cancelled=cancelled, **kwargs)
+    return run
+
+
 def client_key(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "-"
@@ -109,7 +152,7 @@ async def computed(request: Request, fn: Callable[..., Any], *args: Any, **kwarg
     stop = threading.Event()
     watcher = asyncio.ensure_future(_until_disconnect(request.receive, stop))
     try:
-        return await run_in_threadpool(fn, *args, cancelled=stop.is_set, **kwargs)
+        return await run_in_threadpool(gated(fn), *args, cancelled=stop.is_set, **kwargs)
     finally:
         watcher.cancel()
         SLOTS.release(key)

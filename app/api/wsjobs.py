@@ -34,7 +34,7 @@ from starlette.concurrency import run_in_threadpool
 from ..config import env_name, settings
 from ..engine.errors import Cancelled, ComputationTimeout, RequestError
 from ..headers import websocket_origin_allowed
-from .compute import SLOTS, TooBusy, client_key
+from .compute import GATE, SLOTS, TooBusy, client_key
 from .errors import UNEXPECTED, error_detail, unexpected_detail
 from .responses import dumps
 
@@ -116,7 +116,8 @@ class Job:
         self.stop = threading.Event()
         self.queue: asyncio.Queue = asyncio.Queue()
         self.loop = asyncio.get_running_loop()
-        self.work = self.loop.run_in_executor(None, compute, self)
+        self.work = self.loop.run_in_executor(
+            None, lambda: GATE.run(lambda cancelled: compute(self), cancelled=self.stop.is_set))
         self.work.add_done_callback(self._finished)
         self.task = asyncio.create_task(self.pump())
 
