@@ -22,9 +22,12 @@ r"""RAdam: torch.optim.RAdam (PyTorch 2.13), the single-tensor, non-capturable i
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from ._common import Scratch, check_types, lerp_, nonzero
+from ._onerun import OneRun, lerp2
 from .adam import check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
@@ -145,3 +148,51 @@ class RAdam(Optimizer):
             t *= ((rho_t - 4) * (rho_t - 2) * rho_inf
                   / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         p -= t
+
+    def one_run(self) -> RAdamRun:
+        return RAdamRun(self.group)
+
+
+class RAdamRun(OneRun):
+    """`RAdam.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1")}
+    __slots__ = ("t", "m0", "m1", "v0", "v1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        weight_decay = group["weight_decay"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        step = self.t = self.t + 1.0
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                f = 1 - lr * weight_decay
+                p0, p1 = p0 * f, p1 * f
+            else:
+                g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1 - beta1)
+        c = 1 - beta2
+        v0 = self.v0 = self.v0 * beta2 + g0 * c * g0
+        v1 = self.v1 = self.v1 * beta2 + g1 * c * g1
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        t0, t1 = m0 / bias_correction1 * lr, m1 / bias_correction1 * lr
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if not rho_t > 5.0:
+            return p0 - t0, p1 - t1
+        eps = group["eps"]
+        root = bias_correction2 ** 0.5
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        t0 = t0 * (1.0 / (sqrt(v0) + eps) * root) * rect
+        t1 = t1 * (1.0 / (sqrt(v1) + eps) * root) * rect
+        return p0 - t0, p1 - t1
