@@ -257,12 +257,20 @@ class Loop:
         self.on_chunk = on_chunk
         self.already_sent = sent
 
-    def _stream(self, trace_path, loss, lrs, sent: int, done: int, final: bool = False) -> int:
+    def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
+        """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
+        steps the stream.  Returns the new `sent`."""
+        self.fence.check()
+        if done % CHECK_EVERY == 0:
+            return self._stream(path, loss, lrs, sent, done)
+        return sent
+
+    def _stream(self, path, loss, lrs, sent: int, done: int, final: bool = False) -> int:
         """Send points sent..done-1 (..done when final) if the stream lacks them; the new
         `sent`."""
         end = done + 1 if final else done
         if self.on_chunk is not None and (final or done > self.already_sent):
-            self.on_chunk(_chunk(trace_path, loss, lrs, sent, end))
+            self.on_chunk(_chunk(path, loss, lrs, sent, end))
         return done
 
     def in_arrays(self, opt: Optimizer, sched) -> Trace:
@@ -326,9 +334,7 @@ class Loop:
                     for name in opt.state_names:
                         states[name].append(jsonable_state(state.get(name)))
                 if done % CLOCK_EVERY == 0:
-                    fence.check()
-                    if done % CHECK_EVERY == 0:
-                        sent = self._stream(path, loss, lrs, sent, done)
+                    sent = self._tick(path, loss, lrs, sent, done)
 
         self._stream(path, loss, lrs, sent, done, final=True)
         return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
@@ -342,7 +348,7 @@ class Loop:
         group = opt.group
         names = opt.state_names
         step = one.step
-        evaluate = self.f.value_and_grad_at
+        evaluate = self.f.value_and_grad_of_floats
         isfinite = math.isfinite
         rng, std = self.noise.rng, self.noise.std
         draws: list = []
@@ -359,39 +365,38 @@ class Loop:
         done = 0
         status = "ok"
         sent = 0
-        for k in range(steps):
-            lr = group["lr"]
-            lrs.append(lr if type(lr) is float else _lr_value(lr))
-            if rng is not None:
-                i = 2 * (k % NOISE_BLOCK)
-                if i == 0:       # the same numbers as one (1, 2) draw per step
-                    draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
-                gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
-            if record_state:
-                grads.append([gx, gy])
-            try:
-                x, y = step(x, y, gx, gy)
-            except FAST_PATH_ERRORS:
-                raise Recompute(sent) from None
-            if sched is not None:
-                sched.step(loss[k]) if plateau else sched.step()
-            value, gx, gy = evaluate(x, y)
-            if not (isfinite(x) and isfinite(y) and isfinite(value)):
-                status = "diverged"
-                lrs.pop()
+        with np.errstate(all="ignore"):   # NumPy scalars a scheduler may have put in the group
+            for k in range(steps):
+                lr = group["lr"]
+                lrs.append(lr if type(lr) is float else _lr_value(lr))
+                if rng is not None:
+                    i = 2 * (k % NOISE_BLOCK)
+                    if i == 0:       # the same numbers as one (1, 2) draw per step
+                        draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
+                    gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
                 if record_state:
-                    grads.pop()
-                break
-            path.append([x, y])
-            loss.append(value)
-            done = k + 1
-            if record_state:
-                for name in names:
-                    states[name].append(jsonable_state(one.get(name)))
-            if done % CLOCK_EVERY == 0:
-                fence.check()
-                if done % CHECK_EVERY == 0:
-                    sent = self._stream(path, loss, lrs, sent, done)
+                    grads.append([gx, gy])
+                try:
+                    x, y = step(x, y, gx, gy)
+                except FAST_PATH_ERRORS:
+                    raise Recompute(sent) from None
+                if sched is not None:
+                    sched.step(loss[k]) if plateau else sched.step()
+                value, gx, gy = evaluate(x, y)
+                if not (isfinite(x) and isfinite(y) and isfinite(value)):
+                    status = "diverged"
+                    lrs.pop()
+                    if record_state:
+                        grads.pop()
+                    break
+                path.append([x, y])
+                loss.append(value)
+                done = k + 1
+                if record_state:
+                    for name in names:
+                        states[name].append(jsonable_state(one.get(name)))
+                if done % CLOCK_EVERY == 0:
+                    sent = self._tick(path, loss, lrs, sent, done)
 
         self._stream(path, loss, lrs, sent, done, final=True)
         return Trace(path, loss, lrs, status, states, grads)

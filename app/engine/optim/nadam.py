@@ -23,8 +23,7 @@ from math import sqrt
 import numpy as np
 
 from ._common import Scratch, check_types, lerp_, nonzero
-from ._onerun import OneRun, lerp2
-from .adam import check_adam_like
+from .adam import AdamMoments, check_adam_like
 from .base import (Hyper, HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper,
                    lr_hyper, maximize_hyper, register, weight_decay_hyper)
 
@@ -136,45 +135,29 @@ class NAdam(Optimizer):
         return NAdamRun(self.group)
 
 
-class NAdamRun(OneRun):
+class NAdamRun(AdamMoments):
     """`NAdam.step` on one run in Python floats (see _onerun)."""
 
-    STATE = {"step": ("t",), "mu_product": ("mu_product",), "exp_avg": ("m0", "m1"),
-             "exp_avg_sq": ("v0", "v1")}
-    __slots__ = ("t", "mu_product", "m0", "m1", "v0", "v1")
+    STATE = {**AdamMoments.STATE, "mu_product": ("mu_product",)}
+    __slots__ = ("mu_product",)
 
     def __init__(self, group: dict):
         super().__init__(group)
-        self.t = 0.0
         self.mu_product = 1.0
-        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
 
     def step(self, p0, p1, g0, g1):
         group = self.group
-        lr = group["lr"]
-        beta1, beta2 = group["betas"]
-        weight_decay = group["weight_decay"]
+        p0, p1, g0, g1, lr, beta1, beta2 = self.moments(p0, p1, g0, g1)
         momentum_decay = group["momentum_decay"]
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        step = self.t = self.t + 1.0
+        step = self.t
         bias_correction2 = 1 - beta2 ** step
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                f = 1 - lr * weight_decay
-                p0, p1 = p0 * f, p1 * f
-            else:
-                g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product = self.mu_product = self.mu_product * mu
-        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1 - beta1)
-        c = 1 - beta2
-        v0 = self.v0 = self.v0 * beta2 + g0 * c * g0
-        v1 = self.v1 = self.v1 * beta2 + g1 * c * g1
         eps = group["eps"]
-        d0 = sqrt(v0 / bias_correction2) + eps
-        d1 = sqrt(v1 / bias_correction2) + eps
+        d0 = sqrt(self.v0 / bias_correction2) + eps
+        d1 = sqrt(self.v1 / bias_correction2) + eps
         a = -lr * (1.0 - mu) / (1.0 - mu_product)
         b = (-lr * mu_next) / (1.0 - mu_product * mu_next)
-        return p0 + g0 * a / d0 + m0 * b / d0, p1 + g1 * a / d1 + m1 * b / d1
+        return (p0 + g0 * a / d0 + self.m0 * b / d0,
+                p1 + g1 * a / d1 + self.m1 * b / d1)

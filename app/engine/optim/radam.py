@@ -27,8 +27,7 @@ from math import sqrt
 import numpy as np
 
 from ._common import Scratch, check_types, lerp_, nonzero
-from ._onerun import OneRun, lerp2
-from .adam import check_adam_like
+from .adam import AdamMoments, check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
 
@@ -153,38 +152,18 @@ class RAdam(Optimizer):
         return RAdamRun(self.group)
 
 
-class RAdamRun(OneRun):
+class RAdamRun(AdamMoments):
     """`RAdam.step` on one run in Python floats (see _onerun)."""
 
-    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1")}
-    __slots__ = ("t", "m0", "m1", "v0", "v1")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.t = 0.0
-        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
+    __slots__ = ()
 
     def step(self, p0, p1, g0, g1):
         group = self.group
-        lr = group["lr"]
-        beta1, beta2 = group["betas"]
-        weight_decay = group["weight_decay"]
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        step = self.t = self.t + 1.0
-        if weight_decay != 0:
-            if group["decoupled_weight_decay"]:
-                f = 1 - lr * weight_decay
-                p0, p1 = p0 * f, p1 * f
-            else:
-                g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
-        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1 - beta1)
-        c = 1 - beta2
-        v0 = self.v0 = self.v0 * beta2 + g0 * c * g0
-        v1 = self.v1 = self.v1 * beta2 + g1 * c * g1
+        p0, p1, g0, g1, lr, beta1, beta2 = self.moments(p0, p1, g0, g1)
+        step = self.t
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
-        t0, t1 = m0 / bias_correction1 * lr, m1 / bias_correction1 * lr
+        t0, t1 = self.m0 / bias_correction1 * lr, self.m1 / bias_correction1 * lr
         rho_inf = 2 / (1 - beta2) - 1
         rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
         if not rho_t > 5.0:
@@ -193,6 +172,6 @@ class RAdamRun(OneRun):
         root = bias_correction2 ** 0.5
         rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
-        t0 = t0 * (1.0 / (sqrt(v0) + eps) * root) * rect
-        t1 = t1 * (1.0 / (sqrt(v1) + eps) * root) * rect
+        t0 = t0 * (1.0 / (sqrt(self.v0) + eps) * root) * rect
+        t1 = t1 * (1.0 / (sqrt(self.v1) + eps) * root) * rect
         return p0 - t0, p1 - t1
