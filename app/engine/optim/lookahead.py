@@ -132,7 +132,6 @@ class Lookahead(Optimizer):
         elif self.pullback_momentum == "reset":
             state["momentum_buffer"] = np.zeros_like(p)
 
-
     def one_run(self) -> LookaheadRun | None:
         inner = self.optimizer.one_run()
         return None if inner is None else LookaheadRun(self, inner)
