@@ -22,7 +22,7 @@ from math import sqrt
 import numpy as np
 
 from ._common import Scratch, check_types, lerp_, nonzero
-from ._onerun import OneRun, lerp2
+from ._onerun import OneRun
 from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper,
                    maximize_hyper, register, weight_decay_hyper)
 
@@ -183,7 +183,12 @@ class AdamMoments(OneRun):
                 p0, p1 = p0 * f, p1 * f
             else:
                 g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
-        self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1 - beta1)
+        w, m0, m1 = 1 - beta1, self.m0, self.m1
+        if abs(w) < 0.5:                     # lerp2, inline: this is the hottest step
+            self.m0, self.m1 = m0 + (g0 - m0) * w, m1 + (g1 - m1) * w
+        else:
+            w = 1.0 - w
+            self.m0, self.m1 = g0 - (g0 - m0) * w, g1 - (g1 - m1) * w
         c = 1 - beta2
         self.v0 = self.v0 * beta2 + g0 * c * g0
         self.v1 = self.v1 * beta2 + g1 * c * g1
