@@ -1,6 +1,6 @@
 """What the pytorch-optimizer (4.1.0) optimizers share: its validation messages and the
 helpers of its BaseOptimizer (weight decay, AdaNorm), in NumPy; and the plain-float
-helpers of the one-run fast paths (also used by Rprop and Adafactor).
+helpers of the OneRun classes (see _onerun; also used by Rprop and Adafactor).
 
 Rounding: PyTorch's CPU kernels fuse `a + s * b` (add with alpha, addcmul, lerp, the
 sum of squares in a norm) into one FMA even on 2-element tensors; NumPy and Python have
