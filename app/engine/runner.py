@@ -33,10 +33,11 @@ CLOCK_EVERY = 16
 # How often (in surface evaluations) a closure looks at them, inside one step that may
 # evaluate the surface many times (LBFGS: up to max_iter iterations per step).
 CLOCK_EVERY_EVAL = 32
-# Gradient noise is drawn this many steps at a time by the float loop.
-NOISE_BLOCK = 128
 # A run "escapes" when it leaves the surface's domain padded by this fraction per side.
 ESCAPE_PAD = 0.5
+
+# Gradient noise is drawn this many steps at a time by the float loop.
+NOISE_BLOCK = 128
 
 
 @dataclass
