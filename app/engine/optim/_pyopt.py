@@ -129,14 +129,6 @@ def maximum1(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-def lerp1(start: float, end: float, weight: float) -> float:
-    """torch.lerp of floats, ATen's formula (as `lerp_` above, without the FMA)."""
-    diff = end - start
-    if abs(weight) < 0.5:
-        return start + diff * weight
-    return end - diff * (1.0 - weight)
-
-
 def weight_decay1(p0: float, p1: float, g0: float, g1: float, group: dict):
     """apply_weight_decay on one run: (p0, p1, g0, g1)."""
     weight_decay = group["weight_decay"]

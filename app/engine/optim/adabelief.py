@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from . import _checks, _pyopt
-from ._onerun import OneRun
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, eps_hyper, lr_hyper, maximize_hyper, register
 
 
@@ -225,9 +225,10 @@ class AdaBeliefRun(OneRun):
         if group["maximize"]:
             g0, g1 = -g0, -g1
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
-        m0 = self.m0 = _pyopt.lerp1(self.m0, s0, 1.0 - beta1)
-        m1 = self.m1 = _pyopt.lerp1(self.m1, s1, 1.0 - beta1)
+        s0, s1 = g0, g1
+        if self.e is not None:
+            s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, s0, s1, 1.0 - beta1)
         r0, r1 = g0 - m0, g1 - m1
         c = 1.0 - beta2
         eps = group["eps"]

@@ -28,8 +28,8 @@ from dataclasses import replace
 import numpy as np
 
 from . import _checks
-from ._onerun import OneRun
-from ._pyopt import lerp1, lerp_, maximum1
+from ._onerun import OneRun, lerp2
+from ._pyopt import lerp_, maximum1
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)     # torch.finfo(torch.float64).eps
@@ -198,8 +198,7 @@ class AdafactorRun(OneRun):
         if wd != 0:
             f = 1 - lr * wd
             p0, p1 = p0 * f, p1 * f
-        v0 = self.v0 = lerp1(self.v0, g0 * g0, one_minus_beta2_t)
-        v1 = self.v1 = lerp1(self.v1, g1 * g1, one_minus_beta2_t)
+        v0, v1 = self.v0, self.v1 = lerp2(self.v0, self.v1, g0 * g0, g1 * g1, one_minus_beta2_t)
         floor = eps1 * eps1
         u0 = g0 * (1.0 / math.sqrt(maximum1(v0, floor)))
         u1 = g1 * (1.0 / math.sqrt(maximum1(v1, floor)))

@@ -24,7 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _checks, _pyopt
-from ._onerun import OneRun
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -134,12 +134,13 @@ class LionRun(OneRun):
         if group["maximize"]:
             g0, g1 = -g0, -g1
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
+        s0, s1 = g0, g1
+        if self.e is not None:
+            s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
         m0, m1 = self.m0, self.m1
-        u0 = _pyopt.sign1(_pyopt.lerp1(m0, g0, 1.0 - beta1))
-        u1 = _pyopt.sign1(_pyopt.lerp1(m1, g1, 1.0 - beta1))
-        self.m0 = _pyopt.lerp1(m0, s0, 1.0 - beta2)
-        self.m1 = _pyopt.lerp1(m1, s1, 1.0 - beta2)
+        u0, u1 = lerp2(m0, m1, g0, g1, 1.0 - beta1)
+        u0, u1 = _pyopt.sign1(u0), _pyopt.sign1(u1)
+        self.m0, self.m1 = lerp2(m0, m1, s0, s1, 1.0 - beta2)
         if group["cautious"]:
             k0 = 1.0 if u0 * g0 > 0 else 0.0
             k1 = 1.0 if u1 * g1 > 0 else 0.0

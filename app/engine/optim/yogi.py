@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from . import _checks, _pyopt
-from ._onerun import OneRun
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -139,8 +139,7 @@ class YogiRun(OneRun):
             g0, g1 = -g0, -g1
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
         q0, q1 = g0 * g0, g1 * g1
-        m0 = self.m0 = _pyopt.lerp1(self.m0, g0, 1.0 - beta1)
-        m1 = self.m1 = _pyopt.lerp1(self.m1, g1, 1.0 - beta1)
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1.0 - beta1)
         c = -(1.0 - beta2)
         v0, v1 = self.v0, self.v1
         v0 = self.v0 = v0 + _pyopt.sign1(v0 - q0) * c * q0
