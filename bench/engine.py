@@ -1,8 +1,10 @@
 """Engine speed: medians of several runs, and ratios against torch.optim when installed.
 
-    python bench/engine.py [--repeat 5] [--batch 65536] [--steps 500]
+    python bench/engine.py [--repeat 5] [--batch 65536] [--steps 500] [--paths-only]
 
-(a) one path of 1000 steps for each optimizer on Rosenbrock (ms per path);
+(a) one path of 1000 steps for each optimizer on Rosenbrock (ms per path, POST /run's
+    work), and the same path forced onto (1, 2) arrays (run_one(fast=False)) with the
+    ratio: what the float loop (optim/_onerun.py) gains;
 (b) a batch of 65,536 runs x 500 steps of Adam and of SGD with momentum on Rosenbrock
     (million run-steps per second);
 then the same work in torch.optim (float64, one thread) and the ratio.
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.engine import run_request  # noqa: E402
 from app.engine.batch import run_batch  # noqa: E402
 from app.engine.optim import REGISTRY  # noqa: E402
+from app.engine.runner import RunSpec, run_one  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
 
 # Hyperparameters that keep each optimizer on the plot for 1000 steps of Rosenbrock.
@@ -44,14 +47,21 @@ def median_time(fn, repeat: int) -> float:
 
 def bench_paths(repeat: int) -> dict[str, float]:
     out = {}
+    surface = SURFACES["rosenbrock"]
     for name in REGISTRY:
+        params = PATH_PARAMS.get(name, {})
         body = {"surface": "rosenbrock", "steps": 1000,
-                "runs": [{"optimizer": name, "params": PATH_PARAMS.get(name, {})}]}
+                "runs": [{"optimizer": name, "params": params}]}
         done = run_request(body)["runs"][0]["steps_done"]
         secs = median_time(lambda: run_request(body), repeat)
         out[name] = secs
+        # the same run stepped on (1, 2) arrays, as every path was before the float loop
+        spec = RunSpec(name, params)
+        arrays = median_time(lambda: run_one(surface, surface.start, 1000, spec, fast=False),
+                             repeat)
         note = "" if done == 1000 else f"  (ended after {done} steps)"
-        print(f"  {name:<12} {secs * 1e3:8.2f} ms{note}")
+        print(f"  {name:<12} {secs * 1e3:8.2f} ms   on arrays {arrays * 1e3:7.2f} ms "
+              f"({arrays / secs:4.1f}x){note}")
     return out
 
 
@@ -123,10 +133,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--batch", type=int, default=65536)
     ap.add_argument("--steps", type=int, default=500)
+    ap.add_argument("--paths-only", action="store_true", help="(a) only")
     args = ap.parse_args()
 
     print("(a) one path, 1000 steps on Rosenbrock (median of %d):" % args.repeat)
     paths = bench_paths(args.repeat)
+    if args.paths_only:
+        return
     print(f"(b) batch of {args.batch} runs x {args.steps} steps on Rosenbrock:")
     batch = bench_batch(args.batch, args.steps, args.repeat)
     try:

@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import Cancelled, ComputationTimeout, RequestError
 from .optim import REGISTRY as OPTIMIZERS
+from .optim._onerun import FAST_PATH_ERRORS
 from .optim.base import HyperparameterError, Optimizer
 from .sched import build_scheduler
 from .surfaces import Surface
@@ -35,6 +36,9 @@ CLOCK_EVERY = 16
 CLOCK_EVERY_EVAL = 4
 # A run "escapes" when it leaves the surface's domain padded by this fraction per side.
 ESCAPE_PAD = 0.5
+
+# Gradient noise is drawn this many steps at a time by the float loop.
+NOISE_BLOCK = 128
 
 
 @dataclass
@@ -153,94 +157,67 @@ def jsonable_state(value: Any) -> Any:
     return value
 
 
+@dataclass
+class Trace:
+    """What the step loop recorded: points, losses, lrs (and state, gradients)."""
+
+    path: list            # [[x, y], ...]: the start, then the point after each step
+    loss: list
+    lrs: list
+    status: str = "ok"
+    states: dict = field(default_factory=dict)
+    grads: list = field(default_factory=list)
+
+    @property
+    def done(self) -> int:
+        return len(self.path) - 1
+
+
+class Recompute(Exception):
+    """The float loop met what Python refuses and IEEE arithmetic answers (x / 0, ...):
+    the run is computed again with arrays, which give the same bits up to there.
+    `sent`: the steps whose points a stream has had already."""
+
+    def __init__(self, sent: int):
+        super().__init__(sent)
+        self.sent = sent
+
+
 def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunSpec, *,
             loc: tuple = ("runs", 0), record_state: bool = False,
             deadline: float | None = None, budget: float = 0.0,
             cancelled: Callable[[], bool] | None = None,
-            on_chunk: Callable[[dict], None] | None = None) -> dict:
+            on_chunk: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
     """Run one optimizer for `steps` steps from `start` on `surface`.
 
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
     is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
-    and every CLOCK_EVERY_EVAL evaluations within a step.
+    and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a `one_run`
+    steps in Python floats (the same bits as its array code, several times faster);
+    `fast=False` makes every optimizer step (1, 2) arrays.
     """
     opt = build_optimizer(spec.optimizer, spec.params, loc)
     sched = attach_scheduler(spec.scheduler, opt, loc, steps)
-    plateau = sched is not None and getattr(sched, "needs_metric", False)
-    group = opt.group
-    noise = Noise(spec.noise)
-    f = surface.formula
-
-    path = np.empty((steps + 1, 2))
-    loss = np.empty(steps + 1)
-    lrs: list[float] = []
-    states: dict[str, list] = {name: [] for name in opt.state_names} if record_state else {}
-    grads: list = []
-
-    p = np.array([start], dtype=np.float64)
-    state = opt.init(p)
-    with np.errstate(all="ignore"):
-        value, grad = f.value_and_grad(p)
-    path[0] = p[0]
-    loss[0] = value[0]
-
     fence = Fence(deadline, budget, cancelled)
-    fence.check()
+    loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk)
+    trace = None
+    one = opt.one_run() if fast and not opt.needs_closure and _plain(opt.group) else None
+    if one is not None:
+        try:
+            trace = loop.in_floats(opt, one, sched)
+        except Recompute as redo:
+            opt = build_optimizer(spec.optimizer, spec.params, loc)
+            sched = attach_scheduler(spec.scheduler, opt, loc, steps)
+            loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state,
+                        on_chunk, sent=redo.sent)
+    if trace is None:
+        trace = loop.in_arrays(opt, sched)
 
-    def closure(q: np.ndarray):
-        v, g = f.value_and_grad(q)
-        g = noise.add(g)
-        if record_state and not grads_this_step:
-            grads_this_step.append(g[0].tolist())
-        return v, g
-
-    closure = fence.guard(closure)
-
-    done = 0
-    status = "ok"
-    sent = 0
-    with np.errstate(all="ignore"):
-        for k in range(steps):
-            lr = group["lr"]
-            lrs.append(lr if type(lr) is float else float(np.asarray(lr).reshape(-1)[0]))
-            if opt.needs_closure:
-                grads_this_step: list = []
-                opt.step(p, closure, state)
-                if record_state:
-                    grads.append(grads_this_step[0] if grads_this_step else None)
-            else:
-                g = noise.add(grad)
-                if record_state:
-                    grads.append(g[0].tolist())
-                opt.step(p, g.copy() if g is grad else g, state)
-            if sched is not None:
-                sched.step(float(loss[k])) if plateau else sched.step()
-            value, grad = f.value_and_grad(p)
-            if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1]) and math.isfinite(value[0])):
-                status = "diverged"
-                lrs.pop()
-                if record_state:
-                    grads.pop()
-                break
-            path[k + 1] = p[0]
-            loss[k + 1] = value[0]
-            done = k + 1
-            if record_state:
-                for name in opt.state_names:
-                    states[name].append(jsonable_state(state.get(name)))
-            if done % CLOCK_EVERY == 0:
-                fence.check()
-                if on_chunk is not None and done % CHECK_EVERY == 0:
-                    on_chunk(_chunk(path, loss, lrs, sent, done))
-                    sent = done
-
-    if on_chunk is not None:
-        on_chunk(_chunk(path, loss, lrs, sent, done + 1))
-    out: dict[str, Any] = {"optimizer": spec.optimizer, "status": status, "steps_done": done,
-                           "path": path[: done + 1].tolist(), "loss": loss[: done + 1].tolist(),
-                           "lr": lrs}
-    escaped = escaped_at(path[: done + 1], surface.domain)
+    out: dict[str, Any] = {"optimizer": spec.optimizer, "status": trace.status,
+                           "steps_done": trace.done, "path": trace.path, "loss": trace.loss,
+                           "lr": trace.lrs}
+    escaped = escaped_at(trace.path, surface.domain)
     if escaped is not None:
         out["escaped_at"] = escaped
     if spec.label is not None:
@@ -248,23 +225,206 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     if spec.color is not None:
         out["color"] = spec.color
     if record_state:
-        out["state"] = states
-        out["grad"] = grads
+        out["state"] = trace.states
+        out["grad"] = trace.grads
     return out
 
 
-def _chunk(path: np.ndarray, loss: np.ndarray, lrs: list, first: int, end: int) -> dict:
+def _plain(group: dict) -> bool:
+    """No (B, 1) sweep arrays among the group's values (maps put them there, not runs)."""
+    return not any(isinstance(v, np.ndarray) for v in group.values())
+
+
+def _lr_value(lr) -> float:
+    return lr if type(lr) is float else float(np.asarray(lr).reshape(-1)[0])
+
+
+class Loop:
+    """The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
+    (every optimizer) and on Python floats (those with a `one_run`).  Each step:
+
+        lr[k] = group["lr"]; optimizer.step(); scheduler.step(); loss, grad = f(p)
+
+    `sent`: steps a stream has had already (a recomputed run does not send them again).
+    """
+
+    def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
+                 record_state: bool, on_chunk: Callable[[dict], None] | None, sent: int = 0):
+        self.f = formula
+        self.start = (float(start[0]), float(start[1]))
+        self.steps = steps
+        self.noise = noise
+        self.fence = fence
+        self.record_state = record_state
+        self.on_chunk = on_chunk
+        self.already_sent = sent
+
+    def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
+        """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
+        steps the stream.  Returns the new `sent`."""
+        self.fence.check()
+        if done % CHECK_EVERY == 0:
+            return self._stream(path, loss, lrs, sent, done)
+        return sent
+
+    def _stream(self, path, loss, lrs, sent: int, done: int, final: bool = False) -> int:
+        """Send points sent..done-1 (..done when final) if the stream lacks them; the new
+        `sent`."""
+        end = done + 1 if final else done
+        if self.on_chunk is not None and (final or done > self.already_sent):
+            self.on_chunk(_chunk(path, loss, lrs, sent, end))
+        return done
+
+    def in_arrays(self, opt: Optimizer, sched) -> Trace:
+        f, steps, noise, fence = self.f, self.steps, self.noise, self.fence
+        record_state = self.record_state
+        plateau = sched is not None and getattr(sched, "needs_metric", False)
+        group = opt.group
+        path = np.empty((steps + 1, 2))
+        loss = np.empty(steps + 1)
+        lrs: list[float] = []
+        states: dict[str, list] = {name: [] for name in opt.state_names} if record_state else {}
+        grads: list = []
+
+        p = np.array([self.start], dtype=np.float64)
+        state = opt.init(p)
+        with np.errstate(all="ignore"):
+            value, grad = f.value_and_grad(p)
+        path[0] = p[0]
+        loss[0] = value[0]
+        fence.check()
+
+        def closure(q: np.ndarray):
+            v, g = f.value_and_grad(q)
+            g = noise.add(g)
+            if record_state and not grads_this_step:
+                grads_this_step.append(g[0].tolist())
+            return v, g
+
+        closure = fence.guard(closure)
+
+        done = 0
+        status = "ok"
+        sent = 0
+        with np.errstate(all="ignore"):
+            for k in range(steps):
+                lrs.append(_lr_value(group["lr"]))
+                if opt.needs_closure:
+                    grads_this_step: list = []
+                    opt.step(p, closure, state)
+                    if record_state:
+                        grads.append(grads_this_step[0] if grads_this_step else None)
+                else:
+                    g = noise.add(grad)
+                    if record_state:
+                        grads.append(g[0].tolist())
+                    opt.step(p, g.copy() if g is grad else g, state)
+                if sched is not None:
+                    sched.step(float(loss[k])) if plateau else sched.step()
+                value, grad = f.value_and_grad(p)
+                if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1])
+                        and math.isfinite(value[0])):
+                    status = "diverged"
+                    lrs.pop()
+                    if record_state:
+                        grads.pop()
+                    break
+                path[k + 1] = p[0]
+                loss[k + 1] = value[0]
+                done = k + 1
+                if record_state:
+                    for name in opt.state_names:
+                        states[name].append(jsonable_state(state.get(name)))
+                if done % CLOCK_EVERY == 0:
+                    sent = self._tick(path, loss, lrs, sent, done)
+
+        self._stream(path, loss, lrs, sent, done, final=True)
+        return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
+                     states, grads)
+
+    def in_floats(self, opt: Optimizer, one, sched) -> Trace:
+        """The same loop on Python floats: `one.step(x, y, gx, gy)` for `opt.step`, the
+        formula's one-point evaluator for `f`, lists for the path.  Raises Recompute."""
+        steps, fence, record_state = self.steps, self.fence, self.record_state
+        plateau = sched is not None and getattr(sched, "needs_metric", False)
+        group = opt.group
+        names = opt.state_names
+        step = one.step
+        evaluate = self.f.value_and_grad_of_floats
+        isfinite = math.isfinite
+        rng, std = self.noise.rng, self.noise.std
+        draws: list = []
+        lrs: list[float] = []
+        states: dict[str, list] = {name: [] for name in names} if record_state else {}
+        grads: list = []
+
+        x, y = self.start
+        value, gx, gy = evaluate(x, y)
+        path = [[x, y]]
+        loss = [value]
+        fence.check()
+
+        done = 0
+        status = "ok"
+        sent = 0
+        with np.errstate(all="ignore"):   # NumPy scalars a scheduler may have put in the group
+            for k in range(steps):
+                lr = group["lr"]
+                lrs.append(lr if type(lr) is float else _lr_value(lr))
+                if rng is not None:
+                    i = 2 * (k % NOISE_BLOCK)
+                    if i == 0:       # the same numbers as one (1, 2) draw per step
+                        draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
+                    gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
+                if record_state:
+                    grads.append([gx, gy])
+                try:
+                    x, y = step(x, y, gx, gy)
+                except FAST_PATH_ERRORS:
+                    raise Recompute(sent) from None
+                if sched is not None:
+                    sched.step(loss[k]) if plateau else sched.step()
+                value, gx, gy = evaluate(x, y)
+                if not (isfinite(x) and isfinite(y) and isfinite(value)):
+                    status = "diverged"
+                    lrs.pop()
+                    if record_state:
+                        grads.pop()
+                    break
+                path.append([x, y])
+                loss.append(value)
+                done = k + 1
+                if record_state:
+                    for name in names:
+                        states[name].append(jsonable_state(one.get(name)))
+                if done % CLOCK_EVERY == 0:
+                    sent = self._tick(path, loss, lrs, sent, done)
+
+        self._stream(path, loss, lrs, sent, done, final=True)
+        return Trace(path, loss, lrs, status, states, grads)
+
+
+def _chunk(path, loss, lrs: list, first: int, end: int) -> dict:
     """Points first..end-1 of a growing path, their losses, and the lrs of the steps
     that start from them (the last point of a finished run starts no step)."""
-    return {"start": first, "path": path[first:end].tolist(),
-            "loss": loss[first:end].tolist(), "lr": lrs[first:end]}
+    path, loss = path[first:end], loss[first:end]
+    if isinstance(path, np.ndarray):
+        path, loss = path.tolist(), loss.tolist()
+    return {"start": first, "path": path, "loss": loss, "lr": lrs[first:end]}
 
 
-def escaped_at(path: np.ndarray, domain) -> int | None:
-    """First step whose point lies outside the domain padded by ESCAPE_PAD per side."""
+def _escape_box(domain) -> tuple[float, float, float, float]:
+    """The domain padded by ESCAPE_PAD per side: x_lo, x_hi, y_lo, y_hi."""
     (x0, x1), (y0, y1) = domain
     px, py = (x1 - x0) * ESCAPE_PAD, (y1 - y0) * ESCAPE_PAD
-    out = ((path[:, 0] < x0 - px) | (path[:, 0] > x1 + px)
-           | (path[:, 1] < y0 - py) | (path[:, 1] > y1 + py))
-    hits = np.flatnonzero(out)
-    return int(hits[0]) if hits.size else None
+    return x0 - px, x1 + px, y0 - py, y1 + py
+
+
+def escaped_at(path: list, domain) -> int | None:
+    """First step whose point ([x, y]) lies outside the domain padded by ESCAPE_PAD per
+    side."""
+    x_lo, x_hi, y_lo, y_hi = _escape_box(domain)
+    for k, (x, y) in enumerate(path):
+        if x < x_lo or x > x_hi or y < y_lo or y > y_hi:
+            return k
+    return None

@@ -75,6 +75,12 @@ class Formula:
         """(f, f_x, f_y) at one point, as Python floats."""
         return self._scalar.value_and_grad(float(x), float(y))
 
+    @property
+    def value_and_grad_of_floats(self):
+        """value_and_grad_at for callers whose x and y are Python floats already (a loop
+        over one path's steps): the one-point evaluator itself, without conversions."""
+        return self._scalar.value_and_grad
+
     def hessian(self, point, y=None) -> np.ndarray:
         """The Hessian [[f_xx, f_xy], [f_xy, f_yy]]: shape (2, 2) at one point (x, y),
         (B, 2, 2) at a (B, 2) array of points.  Exact (forward-mode second derivatives),

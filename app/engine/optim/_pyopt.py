@@ -1,6 +1,6 @@
 """What the pytorch-optimizer (4.1.0) optimizers share: its validation messages and the
 helpers of its BaseOptimizer (weight decay, AdaNorm), in NumPy; and the plain-float
-helpers of the one-run fast paths (also used by Rprop and Adafactor).
+helpers of the OneRun classes (see _onerun; also used by Rprop and Adafactor).
 
 Rounding: PyTorch's CPU kernels fuse `a + s * b` (add with alpha, addcmul, lerp, the
 sum of squares in a norm) into one FMA even on 2-element tensors; NumPy and Python have
@@ -110,21 +110,11 @@ def torch_sign(x: np.ndarray) -> np.ndarray:
 
 
 # -- one run (B = 1) in plain Python floats -----------------------------------------
-# NumPy's per-call overhead (~0.3-0.7 us) dominates a (1, 2) step; Python floats round
-# exactly like float64 arrays (+ - * / and sqrt are correctly rounded in both), so the
-# B = 1 fast paths give the same bits as the array code (tests check batch == single).
-# They compute into locals and write back at the end; where Python raises on what IEEE
-# arithmetic answers (x / 0, sqrt(-1), overflow in **), one of FAST_PATH_ERRORS comes
-# out before anything was written, and the caller runs the array code instead.
+# Helpers of the OneRun classes (see _onerun): NumPy's per-call overhead (~0.3-0.7 us)
+# dominates a (1, 2) step, and Python floats round exactly like float64 arrays.  Where
+# Python raises on what IEEE arithmetic answers (x / 0, sqrt(-1), overflow in **), one
+# of FAST_PATH_ERRORS comes out, and the runner computes the run with arrays instead.
 FAST_PATH_ERRORS = (ZeroDivisionError, OverflowError, ValueError)
-
-
-def scalar_group(group: dict, *names: str) -> bool:
-    """True when the named group values are plain numbers (no (B, 1) sweep arrays)."""
-    for name in names:
-        if isinstance(group[name], np.ndarray):
-            return False
-    return True
 
 
 def sign1(x: float) -> float:
@@ -139,14 +129,6 @@ def maximum1(a: float, b: float) -> float:
     return a if a >= b else b
 
 
-def lerp1(start: float, end: float, weight: float) -> float:
-    """torch.lerp of floats, ATen's formula (as `lerp_` above, without the FMA)."""
-    diff = end - start
-    if abs(weight) < 0.5:
-        return start + diff * weight
-    return end - diff * (1.0 - weight)
-
-
 def weight_decay1(p0: float, p1: float, g0: float, g1: float, group: dict):
     """apply_weight_decay on one run: (p0, p1, g0, g1)."""
     weight_decay = group["weight_decay"]
@@ -159,16 +141,15 @@ def weight_decay1(p0: float, p1: float, g0: float, g1: float, group: dict):
     return p0, p1, g0 + weight_decay * p0, g1 + weight_decay * p1
 
 
-def adanorm1(g0: float, g1: float, group: dict, state: dict):
-    """get_adanorm_gradient on one run: (s0, s1, new exp_grad_norm or None)."""
-    exp_grad_norm = state.get("exp_grad_adanorm")
+def adanorm1(g0: float, g1: float, group: dict, exp_grad_norm: float | None):
+    """get_adanorm_gradient on one run: (s0, s1, the new exp_grad_norm)."""
     if not group.get("adanorm") or exp_grad_norm is None:
-        return g0, g1, None
+        return g0, g1, exp_grad_norm
     r = group.get("adanorm_r")
     if r is None:
         r = 0.95
     grad_norm = math.sqrt(g0 * g0 + g1 * g1)
-    e = float(exp_grad_norm[0, 0]) * r
+    e = exp_grad_norm * r
     e = e + (1.0 - r) * grad_norm
     if grad_norm > 0 and e > grad_norm:
         return g0 * e / grad_norm, g1 * e / grad_norm, e

@@ -32,6 +32,7 @@ import math
 import numpy as np
 
 from . import _checks, _pyopt, _rules
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, eps_hyper, lr_hyper, maximize_hyper, register
 
 
@@ -175,25 +176,9 @@ class AdaBelief(Optimizer):
 
     def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
         group = self.group
-        beta1, beta2 = group["betas"]
-        step = state["step"] + 1
-        state["step"] = step
-        bias_correction1 = 1.0 - math.pow(beta1, step)
+        step = state["step"] = state["step"] + 1
+        beta1, beta2, step_size, n_sma, bias_correction2_sq = _step_scalars(group, step)
         rectify = group["rectify"]
-        step_size, n_sma = rectify_step_size(rectify, step, group["lr"], beta2,
-                                             group["n_sma_threshold"],
-                                             group["degenerated_to_sgd"])
-        if not group.get("adam_debias", False):
-            step_size = step_size / bias_correction1
-        bias_correction2_sq = math.sqrt(1.0 - math.pow(beta2, step))
-
-        if len(p) == 1 and _pyopt.scalar_group(group, "lr", "weight_decay", "eps", "adanorm_r",
-                                               "n_sma_threshold"):
-            try:
-                return self._step_one(p, grad, state, beta1, beta2, step_size, n_sma,
-                                      bias_correction2_sq)
-            except _pyopt.FAST_PATH_ERRORS:
-                pass
         if group["maximize"]:
             grad = np.negative(grad)
         grad = _pyopt.apply_weight_decay(p, grad, group)
@@ -235,50 +220,65 @@ class AdaBelief(Optimizer):
         elif step_size > 0:
             p -= step_size * exp_avg                # add_(exp_avg, alpha=-step_size)
 
-    def _step_one(self, p, grad, state, beta1, beta2, step_size, n_sma,
-                  bias_correction2_sq) -> None:
-        """The same arithmetic on one run, in Python floats (see _pyopt)."""
+    def one_run(self) -> AdaBeliefRun:
+        return AdaBeliefRun(self.group)
+
+
+def _step_scalars(group: dict, step: int):
+    """(beta1, beta2, step_size, n_sma, bias_correction2_sq) of step `step`."""
+    beta1, beta2 = group["betas"]
+    bias_correction1 = 1.0 - math.pow(beta1, step)
+    step_size, n_sma = rectify_step_size(group["rectify"], step, group["lr"], beta2,
+                                         group["n_sma_threshold"], group["degenerated_to_sgd"])
+    if not group.get("adam_debias", False):
+        step_size = step_size / bias_correction1
+    bias_correction2_sq = math.sqrt(1.0 - math.pow(beta2, step))
+    return beta1, beta2, step_size, n_sma, bias_correction2_sq
+
+
+class AdaBeliefRun(OneRun):
+    """`AdaBelief.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"exp_avg": ("m0", "m1"), "exp_avg_var": ("v0", "v1"),
+             "max_exp_avg_var": ("w0", "w1"), "exp_grad_adanorm": ("e",), "step": ("t",)}
+    __slots__ = ("m0", "m1", "v0", "v1", "w0", "w1", "e", "t")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
+        self.w0 = self.w1 = 0.0 if group["ams_bound"] else None
+        self.e = 0.0 if group["adanorm"] else None
+        self.t = 0
+
+    def step(self, p0, p1, g0, g1):
         group = self.group
-        (g0, g1), = grad.tolist()
+        step = self.t = self.t + 1
+        beta1, beta2, step_size, n_sma, bias_correction2_sq = _step_scalars(group, step)
         if group["maximize"]:
             g0, g1 = -g0, -g1
-        (p0, p1), = p.tolist()
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        s0, s1, norm = _pyopt.adanorm1(g0, g1, group, state)
-        exp_avg, exp_avg_var = state["exp_avg"], state["exp_avg_var"]
-        (m0, m1), = exp_avg.tolist()
-        (v0, v1), = exp_avg_var.tolist()
-        m0 = _pyopt.lerp1(m0, s0, 1.0 - beta1)
-        m1 = _pyopt.lerp1(m1, s1, 1.0 - beta1)
+        s0, s1 = g0, g1
+        if self.e is not None:
+            s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, s0, s1, 1.0 - beta1)
         r0, r1 = g0 - m0, g1 - m1
         c = 1.0 - beta2
         eps = group["eps"]
-        v0 = v0 * beta2 + r0 * c * r0 + eps
-        v1 = v1 * beta2 + r1 * c * r1 + eps
+        v0 = self.v0 = self.v0 * beta2 + r0 * c * r0 + eps
+        v1 = self.v1 = self.v1 * beta2 + r1 * c * r1 + eps
         if group["ams_bound"]:
-            vmax = state["max_exp_avg_var"]
-            (w0, w1), = vmax.tolist()
-            w0, w1 = _pyopt.maximum1(w0, v0), _pyopt.maximum1(w1, v1)
+            w0 = self.w0 = _pyopt.maximum1(self.w0, v0)
+            w1 = self.w1 = _pyopt.maximum1(self.w1, v1)
             d0, d1 = math.sqrt(w0), math.sqrt(w1)
         else:
             d0, d1 = math.sqrt(v0), math.sqrt(v1)
         if not group["rectify"]:
             d0 = d0 / bias_correction2_sq + eps
             d1 = d1 / bias_correction2_sq + eps
-            p0 = p0 + (m0 * -step_size) / d0
-            p1 = p1 + (m1 * -step_size) / d1
-        else:
-            d0, d1 = d0 + eps, d1 + eps
-            if n_sma >= group["n_sma_threshold"]:
-                p0 = p0 + (m0 * -step_size) / d0
-                p1 = p1 + (m1 * -step_size) / d1
-            elif step_size > 0:
-                p0 = p0 - step_size * m0
-                p1 = p1 - step_size * m1
-        exp_avg[0, 0], exp_avg[0, 1] = m0, m1
-        exp_avg_var[0, 0], exp_avg_var[0, 1] = v0, v1
-        if group["ams_bound"]:
-            vmax[0, 0], vmax[0, 1] = w0, w1
-        if norm is not None:
-            state["exp_grad_adanorm"][0, 0] = norm
-        p[0, 0], p[0, 1] = p0, p1
+            return p0 + (m0 * -step_size) / d0, p1 + (m1 * -step_size) / d1
+        d0, d1 = d0 + eps, d1 + eps
+        if n_sma >= group["n_sma_threshold"]:
+            return p0 + (m0 * -step_size) / d0, p1 + (m1 * -step_size) / d1
+        if step_size > 0:
+            return p0 - step_size * m0, p1 - step_size * m1
+        return p0, p1

@@ -14,10 +14,13 @@ acc_delta (u).
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, nonzero
+from ._onerun import OneRun
 from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
 
@@ -126,3 +129,39 @@ class Adadelta(Optimizer):
         acc_delta += d
         t *= -group["lr"]
         p += t
+
+    def one_run(self) -> AdadeltaRun:
+        return AdadeltaRun(self.group)
+
+
+class AdadeltaRun(OneRun):
+    """`Adadelta.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "square_avg": ("v0", "v1"), "acc_delta": ("u0", "u1")}
+    __slots__ = ("t", "v0", "v1", "u0", "u1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.v0 = self.v1 = self.u0 = self.u1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        rho = group["rho"]
+        eps = group["eps"]
+        weight_decay = group["weight_decay"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        if weight_decay != 0:
+            g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        c = 1 - rho
+        v0 = self.v0 * rho + g0 * c * g0
+        v1 = self.v1 * rho + g1 * c * g1
+        d0 = sqrt(self.u0 + eps) / sqrt(v0 + eps) * g0
+        d1 = sqrt(self.u1 + eps) / sqrt(v1 + eps) * g1
+        self.u0 = self.u0 * rho + d0 * c * d0
+        self.u1 = self.u1 * rho + d1 * c * d1
+        self.t += 1.0
+        self.v0, self.v1 = v0, v1
+        s = -group["lr"]
+        return p0 + d0 * s, p1 + d1 * s

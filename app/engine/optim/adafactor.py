@@ -28,7 +28,8 @@ from dataclasses import replace
 import numpy as np
 
 from . import _checks, _rules
-from ._pyopt import FAST_PATH_ERRORS, lerp1, lerp_, maximum1, scalar_group
+from ._onerun import OneRun, lerp2
+from ._pyopt import lerp_, maximum1
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)     # torch.finfo(torch.float64).eps
@@ -151,20 +152,8 @@ class Adafactor(Optimizer):
     def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
         group = self.group
         lr = group["lr"]
-        eps1, eps2 = group["eps"]
-        if eps1 is None:
-            eps1 = _FLOAT64_EPS
-        step = state["step"] + 1.0
-        one_minus_beta2_t = step ** group["beta2_decay"]
-        rho_t = 1 / (step ** 0.5)
-        if len(p) == 1 and scalar_group(group, "lr", "beta2_decay", "d", "weight_decay"):
-            try:
-                self._step_one(p, grad, state, eps1, eps2, one_minus_beta2_t, rho_t)
-                state["step"] = step
-                return
-            except FAST_PATH_ERRORS:
-                pass
-        state["step"] = step
+        step = state["step"] = state["step"] + 1.0
+        eps1, eps2, one_minus_beta2_t, rho_t = _step_scalars(group, step)
         if group["maximize"]:
             grad = np.negative(grad)
         if type(lr) is float:
@@ -195,30 +184,47 @@ class Adafactor(Optimizer):
         update *= alpha
         p -= update
 
-    def _step_one(self, p, grad, state, eps1, eps2, one_minus_beta2_t, rho_t) -> None:
-        """The same arithmetic on one run, in Python floats (see _pyopt)."""
+    def one_run(self) -> AdafactorRun:
+        return AdafactorRun(self.group)
+
+
+def _step_scalars(group: dict, step: float):
+    """(eps1, eps2, one_minus_beta2_t, rho_t) of step `step`."""
+    eps1, eps2 = group["eps"]
+    if eps1 is None:
+        eps1 = _FLOAT64_EPS
+    return eps1, eps2, step ** group["beta2_decay"], 1 / (step ** 0.5)
+
+
+class AdafactorRun(OneRun):
+    """`Adafactor.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "variance": ("v0", "v1")}
+    __slots__ = ("t", "v0", "v1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.v0 = self.v1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
         group = self.group
         lr = group["lr"]
-        (g0, g1), = grad.tolist()
+        step = self.t = self.t + 1.0
+        eps1, eps2, one_minus_beta2_t, rho_t = _step_scalars(group, step)
         if group["maximize"]:
             g0, g1 = -g0, -g1
         rho_t = min(lr, rho_t)
-        (p0, p1), = p.tolist()
         rms = math.sqrt(p0 * p0 + p1 * p1) / _SQRT_NUMEL
         alpha = (rms if rms > eps2 else eps2) * rho_t
         wd = group["weight_decay"]
         if wd != 0:
             f = 1 - lr * wd
             p0, p1 = p0 * f, p1 * f
-        variance = state["variance"]
-        (v0, v1), = variance.tolist()
-        v0 = lerp1(v0, g0 * g0, one_minus_beta2_t)
-        v1 = lerp1(v1, g1 * g1, one_minus_beta2_t)
+        v0, v1 = self.v0, self.v1 = lerp2(self.v0, self.v1, g0 * g0, g1 * g1, one_minus_beta2_t)
         floor = eps1 * eps1
         u0 = g0 * (1.0 / math.sqrt(maximum1(v0, floor)))
         u1 = g1 * (1.0 / math.sqrt(maximum1(v1, floor)))
         rms_u = math.sqrt(u0 * u0 + u1 * u1) / (_SQRT_NUMEL * group["d"])
         alpha = alpha / (rms_u if rms_u > 1.0 else 1.0)
-        variance[0, 0], variance[0, 1] = v0, v1
-        p[0, 0], p[0, 1] = p0 - u0 * alpha, p1 - u1 * alpha
-
+        return p0 - u0 * alpha, p1 - u1 * alpha

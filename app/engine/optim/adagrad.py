@@ -13,10 +13,13 @@ the constructor: step = 0, sum = initial_accumulator_value).
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, nonzero
+from ._onerun import OneRun
 from .base import (Hyper, HyperparameterError, Optimizer, eps_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
 
@@ -120,3 +123,35 @@ class Adagrad(Optimizer):
         np.multiply(g, -clr, out=t)
         t /= d
         p += t
+
+    def one_run(self) -> AdagradRun:
+        return AdagradRun(self.group)
+
+
+class AdagradRun(OneRun):
+    """`Adagrad.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "sum": ("s0", "s1")}
+    __slots__ = ("t", "s0", "s1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.s0 = self.s1 = float(group["initial_accumulator_value"])
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        weight_decay = group["weight_decay"]
+        step = self.t + 1.0
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        if weight_decay != 0:
+            g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
+        s0, s1 = self.s0 + g0 * g0, self.s1 + g1 * g1
+        eps = group["eps"]
+        c = -clr
+        p0 = p0 + g0 * c / (sqrt(s0) + eps)
+        p1 = p1 + g1 * c / (sqrt(s1) + eps)
+        self.t, self.s0, self.s1 = step, s0, s1
+        return p0, p1

@@ -17,10 +17,13 @@ step).  State (torch's names): step, exp_avg, exp_avg_sq, max_exp_avg_sq (amsgra
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
+from ._onerun import OneRun
 from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper,
                    maximize_hyper, register, weight_decay_hyper)
 
@@ -154,3 +157,77 @@ class Adam(Optimizer):
         np.multiply(exp_avg, -step_size, out=t)
         t /= d
         p += t
+
+    def one_run(self) -> AdamRun:
+        return AdamRun(self.group)
+
+
+class AdamMoments(OneRun):
+    """What Adam, AdamW, NAdam and RAdam share on one run (see _onerun): the step count
+    and the two moments, updated as their array code does."""
+
+    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1")}
+    __slots__ = ("t", "m0", "m1", "v0", "v1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
+
+    def moments(self, p0, p1, g0, g1):
+        """step += 1; g = -g if maximize; weight decay (decoupled: p *= 1 - lr * λ, else
+        g += λ p); exp_avg.lerp_(g, 1 - β₁); exp_avg_sq = β₂ v + (1 - β₂) g².  Returns
+        (p0, p1, g0, g1) after the decay, and the group's lr, β₁, β₂."""
+        group = self.group
+        lr = group["lr"]
+        beta1, beta2 = group["betas"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        self.t += 1.0
+        weight_decay = group["weight_decay"]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                f = 1 - lr * weight_decay
+                p0, p1 = p0 * f, p1 * f
+            else:
+                g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        w, m0, m1 = 1 - beta1, self.m0, self.m1
+        if abs(w) < 0.5:                     # lerp2, inline: this is the hottest step
+            self.m0, self.m1 = m0 + (g0 - m0) * w, m1 + (g1 - m1) * w
+        else:
+            w = 1.0 - w
+            self.m0, self.m1 = g0 - (g0 - m0) * w, g1 - (g1 - m1) * w
+        c = 1 - beta2
+        self.v0 = self.v0 * beta2 + g0 * c * g0
+        self.v1 = self.v1 * beta2 + g1 * c * g1
+        return p0, p1, g0, g1, lr, beta1, beta2
+
+
+class AdamRun(AdamMoments):
+    """`Adam.step` (and AdamW's) on one run in Python floats (see _onerun)."""
+
+    STATE = {**AdamMoments.STATE, "max_exp_avg_sq": ("w0", "w1")}
+    __slots__ = ("w0", "w1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.w0 = self.w1 = 0.0 if group["amsgrad"] else None
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        p0, p1, g0, g1, lr, beta1, beta2 = self.moments(p0, p1, g0, g1)
+        step = self.t
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        v0, v1 = self.v0, self.v1
+        if group["amsgrad"]:
+            w0, w1 = self.w0, self.w1
+            w0 = self.w0 = w0 if w0 >= v0 or w0 != w0 else v0      # np.maximum: NaN wins
+            w1 = self.w1 = w1 if w1 >= v1 or w1 != w1 else v1
+            d0, d1 = sqrt(w0), sqrt(w1)
+        else:
+            d0, d1 = sqrt(v0), sqrt(v1)
+        eps = group["eps"]
+        s = -step_size
+        return (p0 + self.m0 * s / (d0 / bias_correction2_sqrt + eps),
+                p1 + self.m1 * s / (d1 / bias_correction2_sqrt + eps))

@@ -18,6 +18,7 @@ import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
+from ._onerun import OneRun, lerp2
 from .adam import check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, lr_hyper, maximize_hyper, register,
                    weight_decay_hyper)
@@ -105,3 +106,36 @@ class Adamax(Optimizer):
         np.multiply(exp_avg, -clr, out=t)
         t /= exp_inf
         p += t
+
+    def one_run(self) -> AdamaxRun:
+        return AdamaxRun(self.group)
+
+
+class AdamaxRun(OneRun):
+    """`Adamax.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_inf": ("u0", "u1")}
+    __slots__ = ("t", "m0", "m1", "u0", "u1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.m0 = self.m1 = self.u0 = self.u1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        beta1, beta2 = group["betas"]
+        weight_decay = group["weight_decay"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        step = self.t = self.t + 1.0
+        if weight_decay != 0:
+            g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1 - beta1)
+        eps = group["eps"]
+        u0, u1 = self.u0 * beta2, self.u1 * beta2
+        a0, a1 = abs(g0) + eps, abs(g1) + eps
+        u0 = self.u0 = u0 if u0 >= a0 or u0 != u0 else a0        # np.maximum: NaN wins
+        u1 = self.u1 = u1 if u1 >= a1 or u1 != u1 else a1
+        s = -(group["lr"] / (1 - beta1 ** step))
+        return p0 + m0 * s / u0, p1 + m1 * s / u1

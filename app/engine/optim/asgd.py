@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks, _rules
+from ._onerun import OneRun
 from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register,
                    weight_decay_hyper)
 
@@ -144,3 +145,44 @@ class ASGD(Optimizer):
             state["mu"] = 1 / max(1, step - t0)
         else:
             state["mu"] = 1 / np.maximum(1.0, step - t0)
+
+    def one_run(self) -> ASGDRun:
+        return ASGDRun(self.group)
+
+
+class ASGDRun(OneRun):
+    """`ASGD.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "eta": ("eta",), "mu": ("mu",), "ax": ("a0", "a1")}
+    __slots__ = ("t", "eta", "mu", "a0", "a1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.eta = None
+        self.mu = 1.0
+        self.a0 = self.a1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        lr = group["lr"]
+        lambd = group["lambd"]
+        eta = self.eta
+        if eta is None:
+            eta = float(lr)
+        step = self.t = self.t + 1.0
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        wd = group["weight_decay"]
+        if wd != 0:
+            g0, g1 = g0 + wd * p0, g1 + wd * p1
+        f = 1 - lambd * eta
+        p0, p1 = p0 * f - eta * g0, p1 * f - eta * g1
+        mu = self.mu
+        if mu != 1:
+            self.a0, self.a1 = self.a0 + (p0 - self.a0) * mu, self.a1 + (p1 - self.a1) * mu
+        else:
+            self.a0, self.a1 = p0, p1
+        self.eta = _eta(lr, lambd, group["alpha"], step)
+        self.mu = 1 / max(1, step - group["t0"])
+        return p0, p1

@@ -23,11 +23,13 @@ import inspect
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 import numpy as np
 
 from .. import rulemath
+if TYPE_CHECKING:
+    from ._onerun import OneRun
 
 
 class HyperparameterError(ValueError):
@@ -181,6 +183,11 @@ class Optimizer(ABC):
 
         For `needs_closure` optimizers `grad` is a closure `f(p) -> (loss (B,), grad (B, 2))`
         and step returns the loss of the first evaluation, like torch's `step(closure)`."""
+
+    def one_run(self) -> OneRun | None:
+        """This optimizer on one run in Python floats (see _onerun), made where `init`
+        would be called; None when it has none (the runner then steps (1, 2) arrays)."""
+        return None
 
     # -- shared helpers -------------------------------------------------------------
     @classmethod

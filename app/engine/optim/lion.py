@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _checks, _pyopt, _rules
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -116,9 +117,6 @@ class Lion(Optimizer):
         beta1, beta2 = group["betas"]
         lr = group["lr"]
         state["step"] += 1                   # the library keeps it in the param group
-        if len(p) == 1 and _pyopt.scalar_group(group, "lr", "weight_decay", "adanorm_r"):
-            self._step_one(p, grad, state, beta1, beta2, lr)
-            return
         if group["maximize"]:
             grad = np.negative(grad)
         grad = _pyopt.apply_weight_decay(p, grad, group)
@@ -133,27 +131,40 @@ class Lion(Optimizer):
         update *= lr
         p -= update
 
-    def _step_one(self, p, grad, state, beta1, beta2, lr) -> None:
-        """The same arithmetic on one run, in Python floats (see _pyopt)."""
+    def one_run(self) -> LionRun:
+        return LionRun(self.group)
+
+
+class LionRun(OneRun):
+    """`Lion.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"exp_avg": ("m0", "m1"), "exp_grad_adanorm": ("e",), "step": ("t",)}
+    __slots__ = ("m0", "m1", "e", "t")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.m0 = self.m1 = 0.0
+        self.e = 0.0 if group["adanorm"] else None
+        self.t = 0
+
+    def step(self, p0, p1, g0, g1):
         group = self.group
-        (g0, g1), = grad.tolist()
+        beta1, beta2 = group["betas"]
+        lr = group["lr"]
+        self.t += 1
         if group["maximize"]:
             g0, g1 = -g0, -g1
-        (p0, p1), = p.tolist()
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        s0, s1, norm = _pyopt.adanorm1(g0, g1, group, state)
-        exp_avg = state["exp_avg"]
-        (m0, m1), = exp_avg.tolist()
-        u0 = _pyopt.sign1(_pyopt.lerp1(m0, g0, 1.0 - beta1))
-        u1 = _pyopt.sign1(_pyopt.lerp1(m1, g1, 1.0 - beta1))
-        m0 = _pyopt.lerp1(m0, s0, 1.0 - beta2)
-        m1 = _pyopt.lerp1(m1, s1, 1.0 - beta2)
+        s0, s1 = g0, g1
+        if self.e is not None:
+            s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
+        m0, m1 = self.m0, self.m1
+        u0, u1 = lerp2(m0, m1, g0, g1, 1.0 - beta1)
+        u0, u1 = _pyopt.sign1(u0), _pyopt.sign1(u1)
+        self.m0, self.m1 = lerp2(m0, m1, s0, s1, 1.0 - beta2)
         if group["cautious"]:
             k0 = 1.0 if u0 * g0 > 0 else 0.0
             k1 = 1.0 if u1 * g1 > 0 else 0.0
             f = 2 / (k0 + k1 + 1)
             u0, u1 = u0 * (k0 * f), u1 * (k1 * f)
-        exp_avg[0, 0], exp_avg[0, 1] = m0, m1
-        if norm is not None:
-            state["exp_grad_adanorm"][0, 0] = norm
-        p[0, 0], p[0, 1] = p0 - u0 * lr, p1 - u1 * lr
+        return p0 - u0 * lr, p1 - u1 * lr

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import _checks, _pyopt, _rules
+from ._onerun import OneRun, lerp2
 from .base import REGISTRY, Hyper, HyperparameterError, Optimizer, register
 
 _PULLBACK = ("none", "reset", "pullback")
@@ -150,6 +151,47 @@ class Lookahead(Optimizer):
             np.copyto(slow_momentum, buf)
         elif self.pullback_momentum == "reset":
             state["momentum_buffer"] = np.zeros_like(p)
+
+    def one_run(self) -> LookaheadRun | None:
+        inner = self.optimizer.one_run()
+        return None if inner is None else LookaheadRun(self, inner)
+
+
+class LookaheadRun(OneRun):
+    """`Lookahead.step` on one run in Python floats, over the inner optimizer's OneRun
+    (see _onerun)."""
+
+    STATE = {"slow_params": ("s0", "s1"), "slow_momentum": ("q0", "q1")}
+    __slots__ = ("inner", "k", "alpha", "pullback", "s0", "s1", "q0", "q1", "counter")
+
+    def __init__(self, opt: Lookahead, inner: OneRun):
+        super().__init__(opt.group)
+        self.inner = inner
+        self.k, self.alpha, self.pullback = opt.k, opt.alpha, opt.pullback_momentum
+        self.s0 = self.s1 = None            # the start, taken at the first step
+        self.q0 = self.q1 = 0.0 if self.pullback == "pullback" else None
+        self.counter = 0
+
+    def get(self, name: str) -> Any:
+        return super().get(name) if name in self.STATE else self.inner.get(name)
+
+    def step(self, p0, p1, g0, g1):
+        if self.s0 is None:
+            self.s0, self.s1 = p0, p1
+        p0, p1 = self.inner.step(p0, p1, g0, g1)
+        counter = self.counter + 1
+        if counter >= self.k:
+            counter = 0
+            weight = 1.0 - self.alpha
+            p0, p1 = self.s0, self.s1 = lerp2(p0, p1, self.s0, self.s1, weight)
+            if self.pullback == "pullback":
+                buf = self.inner.get("momentum_buffer") or (0.0, 0.0)
+                b0, b1 = self.q0, self.q1 = lerp2(buf[0], buf[1], self.q0, self.q1, weight)
+                self.inner.set("momentum_buffer", [b0, b1])
+            elif self.pullback == "reset":
+                self.inner.set("momentum_buffer", [0.0, 0.0])
+        self.counter = counter
+        return p0, p1
 
 
 def _build_inner(spec: Any) -> Optimizer:

@@ -18,11 +18,13 @@ exp_avg_sq (step and mu_product are floats, as torch's 0-dim tensors).
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
-from .adam import check_adam_like
+from .adam import AdamMoments, check_adam_like
 from .base import (Hyper, HyperparameterError, Optimizer, betas_hyper, eps_hyper, flag_hyper,
                    lr_hyper, maximize_hyper, register, weight_decay_hyper)
 
@@ -147,3 +149,34 @@ class NAdam(Optimizer):
         np.multiply(exp_avg, (-lr * mu_next) / (1.0 - mu_product_next), out=t)
         t /= d
         p += t
+
+    def one_run(self) -> NAdamRun:
+        return NAdamRun(self.group)
+
+
+class NAdamRun(AdamMoments):
+    """`NAdam.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {**AdamMoments.STATE, "mu_product": ("mu_product",)}
+    __slots__ = ("mu_product",)
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.mu_product = 1.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        p0, p1, g0, g1, lr, beta1, beta2 = self.moments(p0, p1, g0, g1)
+        momentum_decay = group["momentum_decay"]
+        step = self.t
+        bias_correction2 = 1 - beta2 ** step
+        mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
+        mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
+        mu_product = self.mu_product = self.mu_product * mu
+        eps = group["eps"]
+        d0 = sqrt(self.v0 / bias_correction2) + eps
+        d1 = sqrt(self.v1 / bias_correction2) + eps
+        a = -lr * (1.0 - mu) / (1.0 - mu_product)
+        b = (-lr * mu_next) / (1.0 - mu_product * mu_next)
+        return (p0 + g0 * a / d0 + self.m0 * b / d0,
+                p1 + g1 * a / d1 + self.m1 * b / d1)

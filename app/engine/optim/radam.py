@@ -22,11 +22,13 @@ r"""RAdam: torch.optim.RAdam (PyTorch 2.13), the single-tensor, non-capturable i
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero
-from .adam import check_adam_like
+from .adam import AdamMoments, check_adam_like
 from .base import (Optimizer, betas_hyper, eps_hyper, flag_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
 
@@ -164,3 +166,31 @@ class RAdam(Optimizer):
             t *= ((rho_t - 4) * (rho_t - 2) * rho_inf
                   / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         p -= t
+
+    def one_run(self) -> RAdamRun:
+        return RAdamRun(self.group)
+
+
+class RAdamRun(AdamMoments):
+    """`RAdam.step` on one run in Python floats (see _onerun)."""
+
+    __slots__ = ()
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        p0, p1, g0, g1, lr, beta1, beta2 = self.moments(p0, p1, g0, g1)
+        step = self.t
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        t0, t1 = self.m0 / bias_correction1 * lr, self.m1 / bias_correction1 * lr
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+        if not rho_t > 5.0:
+            return p0 - t0, p1 - t1
+        eps = group["eps"]
+        root = bias_correction2 ** 0.5
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        t0 = t0 * (1.0 / (sqrt(self.v0) + eps) * root) * rect
+        t1 = t1 * (1.0 / (sqrt(self.v1) + eps) * root) * rect
+        return p0 - t0, p1 - t1

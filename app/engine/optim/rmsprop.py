@@ -17,10 +17,13 @@ momentum_buffer (momentum > 0), grad_avg (centered).
 
 from __future__ import annotations
 
+from math import sqrt
+
 import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, lerp_, nonzero, positive
+from ._onerun import OneRun, lerp2
 from .base import (Hyper, HyperparameterError, Optimizer, eps_hyper, flag_hyper, lr_hyper,
                    maximize_hyper, register, weight_decay_hyper)
 
@@ -172,3 +175,50 @@ class RMSprop(Optimizer):
             np.multiply(g, -lr, out=t)
             t /= d
         p += t
+
+    def one_run(self) -> RMSpropRun:
+        return RMSpropRun(self.group)
+
+
+class RMSpropRun(OneRun):
+    """`RMSprop.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "square_avg": ("v0", "v1"), "momentum_buffer": ("b0", "b1"),
+             "grad_avg": ("a0", "a1")}
+    __slots__ = ("t", "v0", "v1", "b0", "b1", "a0", "a1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.v0 = self.v1 = 0.0
+        self.b0 = self.b1 = 0.0 if group["momentum"] > 0 else None
+        self.a0 = self.a1 = 0.0 if group["centered"] else None
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        alpha = group["alpha"]
+        momentum = group["momentum"]
+        weight_decay = group["weight_decay"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        self.t += 1.0
+        if weight_decay != 0:
+            g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        c = 1 - alpha
+        v0 = self.v0 = self.v0 * alpha + g0 * c * g0
+        v1 = self.v1 = self.v1 * alpha + g1 * c * g1
+        if group["centered"]:
+            a0, a1 = (0.0, 0.0) if self.a0 is None else (self.a0, self.a1)
+            a0, a1 = self.a0, self.a1 = lerp2(a0, a1, g0, g1, c)
+            d0, d1 = sqrt(v0 - a0 * a0), sqrt(v1 - a1 * a1)
+        else:
+            d0, d1 = sqrt(v0), sqrt(v1)
+        eps = group["eps"]
+        d0, d1 = d0 + eps, d1 + eps
+        s = -group["lr"]
+        if momentum > 0:
+            b0, b1 = (0.0, 0.0) if self.b0 is None else (self.b0, self.b1)
+            b0 = self.b0 = b0 * momentum + g0 / d0
+            b1 = self.b1 = b1 * momentum + g1 / d1
+            return p0 + b0 * s, p1 + b1 * s
+        return p0 + g0 * s / d0, p1 + g1 * s / d1

@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import _checks, _rules
+from ._onerun import OneRun
 from ._pyopt import sign1
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
 
@@ -120,9 +121,6 @@ class Rprop(Optimizer):
             step_size[...] = group["lr"]
             state["step_size"] = step_size
         state["step"] += 1.0
-        if len(p) == 1:
-            self._step_one(p, grad, state, etaminus, etaplus, step_size_min, step_size_max)
-            return
         if group["maximize"]:
             grad = np.negative(grad)
         prev = state["prev"]
@@ -142,23 +140,45 @@ class Rprop(Optimizer):
         sign *= step_size
         p -= sign
 
-    def _step_one(self, p, grad, state, etaminus, etaplus, step_size_min, step_size_max):
-        """The same arithmetic on one run, in Python floats (see _pyopt)."""
-        (g0, g1), = grad.tolist()
-        if self.group["maximize"]:
+    def one_run(self) -> RpropRun:
+        return RpropRun(self.group)
+
+
+class RpropRun(OneRun):
+    """`Rprop.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "prev": ("v0", "v1"), "step_size": ("s0", "s1")}
+    __slots__ = ("t", "v0", "v1", "s0", "s1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0.0
+        self.v0 = self.v1 = 0.0
+        self.s0 = self.s1 = None
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        if self.s0 is None:
+            self.s0 = self.s1 = float(group["lr"])
+        self.t += 1.0
+        if group["maximize"]:
             g0, g1 = -g0, -g1
-        prev, step_size = state["prev"], state["step_size"]
-        (v0, v1), = prev.tolist()
-        (s0, s1), = step_size.tolist()
-        (p0, p1), = p.tolist()
-        out = []
-        for g, v, s, x in ((g0, v0, s0, p0), (g1, v1, s1, p1)):
-            prod = g * v
-            if prod > 0:
-                s = s * etaplus
-            elif prod < 0:
-                s = s * etaminus
-                g = 0.0
-            s = min(max(s, step_size_min), step_size_max)
-            out.append((x - sign1(g) * s, g, s))
-        (p[0, 0], prev[0, 0], step_size[0, 0]), (p[0, 1], prev[0, 1], step_size[0, 1]) = out
+        p0, self.v0, self.s0 = _coordinate(p0, g0, self.v0, self.s0, etaminus, etaplus,
+                                           step_size_min, step_size_max)
+        p1, self.v1, self.s1 = _coordinate(p1, g1, self.v1, self.s1, etaminus, etaplus,
+                                           step_size_min, step_size_max)
+        return p0, p1
+
+
+def _coordinate(x, g, prev, s, etaminus, etaplus, step_size_min, step_size_max):
+    """One coordinate's Rprop step: (x, prev, step_size) after it."""
+    prod = g * prev
+    if prod > 0:
+        s = s * etaplus
+    elif prod < 0:
+        s = s * etaminus
+        g = 0.0
+    s = min(max(s, step_size_min), step_size_max)
+    return x - sign1(g) * s, g, s

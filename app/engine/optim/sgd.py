@@ -19,6 +19,7 @@ import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types, nonzero
+from ._onerun import OneRun
 from .base import (Hyper, HyperparameterError, Optimizer, flag_hyper, lr_hyper, maximize_hyper,
                    register, weight_decay_hyper)
 
@@ -135,3 +136,40 @@ class SGD(Optimizer):
                 d = np.where(momentum != 0, d, g)
         np.multiply(d, -lr, out=t)
         p += t
+
+    def one_run(self) -> SGDRun:
+        return SGDRun(self.group)
+
+
+class SGDRun(OneRun):
+    """`SGD.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"momentum_buffer": ("b0", "b1")}
+    __slots__ = ("b0", "b1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.b0 = self.b1 = None
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        weight_decay = group["weight_decay"]
+        momentum = group["momentum"]
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        if weight_decay != 0:
+            g0, g1 = g0 + p0 * weight_decay, g1 + p1 * weight_decay
+        if momentum != 0:
+            b0 = self.b0
+            if b0 is None:
+                b0, b1 = g0, g1
+            else:
+                damp = 1 - group["dampening"]
+                b0, b1 = b0 * momentum + g0 * damp, self.b1 * momentum + g1 * damp
+            self.b0, self.b1 = b0, b1
+            if group["nesterov"]:
+                g0, g1 = b0 * momentum + g0, b1 * momentum + g1
+            else:
+                g0, g1 = b0, b1
+        s = -group["lr"]
+        return p0 + g0 * s, p1 + g1 * s

@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _rules
 from ._common import Scratch, check_types
+from ._onerun import OneRun
 from .adam import check_betas
 from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, lr_hyper,
                    maximize_hyper, register)
@@ -131,3 +132,39 @@ class SparseAdam(Optimizer):
         np.divide(exp_avg, d, out=t)
         t *= -step_size
         np.add(p, t, out=p, where=where)
+
+    def one_run(self) -> SparseAdamRun:
+        return SparseAdamRun(self.group)
+
+
+class SparseAdamRun(OneRun):
+    """`SparseAdam.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1")}
+    __slots__ = ("t", "m0", "m1", "v0", "v1")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.t = 0
+        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
+
+    def step(self, p0, p1, g0, g1):
+        group = self.group
+        beta1, beta2 = group["betas"]
+        step = self.t = self.t + 1
+        if group["maximize"]:
+            g0, g1 = -g0, -g1
+        if g0 == 0 and g1 == 0:
+            return p0, p1
+        eps = group["eps"]
+        step_size = group["lr"] * math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
+        c1, c2, s = 1 - beta1, 1 - beta2, -step_size
+        if g0 != 0:           # a sparse gradient lists only its non-zero entries
+            m0 = self.m0 = self.m0 + (g0 - self.m0) * c1
+            v0 = self.v0 = self.v0 + (g0 * g0 - self.v0) * c2
+            p0 = p0 + m0 / (math.sqrt(v0) + eps) * s
+        if g1 != 0:
+            m1 = self.m1 = self.m1 + (g1 - self.m1) * c1
+            v1 = self.v1 = self.v1 + (g1 * g1 - self.v1) * c2
+            p1 = p1 + m1 / (math.sqrt(v1) + eps) * s
+        return p0, p1

@@ -24,6 +24,7 @@ import math
 import numpy as np
 
 from . import _checks, _pyopt, _rules
+from ._onerun import OneRun, lerp2
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
 
 
@@ -100,21 +101,8 @@ class Yogi(Optimizer):
 
     def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
         group = self.group
-        beta1, beta2 = group["betas"]
-        step = state["step"] + 1
-        state["step"] = step
-        bias_correction1 = 1.0 - math.pow(beta1, step)
-        bias_correction2_sq = math.sqrt(1.0 - math.pow(beta2, step))
-        step_size = group["lr"]
-        if not group.get("adam_debias", False):
-            step_size = step_size / bias_correction1
-
-        if len(p) == 1 and _pyopt.scalar_group(group, "lr", "weight_decay", "eps"):
-            try:
-                return self._step_one(p, grad, state, beta1, beta2, step_size,
-                                      bias_correction2_sq)
-            except _pyopt.FAST_PATH_ERRORS:
-                pass
+        step = state["step"] = state["step"] + 1
+        beta1, beta2, step_size, bias_correction2_sq = _step_scalars(group, step)
         if group["maximize"]:
             grad = np.negative(grad)
         grad = _pyopt.apply_weight_decay(p, grad, group)
@@ -133,28 +121,46 @@ class Yogi(Optimizer):
         np.divide(exp_avg * -step_size, de_nom, out=de_nom)   # addcdiv_(value=-step_size)
         p += de_nom
 
-    def _step_one(self, p, grad, state, beta1, beta2, step_size, bias_correction2_sq) -> None:
-        """The same arithmetic on one run, in Python floats (see _pyopt)."""
+    def one_run(self) -> YogiRun:
+        return YogiRun(self.group)
+
+
+def _step_scalars(group: dict, step: int):
+    """(beta1, beta2, step_size, bias_correction2_sq) of step `step`."""
+    beta1, beta2 = group["betas"]
+    bias_correction1 = 1.0 - math.pow(beta1, step)
+    bias_correction2_sq = math.sqrt(1.0 - math.pow(beta2, step))
+    step_size = group["lr"]
+    if not group.get("adam_debias", False):
+        step_size = step_size / bias_correction1
+    return beta1, beta2, step_size, bias_correction2_sq
+
+
+class YogiRun(OneRun):
+    """`Yogi.step` on one run in Python floats (see _onerun)."""
+
+    STATE = {"exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1"), "step": ("t",)}
+    __slots__ = ("m0", "m1", "v0", "v1", "t")
+
+    def __init__(self, group: dict):
+        super().__init__(group)
+        self.m0 = self.m1 = self.v0 = self.v1 = float(group["initial_accumulator"])
+        self.t = 0
+
+    def step(self, p0, p1, g0, g1):
         group = self.group
-        (g0, g1), = grad.tolist()
+        step = self.t = self.t + 1
+        beta1, beta2, step_size, bias_correction2_sq = _step_scalars(group, step)
         if group["maximize"]:
             g0, g1 = -g0, -g1
-        (p0, p1), = p.tolist()
         p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        (m0, m1), = exp_avg.tolist()
-        (v0, v1), = exp_avg_sq.tolist()
         q0, q1 = g0 * g0, g1 * g1
-        m0 = _pyopt.lerp1(m0, g0, 1.0 - beta1)
-        m1 = _pyopt.lerp1(m1, g1, 1.0 - beta1)
+        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1.0 - beta1)
         c = -(1.0 - beta2)
-        v0 = v0 + _pyopt.sign1(v0 - q0) * c * q0
-        v1 = v1 + _pyopt.sign1(v1 - q1) * c * q1
+        v0, v1 = self.v0, self.v1
+        v0 = self.v0 = v0 + _pyopt.sign1(v0 - q0) * c * q0
+        v1 = self.v1 = v1 + _pyopt.sign1(v1 - q1) * c * q1
         eps = group["eps"]
         d0 = math.sqrt(v0) / bias_correction2_sq + eps
         d1 = math.sqrt(v1) / bias_correction2_sq + eps
-        x0 = p0 + (m0 * -step_size) / d0
-        x1 = p1 + (m1 * -step_size) / d1
-        exp_avg[0, 0], exp_avg[0, 1] = m0, m1
-        exp_avg_sq[0, 0], exp_avg_sq[0, 1] = v0, v1
-        p[0, 0], p[0, 1] = x0, x1
+        return p0 + (m0 * -step_size) / d0, p1 + (m1 * -step_size) / d1

@@ -1,0 +1,210 @@
+"""One run in Python floats (optim/_onerun.py, runner.Loop.in_floats) gives the same
+bits as the array code: step by step on odd gradients, and whole runs through the
+runner (typed formulas, noise, schedulers that move lr and momentum/betas, state)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import orjson
+import pytest
+
+from app.engine.optim import REGISTRY
+from app.engine.optim._onerun import FAST_PATH_ERRORS, OneRun
+from app.engine.optim.base import HyperparameterError
+from app.engine.runner import CHECK_EVERY, RunSpec, jsonable_state, run_one
+from app.engine.surfaces import SURFACES, custom_surface
+
+FAST = sorted(i for i in REGISTRY if i != "lbfgs")
+FORMULAS = [("x**2 + 3*sin(y) + 0.1*x*y", [[-3, 3], [-3, 3]]),
+            ("log(1 + x**2) + sqrt(y**2 + 1) - exp(-x**2 - y**2)", [[-2, 2], [-2, 2]]),
+            ("abs(x) + 2*abs(y - 0.5)", [[-1, 1], [-1, 1]])]
+
+
+def bits(a) -> np.ndarray:
+    """float64 values as integers: equal bits, signed zeros apart; NaNs all alike."""
+    a = np.array(a, dtype=np.float64)
+    out = a.view(np.int64).copy()
+    out[np.isnan(a)] = -1
+    return out
+
+
+def assert_same(a, b, what: str) -> None:
+    assert np.shape(a) == np.shape(b), what
+    np.testing.assert_array_equal(bits(a), bits(b), err_msg=what)
+
+
+def draw_value(h, rng):
+    lo, hi = h.ui if h.ui is not None else (0.0, 1.0)
+    if h.kind == "bool":
+        return bool(rng.integers(2))
+    if h.kind == "choice":
+        return h.choices[rng.integers(len(h.choices))]
+    if h.kind == "int":
+        return int(rng.integers(int(lo), int(hi) + 1))
+    if h.kind == "optimizer":
+        inner = FAST[rng.integers(len(FAST))]
+        inner = "sgd" if inner == "lookahead" else inner
+        return {"optimizer": inner, "params": draw_params(inner, rng)}
+
+    def one():
+        if rng.random() < 0.15 and lo <= 0.0:
+            return 0.0
+        if h.log:
+            return float(np.exp(rng.uniform(np.log(max(lo, 1e-12)), np.log(hi))))
+        return float(rng.uniform(lo, hi))
+    if h.kind == "pair":
+        return [None if h.nullable and rng.random() < 0.3 else one(), one()]
+    return one()
+
+
+def draw_params(opt_id: str, rng) -> dict:
+    """Random hyperparameters that the optimizer accepts (about half of them set)."""
+    cls = REGISTRY[opt_id]
+    for _ in range(100):
+        params = {h.name: draw_value(h, rng) for h in cls.hypers if rng.random() < 0.6}
+        if "lr" in params and opt_id not in ("rprop", "adadelta"):
+            params["lr"] = float(10 ** rng.uniform(-4, -1))
+        try:
+            cls(**params)
+        except HyperparameterError:
+            continue
+        return params
+    return {}
+
+
+def odd_gradient(rng) -> tuple[float, float]:
+    def one():
+        r = rng.random()
+        if r < 0.04:
+            return [math.inf, -math.inf, math.nan][rng.integers(3)]
+        if r < 0.12:
+            return [0.0, -0.0, 1e300, -1e-300, 5e-324][rng.integers(5)]
+        return float(rng.standard_normal() * 10 ** rng.uniform(-3, 3))
+    return one(), one()
+
+
+def move_group(group: dict, rng) -> None:
+    """What a scheduler may do between steps: change lr, momentum, beta1."""
+    group["lr"] = float(group["lr"] * rng.uniform(0.5, 1.5))
+    if group.get("momentum"):
+        group["momentum"] = float(group["momentum"] * rng.uniform(0.5, 1.0))
+    if "betas" in group:
+        b1, b2 = group["betas"]
+        group["betas"] = (float(b1 * rng.uniform(0.5, 1.0)), b2)
+
+
+def test_every_first_order_optimizer_has_a_one_run():
+    for opt_id in FAST:
+        assert isinstance(REGISTRY[opt_id]().one_run(), OneRun), opt_id
+    assert REGISTRY["lbfgs"]().one_run() is None
+    assert REGISTRY["lookahead"](optimizer={"optimizer": "lbfgs"}).one_run() is None
+
+
+@pytest.mark.parametrize("opt_id", FAST)
+def test_one_run_steps_like_the_arrays(opt_id):
+    """Each step's parameters and every state entry, on random and odd gradients (0, -0,
+    inf, NaN, subnormal, huge), with the group moved between steps."""
+    rng = np.random.default_rng(sum(map(ord, opt_id)))
+    for case in range(25):
+        params = draw_params(opt_id, rng)
+        moves = case % 2 == 1
+        opt_a, opt_f = REGISTRY[opt_id](**params), REGISTRY[opt_id](**params)
+        p = rng.uniform(-2, 2, size=(1, 2))
+        x, y = p[0].tolist()
+        state = opt_a.init(p)
+        one = opt_f.one_run()
+        for k in range(40):
+            g0, g1 = odd_gradient(rng) if case % 3 == 0 else (
+                float(2 * x + rng.standard_normal()), float(4 * y + rng.standard_normal()))
+            with np.errstate(all="ignore"):
+                opt_a.step(p, np.array([[g0, g1]]), state)
+            try:
+                x, y = one.step(x, y, g0, g1)
+            except FAST_PATH_ERRORS:
+                break                      # the runner computes such a run with arrays
+            where = f"{opt_id} {params} case {case} step {k + 1}"
+            assert_same([x, y], p[0], where)
+            for name in opt_a.state_names:
+                assert jsonable_state(one.get(name)) == jsonable_state(state.get(name)), (
+                    f"{where}: {name}")
+            if moves:
+                move_group(opt_a.group, np.random.default_rng(k))
+                move_group(opt_f.group, np.random.default_rng(k))
+
+
+def draw_scheduler(rng, steps: int):
+    kind = rng.integers(5)
+    if kind == 0:
+        return {"name": "OneCycleLR", "params": {"max_lr": float(10 ** rng.uniform(-3, -1)),
+                                                 "total_steps": steps, "cycle_momentum": True}}
+    if kind == 1:
+        return {"name": "CyclicLR", "params": {"base_lr": 1e-4, "max_lr": 1e-2,
+                                               "step_size_up": int(rng.integers(3, 30))}}
+    if kind == 2:
+        return {"name": "ReduceLROnPlateau", "params": {"patience": 2, "factor": 0.5}}
+    if kind == 3:
+        return {"name": "StepLR", "params": {"step_size": 7, "gamma": 0.7}}
+    return None
+
+
+def both_ways(surface, start, steps, spec, record_state):
+    out = []
+    for fast in (True, False):
+        chunks = []
+        run = run_one(surface, start, steps, spec, record_state=record_state,
+                      on_chunk=chunks.append, fast=fast)
+        out.append((run, chunks))
+    return out
+
+
+def assert_runs_equal(fast, arrays, where: str) -> None:
+    (a, chunks_a), (b, chunks_b) = fast, arrays
+    for key in ("path", "loss", "lr"):
+        assert_same(a[key], b[key], f"{where}: {key}")
+    assert orjson.dumps(a) == orjson.dumps(b), where
+    assert orjson.dumps(chunks_a) == orjson.dumps(chunks_b), where
+
+
+@pytest.mark.parametrize("opt_id", FAST)
+def test_runner_float_loop_equals_array_loop(opt_id):
+    """Whole runs through run_one, fast and forced onto arrays: the same JSON, chunk
+    for chunk (built-in and typed surfaces, noise, schedulers, state: true)."""
+    rng = np.random.default_rng(100 + sum(map(ord, opt_id)))
+    surfaces = [SURFACES[s] for s in ("rosenbrock", "himmelblau", "rastrigin", "ackley",
+                                      "beale", "saddle")]
+    surfaces += [custom_surface(e, d) for e, d in FORMULAS]
+    for case in range(8):
+        surface = surfaces[rng.integers(len(surfaces))]
+        (x0, x1), (y0, y1) = surface.domain
+        start = (float(rng.uniform(x0, x1)), float(rng.uniform(y0, y1)))
+        steps = int(rng.integers(20, 300))
+        noise = {"std": float(10 ** rng.uniform(-2, 0)), "seed": int(rng.integers(100))} \
+            if case % 2 else None
+        sched = draw_scheduler(rng, steps)
+        params = draw_params(opt_id, rng)
+        spec = RunSpec(opt_id, params, sched, noise)
+        where = f"{opt_id} {params} {sched} noise {noise} on {surface.expr} from {start}"
+        try:
+            runs = both_ways(surface, start, steps, spec, record_state=case % 4 < 2)
+        except Exception as e:           # a scheduler this optimizer cannot take
+            if sched is None or "momentum" not in str(e):
+                raise
+            sched["params"]["cycle_momentum"] = False
+            runs = both_ways(surface, start, steps, spec, record_state=case % 4 < 2)
+        assert_runs_equal(*runs, where)
+
+
+def test_a_step_python_refuses_is_computed_with_arrays():
+    """RMSprop with alpha = 0 and eps = 0 steps by exactly lr until x reaches 0, where
+    the float step meets 0 / 0 (step 161); the array code's NaN ends the run there.  The
+    stream gets each point once."""
+    surface = custom_surface("x**2 + y**2", [[-12, 12], [-12, 12]])
+    spec = RunSpec("rmsprop", {"lr": 0.0625, "alpha": 0.0, "eps": 0.0})
+    fast, arrays = both_ways(surface, (10.0, 12.0), 400, spec, record_state=True)
+    assert_runs_equal(fast, arrays, "rmsprop 0 / 0")
+    run, chunks = fast
+    assert run["status"] == "diverged" and run["steps_done"] == 160
+    assert [c["start"] for c in chunks] == [0, CHECK_EVERY]
+    assert sum((c["path"] for c in chunks), []) == run["path"]
