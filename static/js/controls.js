@@ -11,6 +11,9 @@ import { sameValue, valueOf } from "./catalog.js";
 import { PALETTE, MAX_ROWS, fullScheduler } from "./state.js";
 import { ruleToggle } from "./rule.js";
 import { noiseBox } from "./noise.js";
+import { el } from "./dom.js";
+
+export { el };
 
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
@@ -20,18 +23,6 @@ const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", 
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
   "history_size", "line_search_fn"]);
 
-export function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") e.className = v;
-    else if (k === "text") e.textContent = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) e.append(c);
-  return e;
-}
 
 // ----------------------------------------------------------------- slider scales
 
