@@ -24,7 +24,22 @@ export class LossChart extends StripChart {
     this.setData({
       traces, xmax: steps, ylog: log, xtitle: t("loss.step"),
       ytitle: t("loss.loss") + (log ? ` (${t("loss.log")})` : ""),
-      margin: { l: 52, r: 12, t: 6, b: 32 }, fontSize: 11, nticks: 6, dtick: log ? 1 : undefined,
+      margin: { l: log ? 64 : 52, r: 12, t: 6, b: 32 }, fontSize: 11, nticks: 6, dtick: log ? decadeStep(shown) : undefined,
     }, final ? 100 : 160);
   }
+}
+
+/** Decades between log ticks: one per decade up to six, then wider, so a run that falls
+ *  to 1e-30 does not stack thirty labels on a 150-pixel axis. */
+function decadeStep(runs) {
+  let lo = Infinity, hi = -Infinity;
+  for (const r of runs) {
+    for (const v of r.loss) {
+      if (!(v > 0) || !Number.isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  if (!(hi > lo)) return 1;
+  return Math.max(1, Math.ceil((Math.log10(hi) - Math.log10(lo)) / 6));
 }
