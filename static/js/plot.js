@@ -8,6 +8,7 @@
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
+import { plotLocale } from "./plotlocale.js";
 
 /* global Plotly */
 
@@ -118,6 +119,7 @@ export class ContourView {
       showSendToCloud: false, showEditInChartStudio: false,
       displayModeBar: this.compact ? false : "hover",
       doubleClick: "reset",
+      locale: plotLocale(),
     };
     if (this.mapBelow) lineOnly(contour, layout);
     if (this.ready && this.narrowDrawn !== this.isNarrow()) {

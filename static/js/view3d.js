@@ -9,6 +9,7 @@
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
+import { plotLocale } from "./plotlocale.js";
 import { COLORSCALE, FONT, wantsLogScale } from "./plot.js";
 
 const REDRAW_MS = 250; // a slider held down: redraw at most this often
@@ -242,7 +243,7 @@ export class SurfaceView {
     };
     this.drawn = false;
     await Plotly.react(this.gd, traces, layout, { displaylogo: false, responsive: true,
-      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"] });
+      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"], locale: plotLocale() });
     this.drawn = true;
     this.shown(step);
     if (this.step !== step) this.setStep(this.step);

@@ -1,0 +1,73 @@
+"""Switch to 中文 with every panel open: no English word is left on the page but PyTorch's
+own names (optimizers, hyperparameters, state, schedulers, surfaces) and code."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import wait_ready
+
+# Code that a Chinese tutorial writes in Latin letters too: file names, attributes, the
+# request fields the text refers to, and the two English terms students meet as they are.
+CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param_groups",
+              "grad", "buffer", "seed", "scene", "csv", "json", "html", "png", "mini",
+              "batch", "epoch", "plotly", "sin", "cos", "tan", "exp", "log", "sqrt",
+              "abs", "tanh", "zero_grad", "backward", "step"}
+
+VISIBLE_TEXT = """() => {
+  const out = [];
+  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option';
+  const walk = (n) => {
+    for (const c of n.childNodes) {
+      if (c.nodeType === 3) {
+        const e = c.parentElement;
+        if (e && e.offsetParent !== null && !e.closest(skip)) out.push(c.textContent);
+      } else if (c.nodeType === 1 && !['SCRIPT', 'STYLE'].includes(c.tagName)) walk(c);
+    }
+  };
+  walk(document.body);
+  for (const e of document.querySelectorAll('[title],[aria-label],[placeholder],[data-title]'))
+    for (const a of ['title', 'aria-label', 'placeholder', 'data-title'])
+      if (e.getAttribute(a)) out.push(e.getAttribute(a));
+  return out;
+}"""
+
+
+def pytorch_names(page, base: str) -> set[str]:
+    names: set[str] = set()
+
+    def add(text) -> None:
+        names.update(w.lower() for w in re.findall(r"[A-Za-z_]+", str(text)))
+
+    for kind in ("optimizers", "schedulers", "surfaces"):
+        items = page.request.get(f"{base}/api/v1/{kind}").json()[kind]
+        for it in items:
+            add(it["id"])
+            add(it.get("name", ""))
+            add(it.get("expr", ""))
+            for p in it.get("params", []):
+                add(p["name"])
+            for s in it.get("state", []):
+                add(s)
+    return names
+
+
+def test_chinese_leaves_no_english_in_the_controls(page, server):
+    page.goto(server.url + "/?s=himmelblau&o=adam(lr=0.1)&o=sgd(lr=0.01)"
+              "&sched1=StepLR(step_size=50)&map=basin&mres=32&insp=1&arrows=1")
+    wait_ready(page)
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    page.locator(".rule-toggle").first.click()
+    wait_ready(page)
+    allowed = pytorch_names(page, server.url) | CODE_WORDS
+    left = {}
+    for text in page.evaluate(VISIBLE_TEXT):
+        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
+            if word.lower() not in allowed:
+                left.setdefault(word, text.strip()[:80])
+    assert not left, f"English left after switching to 中文: {left}"
+    # Plotly's own mode-bar tooltips follow the switch too.
+    titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
+    assert titles and all(not re.search(r"[A-Za-z]{3}", t or "") for t in titles), titles
+    page.watch.assert_clean()
