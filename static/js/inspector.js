@@ -226,8 +226,10 @@ export class Inspector {
       c.stepText.textContent = v ? t("insp.step", { k: v.step }) : "";
       let note = "";
       if (!v) note = t("status.computing");
+      // Over the server's limit the state never comes: say so at every step, 0 included.
+      else if (!v.hasState && this.tooManySteps()) note = t("insp.tooMany", { n: this.maxStateSteps });
       else if (v.step === 0) note = t("insp.zero");
-      else if (!v.hasState) note = this.tooManySteps() ? t("insp.tooMany", { n: this.maxStateSteps }) : t("insp.loading");
+      else if (!v.hasState) note = t("insp.loading");
       c.note.textContent = note;
       c.note.hidden = !note;
       c.table.hidden = !v || v.step === 0;
