@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -28,17 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.engine.batch import run_batch  # noqa: E402
 from app.engine.map_request import MapRequest  # noqa: E402
 from app.engine.maps import plan, run_map  # noqa: E402
+from bench.engine import median_time  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
-
-
-def median_time(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def body(n: int, steps: int) -> dict:

@@ -18,7 +18,6 @@ choices and integers cannot be swept.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -33,6 +32,7 @@ from .map_request import MapAxis, MapRequest
 from .optim import REGISTRY as OPTIMIZERS
 from .request import params_of, resolve_surface
 from .runner import attach_scheduler, build_optimizer
+from .scene import start_of
 from .surfaces import Surface
 
 # Rows per block: about BLOCK_CELLS cells (two batch chunks), at least MIN_BLOCK_CELLS
@@ -134,7 +134,7 @@ def plan(req: MapRequest) -> MapPlan:
         if x_sweep.key == y_sweep.key:
             raise RequestError(("y", "param"), "x and y sweep the same hyperparameter")
         xs, ys = x_sweep.values, y_sweep.values
-        start = _start(req, surface)
+        start = start_of(req, surface)
         for vx in (xs[0], xs[-1]):
             for vy in (ys[0], ys[-1]):
                 _check_corner(optimizer, params, scheduler, req.steps,
@@ -176,16 +176,6 @@ def _sweep(optimizer: str, axis: MapAxis, name: str) -> Sweep:
                            f"index out")
     values = _axis_values(axis, axis.range, name)
     return Sweep(axis.param, axis.index, values, (optimizer, axis.param) in SCALAR_ONLY)
-
-
-def _start(req: MapRequest, surface: Surface) -> tuple[float, float]:
-    start = tuple(req.start) if req.start is not None else tuple(surface.start)
-    with np.errstate(all="ignore"):
-        value = surface.formula.value(np.array([start], dtype=np.float64))[0]
-    if not math.isfinite(value):
-        raise RequestError(("start",), f"the surface has no finite value at the start "
-                           f"{list(start)}: choose another start")
-    return start  # type: ignore[return-value]
 
 
 def _with_values(params: dict, optimizer: str, values: dict[str, tuple[Sweep, Any]]) -> dict:

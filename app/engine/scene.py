@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import settings
 from .errors import RequestError
+from .map_request import MapRequest
 from .request import RunRequest, params_of, resolve_surface
 from .runner import RunSpec, run_one
 from .surfaces import Surface
@@ -34,7 +35,8 @@ def run_specs(req: RunRequest) -> list[RunSpec]:
     return specs
 
 
-def start_of(req: RunRequest, surface: Surface) -> tuple[float, float]:
+def start_of(req: RunRequest | MapRequest, surface: Surface) -> tuple[float, float]:
+    """The request's start (else the surface's), refused where the surface has no value."""
     start = tuple(req.start) if req.start is not None else tuple(surface.start)
     with np.errstate(all="ignore"):
         value = surface.formula.value(np.array([start], dtype=np.float64))[0]

@@ -18,7 +18,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -36,10 +35,9 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def server():
-    s = LiveServer()
-    yield s
-    s.stop()
+def server(live_server):
+    """The suite's one uvicorn (tests/conftest.py), shared with the API tests."""
+    return live_server
 
 
 @pytest.fixture(scope="session")
