@@ -10,7 +10,7 @@ returns, for callers that shape the answer themselves.  Around both:
   the limit (`TooBusy`), before any work;
 - the client going away (`http.disconnect`) raises the flag, which the engine's loops
   read every few steps: a closed tab leaves no orphan work behind;
-- at most `max_computations` of them running at once in this worker (`gated`): the
+- at most `max_computations` of them running at once in this worker (`GATE`): the
   rest wait in their threads, so a burst of requests queues instead of multiplying the
   worker's memory and splitting two cores forty ways;
 - the engine's own deadline (`compute_budget_s`) cuts whatever would run longer (a 422
@@ -114,13 +114,6 @@ class WorkerGate:
 GATE = WorkerGate()
 
 
-def gated(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """fn, run through the worker's gate: call it as fn(*args, cancelled=flag)."""
-    def run(*args: Any, cancelled: Callable[[], bool], **kwargs: Any) -> Any:
-        return GATE.run(fn, *args, cancelled=cancelled, **kwargs)
-    return run
-
-
 def client_key(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "-"
@@ -152,7 +145,7 @@ async def computed(request: Request, fn: Callable[..., Any], *args: Any, **kwarg
     stop = threading.Event()
     watcher = asyncio.ensure_future(_until_disconnect(request.receive, stop))
     try:
-        return await run_in_threadpool(gated(fn), *args, cancelled=stop.is_set, **kwargs)
+        return await run_in_threadpool(GATE.run, fn, *args, cancelled=stop.is_set, **kwargs)
     finally:
         watcher.cancel()
         SLOTS.release(key)
