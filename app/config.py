@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     ws_messages_per_second: float = 30.0   # sustained WebSocket request rate per socket
     max_concurrent_per_client: int = 4     # computations in flight per client address
     max_computations: int = 4        # computations running at once per worker; others queue
+    ws_queue_bytes_per_client: int = 16 * 1024 * 1024   # WebSocket messages waiting to be sent
     cache_entries: int = 256         # LRU of computed answers: entries ...
     cache_bytes: int = 64 * 1024 * 1024   # ... and total bytes (per worker process)
     cache_max_age_s: int = 3600      # Cache-Control max-age of GET /api/v1/run?q=, /map?q=

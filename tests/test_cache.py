@@ -26,7 +26,7 @@ MAP = {"kind": "basin", "surface": "himmelblau", "steps": 50,
 def counted(monkeypatch):
     """Counts the computations behind POST/GET /api/v1/run and /api/v1/map."""
     calls = {"run": 0, "map": 0}
-    run_fn, map_fn = run_api.execute, maps_api.compute_map
+    run_fn, map_fn = run_api.explained, maps_api.compute_map
 
     def run(*a, **k):
         calls["run"] += 1
@@ -36,7 +36,7 @@ def counted(monkeypatch):
         calls["map"] += 1
         return map_fn(*a, **k)
 
-    monkeypatch.setattr(run_api, "execute", run)
+    monkeypatch.setattr(run_api, "explained", run)
     monkeypatch.setattr(maps_api, "compute_map", map_)
     cache.cache().clear()
     return calls

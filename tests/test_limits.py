@@ -358,15 +358,15 @@ def test_budget_cuts_a_map_of_long_lbfgs_steps(client, budget):
 def test_an_html_export_with_lr_variants_is_one_computation_in_one_budget(client, monkeypatch):
     """Every lr variant of an exported file runs against one deadline: twelve variants
     cannot take twelve budgets."""
-    from app.teach import static_export
+    from app.teach import divergence
     deadlines = []
-    real = static_export.execute
+    real = divergence.execute
 
     def recording(req, **kwargs):
         deadlines.append(kwargs.get("deadline"))
         return real(req, **kwargs)
 
-    monkeypatch.setattr(static_export, "execute", recording)
+    monkeypatch.setattr(divergence, "execute", recording)
     t0 = time.monotonic()
     r = client.post("/api/v1/export/html", json={**SMALL, "lr_variants": [0.01, 0.1, 0.5]})
     assert r.status_code == 200

@@ -1,16 +1,18 @@
 """Answers through the cache (app/cache.py): POST and GET of /api/v1/run and /api/v1/map.
 
-    return await cached.answer(request, "run", req, execute)
+    return await cached.answer(request, "run", RunRequest, body, explained)
 
-looks the validated request up; on a miss it computes through `compute.computed` (the
-thread pool, the per-client limit, cancellation when the client leaves, the compute
-budget), and keeps the encoded answer.  Cache hits and requests that wait for an
-identical computation in flight take no computation slot.
+validates the body (or decodes `?q=`) in a worker (`compute.computed`: the client's slot,
+the gate, the budget) and looks the validated request up; on a miss it computes through
+`compute.computed` again, and keeps the encoded answer.  Requests that wait for an
+identical computation in flight take no slot while they wait.
 
 GET-able answers (for embeds and links): `GET /api/v1/run?q=<base64url of the request
 JSON>` answers what POST /api/v1/run answers to that JSON, with a weak ETag,
 `Cache-Control: public, max-age=<cache_max_age_s>` and 304 on a matching If-None-Match,
-so browsers and any HTTP cache in front of the servers share one computation.
+so browsers and any HTTP cache in front of the servers share one computation.  A URL
+longer than the HTTP server parses (uvicorn's parser: 64 KiB) never reaches the app, so
+`q` is held to MAX_QUERY_CHARS (a 414 that says to POST the request instead).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import binascii
 from typing import Any, Callable, TypeVar
 
 import orjson
-from fastapi import Request, Response
+from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
@@ -33,14 +35,29 @@ from .responses import dumps
 M = TypeVar("M", bound=BaseModel)
 
 QUERY_DOC = ("the request body as base64url (RFC 4648 §5, padding optional) of its "
-             "JSON, e.g. btoa(JSON.stringify(body)) with + → -, / → _")
+             "JSON, e.g. btoa(JSON.stringify(body)) with + → -, / → _; at most 60,000 "
+             "characters (POST a longer request)")
 NOT_MODIFIED = {304: {"description": "not modified (If-None-Match matched the ETag)"}}
+TOO_LONG = {414: {"description": "q is longer than a URL may be: POST the request"}}
+# Characters of `q`: the whole URL must stay within the 65,535 bytes uvicorn's parser
+# (httptools) takes; a longer one is answered by the server with a plain-text 400.
+MAX_QUERY_CHARS = 60_000
 
 
-async def answer(request: Request, kind: str, req: BaseModel, fn: Callable[..., Any], *,
-                 public: bool = False) -> Response:
-    """The JSON answer of `fn(req, cancelled=...)`, from the cache when it has it."""
+async def answer(request: Request, kind: str, model: type[M], source: dict | str,
+                 fn: Callable[..., Any], *, public: bool = False) -> Response:
+    """The JSON answer of `fn(req, cancelled=...)` where req is `source` (a body, or the
+    `q` of a GET) validated as `model`, from the cache when it has it."""
     gzip = "gzip" in request.headers.get("accept-encoding", "")
+    if isinstance(source, str):
+        check_query_length(source)
+
+    def validated(cancelled: Callable[[], bool]) -> tuple[M, bytes]:
+        req = decode_query(source, model) if isinstance(source, str) \
+            else model.model_validate(source)
+        return req, cache.key_of(kind, req)
+
+    req, key = await computed(request, validated)
 
     def encoded(cancelled: Callable[[], bool]) -> bytes:
         return dumps(fn(req, cancelled=cancelled))
@@ -49,8 +66,7 @@ async def answer(request: Request, kind: str, req: BaseModel, fn: Callable[..., 
         # Cancelled when the client went away meanwhile: a waiter computes it instead.
         return await computed(request, encoded)
 
-    entry = await cache.lookup(cache.key_of(kind, req), produce, gzip=gzip,
-                               owners_only=(Cancelled, TooBusy))
+    entry = await cache.lookup(key, produce, gzip=gzip, owners_only=(Cancelled, TooBusy))
     return respond(request, entry, public=public)
 
 
@@ -69,6 +85,14 @@ def respond(request: Request, entry: cache.Entry, *, public: bool) -> Response:
         headers["Content-Encoding"] = "gzip"
         return Response(entry.gz, media_type="application/json", headers=headers)
     return Response(entry.body, media_type="application/json", headers=headers)
+
+
+def check_query_length(q: str) -> None:
+    if len(q) > MAX_QUERY_CHARS:
+        raise HTTPException(414, detail=[{
+            "loc": ["query", "q"], "type": "limit", "limit": MAX_QUERY_CHARS,
+            "msg": f"q is {len(q)} characters, over the {MAX_QUERY_CHARS} a URL can carry "
+                   f"here: POST the request body to the same path instead"}])
 
 
 def decode_query(q: str, model: type[M]) -> M:

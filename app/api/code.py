@@ -13,15 +13,15 @@ from typing import Annotated, Callable, Literal, Optional
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
 from ..engine.errors import Cancelled
 from ..engine.request import FiniteFloat, RunRequest
-from ..engine.scene import execute
-from ..teach import data_export, divergence
+from ..teach import data_export
+from ..teach.divergence import explained
 from ..teach.pytorch_code import pytorch_snippet
 from ..teach.static_export import MAX_VARIANTS, export_html
 from . import compute
+from .bodies import Checked
 from .responses import FastJSONResponse
 from .routing import OrjsonRoute
 from .schemas import UNPROCESSABLE, RunResponse
@@ -50,38 +50,39 @@ def _file(media_type: str, what: str) -> dict:
 
 @router.post("/code", response_model=CodeAnswer, response_class=FastJSONResponse,
              responses=UNPROCESSABLE)
-async def code(req: RunRequest, run: Annotated[Optional[int], Query(ge=0)] = None):
+async def code(body: Checked[RunRequest], request: Request,
+               run: Annotated[Optional[int], Query(ge=0)] = None):
     """The scene as a runnable PyTorch script (torch.optim, its schedulers, our loop)."""
-    text = await run_in_threadpool(pytorch_snippet, req, run)
-    return FastJSONResponse({"code": text, "filename": "scene.py"})
+    def snippet(cancelled=None) -> dict:
+        return {"code": pytorch_snippet(RunRequest.model_validate(body), run),
+                "filename": "scene.py"}
 
-
-def _answer(req: RunRequest, cancelled=None) -> dict:
-    return divergence.annotate(execute(req, cancelled=cancelled), req)
+    return await compute.compute(request, snippet)
 
 
 def _csv(req: RunRequest, cancelled=None) -> bytes:
     body = req.model_dump(mode="json", exclude_unset=True)
-    return data_export.to_csv(_answer(req, cancelled), body, bom=True).encode("utf-8")
+    return data_export.to_csv(explained(req), body, bom=True).encode("utf-8")
 
 
 def _json(req: RunRequest, cancelled=None) -> bytes:
-    return data_export.to_json(_answer(req, cancelled))
+    return data_export.to_json(explained(req))
 
 
 def _html(req: HtmlExportRequest, cancelled=None) -> bytes:
-    return export_html(req, req.lang, req.lr_variants, cancelled=cancelled).encode("utf-8")
+    return export_html(req, req.lang, req.lr_variants).encode("utf-8")
 
 
-async def download(request: Request, make: Callable[..., bytes], req: RunRequest,
-                   filename: str, media_type: str) -> Response:
-    """`make(req)` as an attachment.  Made and compressed in a worker thread (a CSV of
-    16 runs of 10,000 steps is 15 MB and takes a second to write) under the per-client
-    limit; 499 (unread) if the client left meanwhile."""
+async def download(request: Request, make: Callable[..., bytes], model: type[RunRequest],
+                   body: dict, filename: str, media_type: str) -> Response:
+    """`make(req)` as an attachment, req the body validated as `model`.  Validated, made
+    and compressed in a worker thread (a CSV of 16 runs of 10,000 steps is 15 MB and
+    takes a second to write) under the per-client limit, the gate and the budget; 499
+    (unread) if the client left meanwhile."""
     gzip = compute.accepts_gzip(request)
 
     def work(cancelled) -> tuple[bytes, dict[str, str]]:
-        return compute.packed(make(req, cancelled=cancelled), gzip)
+        return compute.packed(make(model.model_validate(body), cancelled=cancelled), gzip)
 
     try:
         content, headers = await compute.computed(request, work)
@@ -93,24 +94,26 @@ async def download(request: Request, make: Callable[..., bytes], req: RunRequest
 
 @router.post("/export/csv", response_class=Response,
              responses=_file("text/csv", "scene.csv (attachment): one row per run per step"))
-async def export_csv(req: RunRequest, request: Request):
+async def export_csv(body: Checked[RunRequest], request: Request):
     """Every run's path, loss and lr per step as CSV (state and gradient columns when
     the request asks for "state": true)."""
-    return await download(request, _csv, req, "scene.csv", "text/csv; charset=utf-8")
+    return await download(request, _csv, RunRequest, body, "scene.csv",
+                          "text/csv; charset=utf-8")
 
 
 @router.post("/export/json", response_class=Response,
              responses={200: {"model": RunResponse,
                               "description": "scene.json (attachment): the run answer"},
                         **UNPROCESSABLE})
-async def export_json(req: RunRequest, request: Request):
+async def export_json(body: Checked[RunRequest], request: Request):
     """The run answer as a JSON file."""
-    return await download(request, _json, req, "scene.json", "application/json")
+    return await download(request, _json, RunRequest, body, "scene.json", "application/json")
 
 
 @router.post("/export/html", response_class=Response,
              responses=_file("text/html", "scene.html (attachment): one file that plays "
                                           "offline"))
-async def export_file(req: HtmlExportRequest, request: Request):
+async def export_file(body: Checked[HtmlExportRequest], request: Request):
     """The scene as one HTML file that plays offline, with no server."""
-    return await download(request, _html, req, "scene.html", "text/html; charset=utf-8")
+    return await download(request, _html, HtmlExportRequest, body, "scene.html",
+                          "text/html; charset=utf-8")

@@ -1,20 +1,25 @@
 """Computations off the event loop, fenced in.
 
-`await compute(request, fn, *args)` runs `fn(*args, cancelled=flag)` in the thread pool
-and encodes its answer as JSON (and gzip, when the client takes it) in that thread too,
-so the event loop only moves bytes; `await computed(request, fn, *args)` returns what fn
-returns, for callers that shape the answer themselves.  Around both:
+Whatever a request computes (its validation included: formulas are compiled there, and
+schedules replayed) runs in the thread pool through `computed(request, fn, *args)`,
+which returns `fn(*args, cancelled=flag)`; `compute(...)` also encodes the answer as
+JSON (and gzip, when the client takes it) in that thread, so the event loop only moves
+bytes.  Around both:
 
-- at most `max_concurrent_per_client` computations in flight per client address, HTTP
-  and WebSocket together (`SLOTS`); one more is refused at once with a 429 that names
-  the limit (`TooBusy`), before any work;
+- at most `max_concurrent_per_client` requests in flight per client address, HTTP and
+  WebSocket together (`SLOTS`); one more is refused at once with a 429 that names the
+  limit (`TooBusy`), before any work;
 - the client going away (`http.disconnect`) raises the flag, which the engine's loops
   read every few steps: a closed tab leaves no orphan work behind;
-- at most `max_computations` of them running at once in this worker (`GATE`): the
-  rest wait in their threads, so a burst of requests queues instead of multiplying the
-  worker's memory and splitting two cores forty ways;
-- the engine's own deadline (`compute_budget_s`) cuts whatever would run longer (a 422
-  that says the budget, see errors.py).
+- at most `max_computations` of them running at once in this worker (`GATE`), and at
+  most one fewer for any one address, so that a client flooding the worker always
+  leaves a place for everybody else; a free place goes to the waiting client that runs
+  the fewest, then to the one that came first.  The rest wait in their threads, so a
+  burst of requests queues instead of multiplying the worker's memory and splitting two
+  cores forty ways;
+- the request's compute budget (`compute_budget_s`): the gate runs each piece of work
+  inside a Fence (app/engine/budget.py) whose deadline is what is left of the budget,
+  and every loop of the engine looks at it (a 422 that says the budget, see errors.py).
 
 The client address is the peer of the socket, or the one uvicorn takes from
 X-Forwarded-For when it runs with --proxy-headers behind a trusted proxy.
@@ -24,7 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Callable
+import time
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, AsyncIterator, Callable, Iterator
 
 from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -32,7 +39,9 @@ from starlette.types import Receive, Scope
 
 from ..cache import GZIP_MIN, gzip_bytes
 from ..config import env_name, settings
+from ..engine import budget
 from ..engine.errors import Cancelled
+from ..engine.runner import Fence
 from .responses import dumps
 
 # The status of an answer nobody is left to read (nginx's "client closed request").
@@ -81,34 +90,113 @@ class ClientSlots:
 SLOTS = ClientSlots()
 
 
+class Ticket:
+    """One request's claim on the worker: its client's address (`key`, whose slot it
+    holds), its cancel flag, and the compute time it has used so far (a request computed
+    in several pieces, validation then work, has one budget)."""
+
+    def __init__(self, key: str, stop: threading.Event | None = None):
+        self.key = key
+        self.stop = stop or threading.Event()
+        self.spent = 0.0
+        self.holding = False          # a place at the gate, now
+
+    def cancelled(self) -> bool:
+        return self.stop.is_set()
+
+
 class WorkerGate:
-    """How many computations run at once in this process.  A waiting thread looks at
-    its cancel flag every few milliseconds, so a client that leaves the queue leaves."""
+    """How many computations run at once in this process, and for whom.  A waiting
+    thread looks at its cancel flag every few milliseconds, so a client that leaves the
+    queue leaves."""
 
     POLL_S = 0.005
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._semaphore: threading.BoundedSemaphore | None = None
+    def __init__(self, places: int | None = None) -> None:
+        self._places = places
+        self._cond = threading.Condition()
+        self._running: dict[str, int] = {}
+        self._total = 0
+        self._waiting: list[list] = []          # [key], in order of arrival
 
-    def semaphore(self) -> threading.BoundedSemaphore:
-        with self._lock:
-            if self._semaphore is None:
-                self._semaphore = threading.BoundedSemaphore(max(1, settings().max_computations))
-            return self._semaphore
+    @property
+    def places(self) -> int:
+        if self._places is None:
+            self._places = max(1, settings().max_computations)
+        return self._places
 
-    def run(self, fn: Callable[..., Any], *args: Any, cancelled: Callable[[], bool],
-            **kwargs: Any) -> Any:
-        """fn(*args, cancelled=cancelled, **kwargs) once a place is free (in the worker
-        thread); Cancelled if the flag rises while it waits."""
-        gate = self.semaphore()
-        while not gate.acquire(timeout=self.POLL_S):
-            if cancelled():
-                raise Cancelled()
+    @property
+    def per_client(self) -> int:
+        """Places one address may hold: all but one (when there is more than one)."""
+        return max(1, self.places - 1)
+
+    def running(self, key: str) -> int:
+        return self._running.get(key, 0)
+
+    def _may_run(self, key: str) -> bool:
+        return self._total < self.places and self._running.get(key, 0) < self.per_client
+
+    def _next(self) -> list | None:
+        """The waiter whose turn it is: of those that may run, the one whose client runs
+        the fewest computations, the earliest among equals."""
+        best = None
+        for w in self._waiting:
+            if self._may_run(w[0]) and (best is None or self.running(w[0]) < self.running(best[0])):
+                best = w
+        return best
+
+    def enter(self, key: str, cancelled: Callable[[], bool]) -> None:
+        """Take a place for `key` (Cancelled if the flag rises while waiting)."""
+        me = [key]
+        with self._cond:
+            self._waiting.append(me)
+            try:
+                while self._next() is not me:
+                    if cancelled():
+                        raise Cancelled()
+                    self._cond.wait(self.POLL_S)
+                self._running[key] = self._running.get(key, 0) + 1
+                self._total += 1
+            finally:
+                self._waiting.remove(me)
+                self._cond.notify_all()
+
+    def leave(self, key: str) -> None:
+        with self._cond:
+            n = self._running[key] - 1
+            if n:
+                self._running[key] = n
+            else:
+                del self._running[key]
+            self._total -= 1
+            self._cond.notify_all()
+
+    def run(self, ticket: Ticket, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """fn(*args, cancelled=ticket.cancelled, **kwargs) once a place is free (in the
+        worker thread), inside the ticket's budget (budget.current() is its Fence)."""
+        self.enter(ticket.key, ticket.cancelled)
+        ticket.holding = True
+        started = time.monotonic()
+        seconds = settings().compute_budget_s
+        fence = Fence(started + seconds - ticket.spent, seconds, ticket.cancelled)
         try:
-            return fn(*args, cancelled=cancelled, **kwargs)
+            with budget.within(fence):
+                return fn(*args, cancelled=ticket.cancelled, **kwargs)
         finally:
-            gate.release()
+            ticket.spent += time.monotonic() - started
+            if ticket.holding:
+                ticket.holding = False
+                self.leave(ticket.key)
+
+    @contextmanager
+    def away(self, ticket: Ticket) -> Iterator[None]:
+        """Give the ticket's place back for the block (work that waits for its client, not
+        for the CPU), and take one again after it; the budget keeps running."""
+        self.leave(ticket.key)
+        ticket.holding = False
+        yield
+        self.enter(ticket.key, ticket.cancelled)
+        ticket.holding = True
 
 
 GATE = WorkerGate()
@@ -138,17 +226,30 @@ async def _until_disconnect(receive: Receive, stop: threading.Event) -> None:
             return
 
 
-async def computed(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """`fn(*args, cancelled=..., **kwargs)` in a worker thread, under the per-client
-    limit; the flag is raised when the client goes away (then fn raises Cancelled)."""
-    key = acquire(request.scope)
-    stop = threading.Event()
-    watcher = asyncio.ensure_future(_until_disconnect(request.receive, stop))
+@asynccontextmanager
+async def admitted(request: Request) -> AsyncIterator[Ticket]:
+    """A ticket for the request: one of its client's slots (TooBusy if none is left),
+    and a cancel flag raised when the client goes away."""
+    ticket = Ticket(acquire(request.scope))
+    watcher = asyncio.ensure_future(_until_disconnect(request.receive, ticket.stop))
     try:
-        return await run_in_threadpool(GATE.run, fn, *args, cancelled=stop.is_set, **kwargs)
+        yield ticket
     finally:
         watcher.cancel()
-        SLOTS.release(key)
+        SLOTS.release(ticket.key)
+
+
+async def in_worker(ticket: Ticket, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, cancelled=..., **kwargs)` in a worker thread, through the gate."""
+    return await run_in_threadpool(GATE.run, ticket, fn, *args, **kwargs)
+
+
+async def computed(request: Request, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """`fn(*args, cancelled=..., **kwargs)` in a worker thread, under the per-client
+    limit, the gate and the budget; the flag is raised when the client goes away (then
+    fn raises Cancelled)."""
+    async with admitted(request) as ticket:
+        return await in_worker(ticket, fn, *args, **kwargs)
 
 
 def accepts_gzip(request: Request) -> bool:

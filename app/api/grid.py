@@ -13,9 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..config import env_name, settings
+from ..engine import budget
 from ..engine.request import SurfaceSpec, resolve_surface
 from ..engine.runner import Fence
 from ..engine.surfaces import Surface
+from .bodies import Checked
 from .compute import compute
 from .responses import FastJSONResponse
 from .routing import OrjsonRoute
@@ -48,8 +50,8 @@ class GridRequest(BaseModel):
 def grid(surface: Surface, n: int, *, cancelled: Callable[[], bool] | None = None) -> dict:
     """The values over the domain, row block by row block: between blocks the clock
     (compute_budget_s) and `cancelled()` are looked at."""
-    budget = settings().compute_budget_s
-    fence = Fence(time.monotonic() + budget, budget, cancelled)
+    seconds = settings().compute_budget_s
+    fence = budget.current() or Fence(time.monotonic() + seconds, seconds, cancelled)
     (x0, x1), (y0, y1) = surface.domain
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     Z = np.empty((n, n))
@@ -75,7 +77,12 @@ def grid(surface: Surface, n: int, *, cancelled: Callable[[], bool] | None = Non
 
 @router.post("/grid", response_model=GridAnswer, response_class=FastJSONResponse,
              responses=UNPROCESSABLE)
-async def surface_grid(req: GridRequest, request: Request):
+async def surface_grid(body: Checked[GridRequest], request: Request):
     """The surface's values on an n × n grid over its domain."""
-    surface = resolve_surface(req.surface)
-    return await compute(request, grid, surface, req.n)
+    return await compute(request, checked_grid, body)
+
+
+def checked_grid(body: dict, cancelled: Callable[[], bool] | None = None) -> dict:
+    """The grid of a request body, validated here (in the worker: the formula compiles)."""
+    req = GridRequest.model_validate(body)
+    return grid(resolve_surface(req.surface), req.n, cancelled=cancelled)

@@ -28,6 +28,7 @@ from ..engine.errors import Cancelled
 from ..engine.map_request import MapRequest
 from ..engine.maps import MapPlan, answer, block_rows, cells, header, plan, run_map
 from . import cached, wsjobs
+from .bodies import Checked
 from .responses import FastJSONResponse, dumps
 from .routing import OrjsonRoute
 from .schemas import UNPROCESSABLE, SurfaceInfo
@@ -70,20 +71,19 @@ def compute_map(req: MapRequest, cancelled=None) -> dict:
 
 @router.post("/map", response_model=MapAnswer, response_class=FastJSONResponse,
              responses=UNPROCESSABLE)
-async def map_post(req: MapRequest, request: Request):
+async def map_post(body: Checked[MapRequest], request: Request):
     """A basin map (a start per cell) or a sweep map (two hyperparameters per cell) of one
     run spec: per cell the final point and loss, the minimum reached and when, and
     whether the run diverged."""
-    return await cached.answer(request, "map", req, compute_map)
+    return await cached.answer(request, "map", MapRequest, body, compute_map)
 
 
 @router.get("/map", response_model=MapAnswer, response_class=FastJSONResponse,
-            responses={**UNPROCESSABLE, **cached.NOT_MODIFIED})
+            responses={**UNPROCESSABLE, **cached.NOT_MODIFIED, **cached.TOO_LONG})
 async def map_get(request: Request, q: str = Query(description=cached.QUERY_DOC)):
     """POST /api/v1/map's answer to the request in `q`, cacheable by browsers and proxies
     (ETag, Cache-Control: public; 304 on If-None-Match)."""
-    req = cached.decode_query(q, MapRequest)
-    return await cached.answer(request, "map", req, compute_map, public=True)
+    return await cached.answer(request, "map", MapRequest, q, compute_map, public=True)
 
 
 def validate(body: dict) -> tuple[MapRequest, MapPlan]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from ..engine.request import RunRequest
-from ..engine.scene import execute
+from ..teach.divergence import explained
 from . import cached
+from .bodies import Checked
 from .responses import FastJSONResponse
 from .routing import OrjsonRoute
 from .schemas import RunResponse, UNPROCESSABLE
@@ -17,15 +18,14 @@ router = APIRouter(prefix="/api/v1", tags=["run"], route_class=OrjsonRoute)
 
 @router.post("/run", response_model=RunResponse, response_class=FastJSONResponse,
              responses=UNPROCESSABLE)
-async def run(req: RunRequest, request: Request):
+async def run(body: Checked[RunRequest], request: Request):
     """Race the runs on the surface: paths, losses and learning rates per step."""
-    return await cached.answer(request, "run", req, execute)
+    return await cached.answer(request, "run", RunRequest, body, explained)
 
 
 @router.get("/run", response_model=RunResponse, response_class=FastJSONResponse,
-            responses={**UNPROCESSABLE, **cached.NOT_MODIFIED})
+            responses={**UNPROCESSABLE, **cached.NOT_MODIFIED, **cached.TOO_LONG})
 async def run_get(request: Request, q: str = Query(description=cached.QUERY_DOC)):
     """POST /api/v1/run's answer to the request in `q`, cacheable by browsers and proxies
     (ETag, Cache-Control: public; 304 on If-None-Match)."""
-    req = cached.decode_query(q, RunRequest)
-    return await cached.answer(request, "run", req, execute, public=True)
+    return await cached.answer(request, "run", RunRequest, q, explained, public=True)

@@ -18,7 +18,8 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 
 from ..engine.request import RunRequest
-from ..engine.scene import execute, validate_all
+from ..engine.scene import validate_all
+from ..teach.divergence import explained
 from . import wsjobs
 
 router = APIRouter(prefix="/api/v1", tags=["stream"])
@@ -30,7 +31,7 @@ SUMMARY_FIELDS = ("optimizer", "status", "steps_done", "escaped_at", "label", "c
 
 def validate(body: dict) -> RunRequest:
     """The whole check, optimizers and schedulers built once, so bad hyperparameters are
-    refused before the first chunk."""
+    refused before the first chunk (in the job's worker thread)."""
     req = RunRequest.model_validate(body)
     validate_all(req)
     return req
@@ -38,8 +39,8 @@ def validate(body: dict) -> RunRequest:
 
 def start(req: RunRequest):
     def compute(job: wsjobs.Job) -> dict:
-        return execute(req, cancelled=job.stop.is_set,
-                       on_chunk=lambda i, chunk: job.post({"run": i, **chunk}))
+        return explained(req, cancelled=job.stop.is_set,
+                         on_chunk=lambda i, chunk: job.post({"run": i, **chunk}))
 
     def last(answer: dict) -> dict[str, Any]:
         runs = [{k: r[k] for k in SUMMARY_FIELDS if k in r} for r in answer["runs"]]

@@ -1,22 +1,35 @@
 """The WebSocket loop that /api/v1/stream and /api/v1/map/stream share: one job at a time
-per socket, computed in a worker thread, its messages sent as they come.
+per socket, validated and computed in a worker thread, its messages sent as they come.
 
-A handshake from another site's page is refused (headers.websocket_origin_allowed).
-For each message the socket receives, in order:
+A handshake from another site's page is refused (headers.websocket_origin_allowed), and
+the protocol's own limit on a frame is lowered to twice `max_body_bytes` (when uvicorn's
+protocol is reachable) so that a giant frame is dropped before it is buffered.  For each
+message the socket receives, in order:
 
 - over `ws_messages_per_second` (a token bucket, bursts of twice that): an error, and
   the message is dropped unread;
-- the job in flight, if any, is cancelled, and the new one waits (at most a second)
-  for its thread to end, so a socket never has two computations running;
-- over `max_body_bytes`, not JSON, not an object: an error;
+- the job in flight, if any, is replaced: its thread is cancelled and the new one waits
+  (at most a second) for it to end, so a socket never has two computations running;
+  what it computed is dropped, but a refusal of its request (a 422's detail) is still
+  sent, so every bad request gets its error;
+- over `max_body_bytes`, not JSON, not an object: an error (on the event loop: these
+  cost a parse at most);
 - the client address's computation slots (compute.SLOTS, shared with HTTP) all taken:
   an error naming the limit;
-- the route's `validate(body)` (in a worker thread when the message is large), then its
-  `start(prepared)`, which says what the job computes and what its last message says.
+- a Job: in a worker thread, under the gate and the budget, the route's
+  `validate(body)`, then its `start(prepared)`, which says what the job computes and
+  what its last message says.
+
+The messages a job computes wait for the socket in its outbox.  The bytes waiting, over
+all of a client's sockets, are held to `ws_queue_bytes_per_client` (OUTBOX): a job that
+would go over it pauses until its socket has sent enough (giving its place at the gate to
+others meanwhile; its budget keeps running, so a client that never reads ends it at the
+budget), and a job keeps its client's slot until its last message is sent, so a client
+that does not read cannot start more jobs than its slots.
 
 Every message echoes the request's "id" (if it had one), so a page can drop replies to
 requests it has since replaced.  A bad request gets {"id", "error": {"detail": [...]}}
-and the socket stays open.  A job holds its slot until its thread has really ended.
+and the socket stays open.
 """
 
 from __future__ import annotations
@@ -24,28 +37,29 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from typing import Any, Callable
 
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 
 from ..config import env_name, settings
+from ..engine import budget
 from ..engine.errors import Cancelled, ComputationTimeout, RequestError
 from ..headers import websocket_origin_allowed
-from .compute import GATE, SLOTS, TooBusy, client_key
+from .compute import GATE, SLOTS, Ticket, TooBusy, client_key
 from .errors import UNEXPECTED, error_detail, unexpected_detail
 from .responses import dumps
-
-# Messages up to this size are validated on the event loop (well under a millisecond).
-INLINE_VALIDATION_BYTES = 8 * 1024
 
 # validate(body) -> what start() takes; raises ValidationError or RequestError.
 Validate = Callable[[dict], Any]
 # start(prepared) -> (compute(job) -> result, in the worker thread; last(result) -> the
 # body of the job's last message, on the event loop).
 Start = Callable[[Any], tuple[Callable[["Job"], Any], Callable[[Any], dict]]]
+
+# How often a paused job looks at its cancel flag and its budget.
+PAUSE_POLL_S = 0.05
 
 
 class RateLimit:
@@ -95,43 +109,125 @@ def decode(text: str | bytes) -> tuple[Any, dict | None, list | None]:
     return rid, body, None
 
 
-def checked(validate: Validate, body: dict) -> tuple[Any, list | None]:
-    """(prepared, None) or (None, error detail)."""
-    try:
-        return validate(body), None
-    except (ValidationError, RequestError) as e:
-        return None, error_detail(e)
-    except UNEXPECTED as e:
-        return None, unexpected_detail(e)[1]
+class SlowReader(ComputationTimeout):
+    """A job's budget ran out while it waited for its socket to take its messages."""
+
+    def __init__(self, budget_s: float, queued: int):
+        super().__init__(budget_s)
+        self.args = (f"this socket took its messages more slowly than they were computed: "
+                     f"{queued} bytes waited unsent ({env_name('ws_queue_bytes_per_client')}) "
+                     f"until the compute budget of {budget_s:g} s ran out "
+                     f"({env_name('compute_budget_s')})",)
+
+
+class Outbox:
+    """Bytes of computed messages not yet sent, per client address, over its sockets."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.bytes: dict[str, int] = {}
+
+    def queued(self, key: str) -> int:
+        return self.bytes.get(key, 0)
+
+    def add(self, job: "Job", n: int) -> None:
+        with self._cond:
+            job.queued += n
+            self.bytes[job.ticket.key] = self.bytes.get(job.ticket.key, 0) + n
+
+    def sent(self, job: "Job", n: int) -> None:
+        with self._cond:
+            job.queued -= n
+            left = self.bytes.get(job.ticket.key, 0) - n
+            if left > 0:
+                self.bytes[job.ticket.key] = left
+            else:
+                self.bytes.pop(job.ticket.key, None)
+            self._cond.notify_all()
+
+    def full(self, job: "Job", n: int, limit: int) -> bool:
+        """Whether `n` more bytes would take the client over `limit`.  A socket with
+        nothing waiting may always queue one message, however large."""
+        return job.queued > 0 and self.queued(job.ticket.key) + n > limit
+
+    def wait_for_room(self, job: "Job", n: int, limit: int) -> None:
+        """Block (in the worker thread) until the client has room for `n` bytes; Cancelled
+        or SlowReader when the job's flag rises or its budget runs out meanwhile."""
+        fence = budget.current()
+        with self._cond:
+            while self.full(job, n, limit):
+                if job.stop.is_set():
+                    raise Cancelled()
+                if fence is not None and fence.deadline is not None \
+                        and time.monotonic() > fence.deadline:
+                    raise SlowReader(fence.budget, self.queued(job.ticket.key))
+                self._cond.wait(PAUSE_POLL_S)
+
+
+OUTBOX = Outbox()
 
 
 class Job:
-    """One request computing in a worker thread.  `compute(job)` runs there: it reads
-    `job.stop.is_set` as its cancel flag and hands messages to `job.post`, which encodes
-    them in that thread; the event loop only sends the text."""
+    """One request validated and computed in a worker thread.  `compute(job)` runs
+    there: it reads `job.stop.is_set` as its cancel flag and hands messages to
+    `job.post`, which encodes them in that thread; the event loop only sends the text.
+    The client's slot (the ticket's) is given back once the thread has ended and the
+    last message has been sent, or the socket is gone."""
 
-    def __init__(self, ws: WebSocket, rid: Any, slot: str, compute: Callable[["Job"], Any],
-                 last: Callable[[Any], dict]):
-        self.ws, self.rid, self.slot, self.last = ws, rid, slot, last
-        self.stop = threading.Event()
-        self.queue: asyncio.Queue = asyncio.Queue()
+    def __init__(self, ws: WebSocket, rid: Any, ticket: Ticket, body: dict,
+                 validate: Validate, start: Start):
+        self.ws, self.rid, self.ticket = ws, rid, ticket
+        self.stop = ticket.stop
+        self.last: Callable[[Any], dict] | None = None
+        self.replaced = False
+        self.outbox: deque[tuple[str, int]] = deque()
+        self.queued = 0                   # bytes in the outbox (OUTBOX keeps it)
+        self.wake = asyncio.Event()
         self.loop = asyncio.get_running_loop()
-        self.work = self.loop.run_in_executor(
-            None, lambda: GATE.run(lambda cancelled: compute(self), cancelled=self.stop.is_set))
-        self.work.add_done_callback(self._finished)
+        self._open = 2                    # the thread and the pump, until both end
+        self.work = self.loop.run_in_executor(None, GATE.run, ticket, self._compute, body,
+                                              validate, start)
+        self.work.add_done_callback(self._work_done)
         self.task = asyncio.create_task(self.pump())
+        self.task.add_done_callback(self._ended)
 
-    def _finished(self, work: asyncio.Future) -> None:
-        SLOTS.release(self.slot)
+    def _compute(self, body: dict, validate: Validate, start: Start, cancelled) -> Any:
+        compute, self.last = start(validate(body))
+        return compute(self)
+
+    def _work_done(self, work: asyncio.Future) -> None:
         if not work.cancelled():
-            work.exception()          # retrieved here, whoever else looks
+            work.exception()              # retrieved here, whoever else looks
+        self.wake.set()
+        self._ended()
+
+    def _ended(self, _: Any = None) -> None:
+        self._open -= 1
+        if self._open == 0:
+            SLOTS.release(self.ticket.key)
 
     def post(self, body: dict) -> None:
-        """From the worker thread: encode there, queue the text for the socket."""
-        text = with_id(self.rid, body)
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, text)
+        """From the worker thread: encode there, queue the text for the socket (waiting
+        first, off the gate, while the client's outbox is full)."""
+        data = dumps({"id": self.rid, **body} if self.rid is not None else body)
+        n = len(data)
+        limit = settings().ws_queue_bytes_per_client
+        if OUTBOX.full(self, n, limit):
+            with GATE.away(self.ticket):
+                OUTBOX.wait_for_room(self, n, limit)
+        OUTBOX.add(self, n)
+        self.outbox.append((data.decode(), n))
+        self.loop.call_soon_threadsafe(self.wake.set)
+
+    def replace(self) -> None:
+        """A newer request came: stop computing, drop what was computed, and send only a
+        refusal, if the request turns out to be one."""
+        self.replaced = True
+        self.stop.set()
+        self.wake.set()
 
     def cancel(self) -> None:
+        """The socket is gone: stop everything."""
         self.stop.set()
         self.task.cancel()
 
@@ -139,39 +235,67 @@ class Job:
         """Wait (at most `timeout` s) for the worker thread to notice it was cancelled."""
         await asyncio.wait({self.work}, timeout=timeout)
 
+    async def _send_queued(self) -> None:
+        while self.outbox:
+            text, n = self.outbox.popleft()
+            try:
+                if not self.replaced:
+                    await self.ws.send_text(text)
+            finally:
+                OUTBOX.sent(self, n)
+
     async def pump(self) -> None:
         work = self.work
-        getter: asyncio.Future | None = None
         try:
             while True:
-                getter = asyncio.ensure_future(self.queue.get())
-                done, _ = await asyncio.wait({getter, work}, return_when=asyncio.FIRST_COMPLETED)
-                if getter in done:
-                    await self.ws.send_text(getter.result())
-                    continue
-                break
-            while not self.queue.empty():
-                await self.ws.send_text(self.queue.get_nowait())
+                await self._send_queued()
+                if work.done():
+                    break
+                self.wake.clear()
+                if not self.outbox and not work.done():
+                    await self.wake.wait()
+            await self._send_queued()
             try:
                 result = work.result()
             except Cancelled:
                 return
-            except (RequestError, ValidationError, ComputationTimeout) as e:
+            except (RequestError, ValidationError) as e:
                 await self.ws.send_text(error_message(self.rid, error_detail(e)))
                 return
-            except UNEXPECTED as e:
-                await self.ws.send_text(error_message(self.rid, unexpected_detail(e)[1]))
+            except ComputationTimeout as e:
+                if not self.replaced:
+                    await self.ws.send_text(error_message(self.rid, error_detail(e)))
                 return
-            await self.ws.send_text(with_id(self.rid, self.last(result)))
+            except UNEXPECTED as e:
+                if not self.replaced:
+                    await self.ws.send_text(error_message(self.rid, unexpected_detail(e)[1]))
+                return
+            if not self.replaced:
+                await self.ws.send_text(with_id(self.rid, self.last(result)))
         except asyncio.CancelledError:
             self.stop.set()
-            # the thread ends with Cancelled at its next check, and _finished collects it
+            # the thread ends with Cancelled at its next check, and _work_done collects it
             raise
         except (WebSocketDisconnect, RuntimeError):
             self.stop.set()
         finally:
-            if getter is not None and not getter.done():
-                getter.cancel()           # else it is destroyed pending, with a warning
+            while self.outbox:            # never to be sent: no longer the client's
+                OUTBOX.sent(self, self.outbox.popleft()[1])
+
+
+def limit_frames(ws: WebSocket, limit: int) -> None:
+    """Lower the server protocol's limit on an incoming message to `limit` bytes, so a
+    larger frame is refused (close 1009) before it is buffered, whatever uvicorn was
+    started with (its default is 16 MiB).  uvicorn's ASGI receive is a method of its
+    protocol object: websockets' sans-I/O connection (uvicorn's default) reads
+    `max_message_size` per frame, its legacy protocol `max_size`.  Elsewhere (another
+    server, the test client) nothing is changed."""
+    protocol = getattr(getattr(ws, "_receive", None), "__self__", None)
+    for holder in (getattr(protocol, "conn", None), protocol):
+        for name in ("max_message_size", "max_size"):
+            current = getattr(holder, name, None)
+            if isinstance(current, int) and not isinstance(current, bool) and current > limit:
+                setattr(holder, name, limit)
 
 
 async def serve(ws: WebSocket, validate: Validate, start: Start) -> None:
@@ -179,10 +303,13 @@ async def serve(ws: WebSocket, validate: Validate, start: Start) -> None:
     if not websocket_origin_allowed(ws.scope):
         await ws.close(code=1008)        # before accept: the handshake gets a 403
         return
+    # Between the app's limit and twice it, the app answers with an error naming it.
+    limit_frames(ws, 2 * settings().max_body_bytes)
     await ws.accept()
     limit = RateLimit(settings().ws_messages_per_second)
     slot = client_key(ws.scope)
     job: Job | None = None
+    replaced: set[Job] = set()            # still sending a refusal, maybe
     try:
         while True:
             msg = await ws.receive()
@@ -197,7 +324,9 @@ async def serve(ws: WebSocket, validate: Validate, start: Start) -> None:
                     "type": "rate_limit", "limit": limit.rate}]))
                 continue
             if job is not None:
-                job.cancel()
+                job.replace()
+                replaced.add(job)
+                job.task.add_done_callback(lambda _, old=job: replaced.discard(old))
                 await job.ended(timeout=1.0)
                 job = None
             rid, body, detail = decode(text)
@@ -208,26 +337,9 @@ async def serve(ws: WebSocket, validate: Validate, start: Start) -> None:
             if not SLOTS.acquire(slot, max_jobs):
                 await ws.send_text(error_message(rid, TooBusy(max_jobs).detail()))
                 continue
-            # A large message is validated in a worker thread (tens of ms at 256 KiB),
-            # holding the slot: the event loop stays free for everyone else meanwhile.
-            # A small one costs less than the hop to a thread and back.
-            try:
-                if len(text) > INLINE_VALIDATION_BYTES:
-                    prepared, detail = await run_in_threadpool(checked, validate, body)
-                else:
-                    prepared, detail = checked(validate, body)
-                if detail is None:
-                    compute, last = start(prepared)
-            except BaseException:
-                SLOTS.release(slot)
-                raise
-            if detail is not None:
-                SLOTS.release(slot)
-                await ws.send_text(error_message(rid, detail))
-                continue
-            job = Job(ws, rid, slot, compute, last)
+            job = Job(ws, rid, Ticket(slot), body, validate, start)
     except WebSocketDisconnect:
         pass
     finally:
-        if job is not None:
-            job.cancel()
+        for j in [*replaced, *([job] if job is not None else [])]:
+            j.cancel()

@@ -1,5 +1,6 @@
-"""A scene: one surface, one start, several runs racing.  `run_request` answers the body
-of POST /api/v1/run; the WebSocket and the notebook API go through `execute` too."""
+"""A scene: one surface, one start, several runs racing.  `execute` computes the runs of
+a validated request; the explanation of a diverged run in words is teaching, added by the
+callers that show it (app.teach.divergence.explained)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from typing import Any, Callable
 import numpy as np
 
 from ..config import settings
+from . import budget
 from .errors import RequestError
 from .map_request import MapRequest
 from .request import RunRequest, params_of, resolve_surface
 from .runner import RunSpec, run_one
 from .surfaces import Surface
-from ..teach.divergence import annotate
 
 
 def run_request(body: dict) -> dict:
-    """The answer of POST /api/v1/run to `body` (raises pydantic's ValidationError or a
-    RequestError for bad input, like the API's 422)."""
+    """The runs of POST /api/v1/run's answer to `body`, without the explanations of
+    divergence (raises pydantic's ValidationError or a RequestError for bad input, like
+    the API's 422)."""
     return execute(RunRequest.model_validate(body))
 
 
@@ -51,22 +53,26 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
             deadline: float | None = None) -> dict:
     """Run every run of the request in turn.  `on_chunk(i, chunk)` streams path pieces
     of run i as they are computed (see runner.run_one).  `deadline` (time.monotonic())
-    defaults to now + compute_budget_s; a caller that runs several requests as one
-    computation gives them one."""
+    and `cancelled` default to those of the computation this thread runs (budget.py),
+    else now + compute_budget_s and none; a caller that runs several requests as one
+    computation gives them one deadline."""
+    fence = budget.current()
+    if fence is not None:
+        deadline = fence.deadline if deadline is None else deadline
+        cancelled = fence.cancelled if cancelled is None else cancelled
     surface = resolve_surface(req.surface)
     start = start_of(req, surface)
-    budget = settings().compute_budget_s
+    seconds = settings().compute_budget_s
     if deadline is None:
-        deadline = time.monotonic() + budget
+        deadline = time.monotonic() + seconds
     runs = []
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
-                            record_state=req.state, deadline=deadline, budget=budget,
+                            record_state=req.state, deadline=deadline, budget=seconds,
                             cancelled=cancelled, on_chunk=chunk))
-    answer = {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
-              "runs": runs}
-    return annotate(answer, req)
+    return {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
+            "runs": runs}
 
 
 def validate_all(req: RunRequest) -> None:

@@ -2,31 +2,48 @@
 
     explain(surface, run_answer, optimizer, params) -> {"en": ..., "zh": ...} | None
     annotate(answer, request) -> answer     (adds "diverged_reason" to diverged runs)
+    explained(request) -> answer            (the runs computed, then annotated: one budget)
 
 - SGD (plain, momentum, Nesterov) that blew up: on a quadratic, gradient descent is
   stable only while lr < 2/λ_max (λ_max: the largest eigenvalue of the Hessian), with
   heavy-ball momentum μ while lr·(1 − dampening) < 2(1 + μ)/λ_max, with Nesterov while
   lr < 2(1 + μ)/((1 + 2μ)·λ_max); weight decay adds to every eigenvalue.  The Hessian is
-  the formula engine's exact one, taken along the path where the steps began to grow.
+  the formula engine's exact one, taken along the path where the steps began to grow
+  (at most MAX_POINTS points of it, in batches).
 - A step that landed outside the domain of log or sqrt (the loss is NaN there).
 - Otherwise: the steps grew at each iteration until the numbers overflowed, or a
   generic message.
+
+It is part of the request's computation: the caller's fence (app/engine/budget.py, or one
+given) is looked at between batches, so the budget and the cancel flag cut it as they
+cut the runs.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import time
+from typing import Any, Callable
 
 import numpy as np
 
-from ..engine.expr import Call, compile_formula
-from ..engine.expr.nodes import postorder
+from ..config import settings
+from ..engine import budget
+from ..engine.expr import Call, arith
+from ..engine.expr.nodes import Binary, Name, Num, Unary, postorder
 from ..engine.optim import REGISTRY as OPTIMIZERS
+from ..engine.runner import Fence
+from ..engine.scene import execute
 from .formula_code import plain_source
 from .labels import fmt
 
 RESTRICTED = {"log": ("≤ 0", "小于或等于 0"), "sqrt": ("< 0", "小于 0")}
+# Path points whose Hessian is taken, at most (the first half consecutive from where the
+# steps began to grow, the rest spread evenly to the end), and per batch: a 2,000-character
+# formula's Hessian at 64 points takes a few milliseconds.
+MAX_POINTS = 256
+HESSIAN_BATCH = 64
+UNFENCED = Fence()
 
 
 def _lr_at(run_answer: dict, params: dict, optimizer: str, k: int) -> float | None:
@@ -74,26 +91,45 @@ def _growth_start(lengths: np.ndarray) -> int:
     return j
 
 
-def _lambda_max(formula, point, weight_decay: float) -> float | None:
-    with np.errstate(all="ignore"):
-        h = formula.hessian(np.asarray(point, dtype=float))
-    if not np.all(np.isfinite(h)):
-        return None
-    return float(np.linalg.eigvalsh(h)[-1]) + weight_decay
+def _examined(first: int, n: int) -> np.ndarray:
+    """Indices of the path points whose curvature is looked at: all from `first` on, or
+    MAX_POINTS of them (the first half in a row, the rest spread evenly to the end)."""
+    idx = np.arange(first, n)
+    if len(idx) <= MAX_POINTS:
+        return idx
+    head, rest = idx[:MAX_POINTS // 2], idx[MAX_POINTS // 2:]
+    spread = np.linspace(0, len(rest) - 1, MAX_POINTS - len(head)).round().astype(int)
+    return np.unique(np.concatenate([head, rest[spread]]))
 
 
-def _explain_sgd(formula, path, lengths, run_answer, params) -> dict | None:
+def _lambda_max(formula, points: np.ndarray, weight_decay: float, fence: Fence) -> np.ndarray:
+    """λ_max + weight_decay at each point (B, 2); NaN where the Hessian is not finite."""
+    out = np.full(len(points), np.nan)
+    for s in range(0, len(points), HESSIAN_BATCH):
+        fence.check()
+        with np.errstate(all="ignore"):
+            h = formula.hessian(points[s:s + HESSIAN_BATCH])
+            ok = np.all(np.isfinite(h), axis=(1, 2))
+            if ok.any():
+                lam = np.full(len(h), np.nan)
+                lam[ok] = np.linalg.eigvalsh(h[ok])[:, -1] + weight_decay
+                out[s:s + HESSIAN_BATCH] = lam
+    return out
+
+
+def _explain_sgd(formula, path, lengths, run_answer, params, fence: Fence) -> dict | None:
     bound = _sgd_bound(params)
     if bound is None:
         return None
     c, rule_en, rule_zh = bound
     wd = float(params.get("weight_decay") or 0.0)
     first = max(0, _growth_start(lengths) - 1) if len(lengths) else 0
+    idx = _examined(first, len(path))
+    lams = _lambda_max(formula, path[idx], wd, fence)
     found = None
-    for j in range(first, len(path)):
-        lam = _lambda_max(formula, path[j], wd)
+    for j, lam in zip(idx.tolist(), lams.tolist()):
         lr = _lr_at(run_answer, params, "sgd", j)
-        if lam is not None and lam > 0 and lr is not None and lr * lam > c:
+        if lam > 0 and lr is not None and lr * lam > c:    # False for NaN
             found = (j, lam, lr)          # the first point of the blow-up past the bound
             break
     if found is None:
@@ -144,22 +180,61 @@ def _probes(formula, path, lengths, optimizer, params, lr) -> list[np.ndarray]:
     return out
 
 
-def _explain_domain(formula, path, lengths, optimizer, params, lr, k1) -> dict | None:
-    calls = [n for n in postorder(formula.tree) if type(n) is Call and n.func in RESTRICTED]
-    if not calls:
+_ARRAY_FUNCS = {"sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp, "log": np.log,
+                "sqrt": np.sqrt, "abs": np.abs, "tanh": np.tanh}
+_ARRAY_BINARY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+                 "**": np.power}
+
+
+def _restricted_arguments(tree, points: np.ndarray) -> list[tuple[Call, list[float]]]:
+    """(call, its argument's value at each point) for every log and sqrt of the formula,
+    in the order Python evaluates them: one walk over the tree with all the points at
+    once (numbers-only parts folded as the engine folds them)."""
+    x, y = points[:, 0], points[:, 1]
+    stack: list = []
+    found = []
+    with np.errstate(all="ignore"):
+        for node in postorder(tree):
+            t = type(node)
+            if t is Num:
+                stack.append(node.value)
+            elif t is Name:
+                stack.append({"x": x, "y": y, "pi": math.pi, "e": math.e}[node.name])
+            elif t is Unary:
+                a = stack.pop()
+                stack.append(a if node.op == "+" else
+                             np.negative(a) if isinstance(a, np.ndarray) else arith.neg(a))
+            elif t is Call:
+                a = stack.pop()
+                if node.func in RESTRICTED:
+                    found.append((node, np.broadcast_to(np.asarray(a, dtype=float),
+                                                        len(points)).tolist()))
+                stack.append(_ARRAY_FUNCS[node.func](a) if isinstance(a, np.ndarray)
+                             else arith.FUNCS[node.func](a))
+            elif t is Binary:
+                b = stack.pop()
+                a = stack.pop()
+                if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                    stack.append(_ARRAY_BINARY[node.op](np.asarray(a, dtype=float),
+                                                        np.asarray(b, dtype=float)))
+                else:
+                    stack.append(arith.BINARY[node.op](a, b))
+    return found
+
+
+def _explain_domain(formula, path, lengths, optimizer, params, lr, k1,
+                    fence: Fence) -> dict | None:
+    if not any(type(n) is Call and n.func in RESTRICTED for n in postorder(formula.tree)):
         return None
     probes = _probes(formula, path, lengths, optimizer, params, lr)
     p = path[-1]
-    for node in calls:
-        arg = compile_formula(plain_source(node.arg), max_length=None, max_depth=None)
-        with np.errstate(all="ignore"):
-            here = float(arg.value(p.reshape(1, 2))[0])
+    fence.check()
+    for node, values in _restricted_arguments(formula.tree, np.array([p, *probes])):
+        here = values[0]
         bad = (lambda v: v <= 0) if node.func == "log" else (lambda v: v < 0)
         if not math.isfinite(here) or bad(here):
             continue
-        for q in probes:
-            with np.errstate(all="ignore"):
-                v = float(arg.value(q.reshape(1, 2))[0])
+        for v in values[1:]:
             if math.isfinite(v) and bad(v):
                 text = plain_source(node)
                 if len(text) > 40:
@@ -178,9 +253,11 @@ def _explain_domain(formula, path, lengths, optimizer, params, lr, k1) -> dict |
     return None
 
 
-def explain(surface, run_answer: dict, optimizer: str, params: dict | None = None) -> dict | None:
+def explain(surface, run_answer: dict, optimizer: str, params: dict | None = None,
+            fence: Fence = UNFENCED) -> dict | None:
     """{"en", "zh"}: why `run_answer` (one run of a run answer) diverged; None if it did
-    not.  `surface`: a Surface, a built-in id, or {"expr", "domain"}."""
+    not.  `surface`: a Surface, a built-in id, or {"expr", "domain"}.  `fence.check()`
+    is called between batches of work (it raises to stop)."""
     if run_answer.get("status") != "diverged":
         return None
     surface = _surface(surface)
@@ -200,9 +277,9 @@ def explain(surface, run_answer: dict, optimizer: str, params: dict | None = Non
     order = [_explain_domain, _explain_sgd] if near else [_explain_sgd, _explain_domain]
     for rule in order:
         if rule is _explain_domain:
-            why = _explain_domain(formula, path, lengths, optimizer, params, lr, k1)
+            why = _explain_domain(formula, path, lengths, optimizer, params, lr, k1, fence)
         elif optimizer == "sgd":
-            why = _explain_sgd(formula, path, lengths, run_answer, params)
+            why = _explain_sgd(formula, path, lengths, run_answer, params, fence)
         else:
             why = None
         if why is not None:
@@ -240,12 +317,14 @@ def _surface(spec: Any):
     return resolve_surface(spec)
 
 
-def annotate(answer: dict, request) -> dict:
-    """Add "diverged_reason": {"en", "zh"} to every diverged run of `answer` (the answer
-    of POST /api/v1/run to `request`, a dict or a RunRequest); returns `answer`."""
+def annotate(answer: dict, request, fence: Fence | None = None) -> dict:
+    """Add "diverged_reason": {"en", "zh"} to every diverged run of `answer` (the runs
+    of POST /api/v1/run's answer to `request`, a dict or a RunRequest); returns `answer`.
+    `fence`: the computation's (default: the one this thread runs, if any)."""
     from ..engine.request import RunRequest, params_of, resolve_surface
     if not any(r.get("status") == "diverged" for r in answer.get("runs", [])):
         return answer
+    fence = fence or budget.current() or UNFENCED
     req = request if isinstance(request, RunRequest) else RunRequest.model_validate(request)
     surface = resolve_surface(req.surface)
     for run, spec in zip(answer["runs"], req.runs):
@@ -253,9 +332,27 @@ def annotate(answer: dict, request) -> dict:
             continue
         params = params_of(spec)
         try:
-            why = explain(surface, run, spec.optimizer, params)
+            why = explain(surface, run, spec.optimizer, params, fence)
         except (ArithmeticError, ValueError, np.linalg.LinAlgError):
             why = None
         if why is not None:
             run["diverged_reason"] = why
     return answer
+
+
+def explained(req, *, cancelled: Callable[[], bool] | None = None,
+              on_chunk: Callable[[int, dict], None] | None = None,
+              deadline: float | None = None) -> dict:
+    """POST /api/v1/run's answer to `req` (a RunRequest): its runs (scene.execute), each
+    diverged one explained.  One computation: the runs and the explanations share one
+    deadline and cancel flag (those of the computation this thread runs, else now +
+    compute_budget_s)."""
+    outer = budget.current()
+    seconds = settings().compute_budget_s
+    if deadline is None:
+        deadline = outer.deadline if outer is not None and outer.deadline is not None \
+            else time.monotonic() + seconds
+    if cancelled is None and outer is not None:
+        cancelled = outer.cancelled
+    answer = execute(req, cancelled=cancelled, on_chunk=on_chunk, deadline=deadline)
+    return annotate(answer, req, Fence(deadline, seconds, cancelled))

@@ -24,10 +24,10 @@ import plotly
 
 from .. import __version__
 from ..config import settings
+from ..engine import budget
 from ..engine.errors import RequestError
 from ..engine.optim import REGISTRY as OPTIMIZERS
 from ..engine.request import RunRequest, resolve_surface
-from ..engine.scene import execute
 from . import divergence, look
 from .formula_code import plain_source
 from .labels import run_label
@@ -199,20 +199,22 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
     variants = []
     if lr_variants:
         values = check_variants(lr_variants, req)
-        # One file is one computation: every variant within one compute budget.
-        deadline = time.monotonic() + settings().compute_budget_s
+        # One file is one computation: every variant within one compute budget (the
+        # request's, on the server).
+        outer = budget.current()
+        deadline = outer.deadline if outer is not None and outer.deadline is not None \
+            else time.monotonic() + settings().compute_budget_s
         for v in values:
             vbody = with_lr(body, v)
             vreq = RunRequest.model_validate(vbody)
-            answer = divergence.annotate(execute(vreq, cancelled=cancelled,
-                                                 deadline=deadline), vreq)
+            answer = divergence.explained(vreq, cancelled=cancelled, deadline=deadline)
             variants.append({"lr": v, "runs": _runs_view(vbody, answer, lang)})
         first = _first_lr(body)
         pick = 0
         if first and first > 0:
             pick = min(range(len(values)), key=lambda i: abs(math.log(values[i] / first)))
     else:
-        answer = divergence.annotate(execute(req, cancelled=cancelled), req)
+        answer = divergence.explained(req, cancelled=cancelled)
         variants.append({"lr": None, "runs": _runs_view(body, answer, lang)})
         pick = 0
     return {
@@ -305,5 +307,6 @@ def export_html(request_body: dict | RunRequest, lang: str = "en",
                 lr_variants: list[float] | None = None, cancelled=None) -> str:
     """The scene as one self-contained HTML file (text).  Raises pydantic's
     ValidationError or RequestError for a request the API would refuse; `cancelled()`
-    is looked at as the engine runs (app.engine.scene.execute)."""
+    is looked at as the engine runs (default: the flag of the computation this thread
+    runs for a request, app/engine/budget.py)."""
     return render_html(scene_data(request_body, lang, lr_variants, cancelled))

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import rulemath
+from .. import budget, rulemath
 from ..optim.base import Hyper, HyperparameterError
 
 # Limits for SequentialLR / ChainedScheduler trees.
@@ -45,6 +45,9 @@ MAX_CHILDREN = 16      # children of one SequentialLR / ChainedScheduler
 MAX_SCHEDULERS = 64    # schedulers in one tree, all levels together
 MAX_LIST = 1000        # entries of an int list such as milestones
 MAX_INT = 2 ** 53      # integers beyond this lose their meaning once turned into floats
+# Replayed steps between two looks at the request's clock and cancel flag (a step of a
+# tree of 64 schedulers takes tens of microseconds).
+REPLAY_CHECK_EVERY = 64
 
 _INITIAL_LR_MISSING = (
     "param 'initial_lr' is not specified in param_groups[0] when resuming scheduler with "
@@ -416,6 +419,8 @@ def check_steps(spec: dict, optimizer: Any, steps: int) -> None:
     try:
         with np.errstate(all="ignore"):
             for k in range(1, steps + 1):
+                if k % REPLAY_CHECK_EVERY == 0:
+                    budget.check()          # a long replay is cut like a long run
                 sched.step()
     except (ArithmeticError, KeyError, ValueError, ScheduleError) as e:
         culprit = _innermost_scheduler(e) or sched
