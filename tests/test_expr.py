@@ -333,10 +333,29 @@ def test_numbers_only_parts_are_folded_like_python():
     assert [op for op, *_ in compile_formula("x/3").tape.code] == ["divc"]
     assert [op for op, *_ in compile_formula("1 - x").tape.code] == ["rsubc"]
     assert [op for op, *_ in compile_formula("e**x").tape.code] == ["rpowc"]
-    v, _ = compile_formula("9**9**9**9 + 0*x").value_and_grad(np.array([[1.0, 1.0]]))
+    v, _ = compile_formula("9.0**9**9 + 0*x").value_and_grad(np.array([[1.0, 1.0]]))
     assert v[0] == math.inf
     assert compile_formula("2**-1 + x").tape.code[0][2] == 0.5
     assert compile_formula("7/2 + x").tape.code[0][2] == 3.5
+
+
+def test_integers_fold_exactly_as_python_or_are_refused():
+    # Python computes 2**64 + 1 - 2**64 exactly: x times 1, not x times 0.0
+    f = compile_formula("x*(2**64 + 1 - 2**64)")
+    assert f.tape.code == (("mulc", 0, 1),)
+    assert f.value_and_grad(np.array([[1.5, 2.0]]))[0][0] == 1.5
+    assert compile_formula("10**400/10**399*x").tape.code[0][2] == 10.0   # int / int, exact
+    assert compile_formula("log(2**3000) + x").tape.code[0][2] == math.log(2**3000)
+    assert compile_formula("(2**64 - 1)*x").tape.code[0][2] == 2**64 - 1
+    # an integer Python would build digit by digit, and one a tensor cannot take (torch:
+    # OverflowError "int too big to convert"), are refused at the column that makes them
+    for text, col, words in (("9**9**9**9 + x", 5, "more than 4096 bits"),
+                             ("x*2**64", 2, "from -2**63 to 2**64 - 1"),
+                             ("99999999999999999999*x", 21, "OverflowError"),
+                             ("2**64", 2, "for a tensor")):
+        with pytest.raises(FormulaError) as e:
+            compile_formula(text)
+        assert e.value.column == col and words in e.value.message, e.value.message
 
 
 def test_special_values_follow_torch_conventions():

@@ -183,3 +183,18 @@ def test_refuses_what_the_api_refuses():
         pytorch_snippet({"surface": "bowl", "runs": [{"optimizer": "sgd", "params": {"lr": -1.0}}]})
     with pytest.raises(RequestError):
         pytorch_snippet({"surface": "bowl", "runs": [{"optimizer": "sgd"}]}, run_index=3)
+
+
+def test_integers_mean_what_python_makes_of_them(tmp_path):
+    """A numbers-only part is folded exactly as Python computes it, and printed as typed:
+    (2**64 + 1 - 2**64) is 1, not the 0.0 that folding through floats gave."""
+    body = {"surface": {"expr": "(x - 1)**2*(2**64 + 1 - 2**64) + (y + 0.5)**2*(10**400/10**399)",
+                        "domain": [[-2, 2], [-2, 2]]},
+            "start": [0.0, 1.0], "steps": 30, "runs": [{"optimizer": "sgd", "params": {"lr": 0.01}}]}
+    code = pytorch_snippet(body)
+    line = next(ln for ln in code.splitlines() if ln.strip().startswith("return "))
+    assert "(2**64 + 1 - 2**64)" in line and "10**400 / 10**399" in line, line
+    ours = run_request(body)["runs"][0]
+    assert ours["path"][-1][0] > 0.4                      # x moved towards 1
+    pytest.importorskip("torch")
+    compare(ours, json.loads(run_script(code, tmp_path, "--json"))[0], "big integers")

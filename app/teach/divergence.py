@@ -210,7 +210,7 @@ def _restricted_arguments(tree, points: np.ndarray) -> list[tuple[Call, list[flo
                     found.append((node, np.broadcast_to(np.asarray(a, dtype=float),
                                                         len(points)).tolist()))
                 stack.append(_ARRAY_FUNCS[node.func](a) if isinstance(a, np.ndarray)
-                             else arith.FUNCS[node.func](a))
+                             else arith.NUMBER_FUNCS[node.func](a))
             elif t is Binary:
                 b = stack.pop()
                 a = stack.pop()

@@ -28,7 +28,7 @@ PREC = {"+": SUM, "-": SUM, "*": PROD, "/": PROD, "**": POW}
 _MATH = {"sin": math.sin, "cos": math.cos, "tan": math.tan, "exp": math.exp,
          "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "abs": abs}
 # int ** int whose result would need more bits than this is not left to Python to compute
-_MAX_POWER_BITS = 4096
+_MAX_POWER_BITS = arith.MAX_INT_BITS
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ def _torch_combine(node: Node, kids: list) -> Piece:
         if a.tensor:
             return Piece(f"torch.{node.func}({a.text})", ATOM, True)
         name = "abs" if node.func == "abs" else f"math.{node.func}"
-        return _number(f"{name}({a.text})", ATOM, arith.FUNCS[node.func](a.value),
+        return _number(f"{name}({a.text})", ATOM, arith.NUMBER_FUNCS[node.func](a.value),
                        lambda: _MATH[node.func](a.python))
     a, b = kids
     text = _binary_text(node.op, a, b)

@@ -4,7 +4,10 @@ exceptions: 1/0 is inf, log(0) is -inf, 10.0**400 is inf, sqrt(-1) is nan, and
 
 Used to fold the parts of a formula made of numbers only (Python computes `2*pi` as a
 float before any tensor sees it, so the reference did too) and by the one-point fast
-path of the evaluator.  Integers stay integers while they are small, as in Python.
+path of the evaluator.  Integers stay integers, exact as in Python, up to MAX_INT_BITS
+bits; a result beyond that raises IntegerTooLarge (the formula is refused: rounding it
+would answer something Python never computes, as 2**64 + 1 - 2**64 folded to 0.0 did).
+An integer that meets a float becomes one, as in Python (inf past the float range).
 """
 
 from __future__ import annotations
@@ -15,16 +18,26 @@ import numpy as np
 
 INF = math.inf
 NAN = math.nan
-_INT_LIMIT = 2 ** 64        # larger integer results continue as floats
+# Integer results of numbers-only parts are exact up to this many bits (a float's range
+# ends near 2**1024); past it the formula is refused.
+MAX_INT_BITS = 4096
+# The integers PyTorch combines with a tensor: a Python int beyond them is an
+# OverflowError ("int too big to convert") in torch, so a formula is refused for it.
+TENSOR_INT_MIN, TENSOR_INT_MAX = -2 ** 63, 2 ** 64 - 1
 
 
-def _int(v: int):
-    if -_INT_LIMIT <= v <= _INT_LIMIT:
-        return v
-    try:
-        return float(v)
-    except OverflowError:
-        return INF if v > 0 else -INF
+class IntegerTooLarge(ArithmeticError):
+    """An integer result of more than MAX_INT_BITS bits."""
+
+    def __init__(self, bits: int):
+        super().__init__(f"an integer of at least {bits} bits")
+        self.bits = bits
+
+
+def _int(v: int) -> int:
+    if v.bit_length() > MAX_INT_BITS:
+        raise IntegerTooLarge(v.bit_length())
+    return v
 
 
 def _float(v) -> float:
@@ -69,24 +82,40 @@ def _pow_special(a: float, b: float) -> float:
 
 
 def power(a, b):
-    """a ** b for numbers, as Python computes it (exact integers when small)."""
+    """a ** b for numbers, as Python computes it (exact integers, up to MAX_INT_BITS)."""
     if type(a) is int and type(b) is int and b >= 0:
-        if a in (0, 1, -1) or b * max(1, abs(a).bit_length()) <= 128:
-            return _int(a ** b)
+        if a in (0, 1, -1):
+            return a ** b
+        least = (abs(a).bit_length() - 1) * b + 1       # bits of |a| ** b, at least
+        if least > MAX_INT_BITS:
+            raise IntegerTooLarge(least)
+        return _int(a ** b)
     return fpow(_float(a), _float(b))
 
 
+def _pair(a, b):
+    """An integer meeting a float becomes a float (IEEE: inf past the float range)."""
+    if type(a) is int and type(b) is float:
+        return _float(a), b
+    if type(a) is float and type(b) is int:
+        return a, _float(b)
+    return a, b
+
+
 def add(a, b):
+    a, b = _pair(a, b)
     r = a + b
     return _int(r) if type(r) is int else r
 
 
 def sub(a, b):
+    a, b = _pair(a, b)
     r = a - b
     return _int(r) if type(r) is int else r
 
 
 def mul(a, b):
+    a, b = _pair(a, b)
     r = a * b
     return _int(r) if type(r) is int else r
 
@@ -100,7 +129,7 @@ def _safe(fn, special):
         try:
             return fn(a)
         except (ValueError, OverflowError):
-            return special(float(a))
+            return special(_float(a))
     f.__name__ = fn.__name__
     return f
 
@@ -161,6 +190,28 @@ def sign(a: float) -> float:
 
 FUNCS = {"sin": sin, "cos": cos, "tan": tan, "exp": exp, "log": log, "sqrt": sqrt,
          "abs": fabs, "tanh": tanh}
+
+
+def _of_number(fn):
+    """fn on a number of a numbers-only part: an integer becomes a float first, as the
+    math module takes it (abs keeps it exact)."""
+    def f(a):
+        return fn(_float(a) if type(a) is int else a)
+    f.__name__ = fn.__name__
+    return f
+
+
+def _log_of_number(a):
+    """log of a number: Python's math.log takes an integer beyond the float range
+    exactly (log(2**3000) is 2079.44...), where converting it first would give inf."""
+    if type(a) is int and a.bit_length() > 1024:
+        return math.log(a) if a > 0 else NAN
+    return log(_float(a) if type(a) is int else a)
+
+
+# FUNCS for folding numbers-only parts, whose numbers may be integers.
+NUMBER_FUNCS = {name: fn if name == "abs" else _of_number(fn) for name, fn in FUNCS.items()}
+NUMBER_FUNCS["log"] = _log_of_number
 BINARY = {"+": add, "-": sub, "*": mul, "/": div, "**": power}
 
 

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 from . import arith as num
+from .errors import FormulaError
 from .nodes import Binary, Call, Name, Node, Num, Unary, postorder
 
 X, Y = 0, 1
@@ -54,6 +55,9 @@ class _Slot(int):
 
 
 def lower(root: Node) -> Tape:
+    """The tape of the tree; FormulaError where PyTorch would not compute what Python
+    computes: an integer too large to fold exactly (arith.MAX_INT_BITS), or one that a
+    tensor cannot take (beyond 64 bits: torch raises OverflowError)."""
     code: list = []
     stack: list = []
 
@@ -81,7 +85,7 @@ def lower(root: Node) -> Tape:
         elif t is Call:
             a = stack.pop()
             stack.append(emit(node.func, a) if isinstance(a, _Slot)
-                         else num.FUNCS[node.func](a))
+                         else num.NUMBER_FUNCS[node.func](a))
         elif t is Binary:
             b = stack.pop()
             a = stack.pop()
@@ -90,11 +94,11 @@ def lower(root: Node) -> Tape:
             if sa and sb:
                 stack.append(emit(_SLOT_SLOT[op], a, b))
             elif sa:
-                stack.append(emit(_SLOT_NUM[op], a, b))
+                stack.append(emit(_SLOT_NUM[op], a, _tensor_scalar(b, node)))
             elif sb:
-                stack.append(_number_then_slot(emit, op, a, b))
+                stack.append(_number_then_slot(emit, op, _tensor_scalar(a, node), b))
             else:
-                stack.append(num.BINARY[op](a, b))
+                stack.append(_folded(op, a, b, node))
         else:  # pragma: no cover
             raise TypeError(f"not a formula node: {node!r}")
     (result,) = stack
@@ -102,7 +106,40 @@ def lower(root: Node) -> Tape:
     if isinstance(result, _Slot):
         used.add(int(result))
         return Tape(tuple(code), int(result), math.nan, X in used, Y in used)
-    return Tape((), None, float(result), False, False)
+    # a surface that is a number is still a tensor of x (0 * x + c) in PyTorch
+    return Tape((), None, float(_tensor_scalar(result, root)), False, False)
+
+
+def _folded(op: str, a, b, node: Binary):
+    try:
+        return num.BINARY[op](a, b)
+    except num.IntegerTooLarge as e:
+        raise FormulaError(
+            f"integer too large at column {node.col}: {_operands(op, a, b)} is an integer of "
+            f"more than {num.MAX_INT_BITS} bits, which Python would compute exactly "
+            f"(and PyTorch could not use): write one of its numbers as a float, such as "
+            f"2.0 for 2, to compute in floating point", node.col) from None
+
+
+def _operands(op: str, a, b) -> str:
+    return f"{_short(a)} {op} {_short(b)}"
+
+
+def _short(v) -> str:
+    if type(v) is int and v.bit_length() > 64:
+        return f"(an integer of {v.bit_length()} bits)"
+    return repr(v)
+
+
+def _tensor_scalar(v, node: Node):
+    """`v` where it meets a tensor: PyTorch takes an int only within 64 bits."""
+    if type(v) is int and not num.TENSOR_INT_MIN <= v <= num.TENSOR_INT_MAX:
+        col = getattr(node, "col", 0) or 1
+        raise FormulaError(
+            f"integer too large for a tensor at column {col}: PyTorch combines a tensor "
+            f"with integers from -2**63 to 2**64 - 1 only (torch raises OverflowError for "
+            f"{_short(v)}): write the number as a float, such as 1e20 for 10**20", col)
+    return v
 
 
 def _number_then_slot(emit, op: str, c, s: _Slot) -> _Slot:
