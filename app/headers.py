@@ -20,12 +20,19 @@ def origin_list(setting: str) -> list[str]:
     return setting.replace(",", " ").split()
 
 
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
 def websocket_origin_allowed(scope: Scope) -> bool:
     """A browser opening a WebSocket says which page asks (Origin), and CORS does not
     apply to sockets: a page of this server may, as may the origins of
     OPTPLAY_CORS_ORIGINS; a page of any other site may not (a 403), as for HTTP with
-    CORS off.  A client that is no browser sends no Origin and is let in.  Behind a
-    proxy, its Host (or X-Forwarded-Host) must be the one the browser asked for."""
+    CORS off.  A client that is no browser sends no Origin and is let in.
+
+    "This server" is the scheme and Host the socket itself was opened with: https pages
+    for a wss socket, http pages for ws (behind a proxy that ends TLS, uvicorn's
+    --proxy-headers takes the scheme from the trusted proxy's X-Forwarded-Proto).  No
+    header a client may set for itself, such as X-Forwarded-Host, counts."""
     headers = dict(scope.get("headers", ()))
     origin = headers.get(b"origin")
     if origin is None:
@@ -34,9 +41,18 @@ def websocket_origin_allowed(scope: Scope) -> bool:
     allowed = origin_list(settings().cors_origins)
     if "*" in allowed or origin_text in allowed:
         return True
-    asked = urlsplit(origin_text).netloc.lower()
-    hosts = [headers.get(b"host", b""), headers.get(b"x-forwarded-host", b"").split(b",")[0]]
-    return bool(asked) and any(asked == h.decode("latin-1").strip().lower() for h in hosts)
+    page = urlsplit(origin_text)
+    scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+    host = headers.get(b"host", b"").decode("latin-1").strip()
+    return page.scheme == scheme and bool(page.netloc) and \
+        _authority(page.netloc, scheme) == _authority(host, scheme)
+
+
+def _authority(netloc: str, scheme: str) -> str:
+    """host[:port] lower-cased, the scheme's default port left out."""
+    netloc = netloc.lower()
+    port = DEFAULT_PORTS[scheme]
+    return netloc[:-len(port) - 1] if netloc.endswith(":" + port) else netloc
 
 
 def content_security_policy(frame_ancestors: str) -> str:
@@ -107,6 +123,27 @@ class AllowedMethods:
         await self.app(scope, receive, with_allow)
 
 
+class HeadAsGet:
+    """HEAD answers as GET does, without the body (load balancers and uptime checks use
+    it): FastAPI's routes declare GET only, so HEAD would be a 405.  The server sees the
+    request as the HEAD it is (its own scope is not changed), so it sends the headers,
+    Content-Length included, and no body."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "HEAD":
+            return await self.app(scope, receive, send)
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
 def allowed_methods(scope: Scope) -> set[str]:
     """The methods some route answers at the scope's path (routes asked one method at a
     time, through Starlette's own matching)."""
@@ -125,4 +162,6 @@ def allowed_methods(scope: Scope) -> set[str]:
             if match == Match.FULL:
                 methods.add(method)
                 break
+    if "GET" in methods:
+        methods.add("HEAD")                 # HeadAsGet
     return methods

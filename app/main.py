@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from . import __version__, docs, web
 from .api import catalog, code, errors, grid, maps, run, stream
 from .config import settings
-from .headers import AllowedMethods, SecurityHeaders, origin_list
+from .headers import AllowedMethods, HeadAsGet, SecurityHeaders, origin_list
 from .limits import BodyLimit
 
 
@@ -52,6 +52,7 @@ def create_app() -> FastAPI:
     if origins:
         app.add_middleware(CORSMiddleware, allow_origins=origins,
                            allow_methods=["GET", "POST"], allow_headers=["content-type"])
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     return app
 

@@ -329,16 +329,52 @@ def test_websockets_from_another_site_are_refused_by_default(client, path):
         with client.websocket_connect(path, headers=headers) as ws:
             ws.send_text("not json")
             assert ws.receive_json()["error"]["detail"][0]["type"] == "json"
-    # behind a proxy that keeps the browser's host in X-Forwarded-Host
-    with client.websocket_connect(path, headers={"origin": "https://course.edu",
-                                                 "x-forwarded-host": "course.edu"}) as ws:
-        ws.send_text("[]")
+    with client.websocket_connect(path, headers={"origin": "http://testserver:80"}) as ws:
+        ws.send_text("[]")                          # the default port, spelled out
         assert ws.receive_json()["error"]["detail"][0]["type"] == "json"
+    # a header any client can set is no proof of the page's site; nor is the host alone
+    # when the scheme differs (an https page for a ws:// socket, an http page for wss://)
+    for headers in ({"origin": "https://course.edu", "x-forwarded-host": "course.edu"},
+                    {"origin": "https://testserver"}, {"origin": "ftp://testserver"}):
+        with pytest.raises(WebSocketDisconnect) as refused:
+            with client.websocket_connect(path, headers=headers):
+                pass
+        assert refused.value.code == 1008, headers
+
+
+def test_websocket_origin_is_the_socket_own_scheme_and_host():
+    from app.headers import websocket_origin_allowed
+
+    def allowed(scheme: str, host: str, origin: str, **more: str) -> bool:
+        headers = [(b"host", host.encode()), (b"origin", origin.encode())]
+        headers += [(k.replace("_", "-").encode(), v.encode()) for k, v in more.items()]
+        return websocket_origin_allowed({"type": "websocket", "scheme": scheme,
+                                         "headers": headers})
+
+    assert allowed("wss", "course.edu", "https://course.edu")
+    assert allowed("wss", "course.edu:443", "https://Course.edu")
+    assert allowed("ws", "localhost:8000", "http://localhost:8000")
+    assert not allowed("ws", "course.edu", "https://course.edu")       # scheme differs
+    assert not allowed("wss", "course.edu", "http://course.edu")
+    assert not allowed("ws", "localhost:8000", "http://localhost:8001")
+    assert not allowed("ws", "proxy.internal", "http://evil.example",
+                       x_forwarded_host="evil.example")
 
 
 def test_405_lists_every_method(client):
     r = client.delete("/api/v1/run")
-    assert r.status_code == 405 and r.headers["allow"] == "GET, POST"
+    assert r.status_code == 405 and r.headers["allow"] == "GET, HEAD, POST"
+
+
+@pytest.mark.parametrize("path", ["/", "/healthz", "/api/v1/optimizers", "/embed",
+                                  "/static/js/main.js"])
+def test_head_answers_as_get_without_the_body(client, path):
+    get = client.get(path)
+    head = client.head(path)
+    assert head.status_code == get.status_code == 200, (path, head.status_code)
+    assert head.content == b"" and head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert client.head("/api/v1/run").status_code == 422      # GET /api/v1/run needs its q
 
 
 def test_budget_cuts_a_map_of_long_lbfgs_steps(client, budget):
