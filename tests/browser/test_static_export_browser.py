@@ -85,3 +85,26 @@ def test_lr_slider_switches_precomputed_runs(browser, tmp_path):
     assert hook(page, "h.step()") == min(300, round(k) + 1)
     assert not blocked and not errors, (blocked, errors)
     ctx.close()
+
+
+def test_a_label_in_the_loss_tooltip_stays_text(browser, tmp_path):
+    """Plotly reads a hover template as HTML and fills %{...} in it: a run's label must
+    come out as typed, neither a link nor a substituted value."""
+    label = '<a href="https://example.com/x">click</a> %{y} & \'q\''
+    scene = {"surface": "bowl", "steps": 20,
+             "runs": [{"optimizer": "sgd", "params": {"lr": 0.1}, "label": label}]}
+    out = tmp_path / "scene.html"
+    out.write_text(export_html(scene), encoding="utf-8")
+    ctx = browser.new_context(viewport={"width": 1100, "height": 850}, offline=True)
+    page, blocked, errors = _open(ctx, out)
+    hook(page, "h.pause()")
+    page.evaluate("() => Plotly.Fx.hover(document.getElementById('loss'), "
+                  "[{curveNumber: 0, pointNumber: 5}])")
+    hover = page.locator("#loss .hoverlayer .hovertext")
+    assert poll(lambda: hover.count() == 1)
+    text = page.evaluate("() => document.querySelector('#loss .hoverlayer .hovertext')"
+                         ".textContent")
+    assert text.startswith(label), text
+    assert page.locator("#loss .hoverlayer a").count() == 0
+    assert not blocked and not errors, (blocked, errors)
+    ctx.close()

@@ -27,6 +27,9 @@
     const intDigits = Math.floor(Math.log10(a)) + 1;
     return trim(v.toFixed(Math.min(20, Math.max(0, digits - intDigits))));
   }
+  // A label in a Plotly hover template: Plotly reads HTML there (a label "<a href=...>"
+  // would become a link) and substitutes %{...}; entities keep both as the typed text.
+  const hoverText = (s) => String(s).replace(/[&<>"'%]/g, (c) => `&#${c.charCodeAt(0)};`);
   const say = (key, vars = {}) => (T[key] || key).replace(/\{(\w+)\}/g, (m, n) => (n in vars ? String(vars[n]) : m));
   const runs = () => D.variants[state.variant].runs;
   const maxStep = () => D.steps;
@@ -197,7 +200,7 @@
     const traces = runs().map((r) => ({
       type: "scatter", mode: r.loss.length < 3 ? "lines+markers" : "lines",
       x: r.loss.map((_, i) => i), y: r.loss, name: r.label,
-      line: { color: r.color, width: 1.6 }, hovertemplate: `${r.label}<br>${T["loss.step"]} %{x}: %{y:.4g}<extra></extra>`,
+      line: { color: r.color, width: 1.6 }, hovertemplate: `${hoverText(r.label)}<br>${T["loss.step"]} %{x}: %{y:.4g}<extra></extra>`,
     }));
     const layout = {
       height: 230, margin: { l: 56, r: 10, t: 28, b: 36 }, showlegend: false,
