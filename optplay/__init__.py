@@ -7,8 +7,16 @@
 """
 
 from app import __version__
-from app.engine import Result, RunResult, run, run_request
+from app.engine import Result, RunResult, run
 
 from .figure import figure
 
 __all__ = ["run", "run_request", "figure", "Result", "RunResult", "__version__"]
+
+
+def run_request(body: dict) -> dict:
+    """POST /api/v1/run's answer to `body`, as the server gives it: every run, and why
+    each diverged one diverged ("diverged_reason", in English and Chinese)."""
+    from app.engine.request import RunRequest
+    from app.teach.divergence import explained
+    return explained(RunRequest.model_validate(body))

@@ -14,6 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.api import compute
+from app.api.cached import encode_query
+from app.engine import request as request_module
+from app.engine.sched import base as sched_base
 from app.main import app
 from app.teach import data_export
 
@@ -38,6 +41,8 @@ def threads_of(monkeypatch):
     watch(data_export, "to_csv")
     watch(data_export, "to_json")
     watch(compute, "gzip_bytes")
+    watch(request_module, "_compiled")          # a typed formula compiled
+    watch(sched_base, "check_steps")            # a schedule replayed to validate it
     with TestClient(app) as client:
         loop_thread = client.portal.call(threading.get_ident)
         yield client, loop_thread, calls
@@ -69,3 +74,40 @@ def test_no_gzip_for_a_client_that_does_not_take_it(threads_of):
     r = client.post("/api/v1/grid", json=body, headers={"accept-encoding": "identity"})
     assert r.status_code == 200 and "content-encoding" not in r.headers
     assert len(r.json()["z"]) == 100 and "gzip_bytes" not in calls
+
+
+def _costly(seed: int) -> dict:
+    """A request whose validation compiles a new formula and replays a schedule."""
+    return {"surface": {"expr": f"x**2 + y**2 + {seed}.25*sin(x)", "domain": [[-2, 2], [-2, 2]]},
+            "steps": 50, "runs": [{"optimizer": "sgd", "params": {"lr": 0.01},
+                                   "scheduler": {"name": "StepLR",
+                                                 "params": {"step_size": 10, "gamma": 1.01}}}]}
+
+
+@pytest.mark.parametrize("how", ["run", "run?q", "code", "export/json", "grid", "map",
+                                 "stream"])
+def test_validation_is_off_the_loop(threads_of, how):
+    """Validating a request compiles its formula and replays its schedule: in a worker
+    thread, for every route and the stream, not on the event loop."""
+    client, loop_thread, calls = threads_of
+    body = _costly(hash(how) % 10_000)
+    if how == "stream":
+        with client.websocket_connect("/api/v1/stream") as ws:
+            ws.send_json({"id": 1, **body})
+            while not (msg := ws.receive_json()).get("done"):
+                assert "error" not in msg, msg
+    elif how == "run?q":
+        assert client.get(f"/api/v1/run?q={encode_query(body)}").status_code == 200
+    elif how == "grid":
+        r = client.post("/api/v1/grid", json={"surface": body["surface"], "n": 20})
+        assert r.status_code == 200
+    elif how == "map":
+        r = client.post("/api/v1/map", json={"kind": "basin", "surface": body["surface"],
+                                             "steps": 20, "run": body["runs"][0],
+                                             "x": {"n": 4}, "y": {"n": 4}})
+        assert r.status_code == 200, r.text[:300]
+    else:
+        assert client.post(f"/api/v1/{how}", json=body).status_code == 200
+    assert calls["_compiled"] and loop_thread not in calls["_compiled"], how
+    if how != "grid":
+        assert calls["check_steps"] and loop_thread not in calls["check_steps"], how

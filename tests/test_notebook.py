@@ -62,3 +62,19 @@ def test_figure_animation_and_look():
     assert len(optplay.figure(None, res).frames) == 31
     with pytest.raises(ValueError):
         optplay.figure("bowl", ["sgd"], mode="surface")
+
+
+def test_run_request_explains_divergence_and_the_engine_stays_below_teaching():
+    import optplay
+    from app.engine import run_request as engine_run
+    body = {"surface": "rosenbrock", "steps": 300,
+            "runs": [{"optimizer": "sgd", "params": {"lr": 1e-2}}]}
+    run = optplay.run_request(body)["runs"][0]
+    assert run["status"] == "diverged" and set(run["diverged_reason"]) == {"en", "zh"}
+    assert "diverged_reason" not in engine_run(body)["runs"][0]     # words are teaching's
+    # layers only look down: nothing in app/engine imports teaching or web code
+    for path in (REPO / "app" / "engine").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        for upward in ("..teach", "...teach", "app.teach", "..api", "...api", "app.api"):
+            assert f"from {upward}" not in text and f"import {upward}" not in text, \
+                (path.name, upward)
