@@ -409,3 +409,91 @@ def test_an_html_export_with_lr_variants_is_one_computation_in_one_budget(client
     budget = settings().compute_budget_s
     assert len(deadlines) == 3 and len(set(deadlines)) == 1, deadlines
     assert t0 <= deadlines[0] <= time.monotonic() + budget
+
+
+# --- everything a request computes is metered (issue #13) ----------------------------
+
+# Validating this replays 16 trees of 56 CyclicLR schedules for 10,000 steps (seconds):
+# /api/v1/code validates as /run does.
+CHAINED_CYCLES = {"surface": "bowl", "steps": 10_000, "runs": [{
+    "optimizer": "sgd", "params": {"lr": 0.01, "momentum": 0.9},
+    "scheduler": {"name": "ChainedScheduler", "params": {"schedulers": [
+        {"name": "ChainedScheduler", "params": {"schedulers": [
+            {"name": "CyclicLR", "params": {"base_lr": 0.001, "max_lr": 0.01,
+                                            "mode": "triangular2", "step_size_up": 5,
+                                            "step_size_down": 5}}] * 14}}] * 4}}}] * 16}
+
+
+def test_code_takes_a_slot_and_keeps_to_the_budget(client, crowded, budget):
+    r = client.post("/api/v1/code", json=SMALL)
+    assert r.status_code == 429 and r.json()["detail"][0]["limit"] == crowded
+
+
+def test_code_is_cut_by_the_budget(client, budget):
+    budget(0.2)
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/code", json=CHAINED_CYCLES)
+    assert time.perf_counter() - t0 < 3.0
+    assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.2, r.text[:300]
+    assert client.post("/api/v1/code", json=SMALL).status_code == 200
+
+
+def _diverging(runs: int) -> dict:
+    """SGD on a concave 1,990-character formula: every step longer than the last, and no
+    curvature to blame, so the old explanation took a Hessian at every point."""
+    expr = "-x**2-y**2" + "+0*sin(x*y)" * 180
+    return {"surface": {"expr": expr, "domain": [[-2, 2], [-2, 2]]}, "start": [1, 1],
+            "steps": 10_000, "runs": [{"optimizer": "sgd", "params": {"lr": 0.04 + 1e-6 * i}}
+                                      for i in range(runs)]}
+
+
+def test_the_explanation_of_divergence_is_inside_the_budget(client, budget):
+    budget(4.0)
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/run", json=_diverging(2))
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 4.0 + 1.0, elapsed                 # was ~15 s: explained unfenced
+    if r.status_code == 200:
+        assert all("each step was longer" in run["diverged_reason"]["en"]
+                   for run in r.json()["runs"])
+    else:                                               # a very slow machine: the budget
+        assert r.json()["detail"][0]["limit_s"] == 4.0
+
+
+def test_the_explanation_looks_at_the_fence():
+    from app.engine.errors import Cancelled, ComputationTimeout
+    from app.engine.request import RunRequest
+    from app.engine.runner import Fence
+    from app.engine.scene import execute
+    from app.teach.divergence import annotate
+    req = RunRequest.model_validate({"surface": {"expr": "-x**2 - y**2 + 0*sin(x*y)",
+                                                 "domain": [[-2, 2], [-2, 2]]},
+                                     "start": [1, 1], "steps": 1000,
+                                     "runs": [{"optimizer": "sgd", "params": {"lr": 1.0}}]})
+    answer = execute(req)
+    assert answer["runs"][0]["status"] == "diverged"
+    with pytest.raises(ComputationTimeout):
+        annotate(answer, req, Fence(time.monotonic() - 1, 1.0))
+    with pytest.raises(Cancelled):
+        annotate(answer, req, Fence(cancelled=lambda: True))
+    assert "diverged_reason" in annotate(answer, req)["runs"][0]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/run", "/api/v1/export/json", "/api/v1/export/csv",
+                                  "/api/v1/export/html"])
+def test_a_diverged_run_is_explained_once_per_request(client, monkeypatch, path):
+    from app.teach import divergence
+    calls = []
+    real = divergence.explain
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(divergence, "explain", counted)
+    body = {"surface": "rosenbrock", "steps": 60 + len(path),
+            "runs": [{"optimizer": "sgd", "params": {"lr": 0.01}},
+                     {"optimizer": "adam", "params": {"lr": 0.01}}]}
+    r = client.post(path, json=body)
+    assert r.status_code == 200
+    assert len(calls) == 1, (path, len(calls))
