@@ -13,8 +13,10 @@ limit (max_concurrent_per_client) of the crowd from 127.0.0.1 does not apply to 
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.client
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -472,3 +474,118 @@ def test_giant_websocket_frames_are_dropped_unread(server):
 
     run_async(scenario())
     assert healthz_ms(server, 3)
+
+
+# --- fairness and bounds (issue #13) ----------------------------------------------------
+
+def test_another_address_is_answered_within_a_second_while_one_floods(server):
+    """127.0.0.1 keeps its four slots full of the heaviest runs it may send (each would
+    compute for the whole budget), again and again; meanwhile 127.0.0.2's small run
+    answers within a second, as it does when nobody floods: one address never holds
+    every place at the worker's gate."""
+    stop = threading.Event()
+    statuses: list[int] = []
+    seeds = iter(range(50_000, 60_000))
+
+    def flood():
+        while not stop.is_set():
+            statuses.append(post(server, "/api/v1/run", long_run(next(seeds)), timeout=60)[0])
+
+    flooders = [threading.Thread(target=flood) for _ in range(4)]
+    for t in flooders:
+        t.start()
+    try:
+        since = thread_cpu(server.proc.pid)
+        assert busy_workers(server.proc.pid, since)                 # the flood computes
+        time.sleep(0.5)
+        times = []
+        for k in range(8):
+            small = {"surface": "rosenbrock", "steps": 50, "start": [-1.2, 1.0 + k * 1e-3],
+                     "runs": [{"optimizer": "adam"}]}
+            t0 = time.perf_counter()
+            status, _ = post(server, "/api/v1/run", small, source=OTHER)
+            times.append(time.perf_counter() - t0)
+            assert status == 200
+            time.sleep(0.2)
+        print(f"the other address's small run during the flood: p50 {p(times, .5) * 1000:.0f} "
+              f"ms, max {max(times) * 1000:.0f} ms; flood answers {sorted(set(statuses))}")
+        assert p(times, .5) < 1.0 and max(times) < 2.5, times
+    finally:
+        stop.set()
+        for t in flooders:
+            t.join(timeout=60)
+    assert set(statuses) <= {200, 422, 429}, statuses
+
+
+def ws_frame(text: str) -> bytes:
+    """One masked text frame, as a client sends it (RFC 6455, 5.2)."""
+    payload, mask = text.encode(), os.urandom(4)
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x81, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
+    else:
+        head = bytes([0x81, 0x80 | 127]) + n.to_bytes(8, "big")
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+def never_reading_socket(server, path: str, message: dict) -> socket.socket:
+    """A WebSocket that sends one request and never reads again (its receive buffer
+    is 4 KiB, so the server's writes stop at once)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", server.port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+              f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+              f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        head += s.recv(1)                  # byte by byte: nothing of the frames after it
+    assert head.startswith(b"HTTP/1.1 101"), head
+    s.sendall(ws_frame(json.dumps(message)))
+    return s
+
+
+def test_sockets_that_never_read_keep_the_server_bounded(server):
+    """36 map sockets from one address each ask for a 512 x 512 map (~16 MB of rows) and
+    never read: the rows wait in bounded outboxes that count against the address, whose
+    jobs keep their slots until sent, so memory stays flat and others are answered."""
+    def big_map(k: int) -> dict:
+        return {"id": k, "kind": "basin", "surface": "bowl", "steps": 5 + k,
+                "run": {"optimizer": "sgd", "params": {"lr": 0.01}},
+                "x": {"n": 512}, "y": {"n": 512}}
+
+    pid = server.proc.pid
+    # settled first: one such map computed and read (imports, pools, the allocator)
+    async def warm():
+        async with connect(ws_url(server, "/api/v1/map/stream"), proxy=None,
+                           max_size=None) as ws:
+            await ws.send(json.dumps(big_map(100)))
+            while not (msg := json.loads(await ws.recv())).get("done"):
+                assert "error" not in msg, msg
+    run_async(warm())
+    time.sleep(1.0)
+    rss0 = rss_mb(pid)
+    sockets = [never_reading_socket(server, "/api/v1/map/stream", big_map(k)) for k in range(36)]
+    try:
+        peak = rss0
+        t_end = time.monotonic() + 12
+        while time.monotonic() < t_end:
+            peak = max(peak, rss_mb(pid))
+            time.sleep(0.2)
+        lat = healthz_ms(server, 20)
+        status, _ = post(server, "/api/v1/run", {"surface": "bowl", "steps": 20,
+                                                 "runs": [{"optimizer": "adam"}]}, source=OTHER)
+        print(f"RSS before {rss0:.0f} MB, peak with 36 never-reading sockets {peak:.0f} MB; "
+              f"healthz p50 {p(lat, .5):.1f} ms")
+        assert status == 200 and p(lat, .5) < 50
+        assert peak - rss0 < 100, (rss0, peak)
+    finally:
+        for s in sockets:
+            s.close()
+    # the sockets gone, their address computes again
+    time.sleep(1.0)
+    assert post(server, "/api/v1/run", {"surface": "bowl", "steps": 5,
+                                        "runs": [{"optimizer": "sgd"}]})[0] == 200
