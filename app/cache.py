@@ -1,8 +1,10 @@
 """The same request twice is computed once: an in-process LRU of encoded answers.
 
 An answer depends on its request alone (no session, no clock, no randomness that the
-request does not seed), so the validated request, dumped to canonical JSON (sorted
-keys, only the fields the client set), is a complete key.  The LRU holds the answer's
+request does not seed), so the request body, dumped to canonical JSON (sorted keys, no
+whitespace), is a complete key: known before the request is validated (which is work,
+done in a worker), so that a repeat is answered, or waits for the computation in
+flight, without any.  The LRU holds the answer's
 bytes, its ETag and, once a client has asked for it, its gzip form, and is bounded by
 entries and by total bytes (settings().cache_entries, cache_bytes; an answer larger
 than a quarter of the byte budget is served but not kept).
@@ -24,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 import orjson
-from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from .config import settings
@@ -139,11 +140,11 @@ def cache() -> LRU:
     return _cache
 
 
-def key_of(kind: str, req: BaseModel) -> bytes:
-    """Canonical bytes of a validated request: its kind and the fields the client set,
-    as JSON with sorted keys (so key order and whitespace do not matter), hashed."""
-    canonical = orjson.dumps([kind, req.model_dump(mode="json", exclude_unset=True)],
-                             option=orjson.OPT_SORT_KEYS)
+def key_of(kind: str, body: Any) -> bytes:
+    """Canonical bytes of a request body (parsed JSON): its kind and the body as JSON
+    with sorted keys (so key order and whitespace do not matter), hashed.  Two bodies
+    with one key are the same request; bad ones are never cached."""
+    canonical = orjson.dumps([kind, body], option=orjson.OPT_SORT_KEYS)
     return hashlib.blake2b(canonical, digest_size=20).digest()
 
 

@@ -589,3 +589,18 @@ def test_sockets_that_never_read_keep_the_server_bounded(server):
     time.sleep(1.0)
     assert post(server, "/api/v1/run", {"surface": "bowl", "steps": 5,
                                         "runs": [{"optimizer": "sgd"}]})[0] == 200
+
+
+def test_a_class_behind_one_address_shares_one_computation(server):
+    """Twelve students behind one school address open the same scene at once: one
+    computes, the others wait for it with no slot of their own (no 429)."""
+    body = long_run(next(SEEDS), runs=2) | {"steps": 3000}
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(post(server, "/api/v1/run",
+                                                                   body)[0]))
+               for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert results == [200] * 12, results

@@ -2,10 +2,11 @@
 
     return await cached.answer(request, "run", RunRequest, body, explained)
 
-validates the body (or decodes `?q=`) in a worker (`compute.computed`: the client's slot,
-the gate, the budget) and looks the validated request up; on a miss it computes through
-`compute.computed` again, and keeps the encoded answer.  Requests that wait for an
-identical computation in flight take no slot while they wait.
+looks the request body up (its canonical JSON: no validation needed); on a miss it
+validates and computes through `compute.computed` (the thread pool: the client's slot,
+the gate, the budget, cancellation when the client leaves), and keeps the encoded answer.
+Cache hits and requests that wait for an identical computation in flight take no slot
+and do no work.
 
 GET-able answers (for embeds and links): `GET /api/v1/run?q=<base64url of the request
 JSON>` answers what POST /api/v1/run answers to that JSON, with a weak ETag,
@@ -49,24 +50,19 @@ async def answer(request: Request, kind: str, model: type[M], source: dict | str
     """The JSON answer of `fn(req, cancelled=...)` where req is `source` (a body, or the
     `q` of a GET) validated as `model`, from the cache when it has it."""
     gzip = "gzip" in request.headers.get("accept-encoding", "")
-    if isinstance(source, str):
-        check_query_length(source)
-
-    def validated(cancelled: Callable[[], bool]) -> tuple[M, bytes]:
-        req = decode_query(source, model) if isinstance(source, str) \
-            else model.model_validate(source)
-        return req, cache.key_of(kind, req)
-
-    req, key = await computed(request, validated)
+    from_query = isinstance(source, str)
+    body = query_body(source) if from_query else source
 
     def encoded(cancelled: Callable[[], bool]) -> bytes:
+        req = validated(model, body, ("query", "q") if from_query else ())
         return dumps(fn(req, cancelled=cancelled))
 
     async def produce() -> bytes:
         # Cancelled when the client went away meanwhile: a waiter computes it instead.
         return await computed(request, encoded)
 
-    entry = await cache.lookup(key, produce, gzip=gzip, owners_only=(Cancelled, TooBusy))
+    entry = await cache.lookup(cache.key_of(kind, body), produce, gzip=gzip,
+                               owners_only=(Cancelled, TooBusy))
     return respond(request, entry, public=public)
 
 
@@ -95,9 +91,11 @@ def check_query_length(q: str) -> None:
                    f"here: POST the request body to the same path instead"}])
 
 
-def decode_query(q: str, model: type[M]) -> M:
-    """The request model from `?q=`: base64url of its JSON.  Bad base64, bad JSON or a
-    bad request is a 422 whose loc starts with ["query", "q"]; too long a q is a 413."""
+def query_body(q: str) -> dict:
+    """The request body in `q` (base64url of its JSON), not yet validated: a 414 when q
+    is longer than a URL may be here, a 413-worded 422 when it decodes to more than the
+    body limit, a 422 at ["query", "q"] when it is not base64url of a JSON object."""
+    check_query_length(q)
     limit = settings().max_body_bytes
     if len(q) > limit * 4 // 3 + 4:
         raise RequestValidationError([{"loc": ("query", "q"), "type": "limit",
@@ -113,11 +111,20 @@ def decode_query(q: str, model: type[M]) -> M:
     if not isinstance(body, dict):
         raise RequestValidationError([{"loc": ("query", "q"), "type": "value_error",
                                        "msg": "q must be base64url of a JSON object"}])
+    return body
+
+
+def validated(model: type[M], body: dict, prefix: tuple = ()) -> M:
+    """`body` as `model` (in a worker: validation compiles formulas).  A bad body raises
+    pydantic's ValidationError (answered as FastAPI's own 422 at ["body", ...]); with a
+    `prefix`, a RequestValidationError whose locations start with it."""
+    if not prefix:
+        return model.model_validate(body)
     try:
         return model.model_validate(body)
     except ValidationError as e:
         raise RequestValidationError([
-            {**err, "loc": ("query", "q", *err["loc"])}
+            {**err, "loc": (*prefix, *err["loc"])}
             for err in e.errors(include_url=False, include_input=False)]) from None
 
 

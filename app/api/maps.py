@@ -86,15 +86,14 @@ async def map_get(request: Request, q: str = Query(description=cached.QUERY_DOC)
     return await cached.answer(request, "map", MapRequest, q, compute_map, public=True)
 
 
-def validate(body: dict) -> tuple[MapRequest, MapPlan]:
-    """The request and its plan (PyTorch's checks at the corners included)."""
-    req = MapRequest.model_validate(body)
-    return req, plan(req)
+def validate(body: dict) -> tuple[MapPlan, bytes]:
+    """The request's plan (PyTorch's checks at the corners included) and its cache key
+    (that of POST /api/v1/map with the same body)."""
+    return plan(MapRequest.model_validate(body)), cache.key_of("map", body)
 
 
-def start(prepared: tuple[MapRequest, MapPlan]):
-    req, p = prepared
-    key = cache.key_of("map", req)
+def start(prepared: tuple[MapPlan, bytes]):
+    p, key = prepared
 
     def compute(job: wsjobs.Job) -> bool:
         """Header, rows, and the whole answer into the cache.  True if from the cache."""
