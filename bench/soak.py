@@ -17,6 +17,11 @@ that the per-address limit counts users, as it would count students:
            and sweep maps of 16-64 cells a side, dropped mid-way one time in four
   bad      the bodies of tests/hostile/bodies, hostile formulas, a 1 MB body, a 1 MB
            WebSocket frame, 6 requests at once from one address (the 5th and 6th: 429)
+  attack   issue #13's: a map socket that never reads (held 2-8 s), diverging runs
+           on a 1,990-character formula (the explanation), /api/v1/code whose validation
+           replays long schedule chains, WebSocket messages that do the same, a chunked
+           body over the limit (413), a q over 60,000 characters (414), a formula with
+           an integer too large to fold (422), HEAD /
   read     /healthz, the catalogues, the page, /embed, a static file
 
 Every few seconds it samples the worker's resident memory (VmRSS of /proc/<pid>/status)
@@ -182,7 +187,7 @@ class Soak:
     async def user(self, i: int, until: float) -> None:
         source = f"127.0.0.{i + 2}"
         kinds = ["run"] * 5 + ["stream"] * 3 + ["grid"] * 2 + ["map"] * 2 + ["bad"] * 3 \
-            + ["read"] * 2
+            + ["read"] * 2 + ["attack"] * 2
         port = self.args.port
         while time.monotonic() < until:
             kind = self.rng.choice(kinds)
@@ -314,6 +319,103 @@ class Soak:
                 for _ in range(6)]
             for status, _ in await asyncio.gather(*many):
                 self.note("too many at once", status, status in (200, 429))
+
+    async def do_attack(self, port, source):
+        rng = self.rng
+        r = rng.random()
+        cyclic = {"name": "CyclicLR", "params": {"base_lr": 0.001, "max_lr": 0.01,
+                                                 "mode": "triangular2", "step_size_up": 5,
+                                                 "step_size_down": 5}}
+        chain = {"name": "ChainedScheduler", "params": {"schedulers": [cyclic] * 12}}
+        replaying = {"surface": "bowl", "steps": 10_000, "runs": [
+            {"optimizer": "sgd", "params": {"lr": rng.uniform(0.001, 0.01), "momentum": 0.9},
+             "scheduler": chain}] * 4}
+        if r < 0.2:
+            await self.never_reading_map(port, source)
+        elif r < 0.35:
+            body = {"surface": {"expr": "-x**2-y**2" + "+0*sin(x*y)" * 180,
+                                "domain": [[-2, 2], [-2, 2]]},
+                    "start": [1, rng.uniform(0.9, 1.1)], "steps": rng.choice([2000, 5000]),
+                    "runs": [{"optimizer": "sgd", "params": {"lr": 0.04}}] * 2}
+            t0 = time.perf_counter()
+            status, answer = await http(port, source, "POST", "/api/v1/run",
+                                        json.dumps(body).encode())
+            if not self.budget_spent("diverging", status, answer):
+                self.note("diverging", status, status == 200, t0)
+        elif r < 0.5:
+            t0 = time.perf_counter()
+            status, answer = await http(port, source, "POST", "/api/v1/code",
+                                        json.dumps(replaying).encode())
+            if not self.budget_spent("code of chains", status, answer):
+                self.note("code of chains", status, status == 200, t0)
+        elif r < 0.6:
+            await self.do_stream(port, source, make=lambda: {
+                **replaying, "runs": replaying["runs"][:2], "steps": rng.choice([2000, 10_000])})
+        elif r < 0.7:
+            status = await self.chunked_over_limit(port, source)
+            self.note("chunked 300 KB", status, status in (413, "413 or reset"))
+        elif r < 0.8:
+            status, _ = await http(port, source, "GET", "/api/v1/run?q=" + "A" * 61_000)
+            self.note("q of 61,000", status, status == 414)
+        elif r < 0.9:
+            status, _ = await http(port, source, "POST", "/api/v1/grid", json.dumps(
+                {"surface": {"expr": "x*(9**9**9 - 9**9**9 + 1)", "domain": [[-1, 1], [-1, 1]]}}
+            ).encode())
+            self.note("integer too large", status, status == 422)
+        else:
+            status, _ = await http(port, source, "HEAD", "/")
+            self.note("HEAD /", status, status == 200)
+
+    async def never_reading_map(self, port, source):
+        """A map socket with a 4 KiB receive buffer that asks for 512 x 512 cells and
+        reads nothing (its rows wait in the server's bounded outbox), for a few seconds."""
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.bind((source, 0))
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        await loop.sock_connect(sock, ("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        await loop.sock_sendall(sock, (
+            f"GET /api/v1/map/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+            f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += await loop.sock_recv(sock, 1)
+        payload = json.dumps({"kind": "basin", "surface": "bowl",
+                              "steps": self.rng.randint(5, 40), "run": {"optimizer": "sgd"},
+                              "x": {"n": 512}, "y": {"n": 512}}).encode()
+        mask = os.urandom(4)
+        frame = bytes([0x81, 0x80 | 126]) + len(payload).to_bytes(2, "big") + mask + \
+            bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        await loop.sock_sendall(sock, frame)
+        await asyncio.sleep(self.rng.uniform(2, 8))
+        sock.close()
+        self.note("never-reading map", "held", head.startswith(b"HTTP/1.1 101"))
+
+    async def chunked_over_limit(self, port, source):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port,
+                                                       local_addr=(source, 0))
+        try:
+            writer.write(b"POST /api/v1/run HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                         b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                         b"Connection: close\r\n\r\n")
+            chunk = b" " * 16384
+            try:
+                for _ in range(20):                      # 320 KB
+                    writer.write(b"4000\r\n" + chunk + b"\r\n")
+                    await writer.drain()
+                writer.write(b"0\r\n\r\n")
+                await writer.drain()
+            except ConnectionResetError:
+                pass
+            data = await asyncio.wait_for(reader.read(), 30)
+        except ConnectionResetError:
+            return "413 or reset"
+        finally:
+            writer.close()
+        return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else -1
 
     async def do_read(self, port, source):
         path = self.rng.choice(["/healthz", "/api/v1/optimizers", "/api/v1/schedulers",

@@ -604,3 +604,66 @@ def test_a_class_behind_one_address_shares_one_computation(server):
     for t in threads:
         t.join(timeout=60)
     assert results == [200] * 12, results
+
+
+@pytest.fixture(scope="module")
+def small_outbox():
+    """A server whose clients may have only 100 KB of WebSocket messages waiting, and
+    whose computations have 3 s."""
+    s = LiveServer(env={"OPTPLAY_WS_QUEUE_BYTES_PER_CLIENT": "100000",
+                        "OPTPLAY_COMPUTE_BUDGET_S": "3"})
+    yield s
+    s.stop()
+
+
+BIG_STREAM = {"surface": "bowl", "steps": 10_000, "runs": [{"optimizer": "adam"}] * 16}
+
+
+async def slow_socket(server):
+    """A WebSocket client that takes one message at a time (its receive buffer 4 KiB),
+    so the server's sends wait for it."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", server.port))
+    s.setblocking(False)
+    return await connect(ws_url(server), sock=s, proxy=None, max_size=None, max_queue=1)
+
+
+def test_a_slow_reader_gets_everything_its_job_waits_for(small_outbox):
+    """The job pauses while its 100 KB are waiting (its place at the gate free for
+    others) and goes on as the client reads: the whole answer arrives, in order."""
+    async def scenario():
+        ws = await slow_socket(small_outbox)
+        await ws.send(json.dumps({"id": 7, **BIG_STREAM}))
+        points = [0] * 16
+        while True:
+            msg = json.loads(await ws.recv())
+            assert "error" not in msg, msg
+            if msg.get("done"):
+                break
+            assert msg["start"] == points[msg["run"]]
+            points[msg["run"]] += len(msg["path"])
+        await ws.close()
+        return points, msg
+
+    points, done = run_async(scenario())
+    assert points == [10_001] * 16 and len(done["runs"]) == 16
+
+
+def test_a_reader_that_stops_ends_its_job_at_the_budget(small_outbox):
+    async def scenario():
+        ws = await slow_socket(small_outbox)
+        await ws.send(json.dumps({"id": 8, **BIG_STREAM, "start": [0.5, 0.25]}))
+        first = json.loads(await ws.recv())
+        await asyncio.sleep(5.0)             # not reading: the job waits, then its budget ends
+        while True:
+            msg = json.loads(await ws.recv())
+            if "error" in msg or msg.get("done"):
+                break
+        await ws.close()
+        return first, msg
+
+    first, last = run_async(scenario())
+    assert first["run"] == 0
+    detail = last["error"]["detail"][0]
+    assert "OPTPLAY_WS_QUEUE_BYTES_PER_CLIENT" in detail["msg"] and detail["limit_s"] == 3
