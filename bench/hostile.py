@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import http.client
 import json
 import os
@@ -43,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.conftest import LiveServer  # noqa: E402
+from tests.rawws import never_reading_socket  # noqa: E402
 
 DIVERGING = {"surface": {"expr": "-x**2-y**2" + "+0*sin(x*y)" * 180,
                          "domain": [[-2, 2], [-2, 2]]},
@@ -245,32 +245,12 @@ def loop(server) -> None:
           f"that replay schedules: {pct(during, .5):.1f}/{pct(during, .99):.1f} ms")
 
 
-def ws_frame(text: str) -> bytes:
-    payload, mask = text.encode(), os.urandom(4)
-    n = len(payload)
-    head = bytes([0x81, 0x80 | n]) if n < 126 else bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
 def sockets(server) -> None:
     port, pid = server.port, server.proc.pid
     rss0 = rss_mb(pid)
-    socks = []
-    for k in range(36):
-        s = socket.socket()
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        s.connect(("127.0.0.1", port))
-        key = base64.b64encode(os.urandom(16)).decode()
-        s.sendall(f"GET /api/v1/map/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                  f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                  f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
-        head = b""
-        while b"\r\n\r\n" not in head:
-            head += s.recv(1)
-        s.sendall(ws_frame(json.dumps({"kind": "basin", "surface": "bowl", "steps": 5 + k,
-                                       "run": {"optimizer": "sgd"}, "x": {"n": 512},
-                                       "y": {"n": 512}})))
-        socks.append(s)
+    socks = [never_reading_socket(port, "/api/v1/map/stream", {
+        "kind": "basin", "surface": "bowl", "steps": 5 + k, "run": {"optimizer": "sgd"},
+        "x": {"n": 512}, "y": {"n": 512}}) for k in range(36)]
     peak = rss0
     for _ in range(75):
         peak = max(peak, rss_mb(pid))

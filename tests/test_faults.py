@@ -13,10 +13,8 @@ limit (max_concurrent_per_client) of the crowd from 127.0.0.1 does not apply to 
 from __future__ import annotations
 
 import asyncio
-import base64
 import http.client
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import LiveServer, run_async
+from .rawws import never_reading_socket
 
 websockets = pytest.importorskip("websockets")
 from websockets.asyncio.client import connect  # noqa: E402
@@ -517,37 +516,6 @@ def test_another_address_is_answered_within_a_second_while_one_floods(server):
     assert set(statuses) <= {200, 422, 429}, statuses
 
 
-def ws_frame(text: str) -> bytes:
-    """One masked text frame, as a client sends it (RFC 6455, 5.2)."""
-    payload, mask = text.encode(), os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        head = bytes([0x81, 0x80 | n])
-    elif n < 65536:
-        head = bytes([0x81, 0x80 | 126]) + n.to_bytes(2, "big")
-    else:
-        head = bytes([0x81, 0x80 | 127]) + n.to_bytes(8, "big")
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def never_reading_socket(server, path: str, message: dict) -> socket.socket:
-    """A WebSocket that sends one request and never reads again (its receive buffer
-    is 4 KiB, so the server's writes stop at once)."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    s.connect(("127.0.0.1", server.port))
-    key = base64.b64encode(os.urandom(16)).decode()
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
-              f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-              f"Sec-WebSocket-Version: 13\r\n\r\n".encode())
-    head = b""
-    while b"\r\n\r\n" not in head:
-        head += s.recv(1)                  # byte by byte: nothing of the frames after it
-    assert head.startswith(b"HTTP/1.1 101"), head
-    s.sendall(ws_frame(json.dumps(message)))
-    return s
-
-
 def test_sockets_that_never_read_keep_the_server_bounded(server):
     """36 map sockets from one address each ask for a 512 x 512 map (~16 MB of rows) and
     never read: the rows wait in bounded outboxes that count against the address, whose
@@ -568,7 +536,8 @@ def test_sockets_that_never_read_keep_the_server_bounded(server):
     run_async(warm())
     time.sleep(1.0)
     rss0 = rss_mb(pid)
-    sockets = [never_reading_socket(server, "/api/v1/map/stream", big_map(k)) for k in range(36)]
+    sockets = [never_reading_socket(server.port, "/api/v1/map/stream", big_map(k))
+               for k in range(36)]
     try:
         peak = rss0
         t_end = time.monotonic() + 12

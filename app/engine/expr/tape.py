@@ -113,7 +113,7 @@ def lower(root: Node) -> Tape:
 def _folded(op: str, a, b, node: Binary):
     try:
         return num.BINARY[op](a, b)
-    except num.IntegerTooLarge as e:
+    except num.IntegerTooLarge:
         raise FormulaError(
             f"integer too large at column {node.col}: {_operands(op, a, b)} is an integer of "
             f"more than {num.MAX_INT_BITS} bits, which Python would compute exactly "
