@@ -43,6 +43,7 @@ from typing import Any, Callable
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from ..config import env_name, settings
 from ..engine import budget
@@ -185,8 +186,10 @@ class Job:
         self.wake = asyncio.Event()
         self.loop = asyncio.get_running_loop()
         self._open = 2                    # the thread and the pump, until both end
-        self.work = self.loop.run_in_executor(None, GATE.run, ticket, self._compute, body,
-                                              validate, start)
+        # The pool HTTP computations use (starlette's, 40 threads), not the loop's
+        # default executor (6 threads on 2 cores: a few paused jobs would stall all).
+        self.work = asyncio.ensure_future(run_in_threadpool(GATE.run, ticket, self._compute,
+                                                            body, validate, start))
         self.work.add_done_callback(self._work_done)
         self.task = asyncio.create_task(self.pump())
         self.task.add_done_callback(self._ended)
