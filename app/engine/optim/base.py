@@ -199,7 +199,7 @@ class Optimizer(ABC):
     def catalogue(cls) -> dict:
         return {"id": cls.id, "name": cls.torch_name, "family": cls.family,
                 "doc": cls.summary, "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
+                **rulemath.catalogue_fields(cls),
                 "closure": cls.needs_closure, "state": list(cls.state_names),
                 "params": [h.catalogue() for h in cls.hypers]}
 
