@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from . import __version__
 from .config import settings
 
+
 def _assets_root() -> Path:
     """The checkout (static/ beside app/), or where `pip install .` put the assets."""
     here = Path(__file__).resolve().parent.parent
