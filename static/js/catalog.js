@@ -3,8 +3,10 @@
 // name, so an optimizer added on the server shows up in the page by itself.
 
 import { fmt } from "./format.js";
+import { URL_KEYS } from "./table.js";
 
-const STEP_COUNTS = new Set(["total_steps", "T_max"]);
+// Scheduler lengths measured in steps.
+const STEP_COUNTS = new Set(URL_KEYS.step_counts);
 
 export class Catalog {
   constructor({ optimizers, schedulers, surfaces }) {

@@ -214,5 +214,5 @@ export function bindExportBar(bar, scene, { graph }) {
     }
   };
   relabel();
-  return { relabel };
+  scene.store.subscribe(({ what }) => what.has("lang") && relabel());
 }

@@ -1,9 +1,9 @@
-// The scene: state + server + views. It turns a state change into a grid fetch or a
-// streamed recomputation, keeps the paths as they arrive, and drives the shared player.
-// Used by both the full page (main.js) and the embed (embed.js).
+// The scene: state + server + views. It computes what the store schedules (a streamed
+// recomputation), fetches grids, keeps the paths as they arrive, and drives the shared
+// player. Used by both the full page (main.js) and the embed (embed.js).
 
 import { fetchGrid, StreamClient } from "./api.js";
-import { encodeState, runRequest } from "./state.js";
+import { runRequest } from "./state.js";
 import { Player } from "./player.js";
 import { paintFans, withFans } from "./noise.js";
 
@@ -11,12 +11,12 @@ const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (
 
 export class Scene {
   /**
-   * views: {contour, loss?, readout?, bar?}; hooks: {onFormula?(result), onErrors?(detail),
-   * onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
+   * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?};
+   * hooks: {onErrors?(detail), onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
    */
-  constructor({ catalog, state, embed = false, hooks = {} }) {
+  constructor({ catalog, store, embed = false, hooks = {} }) {
     this.catalog = catalog;
-    this.state = state;
+    this.store = store;
     this.embed = embed;
     this.hooks = hooks;
     this.views = {};
@@ -36,7 +36,10 @@ export class Scene {
       onStep: (k) => this.showStep(k),
       onState: () => this.views.bar?.update(),
     });
-    this.player.setSpeed(state.speed || 1);
+    this.player.setSpeed(this.state.speed || 1);
+    this.snapStart = null; // map mode's say in where a click puts the start
+    store.onCompute((p) => this.compute(p));
+    store.subscribe((info) => this.changed(info));
     this.stream = new StreamClient({
       onChunk: (msg, id) => this.onChunk(msg, id),
       onDone: (msg, id) => this.onDone(msg, id),
@@ -45,9 +48,35 @@ export class Scene {
     });
   }
 
+  /** The page's state (read-only: change it with this.store.update). */
+  get state() {
+    return this.store.state;
+  }
+
   attach(views) {
     this.views = views;
     views.contour.layers?.push((ctx, ax, step) => paintFans(ctx, ax, this.fanDescriptors(), step));
+    views.contour.onPick = (x, y) => this.pickStart(x, y);
+  }
+
+  /** A state change: what the scene itself shows of it (computing is the store's call). */
+  changed({ what }) {
+    if (what.has("start") || what.has("surface") || what.has("formula")) this.views.contour?.setStart(this.startPoint());
+    if (what.has("look")) this.restyle();
+    if (what.has("speed")) this.player.setSpeed(this.state.speed);
+    if ((what.has("inspect") || what.has("arrows")) && this.wantsState() && !this.askedState) this.store.recompute();
+    if (what.has("lang")) {
+      for (const v of [this.views.bar, ...(this.views.extra || [])]) v?.relabel();
+      this.refreshRuns(true);
+      if (this.grid) this.views.contour?.setGrid(this.grid);
+    }
+  }
+
+  /** A click on the plot: the race starts again from there (from the centre of the
+   *  basin map's cell under it, when one is shown), at 4 significant digits. */
+  pickStart(x, y) {
+    const start = this.snapStart?.(x, y) || [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
+    this.store.update({ start }, { restart: true });
   }
 
   /** The surface the state names, as sent to the server. */
@@ -246,18 +275,6 @@ export class Scene {
     this.views.bar?.update();
     for (const v of this.views.extra || []) v.setStep(k);
     this.hooks.onStep?.(k);
-  }
-
-  // --------------------------------------------------------------------- URL
-
-  /** Write the state into the URL without adding history entries (debounced). */
-  saveUrl() {
-    clearTimeout(this.urlTimer);
-    this.urlTimer = setTimeout(() => {
-      const q = encodeState(this.state, this.catalog, { embed: this.embed });
-      history.replaceState(null, "", `${location.pathname}?${q}`);
-      this.hooks.onUrl?.(q);
-    }, 120);
   }
 
   /** For tests and curious users: read-only views of what is on screen. */

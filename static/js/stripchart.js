@@ -8,7 +8,9 @@
 
 /* global Plotly */
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+import { LOOK } from "./table.js";
+
+const FONT = LOOK.font;
 const REDRAW_MS = 100;
 
 export class StripChart {

@@ -10,7 +10,7 @@
   const $ = (id) => document.getElementById(id);
   const gd = $("plot"), canvas = $("overlay"), ctx = canvas.getContext("2d");
   const lossDiv = $("loss");
-  const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+  const SPEEDS = D.style.speeds;
   const state = { variant: D.variant, k: 0, playing: false, speed: 1, last: 0, ready: false };
   let lossStep = -1, lossTimer = 0;
 
