@@ -18,6 +18,17 @@ export { el };
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
 
+// Integer hyperparameters counted in optimizer steps (read out as "50 steps").
+const IN_STEPS = new Set(["steps", "step_size", "T_max", "T_0", "total_iters", "total_steps",
+  "step_size_up", "step_size_down", "patience", "cooldown", "k"]);
+
+/** What a screen reader says for a slider: the value and its unit, never the thumb's
+ *  0–1000 position. */
+export function valueText(spec, v) {
+  if (v === null || v === undefined) return t("param.none");
+  return IN_STEPS.has(spec.name) ? t("unit.steps", { n: numText(v) }) : numText(v);
+}
+
 // Hyperparameters shown first; the rest go under "More options".
 const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
@@ -83,6 +94,7 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
     if (slider) {
       slider.disabled = isNull;
       if (!isNull) slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
     }
     if (noneBox) noneBox.checked = isNull;
   };
@@ -92,6 +104,7 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
       const v = scale.toValue(Number(slider.value));
       box.value = numText(v);
       box.removeAttribute("aria-invalid");
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
       onValue(v);
     });
   }
@@ -101,7 +114,10 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
     const ok = Number.isFinite(v) && (spec.type !== "int" || Number.isInteger(v));
     box.toggleAttribute("aria-invalid", !ok);
     if (!ok) return;
-    if (slider) slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+    if (slider) {
+      slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
+    }
     onValue(v);
   });
   if (noneBox) {
@@ -289,13 +305,22 @@ export class RowsPanel {
     this.catalog = catalog;
     this.editors = new Map();
     addButton.addEventListener("click", () => this.add());
-    store.subscribe(({ what, from }) => {
-      if (what.has("rows") || what.has("lang") || (from !== this && (what.has("row") || what.has("look")))) this.render();
+    store.subscribe(({ change, what, from }) => {
+      if (what.has("rows") || what.has("lang")) this.render();
+      else if (from !== this && (what.has("row") || what.has("look"))) this.rebuild(change.row);
     });
   }
 
   get state() {
     return this.store.state;
+  }
+
+  /** Rebuild the card of row index i (changed elsewhere: a sweep map's cell, the phone
+   *  strip), or every card. */
+  rebuild(i) {
+    const ed = this.editors.get(this.state.rows[i]);
+    if (ed) ed.build();
+    else this.render();
   }
 
   /** Change row `row`'s fields (`set`) or merge `params` / `schedulerParams` into it. */
@@ -325,9 +350,8 @@ export class RowsPanel {
     const used = new Set(rows.map((r) => r.optimizer));
     const pick = ["adam", "rmsprop", "adagrad", "adamw", "nadam", "sgd"].find((id) => this.catalog.optimizer(id) && !used.has(id))
       || this.catalog.optimizers[0].id;
-    const opt = this.catalog.optimizer(pick);
-    const lr = opt.params.find((p) => p.name === "lr");
-    this.store.update({ rows: [...rows, newRow(pick, lr ? { lr: lr.default } : {}, { color: freeColor(rows) })] });
+    const params = this.catalog.optimizerDefaults(this.catalog.optimizer(pick), this.state.steps);
+    this.store.update({ rows: [...rows, newRow(pick, params, { color: freeColor(rows) })] });
     const last = this.container.lastElementChild;
     last?.querySelector(".opt-select")?.focus();
   }
@@ -401,11 +425,10 @@ class RowEditor {
     });
     const sel = optimizerSelect(catalog, row.optimizer, selId);
     sel.addEventListener("change", () => {
-      const lr = row.params.lr;
+      // Another optimizer starts from its own PyTorch defaults (LBFGS lr=1, Adagrad 0.01):
+      // the old lr would make it look broken, the opposite of what the tutorials teach.
       const next = catalog.optimizer(sel.value);
-      const params = lr !== undefined && next.params.some((p) => p.name === "lr") ? { lr } : {};
-      Object.assign(params, catalog.requiredValues(next, panel.state.steps));
-      panel.change(row, { set: { optimizer: sel.value, params } });
+      panel.change(row, { set: { optimizer: sel.value, params: catalog.optimizerDefaults(next, panel.state.steps) } });
       this.build();
       this.node.querySelector(".opt-select")?.focus();
     });
@@ -443,7 +466,7 @@ class RowEditor {
     const more = opt.params.filter((p) => !shownFirst.includes(p));
     const main = el("div", { class: "fields" });
     for (const p of shownFirst) main.append(this.field(p));
-    node.append(main);
+    node.append(main, this.resetButton());
 
     const details = el("details", { class: "more" });
     const moreFields = el("div", { class: "fields" });
@@ -460,11 +483,46 @@ class RowEditor {
     node.append(this.rowError);
   }
 
+  /** "PyTorch defaults": the row's hyperparameters (and its scheduler's) as PyTorch
+   *  builds them when given nothing; disabled while they already are. */
+  resetButton() {
+    const { row, panel } = this;
+    const catalog = panel.catalog;
+    const steps = panel.state.steps;
+    const opt = catalog.optimizer(row.optimizer);
+    const item = row.scheduler && catalog.scheduler(row.scheduler.name);
+    const fresh = () => ({
+      params: catalog.optimizerDefaults(opt, steps),
+      scheduler: item ? fullScheduler({ name: item.id, params: catalog.schedulerDefaults(item, steps) }, catalog) : row.scheduler,
+    });
+    const same = () => {
+      const f = fresh();
+      return opt.params.every((p) => sameValue(valueOf(row.params, p), valueOf(f.params, p)))
+        && sameValue(row.scheduler ? fullScheduler(row.scheduler, catalog) : null, f.scheduler);
+    };
+    const button = el("button", { type: "button", class: "btn small reset-defaults", "data-reset": "", text: t("row.reset"), title: t("row.resetTitle") });
+    button.disabled = same();
+    button.addEventListener("click", () => {
+      panel.change(row, { set: fresh() });
+      this.build();
+      this.node.querySelector("[data-reset]")?.focus();
+    });
+    this.resetBtn = button;
+    this.resetSame = same;
+    return el("div", { class: "reset-line" }, button);
+  }
+
+  /** The reset button follows the values as they change. */
+  syncReset() {
+    if (this.resetBtn) this.resetBtn.disabled = this.resetSame();
+  }
+
   field(spec) {
     const { row, panel } = this;
     const f = paramField(spec, valueOf(row.params, spec), (v) => {
       f.setError("");
       panel.change(row, { params: { [spec.name]: v } });
+      this.syncReset();
     }, { catalog: panel.catalog });
     this.fields.set(`params.${spec.name}`, f);
     return f.node;
@@ -484,7 +542,7 @@ class RowEditor {
     }
     sel.addEventListener("change", () => {
       const item = catalog.scheduler(sel.value);
-      const scheduler = item ? fullScheduler({ name: item.id, params: catalog.requiredValues(item, panel.state.steps) }, catalog) : null;
+      const scheduler = item ? fullScheduler({ name: item.id, params: catalog.schedulerDefaults(item, panel.state.steps) }, catalog) : null;
       panel.change(row, { set: { scheduler } });
       this.build();
       this.node.querySelector(".sched-select")?.focus();
@@ -500,6 +558,7 @@ class RowEditor {
         const f = paramField(p, valueOf(row.scheduler.params, p), (v) => {
           f.setError("");
           panel.change(row, { schedulerParams: { [p.name]: v } });
+          this.syncReset();
         }, { catalog });
         this.fields.set(`scheduler.params.${p.name}`, f);
         fields.append(f.node);

@@ -17,6 +17,7 @@ import { valueOf } from "./catalog.js";
 import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
+import { Announcer } from "./announce.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -48,7 +49,7 @@ async function start() {
   store.subscribe(linkFull);
   const contour = new ContourView($("#contour"), { compact: true });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
-  scene.attach({ contour, bar });
+  scene.attach({ contour, bar, extra: [new Announcer()] });
   buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
@@ -104,13 +105,21 @@ function buildControls(box, scene) {
       const spec = catalog.param(row.optimizer, name);
       if (!spec || spec.type === "optimizer" || spec.type === "schedulers") return;
       const f = paramField(spec, valueOf(row.params, spec), (v) => store.update({ row: i, params: { [name]: v } }),
-        { catalog, labelPrefix: catalog.optimizer(row.optimizer).name });
+        { catalog, labelPrefix: rowName(state.rows, i, catalog) });
       f.node.style.setProperty("--row-color", row.color);
       f.node.classList.add("row-tinted");
       f.node.querySelector(".doc")?.remove();
       box.append(f.node);
     });
   }
+}
+
+/** "SGD", or "SGD (2)" when another row runs the same optimizer: two sliders both
+ *  called "SGD lr" cannot be told apart, by eye or by a screen reader. */
+function rowName(rows, i, catalog) {
+  const name = (row) => catalog.optimizer(row.optimizer)?.name || row.optimizer;
+  const shared = rows.filter((r) => name(r) === name(rows[i])).length > 1;
+  return shared ? `${name(rows[i])} (${i + 1})` : name(rows[i]);
 }
 
 /** Colour key with each run's loss at the current step (and its fate). */

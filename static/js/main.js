@@ -6,6 +6,8 @@ import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { Readout } from "./readout.js";
+import { Announcer } from "./announce.js";
+import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
 import { MapMode } from "./mapmode.js";
@@ -69,10 +71,11 @@ async function start() {
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip] });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, new Announcer()] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.render();
+  new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
     { scene, catalog, contour });

@@ -68,14 +68,17 @@ export function noiseBox(row, set) {
     "aria-label": t("noise.label") });
   const sigma = el("input", { type: "number", id: `${id}-sigma`, class: "num", min: "0", step: "any",
     inputmode: "decimal" });
+  const sayValue = (v) => slider.setAttribute("aria-valuetext", v > 0 ? `σ = ${numText(v)}` : t("noise.fanOff"));
   const showSigma = () => {
     slider.value = String(sigmaToPos(row.noise));
     sigma.value = numText(row.noise || 0);
+    sayValue(row.noise);
   };
   showSigma();
   slider.addEventListener("input", () => {
     const v = sigmaToValue(Number(slider.value));
     sigma.value = numText(v);
+    sayValue(v);
     sigma.removeAttribute("aria-invalid");
     changed({ noise: v });
   });
@@ -85,6 +88,7 @@ export function noiseBox(row, set) {
     sigma.toggleAttribute("aria-invalid", !ok);
     if (!ok) return;
     slider.value = String(sigmaToPos(v));
+    sayValue(v);
     changed({ noise: v });
   });
 

@@ -187,6 +187,7 @@ export class PlayerBar {
       this.shownK = k;
       this.scrubber.value = String(k);
       this.stepLabel.textContent = t("player.stepOf", { k, n: p.max });
+      this.scrubber.setAttribute("aria-valuetext", this.stepLabel.textContent);
     }
     if (force || this.shownSpeed !== p.speed) {
       this.shownSpeed = p.speed;

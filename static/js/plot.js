@@ -104,7 +104,9 @@ export class ContourView {
       xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
       yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
       showlegend: false,
-      dragmode: "zoom",
+      // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
+      // (it would trap the page under the finger).
+      dragmode: touchScreen() ? false : "zoom",
       hovermode: "closest",
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: LOOK.plot_bg,
@@ -116,8 +118,8 @@ export class ContourView {
       // sendChartToCloud would upload the chart to another host: never offered here.
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage", "zoomIn2d", "zoomOut2d", "sendChartToCloud"],
       showSendToCloud: false, showEditInChartStudio: false,
-      displayModeBar: this.compact ? false : "hover",
-      doubleClick: "reset",
+      displayModeBar: this.compact || touchScreen() ? false : "hover",
+      doubleClick: touchScreen() ? false : "reset",
       locale: plotLocale(),
     };
     if (this.mapBelow) lineOnly(contour, layout);
@@ -519,6 +521,11 @@ function roundRect(ctx, x, y, w, h, r) {
   ctx.arcTo(x, y + h, x, y, r);
   ctx.arcTo(x, y, x + w, y, r);
   ctx.closePath();
+}
+
+/** A phone or tablet: no hover, a finger for a pointer. */
+export function touchScreen() {
+  return typeof matchMedia === "function" && matchMedia("(hover: none) and (pointer: coarse)").matches;
 }
 
 function getCss(name, fallback) {

@@ -9,6 +9,12 @@ import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
+/** The reader asked the system for less motion: no race starts by itself, the paths
+ *  are shown finished (▶ still plays them). */
+export function reducedMotion() {
+  return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
 export class Scene {
   /**
    * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?};
@@ -108,7 +114,13 @@ export class Scene {
 
   /** Recompute every run (throttled: the newest state always goes out last). */
   compute({ restart = false } = {}) {
-    if (restart) {
+    if (restart && reducedMotion()) {
+      // The finished race at once: the paths arrive drawn to their ends.
+      this.playOnData = false;
+      this.player.pause();
+      this.player.setMax(this.state.steps);
+      this.player.seek(this.player.max);
+    } else if (restart) {
       this.playOnData = true;
       this.player.pause();
       this.player.seek(0);
@@ -173,6 +185,8 @@ export class Scene {
       run.stepsDone = null;
       run.state = null;
       run.grad = null;
+      run.reason = null;
+      run.failed = false;
     }
     const k = msg.start || 0;
     run.path.length = Math.min(run.path.length, k);
@@ -203,6 +217,8 @@ export class Scene {
       run.computing = false;
       run.state = info.state || null;
       run.grad = info.grad || null;
+      run.reason = info.diverged_reason || null;
+      run.failed = false;
     });
     this.doneCount++;
     this.hooks.onErrors?.([]);
@@ -215,7 +231,12 @@ export class Scene {
   }
 
   onError(detail) {
-    for (const r of [...this.runs, ...this.extra]) r.computing = false;
+    // The paths on screen are the last ones computed, not the new settings': say so
+    // rather than call them finished.
+    for (const r of [...this.runs, ...this.extra]) {
+      r.computing = false;
+      r.failed = true;
+    }
     this.doneCount++;
     this.hooks.onErrors?.(detail);
     this.refreshRuns(true);
@@ -240,6 +261,8 @@ export class Scene {
       state: run.state,
       grad: run.grad,
       scheduler: Boolean(run.row.scheduler),
+      reason: run.reason,
+      failed: run.failed,
     }));
   }
 
@@ -284,7 +307,8 @@ export class Scene {
       get state() { return JSON.parse(JSON.stringify(scene.state)); },
       paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
       losses: () => scene.runs.map((r) => [...r.loss]),
-      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing })),
+      lrs: () => scene.runs.map((r) => [...r.lr]),
+      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing, reason: r.reason, failed: r.failed })),
       currentStep: () => scene.player.k,
       playing: () => scene.player.playing,
       requests: () => scene.requests,
@@ -301,7 +325,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null };
+  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {

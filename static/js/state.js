@@ -205,8 +205,9 @@ function encodeArgs(item, params, catalog) {
   for (const spec of item.params) {
     if (!(spec.name in params)) continue;
     const v = params[spec.name];
-    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to see.
-    if (spec.name !== "lr" && sameValue(v, spec.default)) continue;
+    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to
+    // see, and what PyTorch has no default for (StepLR's step_size: the page sizes it).
+    if (spec.name !== "lr" && !spec.required && sameValue(v, spec.default)) continue;
     args[spec.name] = toRaw(spec, v, catalog);
   }
   return args;

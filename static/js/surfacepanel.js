@@ -77,6 +77,7 @@ export class SurfacePanel {
     const n = this.scene.state.steps;
     this.stepsBox.value = String(n);
     this.stepsSlider.value = String(stepsToPos(n));
+    this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n }));
   }
 
   bind() {
@@ -126,6 +127,7 @@ export class SurfacePanel {
     this.stepsSlider.addEventListener("input", () => {
       store.update({ steps: posToSteps(Number(this.stepsSlider.value)) }, { from: this });
       this.stepsBox.value = String(st.steps);
+      this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n: st.steps }));
       this.stepsBox.removeAttribute("aria-invalid");
     });
     this.stepsBox.addEventListener("input", () => {
@@ -135,6 +137,7 @@ export class SurfacePanel {
       if (!ok) return;
       store.update({ steps: n }, { from: this });
       this.stepsSlider.value = String(stepsToPos(n));
+      this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n }));
     });
   }
 

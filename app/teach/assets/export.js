@@ -363,7 +363,9 @@
       lossDiv.on("plotly_click", (ev) => { if (ev.points && ev.points.length) { stop(); seek(ev.points[0].x); } });
       state.ready = true;
       render();
-      if (D.autoplay) play();
+      // Asked for less motion: the finished race, no autoplay (Play still plays it).
+      if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) seek(maxStep());
+      else if (D.autoplay) play();
     });
   });
 })();
