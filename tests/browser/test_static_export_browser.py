@@ -4,7 +4,6 @@ request blocked: it draws, plays, and its lr slider switches the precomputed run
 from __future__ import annotations
 
 import math
-
 from urllib.parse import urlparse
 
 from app.teach.static_export import export_html
