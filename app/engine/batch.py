@@ -140,12 +140,14 @@ class _Job:
                                                            stand_in), ("run",))
         for key, column in columns.items():
             m = _PAIR_KEY.match(key)
+            name = key if m is None else m.group(1)
             if m is None:
                 opt.group[key] = column
             else:
-                pair = list(opt.group[m.group(1)])
+                pair = list(opt.group[name])
                 pair[int(m.group(2))] = column
-                opt.group[m.group(1)] = tuple(pair)
+                opt.group[name] = tuple(pair)
+            opt.defaults[name] = opt.group[name]   # each run's constructor argument
         sched = attach_scheduler(self.scheduler, opt, ("run",), self.steps)
         return opt, sched
 
