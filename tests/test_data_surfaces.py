@@ -13,7 +13,7 @@ import pytest
 from app.engine.data import (DATASETS, BatchOrder, DataError, DataObjective, builtin_surface,
                              check_labels, check_pairs, data_surface, inline)
 from app.engine.data.fit import default_domain, minimum, separable
-from app.engine.data.sets import CONTRACT
+from app.engine.data.sets import CONTRACT, EXTRA
 
 from .conftest import REFERENCE
 
@@ -41,6 +41,22 @@ def test_builtins_come_from_the_app_data_in_file_order():
         assert [list(r) for r in s.domain] == e["domain"]
         assert list(s.start) == e["start"]
         assert s.to_dict()["data"] == key and s.to_dict()["n"] == len(e["x"])
+
+
+def test_our_own_data_sets_teach_what_they_say():
+    extra = {k: v for k, v in json.loads(EXTRA.read_text()).items() if not k.startswith("_")}
+    assert list(DATASETS)[-len(extra):] == list(extra)
+    for key, e in extra.items():
+        assert e["about"] and e["about_zh"] and e["name_zh"], key
+    # "rent": x not centred, a long narrow valley
+    rent = builtin_surface("rent")
+    low, high = np.linalg.eigvalsh(rent.formula.hessian(rent.minima[0]))
+    assert high / low > 100
+    # "sleep": separable classes, no minimum, the loss falls as w grows
+    sleep = builtin_surface("sleep")
+    assert sleep.minima == () and separable(sleep.formula.x, sleep.formula.y)
+    losses = [sleep.formula.value_and_grad_at(w, -6.0 * w)[0] for w in (1.0, 2.0, 4.0, 8.0)]
+    assert losses == sorted(losses, reverse=True)
 
 
 def test_every_builtin_frames_its_minimum_and_start():
@@ -330,6 +346,25 @@ def test_batch_order_is_the_contracts():
         assert len(order.indices(e * B + B - 1)) == n - (B - 1) * s
     # asked out of order, the same batches
     assert order.indices(3).tolist() == BatchOrder(n, s, seed=k).indices(3).tolist()
+
+
+def test_step_batches_are_the_batch_order():
+    """StepBatches (the step loop's view: step k's batch, sliced from the epoch's data
+    kept in visiting order) gives what the indices give, over several epochs."""
+    x, y = _noisy_line(50, 1)
+    f = DataObjective(x, y, "linear")
+    order = BatchOrder(50, 8, seed=2)
+    steps = f.batched(order)
+    for k in list(range(20)) + [3, 100, 7]:          # out of order too
+        idx = order.indices(k)
+        assert steps.indices(k).tolist() == idx.tolist()
+        assert steps.value_and_grad_of_floats(0.7, -0.2, k) == \
+            f.value_and_grad_of_floats_on(0.7, -0.2, idx)
+        V, G = steps.value_and_grad(np.array([[0.7, -0.2], [1.0, 1.0]]), k)
+        v, gw, gb = f.value_and_grad_of_floats_on(1.0, 1.0, idx)
+        assert _close(V[1], v, 1e-14) and _close(G[1], [gw, gb], 1e-14)
+    with pytest.raises(ValueError):
+        f.batched(BatchOrder(49, 8))
 
 
 def test_batch_order_without_shuffle_is_data_order():

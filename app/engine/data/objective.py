@@ -177,6 +177,10 @@ class DataObjective:
         """(loss, dloss/dw, dloss/db) of the batch `idx` (indices into the data)."""
         return self._scalar(w, b, self.x[idx], self.y[idx])
 
+    def batched(self, order) -> "StepBatches":
+        """This loss on the mini-batches of `order` (a BatchOrder), step by step."""
+        return StepBatches(self, order)
+
     # -- many points ----------------------------------------------------------------
 
     def value(self, P, y=None, check: Check = None) -> np.ndarray:
@@ -289,6 +293,44 @@ class DataObjective:
                 h[i] = [[np.dot(s, x * x), np.dot(s, x)], [np.dot(s, x), s.sum()]]
             h /= self.n
         return h[0] if one else h
+
+
+class StepBatches:
+    """A DataObjective on one request's mini-batches: step k (0-based) uses the batch
+    `order.indices(k)`.  The data of the current epoch is kept in its visiting order,
+    so a step's batch is a slice (a gather of 2 x size numbers saved per step)."""
+
+    __slots__ = ("f", "order", "_epoch", "_x", "_y")
+
+    def __init__(self, f: DataObjective, order):
+        if order.n != f.n:
+            raise ValueError(f"the batch order is for {order.n} points, the data has {f.n}")
+        self.f, self.order = f, order
+        self._epoch = -1
+        self._x = self._y = f.x
+
+    def indices(self, k: int) -> np.ndarray:
+        """The data indices of step k's batch."""
+        return self.order.indices(k)
+
+    def _data(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        order = self.order
+        e, i = divmod(k, order.per_epoch)
+        if e != self._epoch:
+            perm = order.epoch(e)
+            self._x, self._y = self.f.x[perm], self.f.y[perm]
+            self._epoch = e
+        lo = i * order.size
+        return self._x[lo:lo + order.size], self._y[lo:lo + order.size]
+
+    def value_and_grad_of_floats(self, w: float, b: float, k: int) -> tuple[float, float, float]:
+        """(loss, dloss/dw, dloss/db) of step k's batch at (w, b), as Python floats."""
+        x, y = self._data(k)
+        return self.f._scalar(w, b, x, y)
+
+    def value_and_grad(self, P, k: int, check: Check = None) -> tuple[np.ndarray, np.ndarray]:
+        """(loss, gradient) of step k's batch at B points: (B,) and (B, 2)."""
+        return self.f.value_and_grad_on(P, self.order.indices(k), check=check)
 
 
 def _columns(P, y) -> tuple[np.ndarray, np.ndarray]:
