@@ -439,3 +439,65 @@ def test_recorded_plain_sgd_steps_are_minus_lr_times_the_batch_gradient():
                 if order else s.formula.value_and_grad_at(w, bb)
             step = path[k + 1] - path[k]
             assert _close(step, [-lr * gw, -lr * gb], 1e-9), (case["id"], k)
+
+
+# --------------------------------------------------------------------------- the step loop's calls
+
+def _replay(case: dict) -> dict:
+    """The recorded run stepped with what the step loop is given: on (1, 2) arrays,
+    step k's gradient from StepBatches (or the whole data set), the scheduler stepped
+    after the optimizer (ReduceLROnPlateau with the batch's loss), the full-data loss
+    along the whole path at the end."""
+    from app.engine.build import attach_scheduler, build_optimizer
+    req = case["request"]
+    run = req["runs"][0]
+    s = _surface_of(req)
+    f = s.formula
+    b = req.get("batch")
+    steps = f.batched(s.batch_order(b["size"], b.get("seed", 0), b.get("shuffle", True))) \
+        if b else None
+    opt = build_optimizer(run["optimizer"], run.get("params", {}), ("runs", 0))
+    sched = attach_scheduler(run.get("scheduler"), opt, ("runs", 0), req["steps"])
+    p = np.array([req.get("start") or list(s.start)], dtype=np.float64)
+    state = opt.init(p)
+    path, lrs, batch_loss = [p[0].tolist()], [], []
+    for k in range(req["steps"]):
+        def evaluate(q, k=k):
+            return steps.value_and_grad(q, k) if steps else f.value_and_grad(q)
+        lrs.append(float(opt.group["lr"]))
+        value, grad = evaluate(p)
+        batch_loss.append(float(value[0]))
+        opt.step(p, evaluate if opt.needs_closure else grad, state)
+        if sched is not None:
+            sched.step(batch_loss[-1]) if getattr(sched, "needs_metric", False) else sched.step()
+        path.append(p[0].tolist())
+    return {"path": path, "loss": f.losses_along(np.array(path)).tolist(), "lr": lrs,
+            "batch_loss": batch_loss}
+
+
+@pytest.mark.skipif(not RECORDED, reason=f"recorded paths not found at {NEXT}")
+def test_recorded_data_runs_replay_with_the_step_loops_calls():
+    for case in RECORDED:
+        exp, got = case["expected"], _replay(case)
+        assert exp["status"] == "ok" and len(got["path"]) == len(exp["path"]), case["id"]
+        for key, rel in (("path", 1e-9), ("loss", 1e-9), ("batch_loss", 1e-9), ("lr", 1e-12)):
+            a, e = np.array(got[key], dtype=float), np.array(exp[key], dtype=float)
+            err = np.max(np.abs(a - e) / np.maximum(np.abs(e), 1e-12))
+            assert err <= rel, (case["id"], key, err)
+
+
+@pytest.mark.skipif(not RECORDED, reason=f"recorded paths not found at {NEXT}")
+def test_recorded_full_data_runs_replay_through_the_api_engine():
+    """Without `batch` every step uses the whole data set: the step loop as it is runs
+    a data surface through its formula interface."""
+    from app.engine import run_request
+    cases = [c for c in RECORDED if "batch" not in c["request"]]
+    assert cases
+    for case in cases:
+        exp = case["expected"]
+        run = run_request(case["request"])["runs"][0]
+        assert (run["status"], run["steps_done"]) == (exp["status"], exp["steps_done"])
+        for key in ("path", "loss", "lr"):
+            a, e = np.array(run[key], dtype=float), np.array(exp[key], dtype=float)
+            assert np.max(np.abs(a - e) / np.maximum(np.abs(e), 1e-12)) <= 1e-6, \
+                (case["id"], key)
