@@ -217,3 +217,27 @@ def test_map_request_keeps_its_batch():
     req = MapRequest.model_validate({**MAP, "surface": {"data": "line"},
                                      "batch": {"size": 8, "shuffle": False}})
     assert (req.batch.size, req.batch.seed, req.batch.shuffle) == (8, 0, False)
+
+
+@pytest.mark.parametrize("data, model", [
+    ({"x": [1e300, -1e300, 5], "y": [1e300, 2, 3]}, "linear"),
+    ({"x": [1e-320, 0], "y": [1, 2]}, "linear"),
+    ({"x": [1e308, -1e308, 3, 4], "y": [0, 1, 1, 0]}, "logistic"),
+    ({"x": [1, 2, 3], "y": [1e308, -1e308, 1e308]}, "linear"),
+    ({"x": [0, 0, 0], "y": [0, 1, 1]}, "logistic"),
+    ({"x": [5, 5], "y": [3, 4]}, "linear"),
+])
+def test_data_at_the_edges_of_float64_answers_cleanly(client, data, model):
+    """Squares that overflow, spreads that underflow, one x value: a 200 with a real
+    view (or a 422 at start where the loss is not finite there), never a 500 or NaN."""
+    surface = {"data": data, "model": model}
+    g = client.post("/api/v1/grid", json={"surface": surface, "n": 4})
+    assert g.status_code == 200, g.text
+    (x0, x1), (y0, y1) = g.json()["surface"]["domain"]
+    assert x0 < x1 and y0 < y1
+    for w, b in g.json()["surface"]["minima"]:
+        assert abs(w) < 1e300 and abs(b) < 1e300
+    r = client.post("/api/v1/run", json={**RUN, "surface": surface})
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["detail"][0]["loc"] == ["body", "start"]

@@ -40,15 +40,21 @@ def separable(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def minimum(f: DataObjective) -> Point | None:
-    """The full-data minimum, or None when there is none."""
+    """The full-data minimum, or None when there is none (or the data are too large
+    for float64 to find it)."""
     x, y = f.x, f.y
-    if f.model == "linear":
-        if not np.ptp(x) > 0:
-            return None
-        return least_squares(x, y)
-    if separable(x, y):
+    with np.errstate(all="ignore"):
+        dx = x - x.mean()
+        spread = np.dot(dx, dx)
+    if not spread > 0:                      # one x value: a line of (w, b) fits best
         return None
-    return _newton(f)
+    if f.model == "linear":
+        best = least_squares(x, y)
+    elif separable(x, y):
+        return None
+    else:
+        best = _newton(f)
+    return best if all(map(math.isfinite, best)) else None
 
 
 def _newton(f: DataObjective) -> Point:
@@ -82,12 +88,21 @@ def frame_target(f: DataObjective, minimum_: Point | None) -> Point:
     small when there is none."""
     if minimum_ is not None:
         return minimum_
+    with np.errstate(all="ignore"):
+        target = _no_minimum_target(f)
+    return target if all(map(math.isfinite, target)) else (0.0, 0.0)
+
+
+def _no_minimum_target(f: DataObjective) -> Point:
     x, y = f.x, f.y
     if f.model == "linear":                 # every x the same: the nearest best fit
         return least_squares(x, y)
     ones, zeros = x[y == 1.0], x[y == 0.0]
     if ones.size == 0 or zeros.size == 0:   # one class: a bias alone fits it
         return (0.0, CONFIDENT_LOGIT if zeros.size == 0 else -CONFIDENT_LOGIT)
+    if not np.ptp(x) > 0:                   # one x value: the best bias, w = 0
+        p = ones.size / x.size
+        return (0.0, math.log(p / (1.0 - p)))
     if zeros.max() <= ones.min():           # class 1 to the right of class 0
         sign, lo, hi = 1.0, float(zeros.max()), float(ones.min())
     else:
@@ -99,14 +114,20 @@ def frame_target(f: DataObjective, minimum_: Point | None) -> Point:
 
 
 def natural_scales(f: DataObjective) -> Point:
-    """How far w and b move the fit by about one unit of the data's spread."""
-    sx = float(np.std(f.x))
-    sx = sx if sx > 0 else max(abs(float(f.x[0])), 1.0)
-    if f.model == "linear":
-        sy = float(np.std(f.y))
-        sy = sy if sy > 0 else max(abs(float(f.y[0])), 1.0)
-        return sy / sx, sy
-    return 2.0 / sx, 2.0 * max(1.0, abs(float(np.mean(f.x))) / sx)
+    """How far w and b move the fit by about one unit of the data's spread (1 where the
+    data give no finite, positive answer)."""
+    with np.errstate(all="ignore"):
+        sx = _positive(float(np.std(f.x)), max(abs(float(f.x[0])), 1.0))
+        if f.model == "linear":
+            sy = _positive(float(np.std(f.y)), max(abs(float(f.y[0])), 1.0))
+            scales = (sy / sx, sy)
+        else:
+            scales = (2.0 / sx, 2.0 * max(1.0, abs(float(np.mean(f.x))) / sx))
+    return tuple(_positive(s, 1.0) for s in scales)
+
+
+def _positive(v: float, fallback: float) -> float:
+    return v if math.isfinite(v) and v > 0 else fallback
 
 
 def default_domain(f: DataObjective, minimum_: Point | None, start: Point,
@@ -116,12 +137,12 @@ def default_domain(f: DataObjective, minimum_: Point | None, start: Point,
     target = frame_target(f, minimum_)
     out = []
     for c, s, scale in zip(target, start, natural_scales(f)):
-        half = max(FRAME_REACH * abs(c - s), FRAME_SCALES * scale)
+        c = min(max(c, -limit), limit)
+        half = min(max(FRAME_REACH * abs(c - s), FRAME_SCALES * scale), limit)
         step = _nice_step(2 * half / 8)
-        lo = math.floor((c - half) / step) * step
-        hi = math.ceil((c + half) / step) * step
-        lo, hi = max(lo, -limit), min(hi, limit)
-        if not lo < hi:                      # the target lies beyond the limit
+        lo = max(math.floor((c - half) / step) * step, -limit)
+        hi = min(math.ceil((c + half) / step) * step, limit)
+        if not hi - lo >= step:              # squeezed against the limit
             lo, hi = (limit - 2 * step, limit) if c > 0 else (-limit, -limit + 2 * step)
         out.append((_tidy(lo), _tidy(hi)))
     return out[0], out[1]

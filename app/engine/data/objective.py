@@ -48,15 +48,19 @@ class Quadratic:
     __slots__ = ("w0", "b0", "L0", "c0", "c1", "mx", "Vx")
 
     def __init__(self, x: np.ndarray, y: np.ndarray):
-        self.w0, self.b0 = least_squares(x, y)
-        r0 = (self.w0 * x + self.b0) - y
+        w0, b0 = least_squares(x, y)
+        if not (np.isfinite(w0) and np.isfinite(b0)):
+            w0 = b0 = 0.0                  # data too large to fit: the origin will do
+        self.w0, self.b0 = w0, b0
         n = len(x)
-        self.L0 = float(np.dot(r0, r0) / n)
-        self.c0 = float(r0.sum() / n)
-        self.c1 = float(np.dot(r0, x) / n)
-        self.mx = float(x.sum() / n)
-        d = x - self.mx
-        self.Vx = float(np.dot(d, d) / n)
+        with np.errstate(all="ignore"):    # data near the float limit: inf, as torch's
+            r0 = (self.w0 * x + self.b0) - y
+            self.L0 = float(np.dot(r0, r0) / n)
+            self.c0 = float(r0.sum() / n)
+            self.c1 = float(np.dot(r0, x) / n)
+            self.mx = float(x.sum() / n)
+            d = x - self.mx
+            self.Vx = float(np.dot(d, d) / n)
 
     def value(self, w: np.ndarray, b: np.ndarray) -> np.ndarray:
         u = w - self.w0
@@ -79,23 +83,22 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """The least-squares (w, b), refined once against its own residuals; when every x
     is the same, the fit of least norm (w*x0 + b = mean(y) nearest the origin)."""
     n = len(x)
-    mx, my = x.sum() / n, y.sum() / n
-    dx = x - mx
-    vx = float(np.dot(dx, dx))
-    if not vx > 0:
-        c = float(mx)
-        t = float(my) / (c * c + 1.0)
-        return c * t, t
-    w = float(np.dot(dx, y - my)) / vx
-    b = float(my - w * mx)
-    # One step of iterative refinement: the normal equations' residual, solved again.
-    r = (w * x + b) - y
-    g0, g1 = float(r.sum()) / n, float(np.dot(r, x)) / n
-    mxx = vx / n + float(mx) ** 2
-    det = vx / n
-    dw = (g1 - float(mx) * g0) / det
-    db = (mxx * g0 - float(mx) * g1) / det
-    return w - dw, b - db
+    with np.errstate(all="ignore"):        # overflow (|x| near 1e154) gives inf or nan
+        mx, my = x.sum() / n, y.sum() / n
+        dx = x - mx
+        vx = np.dot(dx, dx)
+        if not vx > 0:
+            t = my / (mx * mx + 1.0)
+            return float(mx * t), float(t)
+        w = np.dot(dx, y - my) / vx
+        b = my - w * mx
+        # One step of iterative refinement: the normal equations' residual, solved again.
+        r = (w * x + b) - y
+        g0, g1 = r.sum() / n, np.dot(r, x) / n
+        det = vx / n
+        dw = (g1 - mx * g0) / det
+        db = ((det + mx * mx) * g0 - mx * g1) / det
+        return float(w - dw), float(b - db)
 
 
 def _sigmoid_gap(z: np.ndarray) -> np.ndarray:
