@@ -101,6 +101,19 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
         return float(w - dw), float(b - db)
 
 
+def _distinct_pairs(x: np.ndarray, y: np.ndarray):
+    """The distinct pairs (x, y), sorted, and how often each occurs (as float64)."""
+    order = np.lexsort((y, x))
+    xs, ys = x[order], y[order]
+    new = np.empty(len(xs), dtype=bool)
+    new[0] = True
+    np.not_equal(xs[1:], xs[:-1], out=new[1:])
+    new[1:] |= ys[1:] != ys[:-1]
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(xs))).astype(np.float64)
+    return xs[starts], ys[starts], counts
+
+
 def _sigmoid_gap(z: np.ndarray) -> np.ndarray:
     """sigmoid(z) * (1 - sigmoid(z)), without overflow: e / (1 + e)^2, e = exp(-|z|)."""
     e = np.exp(-np.abs(z))
@@ -130,11 +143,10 @@ class DataObjective:
         if model == "logistic":
             # Equal (x, y) pairs evaluated once, weighted by their count: data rounded
             # to a few digits (hours, grades) often shrink several times.
-            pairs, counts = np.unique(np.column_stack([self.x, self.y]), axis=0,
-                                      return_counts=True)
-            self._ux = np.ascontiguousarray(pairs[:, 0])
-            self._uq = 1.0 - pairs[:, 1]
-            self._uc = counts.astype(np.float64) if len(pairs) < self.n else None
+            ux, uy, counts = _distinct_pairs(self.x, self.y)
+            self._ux = ux
+            self._uq = 1.0 - uy
+            self._uc = counts if len(ux) < self.n else None
         else:
             self._ux = self._uq = self._uc = None
         self._scalar = self._linear_floats if model == "linear" else self._logistic_floats
