@@ -109,7 +109,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=4)
     args = ap.parse_args()
     print(f"one NumPy call on 32 numbers: {numpy_call_us(args.repeat):.2f} us "
-          f"(about 0.3-0.5 us on an idle core)")
+          f"(a batch step is about ten such calls)")
     for model in ("linear", "logistic"):
         bench_model(model, args)
 
