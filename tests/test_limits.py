@@ -463,7 +463,7 @@ def test_the_explanation_of_divergence_is_inside_the_budget(client, budget):
 def test_the_explanation_looks_at_the_fence():
     from app.engine.errors import Cancelled, ComputationTimeout
     from app.engine.request import RunRequest
-    from app.engine.runner import Fence
+    from app.engine.fence import Fence
     from app.engine.scene import execute
     from app.teach.divergence import annotate
     req = RunRequest.model_validate({"surface": {"expr": "-x**2 - y**2 + 0*sin(x*y)",

@@ -41,7 +41,7 @@ from ..cache import GZIP_MIN, gzip_bytes
 from ..config import env_name, settings
 from ..engine import budget
 from ..engine.errors import Cancelled
-from ..engine.runner import Fence
+from ..engine.fence import Fence
 from .responses import dumps
 
 # The status of an answer nobody is left to read (nginx's "client closed request").

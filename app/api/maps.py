@@ -31,7 +31,7 @@ from . import cached, wsjobs
 from .bodies import Checked
 from .responses import FastJSONResponse, dumps
 from .routing import OrjsonRoute
-from .schemas import UNPROCESSABLE, SurfaceInfo
+from .schemas import UNPROCESSABLE, SurfaceAnswer
 
 router = APIRouter(prefix="/api/v1", tags=["maps"], route_class=OrjsonRoute)
 
@@ -47,7 +47,7 @@ class MapAnswer(BaseModel):
     x: list[float] = Field(description="axis values of the columns (start x, or the "
                                        "swept hyperparameter)")
     y: list[float] = Field(description="axis values of the rows")
-    surface: SurfaceInfo
+    surface: SurfaceAnswer
     minima: list[Point] = Field(description="the points `minimum` indexes")
     tol: float = Field(description="distance within which a minimum counts as reached")
     steps: int

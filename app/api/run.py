@@ -11,7 +11,7 @@ from . import cached
 from .bodies import Checked
 from .responses import FastJSONResponse
 from .routing import OrjsonRoute
-from .schemas import RunResponse, UNPROCESSABLE
+from .schemas import UNPROCESSABLE, RunResponse
 
 router = APIRouter(prefix="/api/v1", tags=["run"], route_class=OrjsonRoute)
 

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Iterator
 
-# A runner.Fence (kept untyped here: runner imports the schedulers, which import this).
-_current: ContextVar[Any] = ContextVar("optplay_fence", default=None)
+from .fence import Fence
+
+_current: ContextVar[Fence | None] = ContextVar("optplay_fence", default=None)
 
 
 @contextmanager
-def within(fence: Any) -> Iterator[Any]:
+def within(fence: Fence) -> Iterator[Fence]:
     """Run the block as the computation `fence` bounds (nested blocks restore the outer)."""
     token = _current.set(fence)
     try:
@@ -27,7 +28,7 @@ def within(fence: Any) -> Iterator[Any]:
         _current.reset(token)
 
 
-def current() -> Any:
+def current() -> Fence | None:
     """The fence of the computation this thread runs, or None."""
     return _current.get()
 

@@ -32,7 +32,7 @@ from ..engine import budget
 from ..engine.expr import Call, arith
 from ..engine.expr.nodes import Binary, Name, Num, Unary, postorder
 from ..engine.optim import REGISTRY as OPTIMIZERS
-from ..engine.runner import Fence
+from ..engine.fence import Fence
 from ..engine.scene import execute
 from .formula_code import plain_source
 from .labels import fmt
@@ -224,6 +224,8 @@ def _restricted_arguments(tree, points: np.ndarray) -> list[tuple[Call, list[flo
 
 def _explain_domain(formula, path, lengths, optimizer, params, lr, k1,
                     fence: Fence) -> dict | None:
+    if formula.tree is None:        # a loss over data: defined everywhere
+        return None
     if not any(type(n) is Call and n.func in RESTRICTED for n in postorder(formula.tree)):
         return None
     probes = _probes(formula, path, lengths, optimizer, params, lr)
@@ -306,8 +308,9 @@ def explain(surface, run_answer: dict, optimizer: str, params: dict | None = Non
 
 
 def _surface(spec: Any):
+    from ..engine.data import DataSurface
     from ..engine.surfaces import SURFACES, Surface, custom_surface
-    if isinstance(spec, Surface):
+    if isinstance(spec, (Surface, DataSurface)):
         return spec
     if isinstance(spec, str):
         return SURFACES[spec]
