@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from . import __version__, docs, web
 from .api import catalog, code, errors, grid, maps, run, stream
@@ -39,8 +39,9 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(web.router)
+    # The static files' compressed forms, made once, in the background.
+    threading.Thread(target=web.ASSETS.warm, name="assets-warm", daemon=True).start()
     docs.install(app)
-    app.mount("/static", StaticFiles(directory=str(web.STATIC_DIR)), name="static")
 
     # The last added is the outermost: the security headers (and CORS's, when on) go on
     # every answer, the body limit's 413 included.

@@ -4,8 +4,6 @@
 // Exports hold the rows that are shown (all of them when every row is hidden), in their
 // colours; the fan's extra seeds stay on the page.
 
-/* global Plotly */
-
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
@@ -74,9 +72,9 @@ function loadImage(src) {
  * The plot as a PNG blob: Plotly's picture of `gd` at PNG_SCALE, on white, with
  * `overlay(target)` (the contour's paths) painted over it at the same scale.
  */
-export async function plotPng(gd, overlay = null) {
+export async function plotPng(gd, overlay = null, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
-  const url = await Plotly.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
   const img = await loadImage(url);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(w * PNG_SCALE);
@@ -157,8 +155,8 @@ function showCode(code, filename, copied) {
 }
 
 /**
- * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?} (the contour,
- * or the 3D view's graph).
+ * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?, lib?} (the
+ * contour, or the 3D view's graph and the plotly.js that drew it).
  */
 export function bindExportBar(bar, scene, { graph }) {
   const buttons = {};
@@ -174,8 +172,8 @@ export function bindExportBar(bar, scene, { graph }) {
     json: () => download("/export/json", exportRequest(scene), "scene.json"),
     html: () => download("/export/html", { ...exportRequest(scene), lang: getLang() }, "scene.html"),
     png: async () => {
-      const { gd, overlay } = graph();
-      saveBlob(await plotPng(gd, overlay), "scene.png");
+      const { gd, overlay, lib } = graph();
+      saveBlob(await plotPng(gd, overlay, lib), "scene.png");
     },
   };
   async function download(path, body, fallback) {

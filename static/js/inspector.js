@@ -114,11 +114,22 @@ export class Inspector {
     if (this.open) this.render(true);
   }
 
+  /** New data: while a stream arrives, the cards follow once a frame at most. */
   setRuns(runs, steps, { final = true } = {}) {
     this.runs = runs;
     this.steps = steps;
     this.showLimit();
-    if (this.open) this.render(final);
+    if (!this.open) return;
+    if (final) {
+      cancelAnimationFrame(this.renderFrame);
+      this.renderFrame = 0;
+      this.render(true);
+    } else if (!this.renderFrame) {
+      this.renderFrame = requestAnimationFrame(() => {
+        this.renderFrame = 0;
+        if (this.open) this.render(false);
+      });
+    }
   }
 
   setStep(k) {
@@ -143,7 +154,12 @@ export class Inspector {
   /** Rebuild the cards when the runs' make-up changed, then fill in the numbers. */
   render(final) {
     const shown = this.runs.map((run, index) => ({ run, index })).filter(({ run }) => run.visible);
-    const signature = shown.map(({ run, index }) => [index, run.label, run.color, run.state ? heldStateNames(run).join(",") : "-"].join("|")).join("\n");
+    // A run being recomputed has no state until its answer ends: its card stays as it is
+    // (its state rows say "—" meanwhile) rather than being rebuilt twice per slider move.
+    const names = ({ run, index }) => (run.state ? heldStateNames(run).join(",")
+      : (run.computing && this.cards.find((c) => c.index === index)?.names) || "-");
+    // Its label (which names its hyperparameters) is updated in place.
+    const signature = shown.map((s) => [s.index, s.run.color, names(s)].join("|")).join("\n");
     if (signature !== this.signature) {
       this.signature = signature;
       for (const c of this.cards) c.chart?.destroy();
@@ -153,6 +169,7 @@ export class Inspector {
     }
     this.cards.forEach((c, i) => {
       c.run = shown[i].run;
+      if (c.name.textContent !== c.run.label) Object.assign(c.name, { textContent: c.run.label, title: c.run.label });
       if (final && c.chart) this.chartData(c);
     });
     this.fill(true);
@@ -162,7 +179,8 @@ export class Inspector {
     const root = el("article", { class: "insp-card", "data-run": String(index) });
     root.style.setProperty("--run-color", run.color);
     const stepText = el("span", { class: "insp-step" });
-    root.append(el("header", {}, el("span", { class: "swatch" }), el("span", { class: "insp-name", text: run.label, title: run.label }), stepText));
+    const name = el("span", { class: "insp-name", text: run.label, title: run.label });
+    root.append(el("header", {}, el("span", { class: "swatch" }), name, stepText));
     const note = el("p", { class: "insp-note" });
     const table = el("table", { class: "insp-table" });
     const head = table.createTHead().insertRow();
@@ -188,7 +206,8 @@ export class Inspector {
       }
     }
     root.append(note, table);
-    const c = { root, run, index, cells, note, table, stepText, chart: null };
+    const stateNames = run.state ? heldStateNames(run) : [];
+    const c = { root, run, index, name, cells, note, table, stepText, chart: null, names: stateNames.join(",") || "-", stateNames };
     if (run.state && isAdaptive(run)) {
       const chartBox = el("div", { class: "insp-eff-chart" });
       root.append(el("div", { class: "insp-eff" },
@@ -205,14 +224,22 @@ export class Inspector {
   chartData(c) {
     const run = c.run;
     if (!run.state || !run.grad) return;
-    const { x, y } = effectiveSteps(run);
-    const label = escapeHtml(run.label);
-    const traces = ["x", "y"].map((axis, i) => ({
-      type: "scatter", mode: "lines", name: axis, x, y: y[i], connectgaps: false,
-      line: { color: run.color, width: 1.5, dash: i ? "dash" : "solid" },
-      hovertemplate: `${label} · ${axis}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
-    }));
-    c.chart.setData({ traces, xmax: this.steps, ylog: true, ytitle: "|Δθᵢ|/|gᵢ|", xtitle: t("loss.step") });
+    // Redrawn only for new data (not for a new label alone: see losschart.js); the
+    // series are made when the chart is drawn.
+    const seen = [run.state, run.grad, run.path.length, this.steps, t("loss.step")];
+    if (c.seen && seen.every((v, i) => v === c.seen[i])) return;
+    c.seen = seen;
+    const steps = this.steps;
+    c.chart.setData(() => {
+      const { x, y } = effectiveSteps(run);
+      const label = escapeHtml(run.label);
+      const traces = ["x", "y"].map((axis, i) => ({
+        type: "scatter", mode: "lines", name: axis, x, y: y[i], connectgaps: false,
+        line: { color: run.color, width: 1.5, dash: i ? "dash" : "solid" },
+        hovertemplate: `${label} · ${axis}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
+      }));
+      return { traces, xmax: steps, ylog: true, ytitle: "|Δθᵢ|/|gᵢ|", xtitle: t("loss.step") };
+    });
   }
 
   /** The numbers for the step shown (only when the whole step or the data changed). */
@@ -237,7 +264,12 @@ export class Inspector {
       put(c.cells.grad, v.grad);
       put(c.cells.update, v.delta);
       put(c.cells.lr, v.lr);
-      for (const [name, value] of Object.entries(v.state)) if (c.cells[name]) put(c.cells[name], value);
+      if (v.hasState) {
+        for (const [name, value] of Object.entries(v.state)) if (c.cells[name]) put(c.cells[name], value);
+      } else {
+        for (const name of c.stateNames) for (const td of c.cells[name] || []) Object.assign(td, { textContent: "—", title: "" });
+      }
+      c.root.classList.toggle("is-stale", !v.hasState && c.stateNames.length > 0);
     }
   }
 }

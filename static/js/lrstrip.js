@@ -34,25 +34,37 @@ export class LRStrip {
     if (this.runs.length) this.setRuns(this.runs, this.steps);
   }
 
-  setRuns(runs, steps) {
+  setRuns(runs, steps, { final = true } = {}) {
     this.runs = runs;
     this.steps = steps;
     const shown = runs.filter((r) => r.visible);
     const wanted = shown.some((r) => r.scheduler);
     this.section.hidden = !wanted;
-    if (!wanted) return;
-    const traces = shown.filter((r) => r.lr && r.lr.length).map((r) => ({
-      type: "scatter", mode: "lines", name: r.label,
-      x: r.lr.map((_, i) => i + 1), y: r.lr,
-      line: { color: r.color, width: 1.8, shape: "hv" },
-      hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.step")} %{x}: lr = %{y:.4g}<extra></extra>`,
-    }));
-    const all = traces.flatMap((tr) => tr.y);
-    const positive = all.length > 0 && all.every((v) => v > 0);
-    // A log axis once the lr spans more than two decades (ExponentialLR, long StepLR runs).
-    const [lo, hi] = extent(all);
-    const ylog = positive && hi / lo > 100;
-    this.chart.setData({ traces, xmax: steps, ylog, ytitle: "lr", xtitle: t("loss.step"), rangemode: ylog ? undefined : "tozero" });
+    if (!wanted) {
+      this.seen = null;
+      return;
+    }
+    const drawn = shown.filter((r) => r.lr && r.lr.length);
+    // Nothing redrawn for data that did not change (a request just sent, which renames
+    // the row: the lines are the old answer's until the new one arrives); the traces are
+    // made when the chart is drawn, from the data as they are then.
+    const seen = [steps, t("loss.step"), ...drawn.map((r) => [r.lr, r.lr.length, r.color])].flat();
+    if (this.seen && seen.length === this.seen.length && seen.every((v, i) => v === this.seen[i])) return;
+    this.seen = seen;
+    this.chart.setData(() => {
+      const traces = drawn.map((r) => ({
+        type: "scatter", mode: "lines", name: r.label,
+        x: r.lr.map((_, i) => i + 1), y: r.lr,
+        line: { color: r.color, width: 1.8, shape: "hv" },
+        hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.step")} %{x}: lr = %{y:.4g}<extra></extra>`,
+      }));
+      const all = traces.flatMap((tr) => tr.y);
+      const positive = all.length > 0 && all.every((v) => v > 0);
+      // A log axis once the lr spans more than two decades (ExponentialLR, long StepLR runs).
+      const [lo, hi] = extent(all);
+      const ylog = positive && hi / lo > 100;
+      return { traces, xmax: steps, ylog, ytitle: "lr", xtitle: t("loss.step"), rangemode: ylog ? undefined : "tozero" };
+    }, 100, !final);
   }
 
   setStep(k) {
