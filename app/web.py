@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from . import __version__
 from .assets import Assets
 from .config import settings
+from .engine.surfaces import SURFACES
 
 def _assets_root() -> Path:
     """The checkout (static/ beside app/), or where `pip install .` put the assets."""
@@ -47,10 +48,12 @@ def page_lang(request: Request) -> str:
 
 
 def render(request: Request, name: str) -> HTMLResponse:
-    # max_runs: the page sizes a fan of seeds to what one request may ask for.
+    # max_runs: the page sizes a fan of seeds to what one request may ask for; surfaces:
+    # the built-in ids, so the page asks for a linked surface's grid before its catalogue.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
                                                       "version": __version__,
                                                       "assets": ASSETS,
+                                                      "surfaces": ",".join(SURFACES),
                                                       "max_runs": settings().max_runs,
                                                       "max_state_steps": settings().max_state_steps})
 

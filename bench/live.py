@@ -315,6 +315,9 @@ LOAD_TIMES = """() => {
     dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
     plotlyReady: P.marks.plotlyReady ?? null, firstContour: P.marks.firstContour ?? null,
     firstPath: P.marks.firstPath ?? null, allPaths: done ? done.t1 : null,
+    contourDraw: P.plotly.filter((c) => c.graph === "contour").reduce((a, c) => a + c.sync, 0),
+    lossDraw: P.plotly.filter((c) => c.graph === "loss").reduce((a, c) => a + c.sync, 0),
+    sent: P.sends.length ? P.sends[0].t : null,
     resources: performance.getEntriesByType("resource").map((r) => ({
       name: r.name, type: r.initiatorType, bytes: r.transferSize, body: r.encodedBodySize,
       start: r.startTime, end: r.responseEnd })),
@@ -376,7 +379,9 @@ def summarize_loads(loads: list[dict]) -> list[tuple[str, float]]:
         vs = [x[visit] for x in loads]
         for key, label in (("dcl", "DOMContentLoaded"), ("plotlyReady", "Plotly ready"),
                            ("firstContour", "first contour on screen"),
-                           ("firstPath", "first path on screen"), ("allPaths", "every path complete")):
+                           ("contourDraw", "  contour's Plotly calls"), ("sent", "run request sent"),
+                           ("firstPath", "first path on screen"), ("allPaths", "every path complete"),
+                           ("lossDraw", "  loss chart's Plotly calls")):
             rows.append((f"{visit}: {label} (ms)", median([v[key] for v in vs])))
         rows.append((f"{visit}: transferred (KiB, compressed)", median([v["wire"] / 1024 for v in vs])))
         rows.append((f"{visit}: requests reaching the server", median([len(v["server_hits"]) for v in vs])))

@@ -4,13 +4,13 @@
 //   controls=none         none; left out: lr
 // A link opens the full app with the same state.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
-import { Scene } from "./scene.js";
-import { decodeState, encodeState } from "./state.js";
+import { Scene, gridPoints } from "./scene.js";
+import { DEFAULT_SURFACE, decodeState, encodeState } from "./state.js";
 import { valueOf } from "./catalog.js";
 import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
@@ -19,6 +19,11 @@ import { statusKind, statusText } from "./readout.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get("s") || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
   const state = decodeState(location.search, catalog);

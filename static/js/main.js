@@ -1,13 +1,13 @@
 // The full page "/": surface panel, optimizer rows, contour + race, loss chart, share.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { Readout } from "./readout.js";
 import { RowsPanel } from "./controls.js";
-import { Scene } from "./scene.js";
+import { Scene, gridPoints } from "./scene.js";
 import { MapMode } from "./mapmode.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
@@ -16,12 +16,17 @@ import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
-import { decodeState } from "./state.js";
+import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get("s") || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");

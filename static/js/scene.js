@@ -9,6 +9,11 @@ import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
+/** Points per side of the contour's grid: fewer in an embed and on a phone. */
+export function gridPoints(embed) {
+  return embed || window.innerWidth < 520 ? 90 : 120;
+}
+
 export class Scene {
   /**
    * views: {contour, loss?, readout?, bar?}; hooks: {onFormula?(result), onErrors?(detail),
@@ -59,8 +64,7 @@ export class Scene {
   /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
   async loadGrid(spec = this.surfaceSpec()) {
     const token = ++this.gridToken;
-    const compact = this.embed || window.innerWidth < 520;
-    const res = await fetchGrid(spec, compact ? 90 : 120);
+    const res = await fetchGrid(spec, gridPoints(this.embed));
     if (token !== this.gridToken) return { ok: false, stale: true };
     if (!res.ok) return res;
     this.grid = res.grid;
