@@ -21,7 +21,6 @@ under its new digest without a restart.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import mimetypes
 import os
@@ -31,10 +30,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-try:
-    import brotli
-except ImportError:  # gzip only
-    brotli = None
+from .encoding import brotli, compress, pick_encoding
 
 MODULES = "js"
 RESCAN_S = 1.0          # how often the files are looked at again (an edit shows within this)
@@ -205,40 +201,13 @@ class Assets:
         form = body.forms.get(encoding)
         if form is not None:
             return form
-        if encoding == "br":
-            shipped = body.path.with_name(body.path.name + ".br")
-            if shipped.exists() and shipped.stat().st_mtime_ns >= body.stamp[0]:
-                form = shipped.read_bytes()
-            else:
-                # Quality 11 for our few small files; a large file not shipped with
-                # its .br is made at 5 (a tenth of a second per megabyte, not seconds).
-                form = brotli.compress(body.data, quality=11 if len(body.data) < 256_000 else 5)
+        shipped = body.path.with_name(body.path.name + ".br")
+        if encoding == "br" and shipped.exists() and shipped.stat().st_mtime_ns >= body.stamp[0]:
+            form = shipped.read_bytes()
         else:
-            form = gzip.compress(body.data, compresslevel=9, mtime=0)
-        if len(form) >= len(body.data):
-            form = body.data
+            form = compress(body.data, encoding)
         body.forms[encoding] = form
         return form
-
-
-def pick_encoding(accept_encoding: str) -> str | None:
-    """br when the client takes it (and we can make it), else gzip, else none. (q=0
-    refusals are rare enough from browsers to be taken at their word.)"""
-    offered = {}
-    for part in accept_encoding.lower().split(","):
-        name, _, params = part.strip().partition(";")
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 1.0
-        offered[name.strip()] = q
-    if brotli is not None and offered.get("br", 0) > 0:
-        return "br"
-    if offered.get("gzip", 0) > 0:
-        return "gzip"
-    return None
 
 
 def static_imports(source: str) -> list[str]:

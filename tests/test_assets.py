@@ -133,3 +133,15 @@ def test_gzip_form_is_made_once():
     a = assets.answer("css/app.css", "gzip")
     b = assets.answer("css/app.css", "gzip")
     assert a.body is b.body and gzip.decompress(a.body) == (STATIC / "css" / "app.css").read_bytes()
+
+
+def test_catalogues_are_compressed_once_brotli_when_taken(client):
+    plain = client.get("/api/v1/optimizers", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    br = client.get("/api/v1/optimizers", headers={"accept-encoding": "gzip, deflate, br"})
+    assert br.headers["content-encoding"] == "br" and br.headers["vary"] == "Accept-Encoding"
+    assert br.json() == plain.json() and int(br.headers["content-length"]) < 0.1 * len(plain.content)
+    gz = client.get("/api/v1/optimizers", headers={"accept-encoding": "gzip"})
+    assert gz.headers["content-encoding"] == "gzip" and gz.json() == plain.json()
+    again = client.get("/api/v1/optimizers", headers={"if-none-match": br.headers["etag"]})
+    assert again.status_code == 304

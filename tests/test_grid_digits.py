@@ -1,11 +1,12 @@
-"""POST /api/v1/grid with `digits`: fewer bytes, the same page. The page asks for 6
-significant digits; its hover labels show f with 3 or 4 (static/js/format.js), and
-must read as they do for the exact grid."""
+"""POST /api/v1/grid with `digits`: fewer bytes, the same page. The page asks for 5
+significant digits (static/js/api.js); its hover labels show f with 3 or 4
+(static/js/format.js), and must read as they do for the exact grid."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 from decimal import ROUND_HALF_UP, Decimal
@@ -75,7 +76,7 @@ def test_the_api_rounds_only_when_asked(client):
 @pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "styblinski_tang", "rastrigin"])
 def test_the_pages_hover_labels_are_the_exact_grids(client, tmp_path, surface):
     """format.js's fmt (the contour's and the 3D view's hover text) on every value of the
-    6-digit grid gives what it gives on the exact grid."""
+    grid in the page's digits gives what it gives on the exact grid."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
@@ -83,7 +84,9 @@ def test_the_pages_hover_labels_are_the_exact_grids(client, tmp_path, surface):
     if exact.status_code == 422:
         pytest.skip(f"no surface {surface}")
     exact = exact.json()
-    short = client.post("/api/v1/grid", json={"surface": surface, "n": 120, "digits": 6}).json()
+    digits = int(re.search(r"const GRID_DIGITS = (\d+);", (REPO / "static/js/api.js").read_text())[1])
+    assert digits <= 5
+    short = client.post("/api/v1/grid", json={"surface": surface, "n": 120, "digits": digits}).json()
     (tmp_path / "z.json").write_text(json.dumps([exact["z"], short["z"]]))
     script = tmp_path / "fmt.mjs"
     script.write_text(f"""

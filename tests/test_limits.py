@@ -226,7 +226,7 @@ def test_websocket_message_size_and_rate_are_named(client):
 # --- headers and origins -----------------------------------------------------------
 
 def test_headers_everywhere(client):
-    for path in ("/", "/embed", "/healthz", "/api/v1/optimizers", "/static/js/main.js",
+    for path in ("/", "/embed", "/healthz", "/api/v1/optimizers", "/static/img/favicon.svg",
                  "/openapi.json", "/nosuch"):
         r = client.get(path)
         assert r.headers["x-content-type-options"] == "nosniff", path
@@ -235,6 +235,11 @@ def test_headers_everywhere(client):
         script = next(d for d in csp.split("; ") if d.startswith("script-src"))
         assert script == "script-src 'self'", (path, csp)
         assert "unsafe-eval" not in csp and "object-src 'none'" in csp
+    # Scripts and stylesheets are never documents: the strictest policy, and few bytes.
+    for path in ("/static/js/main.js", "/static/css/app.css"):
+        r = client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
     assert client.get("/").headers["x-frame-options"] == "DENY"
     assert "x-frame-options" not in client.get("/embed").headers

@@ -16,22 +16,24 @@ export async function fetchCatalogues() {
   return { optimizers: o.optimizers, schedulers: s.schedulers, surfaces: f.surfaces };
 }
 
+const GRID_DIGITS = 5;
 let early = null;
 
 /** Ask for a built-in surface's grid before anything else is known (it needs no
  *  catalogue): the first fetchGrid of the same grid takes its answer. */
 export function prefetchGrid(surface, n) {
-  const body = JSON.stringify({ surface, n, digits: 6 });
+  const body = JSON.stringify({ surface, n, digits: GRID_DIGITS });
   const answer = fetch(BASE + "/grid", { method: "POST", headers: { "content-type": "application/json" }, body })
     .catch(() => null); // then fetchGrid asks again
   early = { body, answer };
 }
 
 /** POST /grid. Resolves {ok: true, grid} or {ok: false, detail: [...]} for a 422.
- *  Six significant digits: the same contour, and the same values in its 4-digit hover
- *  labels, as the exact grid (the server never rounds onto a tie), in half the bytes. */
+ *  Five significant digits: the same contour, and the same values in its 4-digit hover
+ *  labels (format.js), as the exact grid (the server never rounds onto a tie of a
+ *  shorter rounding), in a third of the bytes. */
 export async function fetchGrid(surface, n = 120, signal) {
-  const body = JSON.stringify({ surface, n, digits: 6 });
+  const body = JSON.stringify({ surface, n, digits: GRID_DIGITS });
   let res;
   if (early && early.body === body && !signal) {
     res = await early.answer;

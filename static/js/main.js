@@ -112,17 +112,23 @@ async function start() {
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
 
-  let res = await scene.loadGrid();
+  // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
+  let computing = false;
+  const race = () => {
+    computing = true;
+    scene.compute({ restart: true });
+  };
+  let res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok && state.formula) {
     // A link with a formula this server refuses: show why, and fall back to the default.
     surfacePanel.setStatus("error", res.detail?.[0]?.msg || "");
     state.formula = null;
     state.surface = "rosenbrock";
-    res = await scene.loadGrid();
+    res = await scene.loadGrid(undefined, { beforeDraw: race });
     surfacePanel.render();
   }
   document.body.classList.remove("is-loading");
-  scene.compute({ restart: true });
+  if (!computing) scene.compute({ restart: true });
   scene.saveUrl();
 }
 

@@ -61,14 +61,17 @@ export class Scene {
     return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface;
   }
 
-  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
-  async loadGrid(spec = this.surfaceSpec()) {
+  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes.
+   *  `beforeDraw()`: called once the grid has arrived, before the contour is drawn (the
+   *  first run request goes out then, and is computed while Plotly draws). */
+  async loadGrid(spec = this.surfaceSpec(), { beforeDraw } = {}) {
     const token = ++this.gridToken;
     const res = await fetchGrid(spec, gridPoints(this.embed));
     if (token !== this.gridToken) return { ok: false, stale: true };
     if (!res.ok) return res;
     this.grid = res.grid;
     this.surface = res.grid.surface;
+    beforeDraw?.();
     await this.views.contour.setGrid(res.grid);
     this.views.contour.setStart(this.startPoint());
     this.hooks.onGrid?.(res.grid);
