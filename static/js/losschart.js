@@ -16,7 +16,8 @@ export class LossChart extends StripChart {
   setRuns(runs, steps, { final = true } = {}) {
     const shown = runs.filter((r) => r.visible && r.loss && r.loss.length);
     const seen = { steps, lang: t("loss.step"), runs: shown.map(lossLook) };
-    if (sameLook(seen, this.seen)) return;
+    // (An answer that ends with nothing new still ends: its redraw is due now, if one waits.)
+    if (sameLook(seen, this.seen) && (!final || this.partialSince == null)) return;
     this.seen = seen;
     // Made when the chart is drawn, from the data as they are then (a stream may have
     // added to them meanwhile): nothing per chunk but this look.

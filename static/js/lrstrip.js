@@ -49,7 +49,8 @@ export class LRStrip {
     // the row: the lines are the old answer's until the new one arrives); the traces are
     // made when the chart is drawn, from the data as they are then.
     const seen = [steps, t("loss.step"), ...drawn.map((r) => [r.lr, r.lr.length, r.color])].flat();
-    if (this.seen && seen.length === this.seen.length && seen.every((v, i) => v === this.seen[i])) return;
+    const same = this.seen && seen.length === this.seen.length && seen.every((v, i) => v === this.seen[i]);
+    if (same && (!final || this.chart.partialSince == null)) return;
     this.seen = seen;
     this.chart.setData(() => {
       const traces = drawn.map((r) => ({

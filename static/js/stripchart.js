@@ -91,7 +91,7 @@ export class StripChart {
     const first = this.gd.querySelector(".svg-container svg.main-svg");
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
     this.ready = true;
-    this.sizeCanvas();
+    this.sizeCanvas(w, h); // the size just given to Plotly: no layout read after its redraw
     this.shownK = null;
     this.draw();
   }
@@ -106,9 +106,8 @@ export class StripChart {
   }
 
   /** The cursor's canvas at the graph's size (only when that changed: a resize clears it). */
-  sizeCanvas() {
+  sizeCanvas(w = this.gd.clientWidth, h = this.gd.clientHeight) {
     const dpr = window.devicePixelRatio || 1;
-    const w = this.gd.clientWidth, h = this.gd.clientHeight;
     const cw = Math.round(w * dpr), ch = Math.round(h * dpr);
     if (this.canvas.width !== cw || this.canvas.height !== ch || this.dpr !== dpr) {
       this.canvas.style.width = `${w}px`;
