@@ -4,7 +4,7 @@
 
 (a) one path of 1000 steps for each optimizer on Rosenbrock (ms per path, POST /run's
     work), and the same path forced onto (1, 2) arrays (run_one(fast=False)) with the
-    ratio: what the float loop (optim/_onerun.py) gains;
+    ratio: what the rules lowered to floats (optim/lowering.py) gain;
 (b) a batch of 65,536 runs x 500 steps of Adam and of SGD with momentum on Rosenbrock
     (million run-steps per second);
 then the same work in torch.optim (float64, one thread) and the ratio.

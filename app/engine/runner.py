@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import Cancelled, ComputationTimeout, RequestError
 from .optim import REGISTRY as OPTIMIZERS
-from .optim._onerun import FAST_PATH_ERRORS
+from .optim.ops import FLOAT_ERRORS
 from .optim.base import HyperparameterError, Optimizer
 from .sched import build_scheduler
 from .surfaces import Surface
@@ -158,8 +158,8 @@ def jsonable_state(value: Any) -> Any:
 
 
 def float_state(value: Any) -> Any:
-    """jsonable_state for what a OneRun holds (a float, a pair of floats, None, an int),
-    without its checks for arrays: the state of a 2,000-step run is recorded 10,000 times."""
+    """jsonable_state for what a float program holds (a float, a pair of floats, None, an
+    int), without its checks for arrays: a 2,000-step run's state is recorded 10,000 times."""
     kind = type(value)
     if kind is float:
         return value if math.isfinite(value) else None
@@ -186,16 +186,6 @@ class Trace:
         return len(self.path) - 1
 
 
-class Recompute(Exception):
-    """The float loop met what Python refuses and IEEE arithmetic answers (x / 0, ...):
-    the run is computed again with arrays, which give the same bits up to there.
-    `sent`: the steps whose points a stream has had already."""
-
-    def __init__(self, sent: int):
-        super().__init__(sent)
-        self.sent = sent
-
-
 def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunSpec, *,
             loc: tuple = ("runs", 0), record_state: bool = False,
             deadline: float | None = None, budget: float = 0.0,
@@ -206,7 +196,7 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
     is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
-    and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a `one_run`
+    and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a rule
     steps in Python floats (the same bits as its array code, several times faster);
     `fast=False` makes every optimizer step (1, 2) arrays.
     """
@@ -214,17 +204,10 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     sched = attach_scheduler(spec.scheduler, opt, loc, steps)
     fence = Fence(deadline, budget, cancelled)
     loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk)
-    trace = None
-    one = opt.one_run() if fast and not opt.needs_closure and _plain(opt.group) else None
-    if one is not None:
-        try:
-            trace = loop.in_floats(opt, one, sched)
-        except Recompute as redo:
-            opt = build_optimizer(spec.optimizer, spec.params, loc)
-            sched = attach_scheduler(spec.scheduler, opt, loc, steps)
-            loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state,
-                        on_chunk, sent=redo.sent)
-    if trace is None:
+    program = opt.float_program() if fast and _plain(opt.group) else None
+    if program is not None:
+        trace = loop.in_floats(opt, program, sched)
+    else:
         trace = loop.in_arrays(opt, sched)
 
     out: dict[str, Any] = {"optimizer": spec.optimizer, "status": trace.status,
@@ -254,15 +237,14 @@ def _lr_value(lr) -> float:
 
 class Loop:
     """The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
-    (every optimizer) and on Python floats (those with a `one_run`).  Each step:
+    (every optimizer) and on Python floats (those with a rule).  Each step:
 
         lr[k] = group["lr"]; optimizer.step(); scheduler.step(); loss, grad = f(p)
 
-    `sent`: steps a stream has had already (a recomputed run does not send them again).
     """
 
     def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
-                 record_state: bool, on_chunk: Callable[[dict], None] | None, sent: int = 0):
+                 record_state: bool, on_chunk: Callable[[dict], None] | None):
         self.f = formula
         self.start = (float(start[0]), float(start[1]))
         self.steps = steps
@@ -270,7 +252,6 @@ class Loop:
         self.fence = fence
         self.record_state = record_state
         self.on_chunk = on_chunk
-        self.already_sent = sent
 
     def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
         """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
@@ -284,7 +265,7 @@ class Loop:
         """Send points sent..done-1 (..done when final) if the stream lacks them; the new
         `sent`."""
         end = done + 1 if final else done
-        if self.on_chunk is not None and (final or done > self.already_sent):
+        if self.on_chunk is not None:
             self.on_chunk(_chunk(path, loss, lrs, sent, end))
         return done
 
@@ -355,14 +336,15 @@ class Loop:
         return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
                      states, grads)
 
-    def in_floats(self, opt: Optimizer, one, sched) -> Trace:
-        """The same loop on Python floats: `one.step(x, y, gx, gy)` for `opt.step`, the
-        formula's one-point evaluator for `f`, lists for the path.  Raises Recompute."""
+    def in_floats(self, opt: Optimizer, program, sched) -> Trace:
+        """The same loop on Python floats: the optimizer's rule lowered to floats
+        (`program.step`) for `opt.step`, the formula's one-point evaluator for `f`, lists
+        for the path.  A step that Python refuses (x / 0) is taken on arrays instead."""
         steps, fence, record_state = self.steps, self.fence, self.record_state
         plateau = sched is not None and getattr(sched, "needs_metric", False)
         group = opt.group
         names = opt.state_names
-        step = one.step
+        step, retry, read = program.step, program.retry, program.get
         evaluate = self.f.value_and_grad_of_floats
         isfinite = math.isfinite
         rng, std = self.noise.rng, self.noise.std
@@ -375,6 +357,7 @@ class Loop:
         value, gx, gy = evaluate(x, y)
         path = [[x, y]]
         loss = [value]
+        state = program.initial()
         fence.check()
 
         done = 0
@@ -392,9 +375,9 @@ class Loop:
                 if record_state:
                     grads.append([gx, gy])
                 try:
-                    x, y = step(x, y, gx, gy)
-                except FAST_PATH_ERRORS:
-                    raise Recompute(sent) from None
+                    x, y, state = step(group, x, y, gx, gy, state)
+                except FLOAT_ERRORS:
+                    (x, y), state = retry(group, (x, y), (gx, gy), state)
                 if sched is not None:
                     sched.step(loss[k]) if plateau else sched.step()
                 value, gx, gy = evaluate(x, y)
@@ -409,7 +392,7 @@ class Loop:
                 done = k + 1
                 if record_state:
                     for name in names:
-                        states[name].append(float_state(one.get(name)))
+                        states[name].append(float_state(read(state, name)))
                 if done % CLOCK_EVERY == 0:
                     sent = self._tick(path, loss, lrs, sent, done)
 

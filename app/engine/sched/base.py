@@ -281,7 +281,7 @@ class Scheduler:
             params.append(c)
         return {"id": cls.name, "name": cls.name, "doc": cls.summary,
                 "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
+                **rulemath.catalogue_fields(cls),
                 "params": params}
 
 
