@@ -202,12 +202,20 @@ class Assets:
         if form is not None:
             return form
         shipped = body.path.with_name(body.path.name + ".br")
-        if encoding == "br" and shipped.exists() and shipped.stat().st_mtime_ns >= body.stamp[0]:
-            form = shipped.read_bytes()
-        else:
+        form = shipped.read_bytes() if encoding == "br" and shipped.exists() else None
+        if form is not None and not same_content(form, body.data):   # another version's
+            form = None
+        if form is None:
             form = compress(body.data, encoding)
         body.forms[encoding] = form
         return form
+
+
+def same_content(br: bytes, data: bytes) -> bool:
+    try:
+        return brotli.decompress(br) == data
+    except brotli.error:
+        return False
 
 
 def static_imports(source: str) -> list[str]:

@@ -145,3 +145,16 @@ def test_catalogues_are_compressed_once_brotli_when_taken(client):
     assert gz.headers["content-encoding"] == "gzip" and gz.json() == plain.json()
     again = client.get("/api/v1/optimizers", headers={"if-none-match": br.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_a_shipped_brotli_form_is_used_only_if_it_is_the_files(tmp_path):
+    import brotli
+
+    (tmp_path / "vendor").mkdir()
+    data = b"window.x = 1;\n" * 400
+    (tmp_path / "vendor" / "lib.js").write_bytes(data)
+    (tmp_path / "vendor" / "lib.js.br").write_bytes(brotli.compress(b"an older version\n" * 300))
+    answer = Assets(tmp_path).answer("vendor/lib.js", "br")
+    assert answer.headers["Content-Encoding"] == "br" and brotli.decompress(answer.body) == data
+    (tmp_path / "vendor" / "lib.js.br").write_bytes(b"shipped" + brotli.compress(data))
+    assert brotli.decompress(Assets(tmp_path).answer("vendor/lib.js", "br").body) == data
