@@ -16,6 +16,7 @@ from .assets import Assets
 from .config import settings
 from .engine.surfaces import SURFACES
 
+
 def _assets_root() -> Path:
     """The checkout (static/ beside app/), or where `pip install .` put the assets."""
     here = Path(__file__).resolve().parent.parent

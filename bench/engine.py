@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.engine import run_request  # noqa: E402
 from app.engine.batch import run_batch  # noqa: E402
+from app.engine.build import RunSpec  # noqa: E402
 from app.engine.optim import REGISTRY  # noqa: E402
-from app.engine.runner import RunSpec, run_one  # noqa: E402
+from app.engine.runner import run_one  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
 
 # Hyperparameters that keep each optimizer on the plot for 1000 steps of Rosenbrock.

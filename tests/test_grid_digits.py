@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.api.grid import significant
+from app.engine.grid import significant
 from tests.conftest import REPO
 
 

@@ -1,4 +1,4 @@
-"""An update rule lowered to Python floats (optim/lowering.py, runner.Loop.in_floats)
+"""An update rule lowered to Python floats (optim/lowering.py, loop.Loop.in_floats)
 gives the same bits as the rule on arrays: step by step on odd gradients, for a
 parameter of 2 coordinates and of 1, and whole runs through the runner (typed formulas,
 noise, schedulers that move lr and momentum/betas, state); and the lowering refuses what
@@ -12,12 +12,14 @@ import numpy as np
 import orjson
 import pytest
 
+from app.engine.build import RunSpec
+from app.engine.loop import CHECK_EVERY, jsonable_state
 from app.engine.optim import REGISTRY
 from app.engine.optim.base import HyperparameterError
 from app.engine.optim.lowering import RuleSyntaxError
 from app.engine.optim.ops import FLOAT_ERRORS
 from app.engine.optim.rule import rule
-from app.engine.runner import CHECK_EVERY, RunSpec, jsonable_state, run_one
+from app.engine.runner import run_one
 from app.engine.surfaces import SURFACES, custom_surface
 
 FAST = sorted(i for i in REGISTRY if i != "lbfgs")

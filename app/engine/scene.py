@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from ..config import settings
+from ..teach.divergence import annotate
+from .build import RunSpec, attach_scheduler, build_optimizer
 from .errors import RequestError
 from .map_request import MapRequest
 from .request import RunRequest, params_of, resolve_surface
-from .runner import RunSpec, run_one
+from .runner import run_one
 from .surfaces import Surface
-from ..teach.divergence import annotate
 
 
 def run_request(body: dict) -> dict:
@@ -72,7 +73,6 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
 def validate_all(req: RunRequest) -> None:
     """Build every optimizer and scheduler once, so bad hyperparameters are refused
     before any work (and before a stream sends its first chunk)."""
-    from .runner import attach_scheduler, build_optimizer
     for i, spec in enumerate(run_specs(req)):
         opt = build_optimizer(spec.optimizer, spec.params, ("runs", i))
         attach_scheduler(spec.scheduler, opt, ("runs", i), req.steps)

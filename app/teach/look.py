@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-from ..api.grid import grid as api_grid
+from ..engine.grid import grid
 from ..engine.surfaces import Surface
 from .labels import fmt
 
@@ -80,7 +80,7 @@ def log_ticks(zmin: float, zmax: float, delta: float) -> list[float]:
 def contour_data(surface: Surface, n: int = 100) -> dict:
     """The contour as the page draws it: x, y, z (log10(f - min + δ) where a log scale
     shows the valley better), hover text with f itself, colour-bar ticks."""
-    g = api_grid(surface, n)
+    g = grid(surface, n)
     z, zmin, zmax = g["z"], g["zmin"], g["zmax"]
     text = [["" if v is None else fmt(v) for v in row] for row in z]
     out = {"x": g["x"], "y": g["y"], "z": z, "text": text, "log": False, "delta": None,

@@ -20,7 +20,6 @@ sweeps a hyperparameter; rules use arithmetic that works for both.
 
 from __future__ import annotations
 
-import inspect
 import math
 from abc import ABC
 from dataclasses import dataclass

@@ -30,7 +30,6 @@ so a request is refused before any work is done.  The replay is skipped when
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any, ClassVar
 
