@@ -207,29 +207,40 @@ def slider_scenario(browser, base: str, scene: str, n: int, quiet_ms: int) -> li
         ctx.close()
 
 
-def server_side(body_text: str, repeats: int = 7) -> dict:
-    """The request the page sent, computed and encoded in this process as the stream
-    does (orjson per chunk): medians in ms."""
-    import orjson
+SERVER_SIDE = """
+import json, sys, time, statistics
+import orjson
+from app.engine.request import RunRequest
+from app.engine.scene import execute
+body = json.loads(sys.stdin.read())
+body.pop("id", None)
+comp, enc = [], []
+for _ in range(int(sys.argv[1])):
+    chunks = []
+    req = RunRequest.model_validate(body)
+    t = time.perf_counter()
+    answer = execute(req, cancelled=lambda: False, on_chunk=lambda i, c: chunks.append({"run": i, **c}))
+    comp.append((time.perf_counter() - t) * 1000)
+    t = time.perf_counter()
+    for c in chunks:
+        orjson.dumps({"id": 1, **c})
+    orjson.dumps({"id": 1, "done": True, "runs": answer["runs"]}, option=orjson.OPT_SERIALIZE_NUMPY)
+    enc.append((time.perf_counter() - t) * 1000)
+print(json.dumps([statistics.median(comp), statistics.median(enc)]))
+"""
 
-    from app.engine.request import RunRequest
-    from app.engine.scene import execute
 
-    body = json.loads(body_text)
-    body.pop("id", None)
-    comp, enc = [], []
-    for _ in range(repeats):
-        chunks = []
-        req = RunRequest.model_validate(body)
-        t = time.perf_counter()
-        answer = execute(req, cancelled=lambda: False, on_chunk=lambda i, c: chunks.append({"run": i, **c}))
-        comp.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        for c in chunks:
-            orjson.dumps({"id": 1, **c})
-        orjson.dumps({"id": 1, "done": True, "runs": answer["runs"]}, option=orjson.OPT_SERIALIZE_NUMPY)
-        enc.append((time.perf_counter() - t) * 1000)
-    return {"server compute (in-process)": median(comp), "server encode (in-process)": median(enc)}
+def server_side(body_text: str, checkout: Path, repeats: int = 7) -> dict:
+    """The request the page sent, computed and encoded by that checkout's engine in a
+    process of its own, as the stream does (orjson per chunk): medians in ms."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", SERVER_SIDE, str(repeats)], cwd=checkout,
+                          input=body_text, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        return {}
+    comp, enc = json.loads(done.stdout)
+    return {"server compute (in-process)": comp, "server encode (in-process)": enc}
 
 
 # ------------------------------------------------------------------------ drag
@@ -508,7 +519,7 @@ def main() -> None:
         for n in checkouts:
             rows = results[n][s]
             body = next((r["_body"] for r in reversed(rows) if r["_body"]), None)
-            server = list(server_side(body).items()) if body else []
+            server = list(server_side(body, checkouts[n]).items()) if body else []
             moves = summarize_moves(rows)
             cols[n] = moves[:6] + server + moves[6:]
         print_table(f"{title}: ms from the input event, medians of {len(results[n][s])} moves", cols)
