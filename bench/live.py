@@ -95,7 +95,7 @@ MOVE = """async ({ value, quietMs }) => {
   slider.value = String(value);
   slider.dispatchEvent(new Event("input", { bubbles: true }));
   const handler = performance.now() - t0;
-  let pixel = null, redrawn = null;
+  let pixel = null, redrawn = null, doneBefore = false;
   const lastMessage = () => {
     const m = P.msgs.slice(marks.msgs).filter((x) => x.kind !== "chunk");
     return m.length ? m[m.length - 1].t1 : null;
@@ -108,7 +108,10 @@ MOVE = """async ({ value, quietMs }) => {
         const now = performance.now() - t0;
         if (pixel === null && P.pixels() !== base) pixel = now;
         const last = lastMessage();
-        if (redrawn === null && h.done() > before && h.idle() && last !== null && last < begun) redrawn = now;
+        const done = h.done() > before && h.idle();
+        // (An answer over HTTP has no message: the frame after the one that saw it done.)
+        if (redrawn === null && done && (last !== null ? last < begun : doneBefore)) redrawn = now;
+        doneBefore = done;
         if ((redrawn !== null && pixel !== null) || now > 20000) return resolve();
         raf(frame);
       });
@@ -496,6 +499,7 @@ def main() -> None:
                                 results[name][s].append(drag_scenario(browser, server.url, 3.0))
                             else:
                                 results[name][s] += slider_scenario(browser, server.url, s, args.moves, args.quiet)
+                            print(f"  {name}: {s} done ({time.monotonic() - t_start:.0f} s)", file=sys.stderr, flush=True)
                     finally:
                         browser.close()
                 print(f"run {run + 1}/{args.runs} done ({time.monotonic() - t_start:.0f} s)", file=sys.stderr)
