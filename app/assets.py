@@ -111,12 +111,13 @@ class Assets:
                 continue
             data = (self.root / rel).read_bytes()
             bodies[rel] = Body(self.root / rel, stamp, data, hashlib.sha256(data).hexdigest()[:12])
-        modules = sorted(rel for rel in bodies if rel.startswith(MODULES + "/") and rel.endswith(".js"))
+        # Everything under js/ is in the digest (a module imports table.json too).
+        modules = sorted(rel for rel in bodies if rel.startswith(MODULES + "/"))
         whole = hashlib.sha256()
         for rel in modules:
             whole.update(f"{rel}\0{bodies[rel].digest}\0".encode())
         self.imports = {rel[len(MODULES) + 1:]: static_imports(bodies[rel].data.decode("utf-8"))
-                        for rel in modules}
+                        for rel in modules if rel.endswith(".js")}
         self.bodies = bodies
         self.module_digest = whole.hexdigest()[:12]
         self.stamps = key
@@ -141,7 +142,8 @@ class Assets:
         while todo:
             name = todo.pop()
             for dep in self.imports.get(name, []):
-                if dep not in seen and dep != entry:
+                # (modulepreload is for scripts: a JSON module is fetched by its importer.)
+                if dep not in seen and dep != entry and dep.endswith(".js"):
                     seen.append(dep)
                     todo.append(dep)
         return [self.url(f"{MODULES}/{name}") for name in sorted(seen)]

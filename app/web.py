@@ -4,8 +4,6 @@ the app never asks another host for anything. plotly.js is vendored in static/ve
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
@@ -15,19 +13,9 @@ from . import __version__
 from .assets import Assets
 from .config import settings
 from .engine.surfaces import SURFACES
+from .paths import STATIC_DIR, TEMPLATES_DIR
 
-
-def _assets_root() -> Path:
-    """The checkout (static/ beside app/), or where `pip install .` put the assets."""
-    here = Path(__file__).resolve().parent.parent
-    if (here / "static").is_dir():
-        return here
-    return Path(sys.prefix) / "share" / "optplay"
-
-
-ROOT = _assets_root()
-STATIC_DIR = ROOT / "static"
-TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 ASSETS = Assets(STATIC_DIR)
 LANGS = ("en", "zh")
 

@@ -11,8 +11,9 @@
 
 import { plotlyReady } from "./plotlyjs.js";
 import { dropRedraw, queueRedraw } from "./redraws.js";
+import { LOOK } from "./table.js";
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+const FONT = LOOK.font;
 const REDRAW_MS = 100;
 
 export class StripChart {
@@ -41,12 +42,13 @@ export class StripChart {
     this.observer.observe(wrap);
   }
 
-  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally margin, fontSize,
-   *  nticks, dtick, rangemode}, or a function that makes them when the chart is drawn.
-   *  Plotly redraws at most every `every` ms (a slider drag finishes ~20 computations a
-   *  second), in its turn after the next frame (redraws.js). `partial`: an answer still
-   *  arriving, drawn only once it has taken `every` ms (most answers end sooner, and a
-   *  redraw then would only hold up the rest of it). */
+  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally yrange (in axis
+   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode}, or a
+   *  function that makes them when the chart is drawn. Plotly redraws at most every
+   *  `every` ms (a slider drag finishes ~20 computations a second), in its turn after the
+   *  next frame (redraws.js). `partial`: an answer still arriving, drawn only once it has
+   *  taken `every` ms (most answers end sooner, and a redraw then would only hold up the
+   *  rest of it). */
   setData(spec, every = REDRAW_MS, partial = false) {
     this.spec = spec;
     const now = performance.now();
@@ -72,14 +74,15 @@ export class StripChart {
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
     this.lastRender = performance.now();
     const spec = typeof this.spec === "function" ? this.spec() : this.spec;
-    const { traces, xmax, ylog = false, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = spec;
+    const { traces, xmax, ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = spec;
     this.muted = this.muted || getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
     const layout = {
       width: w, height: h,
       margin,
       xaxis: { range: [0, Math.max(1, xmax)], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
       yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
-        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode },
+        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode,
+        ...(yrange ? { range: yrange, autorange: false } : {}) },
       showlegend: false, hovermode: "closest", dragmode: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: FONT, size: fontSize, color: this.muted },
