@@ -2,6 +2,8 @@
 // Chinese. PyTorch names (Adam, lr, StepLR, torch.optim) stay as PyTorch spells them in
 // both, because that is what students type in their own code.
 
+import { LAB_EN, LAB_ZH } from "./i18nlab.js";
+
 const en = {
   "app.title": "Optimizer Playground",
   "app.tagline": "Watch torch.optim optimizers race on 2D surfaces",
@@ -509,6 +511,9 @@ const zh = {
   "lr.tooltip": "第 k 步处的值是第 k 步所用的学习率。",
   "lr.hint": "有优化器使用学习率调度器时显示。单击图表可跳到对应的步数。",
 };
+
+Object.assign(en, LAB_EN);
+Object.assign(zh, LAB_ZH);
 
 export const DICTIONARIES = { en, zh };
 export const LANGS = ["en", "zh"];

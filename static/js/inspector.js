@@ -12,6 +12,7 @@ import { el, escapeHtml } from "./inspectdom.js";
 import { ARROW_KINDS } from "./arrows.js";
 import { StripChart } from "./stripchart.js";
 import { effectiveSteps, heldStateNames, isAdaptive, isPair, valuesAt } from "./stepdata.js";
+import { StateDictBox, gradWords, labNote, labRows, labValues } from "./inspectlab.js";
 
 const FILL_EVERY_MS = 120;
 
@@ -28,6 +29,7 @@ export class Inspector {
     this.cards = [];
     this.lastFill = 0;
     this.fillTimer = 0;
+    this.stateDict = { open: false }; // the cards' optimizer.state_dict() open or not
     section.classList.add("inspector");
     // Above this many steps the server does not send the state (it would be megabytes).
     this.maxStateSteps = Number(section.dataset.maxStateSteps) || Infinity;
@@ -134,7 +136,8 @@ export class Inspector {
   /** Rebuild the cards when the runs' make-up changed, then fill in the numbers. */
   render(final) {
     const shown = this.runs.map((run, index) => ({ run, index })).filter(({ run }) => run.visible);
-    const signature = shown.map(({ run, index }) => [index, run.label, run.color, run.state ? heldStateNames(run).join(",") : "-"].join("|")).join("\n");
+    const signature = shown.map(({ run, index }) => [index, run.label, run.color, run.state ? heldStateNames(run).join(",") : "-",
+      run.lrs ? "groups" : "", run.evals ? "evals" : "", run.row?.zero_grad].join("|")).join("\n");
     if (signature !== this.signature) {
       this.signature = signature;
       for (const c of this.cards) c.chart?.destroy();
@@ -168,9 +171,11 @@ export class Inspector {
         : [tr.appendChild(el("td", { class: "num", colspan: "2" }))];
       body.append(tr);
     };
-    row("grad", symbol("g", t("insp.grad")), t("insp.gradTip"), "pair");
+    const grad = gradWords(run);
+    row("grad", symbol("g", grad.words), grad.tip, "pair");
     row("update", symbol("Δθ", t("insp.update")), t("insp.updateTip"), "pair");
     row("lr", el("code", { text: "lr" }), t("insp.lrTip"), "scalar");
+    for (const extra of labRows(run)) row(extra.name, extra.label, extra.tip, extra.kind);
     if (run.state) {
       body.append(el("tr", { class: "insp-sep" }, el("th", { colspan: "3", scope: "rowgroup", text: t("insp.state") })));
       for (const name of heldStateNames(run)) {
@@ -178,8 +183,10 @@ export class Inspector {
         row(name, el("code", { text: name }), t("insp.stateTip", { name }), isPair(sample) ? "pair" : "scalar");
       }
     }
-    root.append(note, table);
-    const c = { root, run, index, cells, note, table, stepText, chart: null };
+    const labLine = el("p", { class: "insp-note insp-lab-note" });
+    const stateDict = new StateDictBox(this.stateDict, this.scene.catalog);
+    root.append(note, table, labLine, stateDict.node);
+    const c = { root, run, index, cells, note, table, stepText, chart: null, labLine, stateDict };
     if (run.state && isAdaptive(run)) {
       const chartBox = el("div", { class: "insp-eff-chart" });
       root.append(el("div", { class: "insp-eff" },
@@ -229,6 +236,11 @@ export class Inspector {
       put(c.cells.update, v.delta);
       put(c.cells.lr, v.lr);
       for (const [name, value] of Object.entries(v.state)) if (c.cells[name]) put(c.cells[name], value);
+      if (v.step > 0) for (const [name, value] of Object.entries(labValues(c.run, v.step))) if (c.cells[name]) put(c.cells[name], value);
+      const lab = labNote(c.run, v.step);
+      c.labLine.textContent = lab;
+      c.labLine.hidden = !lab;
+      c.stateDict.update(c.run, v.step);
     }
   }
 }
