@@ -68,7 +68,7 @@ export const LAB_EN = {
   "insp.copyFailed": "Could not copy: select the text and copy it by hand.",
   "insp.stateDictPartial": "… : group y's own value of a number PyTorch keeps per parameter; the server sends group x's only.",
 
-  "lr.hintLab": "Shown while an optimizer's lr changes during the run (an LR scheduler, a change at a step) or its param groups differ. Dashed: group y. Click the chart to jump to a step.",
+  "map.noLab": "Maps run without the torch.optim API options (param groups, zero_grad(), changes at a step).",
   "lr.groupX": "group x",
   "lr.groupY": "group y",
 };
@@ -139,7 +139,7 @@ export const LAB_ZH = {
   "insp.copyFailed": "无法复制：请选中文字后手动复制。",
   "insp.stateDictPartial": "…：PyTorch 为每个参数各存一份的数值中，y 组自己的那一份；服务器只发送 x 组的。",
 
-  "lr.hintLab": "当优化器的学习率在运行中变化（学习率调度器、中途修改）或各参数组不同时显示。虚线：y 组。单击图表可跳到对应的步数。",
+  "map.noLab": "画图时不使用 torch.optim 接口的选项（参数组、zero_grad()、中途修改）。",
   "lr.groupX": "x 组",
   "lr.groupY": "y 组",
 };

@@ -50,18 +50,24 @@ export class StateDictBox {
     this.catalog = catalog;
     this.code = el("code");
     this.pre = el("pre", { class: "insp-sd-text", tabindex: "0" }, this.code);
-    this.note = el("p", { class: "insp-note insp-sd-note", hidden: true });
+    this.note = el("p", { class: "insp-sd-note", hidden: true });
     this.copy = el("button", { type: "button", class: "btn small insp-sd-copy", text: t("insp.copy") });
     this.summary = el("summary", {}, el("code", { text: t("insp.stateDict") }));
     this.summary.title = t("insp.stateDictTip");
     this.node = el("details", { class: "insp-sd" }, this.summary, el("div", { class: "insp-sd-body" }, this.pre, this.note, this.copy));
     this.node.open = Boolean(shared.open);
+    this.text = "";
+    // (Cards are built before they join the page: the list is pruned when one toggles.)
+    shared.boxes = [...(shared.boxes || []), this].slice(-64);
     this.node.addEventListener("toggle", () => {
+      // Every card's opens and closes with this one (the same question of each run).
       shared.open = this.node.open;
+      shared.boxes = shared.boxes.filter((b) => b.node.isConnected);
+      for (const b of shared.boxes) if (b !== this && b.node.open !== shared.open) b.node.open = shared.open;
       if (this.node.open && this.pending) this.update(...this.pending);
     });
     this.copy.addEventListener("click", async () => {
-      if (await copyText(this.code.textContent)) {
+      if (await copyText(this.text)) {
         toast(t("insp.copied"));
         return;
       }
@@ -82,7 +88,11 @@ export class StateDictBox {
     this.pending = null;
     const out = run.row ? stateDictText(run, j, this.catalog) : null;
     this.node.hidden = false;
-    this.code.textContent = out ? out.text : "";
+    this.text = out ? out.text : "";
+    // Shown with non-breaking hyphens in exponents (1e‑08 never splits over two lines);
+    // copied as PyTorch printed it.
+    this.code.textContent = this.text.replace(/(\de)-(\d)/g, "$1\u2011$2");
+    this.node.dataset.text = this.text;
     this.pre.hidden = !out;
     this.copy.disabled = !out;
     this.note.textContent = out?.partial ? t("insp.stateDictPartial") : "";

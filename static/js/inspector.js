@@ -183,7 +183,7 @@ export class Inspector {
         row(name, el("code", { text: name }), t("insp.stateTip", { name }), isPair(sample) ? "pair" : "scalar");
       }
     }
-    const labLine = el("p", { class: "insp-note insp-lab-note" });
+    const labLine = el("p", { class: "insp-lab-note" });
     const stateDict = new StateDictBox(this.stateDict, this.scene.catalog);
     root.append(note, table, labLine, stateDict.node);
     const c = { root, run, index, cells, note, table, stepText, chart: null, labLine, stateDict };

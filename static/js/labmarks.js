@@ -34,22 +34,24 @@ export class LabMarks {
     ctx.restore();
   }
 
-  /** The closure's points of steps 1 … k (evals[j] belongs to step j + 1). */
+  /** The closure's points of steps 1 … k (evals[j] belongs to step j + 1), as one path
+   *  of rings filled and stroked once (an LBFGS run of 1,000 steps has ~20,000). */
   paintEvals(ctx, ax, run, k) {
-    ctx.lineWidth = 1.3;
+    ctx.beginPath();
     for (let j = 0; j < Math.min(k, run.evals.length); j++) {
       for (const p of run.evals[j]) {
         if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) continue;
         const x = ax.px(p[0]), y = ax.py(p[1]);
-        ctx.beginPath();
+        ctx.moveTo(x + RING, y);
         ctx.arc(x, y, RING, 0, 2 * Math.PI);
-        ctx.fillStyle = "#fff";
-        ctx.fill();
-        ctx.strokeStyle = run.color;
-        ctx.stroke();
         this.drawnEvals++;
       }
     }
+    ctx.fillStyle = "#fff";
+    ctx.fill();
+    ctx.lineWidth = 1.3;
+    ctx.strokeStyle = run.color;
+    ctx.stroke();
   }
 }
 

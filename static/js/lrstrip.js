@@ -32,7 +32,7 @@ export class LRStrip {
   relabel() {
     this.title.textContent = t("lr.title");
     this.title.title = t("lr.tooltip");
-    this.hint.textContent = t("lr.hintLab");
+    this.hint.textContent = t("lr.hint");
     if (this.runs.length) this.setRuns(this.runs, this.steps);
   }
 

@@ -12,6 +12,7 @@ import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
+import { usesLab } from "./torchapi.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
 import { MapStream } from "./mapstream.js";
 import { MapData } from "./mapdata.js";
@@ -426,6 +427,7 @@ export class MapMode {
     renderProgress(s, {
       status: this.status, data: d, elapsed: this.elapsed, cached: this.cached,
       noise: this.scene.state.rows[this.map.run]?.noise > 0,
+      lab: usesLab(this.scene.state.rows[this.map.run] || {}),
     });
     renderLegend(s, d, this.map, this.hover);
   }

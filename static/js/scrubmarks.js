@@ -55,7 +55,8 @@ export class ScrubMarks {
       const b = el("button", { type: "button", class: `scrub-mark is-${e.state}`, title: label, "aria-label": label, "data-at": String(e.at) });
       b.style.setProperty("--mark-color", run.color);
       b.style.left = `calc(${THUMB_HALF}px + (100% - ${2 * THUMB_HALF}px) * ${e.at / max})`;
-      if (level) b.style.top = `${-3 - 8 * level}px`;
+      // Two runs changing course at one step: the second mark goes under the track.
+      if (level) b.style.top = level === 1 ? "11px" : `${-4 - 12 * (level - 1)}px`;
       b.addEventListener("click", () => {
         this.player.pause();
         this.player.seek(e.at);
