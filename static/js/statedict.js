@@ -227,17 +227,29 @@ export function pyFloat(v) {
 /** Python's f"{v:.{d}f}": the exact binary value rounded half to even. */
 export function pyFixed(v, d) {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-  const s = halfEven(v, v.toFixed(d), Math.abs(v).toFixed(d + 25), d);
+  const rounded = v.toFixed(d);
+  const s = nearTie(v, d) ? halfEven(v, rounded, Math.abs(v).toFixed(d + 25), d) : rounded;
   return Object.is(v, -0) ? `-${s}` : s;
 }
 
 /** Python's f"{v:.{d}e}" (two exponent digits at least), rounded half to even. */
 export function pyExp(v, d) {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
-  const s = halfEven(v, v.toExponential(d), Math.abs(v).toExponential(d + 25), d);
+  const rounded = v.toExponential(d);
+  const exp = Number(rounded.slice(rounded.indexOf("e") + 1));
+  const s = nearTie(v, d - exp) || nearTie(v, d - exp + 1) ? halfEven(v, rounded, Math.abs(v).toExponential(d + 25), d) : rounded;
   const [m, e] = s.split("e");
   const n = Number(e);
   return `${Object.is(v, -0) ? "-" : ""}${m}e${n < 0 ? "-" : "+"}${String(Math.abs(n)).padStart(2, "0")}`;
+}
+
+/** Could |v| be an exact tie at `d` decimals (…5 exactly after them)? A cheap look in
+ *  floating point, generous by far more than its rounding: only then is |v| written out
+ *  in full (halfEven). */
+function nearTie(v, d) {
+  const scaled = Math.abs(v) * 10 ** d;
+  if (!(scaled < 2 ** 52)) return false;
+  return Math.abs(scaled - Math.floor(scaled) - 0.5) <= 1e-6;
 }
 
 /** JavaScript rounds an exact tie away from zero, Python to the even digit. `long`: |v|
@@ -255,39 +267,31 @@ function halfEven(v, rounded, long, d) {
 /** torch's print of a float64 tensor: a list of values (1-D), or one number (`scalar`:
  *  a 0-dim tensor). */
 export function tensorText(values, scalar = false) {
-  const list = scalar ? [values] : values;
-  const format = formatter(list);
-  const items = list.map(format);
+  const items = formatted(scalar ? [values] : values);
   return scalar ? `tensor(${items[0]})` : `tensor([${items.join(", ")}])`;
 }
 
-/** torch/_tensor_str.py _Formatter for a floating tensor at precision 4. */
-function formatter(values) {
+/** torch/_tensor_str.py _Formatter for a floating tensor at precision 4: the mode comes
+ *  from the finite non-zero values (whole numbers: "3."; scientific when they span more
+ *  than 1000x or leave [1e-4, 1e8]), every value padded to their widest. */
+function formatted(values) {
   const shown = values.filter((v) => Number.isFinite(v) && v !== 0);
-  let intMode = true, sci = false, width = 1;
+  let write = (v) => pyFixed(v, 0) + (Number.isFinite(v) ? "." : "");
   if (shown.length) {
-    const abs = shown.map(Math.abs);
-    const lo = Math.min(...abs), hi = Math.max(...abs);
-    intMode = shown.every((v) => v === Math.ceil(v));
-    if (intMode) {
-      if (hi / lo > 1000 || hi > 1e8) {
-        sci = true;
-        width = Math.max(...shown.map((v) => pyExp(v, PRECISION).length));
-      } else {
-        width = Math.max(...shown.map((v) => pyFixed(v, 0).length + 1));
-      }
-    } else if (hi / lo > 1000 || hi > 1e8 || lo < 1e-4) {
-      sci = true;
-      width = Math.max(...shown.map((v) => pyExp(v, PRECISION).length));
-    } else {
-      width = Math.max(...shown.map((v) => pyFixed(v, PRECISION).length));
+    let lo = Infinity, hi = 0, whole = true;
+    for (const v of shown) {
+      const a = Math.abs(v);
+      if (a < lo) lo = a;
+      if (a > hi) hi = a;
+      if (v !== Math.ceil(v)) whole = false;
     }
+    if (hi / lo > 1000 || hi > 1e8 || (!whole && lo < 1e-4)) write = (v) => pyExp(v, PRECISION);
+    else if (!whole) write = (v) => pyFixed(v, PRECISION);
   }
-  return (v) => {
-    let s;
-    if (sci) s = pyExp(v, PRECISION);
-    else if (intMode) s = pyFixed(v, 0) + (Number.isFinite(v) ? "." : "");
-    else s = pyFixed(v, PRECISION);
-    return s.padStart(width, " ");
-  };
+  const out = values.map(write);
+  let width = 1;
+  values.forEach((v, i) => {
+    if (Number.isFinite(v) && v !== 0) width = Math.max(width, out[i].length);
+  });
+  return out.map((s) => s.padStart(width, " "));
 }
