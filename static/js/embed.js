@@ -18,6 +18,8 @@ import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
+import { ScrubMarks } from "./scrubmarks.js";
+import { LabMarks } from "./labmarks.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -54,7 +56,10 @@ async function start() {
   store.subscribe(linkFull);
   const contour = new ContourView($("#contour"), { compact: true });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
-  scene.attach({ contour, bar, extra: [new Announcer()] });
+  // Changes of course (torch.optim API) on the path and on the scrubber.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  scene.attach({ contour, bar, extra: [new ScrubMarks(bar, scene.player), new Announcer()] });
   buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();

@@ -23,10 +23,12 @@ export function exportRequest(scene) {
   return body;
 }
 
-/** Learning rates for the HTML file's slider, around the first shown run's lr. */
+/** Learning rates for the HTML file's slider, around the first shown run's lr; none when
+ *  a run's lr is also set elsewhere (its param groups, a change at a step): one slider
+ *  could not say which lr it moves. */
 export function lrVariants(body, catalog) {
   const run = body.runs[0];
-  if (!run) return null;
+  if (!run || body.runs.some((r) => r.groups || r.events)) return null;
   const inner = run.params?.optimizer;
   const [opt, params] = inner && typeof inner === "object" ? [inner.optimizer, inner.params || {}] : [run.optimizer, run.params || {}];
   const lr = params.lr ?? catalog.param(opt, "lr")?.default;

@@ -2,6 +2,8 @@
 // Chinese. PyTorch names (Adam, lr, StepLR, torch.optim) stay as PyTorch spells them in
 // both, because that is what students type in their own code.
 
+import { LAB_EN, LAB_ZH } from "./i18nlab.js";
+
 const en = {
   "app.title": "Optimizer Playground",
   "app.tagline": "Watch torch.optim optimizers race on 2D surfaces",
@@ -106,6 +108,7 @@ const en = {
   "player.stepOf": "step {k} / {n}",
   "player.keys": "Keys: Space play/pause · J / L one step",
 
+  "readout.label": "Each optimizer at the step shown",
   "readout.optimizer": "Optimizer",
   "readout.step": "Step",
   "readout.loss": "Loss",
@@ -253,7 +256,7 @@ const en = {
   "arrows.tooltip": "Drawn at each optimizer's current point for the step shown (the inspector's values): −g is minus the gradient, −m minus momentum_buffer or exp_avg (as the update uses it), Δθ the step just taken. Directions are exact; lengths are scaled, not in plot units: a typical size (the median over the visible runs) draws half the longest arrow, larger values grow more slowly. −g and −m share one scale, Δθ has its own.",
   "lr.title": "Learning rate per step",
   "lr.tooltip": "The value at step k is the lr that step k used.",
-  "lr.hint": "Shown while an optimizer has an LR scheduler. Click the chart to jump to a step.",
+  "lr.hint": "Shown while an optimizer's lr changes during the run (an LR scheduler, a change at a step) or its param groups differ. Dashed: group y. Click the chart to jump to a step.",
 };
 
 const zh = {
@@ -360,6 +363,7 @@ const zh = {
   "player.stepOf": "第 {k} / {n} 步",
   "player.keys": "快捷键：空格 播放/暂停 · J / L 单步",
 
+  "readout.label": "各优化器在当前步的情况",
   "readout.optimizer": "优化器",
   "readout.step": "步数",
   "readout.loss": "损失",
@@ -507,8 +511,11 @@ const zh = {
   "arrows.tooltip": "箭头画在每个优化器当前所在的点上，对应当前显示的步数（与“优化器内部”面板中的数值一致）：−g 是负梯度，−m 是 momentum_buffer 或 exp_avg 取负（更新时就是这样使用的），Δθ 是刚走的一步。方向是准确的；长度经过缩放，并非图上的实际长度：典型大小（所有显示中的优化器的中位数）画成最长箭头的一半，更大的值增长得更慢。−g 与 −m 使用同一比例，Δθ 单独一个比例。",
   "lr.title": "学习率随步数的变化",
   "lr.tooltip": "第 k 步处的值是第 k 步所用的学习率。",
-  "lr.hint": "有优化器使用学习率调度器时显示。单击图表可跳到对应的步数。",
+  "lr.hint": "当优化器的学习率在运行中变化（学习率调度器、中途修改）或各参数组不同时显示。虚线：y 组。单击图表可跳到对应的步数。",
 };
+
+Object.assign(en, LAB_EN);
+Object.assign(zh, LAB_ZH);
 
 export const DICTIONARIES = { en, zh };
 export const LANGS = ["en", "zh"];

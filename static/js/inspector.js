@@ -12,6 +12,7 @@ import { el, escapeHtml } from "./inspectdom.js";
 import { ARROW_KINDS } from "./arrows.js";
 import { StripChart } from "./stripchart.js";
 import { effectiveSteps, heldStateNames, isAdaptive, isPair, valuesAt } from "./stepdata.js";
+import { StateDictBox, gradWords, labNote, labRows, labValues } from "./inspectlab.js";
 
 const FILL_EVERY_MS = 120;
 
@@ -28,6 +29,7 @@ export class Inspector {
     this.cards = [];
     this.lastFill = 0;
     this.fillTimer = 0;
+    this.stateDict = { open: false }; // the cards' optimizer.state_dict() open or not
     section.classList.add("inspector");
     // Above this many steps the server does not send the state (it would be megabytes).
     this.maxStateSteps = Number(section.dataset.maxStateSteps) || Infinity;
@@ -150,7 +152,8 @@ export class Inspector {
     const names = ({ run, index }) => (run.state ? heldStateNames(run).join(",")
       : (run.computing && this.cards.find((c) => c.index === index)?.names) || "-");
     // Its label (which names its hyperparameters) is updated in place.
-    const signature = shown.map((s) => [s.index, s.run.color, names(s)].join("|")).join("\n");
+    const signature = shown.map((s) => [s.index, s.run.color, names(s), s.run.lrs ? "groups" : "",
+      s.run.evals ? "evals" : "", s.run.row?.zero_grad].join("|")).join("\n");
     if (signature !== this.signature) {
       this.signature = signature;
       for (const c of this.cards) c.chart?.destroy();
@@ -186,9 +189,11 @@ export class Inspector {
         : [tr.appendChild(el("td", { class: "num", colspan: "2" }))];
       body.append(tr);
     };
-    row("grad", symbol("g", t("insp.grad")), t("insp.gradTip"), "pair");
+    const grad = gradWords(run);
+    row("grad", symbol("g", grad.words), grad.tip, "pair");
     row("update", symbol("Δθ", t("insp.update")), t("insp.updateTip"), "pair");
     row("lr", el("code", { text: "lr" }), t("insp.lrTip"), "scalar");
+    for (const extra of labRows(run)) row(extra.name, extra.label, extra.tip, extra.kind);
     if (run.state) {
       body.append(el("tr", { class: "insp-sep" }, el("th", { colspan: "3", scope: "rowgroup", text: t("insp.state") })));
       for (const name of heldStateNames(run)) {
@@ -196,9 +201,12 @@ export class Inspector {
         row(name, el("code", { text: name }), t("insp.stateTip", { name }), isPair(sample) ? "pair" : "scalar");
       }
     }
-    root.append(note, table);
+    const labLine = el("p", { class: "insp-lab-note" });
+    const stateDict = new StateDictBox(this.stateDict, this.scene.catalog);
+    root.append(note, table, labLine, stateDict.node);
     const stateNames = run.state ? heldStateNames(run) : [];
-    const c = { root, run, index, name, cells, note, table, stepText, chart: null, names: stateNames.join(",") || "-", stateNames };
+    const c = { root, run, index, name, cells, note, table, stepText, chart: null,
+      names: stateNames.join(",") || "-", stateNames, labLine, stateDict };
     if (run.state && isAdaptive(run)) {
       const chartBox = el("div", { class: "insp-eff-chart" });
       root.append(el("div", { class: "insp-eff" },
@@ -261,6 +269,11 @@ export class Inspector {
         for (const name of c.stateNames) for (const td of c.cells[name] || []) Object.assign(td, { textContent: "—", title: "" });
       }
       c.root.classList.toggle("is-stale", !v.hasState && c.stateNames.length > 0);
+      if (v.step > 0) for (const [name, value] of Object.entries(labValues(c.run, v.step))) if (c.cells[name]) put(c.cells[name], value);
+      const lab = labNote(c.run, v.step);
+      c.labLine.textContent = lab;
+      c.labLine.hidden = !lab;
+      c.stateDict.update(c.run, v.step);
     }
   }
 }

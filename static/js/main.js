@@ -14,6 +14,8 @@ import { MapMode } from "./mapmode.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
+import { LabMarks } from "./labmarks.js";
+import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
@@ -64,6 +66,8 @@ async function start() {
       onGrid() {
         surfacePanel?.syncStart();
       },
+      // "Add a change at step k" names the step the scrubber is on.
+      onStep: () => rowsPanel?.followStep(),
     },
   });
 
@@ -74,12 +78,18 @@ async function start() {
   // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
   const arrows = new ArrowLayer();
   contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
+  // The torch.optim API lab: changes of course on the paths and the scrubber, LBFGS's
+  // closure evaluations on the contour.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  const scrubMarks = new ScrubMarks(bar, scene.player);
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, new Announcer()] });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, scrubMarks, new Announcer()] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
+  rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
@@ -93,6 +103,7 @@ async function start() {
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
+  window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
   // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
   let racing = false;

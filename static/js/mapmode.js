@@ -15,6 +15,7 @@ import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
+import { usesLab } from "./torchapi.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
@@ -453,6 +454,7 @@ export class MapMode {
     this.parts.renderProgress(s, {
       status: this.status, data: d, elapsed: this.elapsed, cached: this.cached,
       noise: this.scene.state.rows[this.map.run]?.noise > 0,
+      lab: usesLab(this.scene.state.rows[this.map.run] || {}),
     });
     this.parts.renderLegend(s, d, this.map, this.hover);
   }

@@ -20,6 +20,10 @@ PAGES = [
     "/?lang=zh",
     f"/?{SCENE}&insp=1&map=basin&mres=32",
     f"/?{SCENE}&lang=zh&insp=1",
+    # the torch.optim API lab open on every part (it opens on a row that uses it)
+    f"/?{SCENE}&groups1=x,y(lr=0.003)&zero_grad1=never&events2=40:keep(lr=0.01),80:reset"
+    "&o=lbfgs(lr=0.5)&insp=1",
+    f"/?{SCENE}&groups1=x,y(lr=0.003)&events3=40:reset&lang=zh",
     f"/embed?{SCENE}&controls=lr,steps,surface",
     f"/embed?{SCENE}&lang=zh&autoplay=1",
     EXPORT + json.dumps({"surface": "rosenbrock", "steps": 80, "lang": "en", "runs": [
