@@ -11,6 +11,7 @@ import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
@@ -41,6 +42,7 @@ async function start() {
   let rowsPanel = null;
   let surfacePanel = null;
   let mapMode = null;
+  let tunePanel = null;
   const scene = new Scene({
     catalog,
     store,
@@ -57,6 +59,7 @@ async function start() {
       },
       onGrid() {
         surfacePanel?.syncStart();
+        tunePanel?.show();
       },
     },
   });
@@ -75,6 +78,7 @@ async function start() {
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.render();
+  tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
