@@ -15,7 +15,7 @@ import { numText } from "./format.js";
 import { runRequest } from "./state.js";
 import { TuneChart, objectiveText } from "./tunechart.js";
 
-const N_VALUES = 64;
+const N_VALUES = 64; // lr values per row (fewer if the server allows fewer: data-max-n)
 // What a tuning depends on (store.js's `what`): a change to anything else keeps it.
 const SCENE = ["surface", "formula", "start", "steps", "rows", "row"];
 
@@ -64,6 +64,7 @@ export class TunePanel {
     this.message = null; // [i18n key, vars] of the status line
     this.error = null; // {detail, rows} of the last refusal
     this.requests = 0;
+    this.n = Math.max(4, Math.min(N_VALUES, Number(host.dataset.maxN) || N_VALUES));
     this.build();
     store.subscribe(({ what, from }) => this.changed(what, from));
   }
@@ -89,7 +90,7 @@ export class TunePanel {
     this.chart = new TuneChart(this.chartBox);
     this.list = el("ul", { class: "tune-list" });
     this.label = el("label", { for: "tune-objective", class: "tune-label", text: t("tune.objective") });
-    this.help = el("p", { id: "tune-help", class: "tune-help", text: t("tune.help") });
+    this.help = el("p", { id: "tune-help", class: "tune-help", text: t("tune.help", { n: this.n }) });
     host.append(el("div", { class: "tune-line" }, this.button, this.label, this.select),
       this.help, this.statusLine, this.errorLine, this.chartBox, this.list);
     this.show();
@@ -111,7 +112,7 @@ export class TunePanel {
   }
 
   body() {
-    return { ...runRequest(this.state, this.catalog), objective: this.objective, n: N_VALUES };
+    return { ...runRequest(this.state, this.catalog), objective: this.objective, n: this.n };
   }
 
   signature() {
@@ -130,7 +131,7 @@ export class TunePanel {
     const rows = [...this.state.rows];
     const t0 = performance.now();
     this.setError(null);
-    this.setStatus("running", "tune.running", { runs: rows.length, n: N_VALUES });
+    this.setStatus("running", "tune.running", { runs: rows.length, n: this.n });
     let res;
     try {
       res = await postTune(body, ctrl.signal);
@@ -190,7 +191,7 @@ export class TunePanel {
   /** Every word again, in the language just chosen. */
   relabel() {
     this.label.textContent = t("tune.objective");
-    this.help.textContent = t("tune.help");
+    this.help.textContent = t("tune.help", { n: this.n });
     for (const o of this.select.options) o.textContent = t(o.dataset.key);
     this.show();
     this.draw();
