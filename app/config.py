@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     max_formula_length: int = 2_000  # characters of a typed formula
     max_formula_depth: int = 100     # nesting of a typed formula
     max_grid: int = 400              # points per side of a contour grid
+    max_data_points: int = 10_000    # pairs (x, y) of inline data; points per batch
     max_body_bytes: int = 256 * 1024 # request body / WebSocket message size
     max_coordinate: float = 1e6      # |start| and |domain| bounds
     compute_budget_s: float = 10.0   # wall-clock budget of one computation

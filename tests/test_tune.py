@@ -330,3 +330,34 @@ def test_the_schema_documents_it(client):
     assert {"objective", "n", "runs", "steps", "surface"} <= set(request)
     answer = spec["components"]["schemas"]["TuneResponse"]["properties"]
     assert {"runs", "race", "objective"} <= set(answer)
+
+
+def test_the_scenes_mini_batches_are_respected(client):
+    """A surface from data with `batch`: every lr value steps on the batches its single
+    run steps on (to rounding: the batch engine sums a batch's gradient over an array, a
+    single run over floats), the race is POST /api/v1/run's at the chosen lrs."""
+    scene = {"surface": {"data": "line"}, "batch": {"size": 8, "seed": 3}, "steps": 120,
+             "n": 12, "runs": [{"optimizer": "sgd", "params": {"momentum": 0.9}},
+                               {"optimizer": "adam", "noise": {"std": 0.2, "seed": 4}},
+                               {"optimizer": "sgd", "zero_grad": "never"}]}
+    r = client.post("/api/v1/tune", json=scene)
+    assert r.status_code == 200, r.text
+    answer = r.json()
+    assert [t["method"] for t in answer["runs"]] == ["batch", "batch", "single"]
+    for t, run in zip(answer["runs"], scene["runs"]):
+        for j in (0, 4, 7):
+            if t["diverged"][j]:
+                continue
+            body = {**{k: scene[k] for k in ("surface", "batch", "steps")},
+                    "runs": [{**run, "params": {**run.get("params", {}), "lr": t["lr"][j]}}]}
+            one = client.post("/api/v1/run", json=body).json()["runs"][0]
+            assert one["loss"][-1] == pytest.approx(t["final_loss"][j], rel=1e-9)
+            if t["method"] == "single":
+                assert one["loss"][-1] == t["final_loss"][j]
+    race = client.post("/api/v1/run", json={
+        **{k: scene[k] for k in ("surface", "batch", "steps")},
+        "runs": [{**run, "params": {**run.get("params", {}), "lr": t["best_lr"]}}
+                 for run, t in zip(scene["runs"], answer["runs"])]}).json()
+    assert answer["race"] == race
+    full = client.post("/api/v1/tune", json={k: v for k, v in scene.items() if k != "batch"})
+    assert full.json()["runs"][0]["final_loss"] != answer["runs"][0]["final_loss"]

@@ -1,4 +1,5 @@
-"""GET /api/v1/surfaces | optimizers | schedulers: what a page needs to build controls."""
+"""GET /api/v1/surfaces | datasets | optimizers | schedulers: what a page needs to build
+controls."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from fastapi import APIRouter, Request, Response
 
 from ..engine import catalog
 from .responses import FastJSONResponse, dumps
-from .schemas import OptimizerCatalogue, SchedulerCatalogue, SurfaceCatalogue
+from .schemas import (DatasetCatalogue, OptimizerCatalogue, SchedulerCatalogue,
+                      SurfaceCatalogue)
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -31,6 +33,13 @@ def _cached(name: str, build, request: Request) -> Response:
 def surfaces(request: Request):
     """Built-in surfaces: ids, names, formulas (text and LaTeX), domains, minima, starts."""
     return _cached("surfaces", catalog.surfaces, request)
+
+
+@router.get("/datasets", response_model=DatasetCatalogue, response_class=FastJSONResponse)
+def datasets(request: Request):
+    """Built-in data sets for surfaces from data: ids, names (English and Chinese),
+    model, size, the view and start of their surface, the full-data minimum, the points."""
+    return _cached("datasets", catalog.datasets, request)
 
 
 @router.get("/optimizers", response_model=OptimizerCatalogue, response_class=FastJSONResponse)

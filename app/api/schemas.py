@@ -3,7 +3,7 @@ fuzzing checks every answer against them)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +21,22 @@ class SurfaceInfo(BaseModel):
     start: Point
 
 
+class DataSurfaceInfo(BaseModel):
+    """A surface from data, as answers carry it."""
+
+    data: str = Field(description="the data set's id, or \"inline\"")
+    model: Literal["linear", "logistic"]
+    n: int = Field(description="pairs (x, y)")
+    name: str
+    name_zh: str
+    domain: tuple[Point, Point] = Field(description="[[w_min, w_max], [b_min, b_max]]")
+    minima: list[Point] = Field(description="the full-data minimum; none when there is none")
+    start: Point
+
+
+SurfaceAnswer = Union[SurfaceInfo, DataSurfaceInfo]
+
+
 class RunAnswer(BaseModel):
     optimizer: str
     status: Literal["ok", "diverged"]
@@ -28,6 +44,8 @@ class RunAnswer(BaseModel):
     path: list[Point] = Field(description="path[k]: the parameters after k steps")
     loss: list[float] = Field(description="loss[k]: the surface's value at path[k]")
     lr: list[float] = Field(description="lr[k]: the learning rate step k + 1 used")
+    batch_loss: Optional[list[float]] = Field(
+        None, description="a surface from data: the loss of step k + 1's batch at path[k]")
     escaped_at: Optional[int] = Field(None, description="first step outside the view")
     label: Optional[str] = None
     color: Optional[str] = None
@@ -43,7 +61,7 @@ class RunAnswer(BaseModel):
 
 
 class RunResponse(BaseModel):
-    surface: SurfaceInfo
+    surface: SurfaceAnswer
     start: Point
     steps: int
     runs: list[RunAnswer]
@@ -120,8 +138,27 @@ class SurfaceCatalogue(BaseModel):
     surfaces: list[SurfaceInfo]
 
 
+class DatasetInfo(BaseModel):
+    id: str
+    name: str
+    name_zh: str
+    model: Literal["linear", "logistic"]
+    n: int
+    domain: tuple[Point, Point] = Field(description="[[w_min, w_max], [b_min, b_max]]")
+    start: Point
+    minima: list[Point]
+    about: str = ""
+    about_zh: str = ""
+    x: list[float]
+    y: list[float]
+
+
+class DatasetCatalogue(BaseModel):
+    datasets: list[DatasetInfo]
+
+
 class GridAnswer(BaseModel):
-    surface: SurfaceInfo
+    surface: SurfaceAnswer
     x: list[float]
     y: list[float]
     z: list[list[Optional[float]]] = Field(description="z[j][i] = f(x[i], y[j]); null where "

@@ -4,7 +4,8 @@ For each run: the lr, on a log grid around its PyTorch default (GRID_DECADES), t
 the lowest final loss (the loss at the last finite point; a run that diverges loses), or
 the fewest steps to come within `tol` of a minimum (as basin maps measure it; ties go to
 the lower final loss), over the scene's steps from the scene's start, with the run's
-scheduler and gradient noise: every lr value sees the noise draws the run itself sees.
+scheduler and gradient noise and the scene's mini-batches (a surface from data): every lr
+value sees the noise draws and the batches the run itself sees.
 Then the race at those lrs, the answer of POST /api/v1/run.
 
 - A run the batch engine takes is one batch of n runs whose lr is a per-run column, as a
@@ -35,7 +36,8 @@ from .fence import Fence
 from .maps import TOL_FRACTION
 from .optim import REGISTRY as OPTIMIZERS
 from .optimizer import RunOptimizer, merged
-from .request import RunRequest, resolve_surface
+from .data import BatchOrder
+from .request import RunRequest, batch_order, resolve_surface
 from .runner import run_one
 from .scene import execute, run_specs, start_of, validate_all
 from .surfaces import Surface
@@ -98,6 +100,7 @@ class TunePlan:
     minima: np.ndarray          # (K, 2)
     tol: float
     runs: list[RunPlan]
+    order: BatchOrder | None = None     # mini-batches (a surface from data)
 
 
 @dataclass
@@ -193,7 +196,7 @@ def plan(req: TuneRequest) -> TunePlan:
         for lr in (lrs[0], lrs[-1]):
             _check_end(spec, lr, i, req.steps)
         runs.append(RunPlan(spec, "batch" if batch else "single", lrs))
-    return TunePlan(req, surface, start, minima, float(tol), runs)
+    return TunePlan(req, surface, start, minima, float(tol), runs, batch_order(req, surface))
 
 
 def _check_end(spec: RunSpec, lr: float, i: int, steps: int) -> None:
@@ -236,7 +239,7 @@ def _by_batch(p: TunePlan, rp: RunPlan, fence: Fence) -> Outcome:
                   spec.scheduler, per_run={"lr": rp.lrs},
                   targets=p.minima if len(p.minima) else None, tol=p.tol,
                   noise=spec.noise, deadline=fence.deadline, budget=fence.budget,
-                  cancelled=fence.cancelled)
+                  cancelled=fence.cancelled, order=p.order)
     return Outcome(r.final_loss, r.diverged_at >= 0, r.reached_at)
 
 
@@ -245,9 +248,10 @@ def _by_single(p: TunePlan, rp: RunPlan, i: int, fence: Fence) -> Outcome:
     out = Outcome(np.empty(n), np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64))
     for j, lr in enumerate(rp.lrs):
         fence.check()
+        batches = p.surface.formula.batched(p.order) if p.order is not None else None
         run = run_one(p.surface, p.start, p.req.steps, with_lr(rp.spec, lr), loc=("runs", i),
                       deadline=fence.deadline, budget=fence.budget,
-                      cancelled=fence.cancelled)
+                      cancelled=fence.cancelled, batches=batches)
         out.final_loss[j] = run["loss"][-1]
         out.diverged[j] = run["status"] == "diverged"
         out.steps_to_min[j] = first_reach(np.asarray(run["path"]), p.minima, p.tol)
