@@ -112,17 +112,21 @@ class Outcome:
     steps_to_min: np.ndarray    # (n,) first step within tol of a minimum, -1 if never
 
 
+def _owner_of_lr(optimizer: str, params: dict) -> str:
+    """The optimizer whose lr it is: Lookahead's is its inner optimizer's."""
+    if optimizer != "lookahead":
+        return optimizer
+    return (params.get("optimizer") or {}).get("optimizer") or "sgd"
+
+
 def default_lr(optimizer: str, params: dict) -> float:
     """PyTorch's default lr of the optimizer (Lookahead's: its inner optimizer's)."""
-    if optimizer == "lookahead":
-        optimizer = (params.get("optimizer") or {}).get("optimizer") or "sgd"
-    return float(next(h.default for h in OPTIMIZERS[optimizer].hypers if h.name == "lr"))
+    owner = _owner_of_lr(optimizer, params)
+    return float(next(h.default for h in OPTIMIZERS[owner].hypers if h.name == "lr"))
 
 
 def lr_range(optimizer: str, params: dict) -> tuple[float, float]:
-    inner = ((params.get("optimizer") or {}).get("optimizer") or "sgd"
-             if optimizer == "lookahead" else optimizer)
-    below, above = GRID_DECADES.get(inner, OTHER_DECADES)
+    below, above = GRID_DECADES.get(_owner_of_lr(optimizer, params), OTHER_DECADES)
     d = default_lr(optimizer, params)
     return _significant(d * 10.0 ** -below), _significant(d * 10.0 ** above)
 
