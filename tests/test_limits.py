@@ -79,6 +79,9 @@ OVER = [  # (path, body, status, words of the message besides the env variable)
     ("/api/v1/map", {**MAP, "steps": 10_001}, 422, "limit of 10000", "MAX_MAP_STEPS"),
     ("/api/v1/map", {**MAP, "steps": 1000, "x": {"n": 512}, "y": {"n": 512}}, 422,
      "limit of 150000000", "MAX_MAP_RUN_STEPS"),
+    ("/api/v1/tune", {**SMALL, "n": 129}, 422, "limit of 128", "MAX_TUNE_N"),
+    ("/api/v1/tune", {**SMALL, "steps": 5001, "runs": [{"optimizer": "sgd"}] * 10}, 422,
+     "limit of 50000", "MAX_TUNE_STEPS"),
     ("/api/v1/run", "x" * 300_000, 413, "limit of 262144 bytes", "MAX_BODY_BYTES"),
 ]
 

@@ -11,6 +11,7 @@ import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
 import { Scene, gridPoints } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
@@ -49,6 +50,7 @@ async function start() {
   let rowsPanel = null;
   let surfacePanel = null;
   let mapMode = null;
+  let tunePanel = null;
   const scene = new Scene({
     catalog,
     store,
@@ -65,6 +67,7 @@ async function start() {
       },
       onGrid() {
         surfacePanel?.syncStart();
+        tunePanel?.show();
       },
       // "Add a change at step k" names the step the scrubber is on.
       onStep: () => rowsPanel?.followStep(),
@@ -91,6 +94,7 @@ async function start() {
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
+  tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
