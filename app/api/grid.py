@@ -3,7 +3,7 @@ check of a typed formula: a malformed one answers 422 with what and where)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, model_validator
@@ -25,6 +25,11 @@ class GridRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     surface: SurfaceSpec
     n: StrictInt = Field(120, ge=2, description="points per side (≤ max_grid)")
+    digits: Optional[StrictInt] = Field(
+        None, ge=3, le=17, description="significant digits of x, y and z (left out: all a "
+        "float64 has), never rounded onto a tie of a shorter rounding; the page asks for 5, "
+        "which draws the same contour and the same 4-digit hover values in a third of the "
+        "bytes")
 
     @model_validator(mode="after")
     def _limit(self):
@@ -46,4 +51,4 @@ async def surface_grid(body: Checked[GridRequest], request: Request):
 def checked_grid(body: dict, cancelled: Callable[[], bool] | None = None) -> dict:
     """The grid of a request body, validated here (in the worker: the formula compiles)."""
     req = GridRequest.model_validate(body)
-    return grid(resolve_surface(req.surface), req.n, cancelled=cancelled)
+    return grid(resolve_surface(req.surface), req.n, req.digits, cancelled=cancelled)

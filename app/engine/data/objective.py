@@ -205,15 +205,25 @@ class DataObjective:
         if w.size == 1:
             return np.array([self._scalar(float(w[0]), float(b[0]), self.x, self.y)[0]])
         if self.model == "linear":
-            return self.quad.value(w, b)
+            return self._quadratic_values(w, b, check)
         return self._logistic_values(w, b, check)
 
     def losses_along(self, path, check: Check = None) -> np.ndarray:
         """The full-data loss at every point of `path` ((K, 2)), at once."""
         w, b = _columns(path, None)
         if self.model == "linear":
-            return self.quad.value(w, b)
+            return self._quadratic_values(w, b, check)
         return self._logistic_values(w, b, check)
+
+    def _quadratic_values(self, w: np.ndarray, b: np.ndarray, check: Check) -> np.ndarray:
+        """Through the sufficient statistics; where they overflow (data near the float
+        limit: inf * 0), the direct sum torch computes decides."""
+        with np.errstate(all="ignore"):
+            out = self.quad.value(w, b)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out[bad] = self._direct(w[bad], b[bad], self.x, self.y, check)[0]
+        return out
 
     def value_and_grad(self, P, y=None, check: Check = None) -> tuple[np.ndarray, np.ndarray]:
         """(loss, gradient) over the whole data set at B points: (B,) and (B, 2)."""
