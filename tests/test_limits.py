@@ -127,11 +127,15 @@ def crowded():
 
 
 def test_one_computation_too_many_is_a_429_naming_the_limit(client, crowded):
-    for path, body in (("/api/v1/run", {**SMALL, "start": [0.123, 0.456]}),
-                       ("/api/v1/grid", {"surface": "himmelblau", "n": 33})):
+    # Bodies that would compute for seconds: refused before any work, so at once (the
+    # bound leaves a loaded machine its scheduling delays).
+    heavy = {"expr": HEAVY, "domain": [[-2, 2.03], [-2, 2]]}
+    for path, body in (("/api/v1/run", {"surface": heavy, "steps": 10_000,
+                                        "runs": [{"optimizer": "adam"}] * 16}),
+                       ("/api/v1/grid", {"surface": heavy, "n": 400})):
         t0 = time.perf_counter()
         r = client.post(path, json=body)
-        assert time.perf_counter() - t0 < 0.05
+        assert time.perf_counter() - t0 < 0.5
         assert r.status_code == 429, r.text
         assert r.headers["retry-after"] == "1"
         item = r.json()["detail"][0]
@@ -172,14 +176,19 @@ def budget(monkeypatch):
 def test_budget_cuts_a_single_long_lbfgs_step(client, budget):
     # One step: up to 1,000 iterations and 1,250 evaluations of a formula taking ~125 µs
     # (~150 ms); the budget is looked at inside the step.
-    limit = budget(0.02)
-    body = {"surface": {"expr": HEAVY, "domain": [[-2, 2], [-2, 2]]}, "start": [0.5, 0.3],
-            "steps": 1, "runs": [{"optimizer": "lbfgs", "params": {
-                "max_iter": 1000, "tolerance_grad": 0.0, "tolerance_change": 0.0,
-                "lr": 1e-4}}]}
+    def step(start_y: float) -> dict:
+        return {"surface": {"expr": HEAVY, "domain": [[-2, 2], [-2, 2]]},
+                "start": [0.5, start_y], "steps": 1, "runs": [{"optimizer": "lbfgs", "params": {
+                    "max_iter": 1000, "tolerance_grad": 0.0, "tolerance_change": 0.0,
+                    "lr": 1e-4}}]}
+    # The whole step, measured here (a loaded machine slows both alike).
     t0 = time.perf_counter()
-    r = client.post("/api/v1/run", json=body)
-    assert time.perf_counter() - t0 < 0.1
+    assert client.post("/api/v1/run", json=step(0.2999)).status_code == 200
+    whole = time.perf_counter() - t0
+    limit = budget(0.02)
+    t0 = time.perf_counter()
+    r = client.post("/api/v1/run", json=step(0.3))
+    assert time.perf_counter() - t0 < max(0.1, whole / 2), whole
     assert r.status_code == 422, r.text[:300]
     item = r.json()["detail"][0]
     assert item["type"] == "limit" and item["limit_s"] == limit and "budget" in item["msg"]
@@ -192,13 +201,19 @@ def test_budget_cuts_a_long_run_and_a_grid(client, budget):
     t0 = time.perf_counter()
     r = client.post("/api/v1/run", json={"surface": heavy, "start": [0.5, 0.31], "steps": 10_000,
                                          "runs": [{"optimizer": "adam"}] * 16})
-    assert time.perf_counter() - t0 < 0.3
+    assert time.perf_counter() - t0 < 2.0                    # whole: tens of seconds
     assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.05
+    budget(10.0)                        # the whole grid, measured here
+    t0 = time.perf_counter()
+    assert client.post("/api/v1/grid", json={"surface": {**heavy, "domain": [[-2, 2.009],
+                                                                              [-2, 2]]},
+                                             "n": 400}).status_code == 200
+    whole = time.perf_counter() - t0
     budget(0.005)
     t0 = time.perf_counter()
     r = client.post("/api/v1/grid", json={"surface": {**heavy, "domain": [[-2, 2.01], [-2, 2]]},
                                           "n": 400})
-    assert time.perf_counter() - t0 < 0.3
+    assert time.perf_counter() - t0 < max(0.1, whole / 3), whole
     assert r.status_code == 422 and "budget of 0.005 s" in r.text
     with client.websocket_connect("/api/v1/stream") as ws:
         ws.send_json({"id": 1, "surface": heavy, "start": [0.5, 0.32], "steps": 10_000,
@@ -395,7 +410,7 @@ def test_budget_cuts_a_map_of_long_lbfgs_steps(client, budget):
                                                       "tolerance_change": 0.0, "lr": 1e-4}}}
     t0 = time.perf_counter()
     r = client.post("/api/v1/map", json=body)
-    assert time.perf_counter() - t0 < 0.3
+    assert time.perf_counter() - t0 < 2.0                    # whole: minutes
     assert r.status_code == 422 and r.json()["detail"][0]["limit_s"] == 0.05, r.text[:300]
 
 
