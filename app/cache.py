@@ -140,21 +140,28 @@ def cache() -> LRU:
     return _cache
 
 
-def key_of(kind: str, body: Any) -> bytes:
+def key_of(kind: str, body: Any) -> bytes | None:
     """Canonical bytes of a request body (parsed JSON): its kind and the body as JSON
     with sorted keys (so key order and whitespace do not matter), hashed.  Two bodies
-    with one key are the same request; bad ones are never cached."""
-    canonical = orjson.dumps([kind, body], option=orjson.OPT_SORT_KEYS)
+    with one key are the same request; bad ones are never cached.  None for a body
+    nested deeper than orjson writes (254 levels; it reads 1024): no request is, so its
+    validation refuses it, uncached."""
+    try:
+        canonical = orjson.dumps([kind, body], option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return None
     return hashlib.blake2b(canonical, digest_size=20).digest()
 
 
-async def lookup(key: bytes, produce: Callable[[], Awaitable[bytes]], *, gzip: bool,
+async def lookup(key: bytes | None, produce: Callable[[], Awaitable[bytes]], *, gzip: bool,
                  owners_only: tuple[type[BaseException], ...] = (Cancelled,)) -> Entry:
     """The cached entry for `key`, or `await produce()` (the encoded answer) once however
     many ask for the key at the same time.  Exceptions of `produce` (bad input found
     while computing) reach every waiter and are not cached, except `owners_only` ones,
     which concern the client that started the computation (it went away, it has too
     many computations in flight): a waiter then computes the answer itself."""
+    if key is None:                       # no canonical form (key_of): not cached
+        return await _entry(produce, gzip)
     c = cache()
     loop = asyncio.get_running_loop()
     slot = (id(loop), key)

@@ -86,19 +86,19 @@ async def map_get(request: Request, q: str = Query(description=cached.QUERY_DOC)
     return await cached.answer(request, "map", MapRequest, q, compute_map, public=True)
 
 
-def validate(body: dict) -> tuple[MapPlan, bytes]:
+def validate(body: dict) -> tuple[MapPlan, bytes | None]:
     """The request's plan (PyTorch's checks at the corners included) and its cache key
     (that of POST /api/v1/map with the same body)."""
     return plan(MapRequest.model_validate(body)), cache.key_of("map", body)
 
 
-def start(prepared: tuple[MapPlan, bytes]):
+def start(prepared: tuple[MapPlan, bytes | None]):
     p, key = prepared
 
     def compute(job: wsjobs.Job) -> bool:
         """Header, rows, and the whole answer into the cache.  True if from the cache."""
         ny, nx = p.shape
-        entry = cache.cache().get(key)
+        entry = cache.cache().get(key) if key is not None else None
         if entry is not None:
             whole = orjson.loads(entry.body)
             job.post({k: v for k, v in whole.items() if k not in CELL_FIELDS} |
@@ -117,7 +117,8 @@ def start(prepared: tuple[MapPlan, bytes]):
             job.post({"rows": [j0, j1], "progress": j1 / ny, **cells(res, j0 * nx, j1 * nx)})
 
         res = run_map(p, cancelled=job.stop.is_set, on_rows=on_rows)
-        cache.cache().put(key, cache.make_entry(dumps(answer(p, res))))
+        if key is not None:
+            cache.cache().put(key, cache.make_entry(dumps(answer(p, res))))
         return False
 
     def last(from_cache: bool) -> dict[str, Any]:
