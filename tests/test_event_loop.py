@@ -43,6 +43,8 @@ def threads_of(monkeypatch):
     watch(compute, "gzip_bytes")
     watch(request_module, "_compiled")          # a typed formula compiled
     watch(sched_base, "check_steps")            # a schedule replayed to validate it
+    watch(request_module, "check_labels")       # inline data checked
+    watch(request_module, "_data_surface")      # ... and fitted
     with TestClient(app) as client:
         loop_thread = client.portal.call(threading.get_ident)
         yield client, loop_thread, calls
@@ -85,7 +87,7 @@ def _costly(seed: int) -> dict:
 
 
 @pytest.mark.parametrize("how", ["run", "run?q", "code", "export/json", "grid", "map",
-                                 "stream"])
+                                 "stream", "tune"])
 def test_validation_is_off_the_loop(threads_of, how):
     """Validating a request compiles its formula and replays its schedule: in a worker
     thread, for every route and the stream, not on the event loop."""
@@ -106,11 +108,42 @@ def test_validation_is_off_the_loop(threads_of, how):
                                              "steps": 20, "run": body["runs"][0],
                                              "x": {"n": 4}, "y": {"n": 4}})
         assert r.status_code == 200, r.text[:300]
+    elif how == "tune":
+        r = client.post("/api/v1/tune", json={**body, "n": 4})
+        assert r.status_code == 200, r.text[:300]
     else:
         assert client.post(f"/api/v1/{how}", json=body).status_code == 200
     assert calls["_compiled"] and loop_thread not in calls["_compiled"], how
     if how != "grid":
         assert calls["check_steps"] and loop_thread not in calls["check_steps"], how
+
+
+def _inline_data(seed: int) -> dict:
+    """A surface from 10,000 pairs of the client's own (max_data_points): read, checked
+    and fitted when the request is validated."""
+    xs = [((k * 7919 + seed) % 1000) / 100 for k in range(10_000)]
+    return {"data": {"x": xs, "y": [1.0 if x > 4.5 + (k % 7) / 10 else 0.0
+                                    for k, x in enumerate(xs)]}, "model": "logistic"}
+
+
+@pytest.mark.parametrize("how", ["run", "tune", "grid", "stream"])
+def test_inline_data_is_checked_off_the_loop(threads_of, how):
+    client, loop_thread, calls = threads_of
+    body = {"surface": _inline_data(hash(how) % 1000), "steps": 30,
+            "runs": [{"optimizer": "sgd", "params": {"lr": 0.1}}]}
+    if how == "stream":
+        with client.websocket_connect("/api/v1/stream") as ws:
+            ws.send_json({"id": 1, **body})
+            while not (msg := ws.receive_json()).get("done"):
+                assert "error" not in msg, msg
+    elif how == "grid":
+        r = client.post("/api/v1/grid", json={"surface": body["surface"], "n": 20})
+        assert r.status_code == 200, r.text[:300]
+    else:
+        r = client.post(f"/api/v1/{how}", json={**body, "n": 4} if how == "tune" else body)
+        assert r.status_code == 200, r.text[:300]
+    for step in ("check_labels", "_data_surface"):
+        assert calls[step] and loop_thread not in calls[step], (how, step)
 
 
 def test_what_startup_built_is_out_of_the_collectors_sight(client):

@@ -361,3 +361,37 @@ def test_the_scenes_mini_batches_are_respected(client):
     assert answer["race"] == race
     full = client.post("/api/v1/tune", json={k: v for k, v in scene.items() if k != "batch"})
     assert full.json()["runs"][0]["final_loss"] != answer["runs"][0]["final_loss"]
+
+
+# --- under the server's rules (issue #13) ----------------------------------------------
+
+def test_the_race_explains_its_divergences_as_run_does(client):
+    """The race is POST /api/v1/run's answer, its diverged runs explained in both
+    languages (the engine's race has no words: teaching adds them, in the request's
+    computation)."""
+    blows_up = {"optimizer": "sgd", "scheduler": {"name": "OneCycleLR", "params": {
+        "max_lr": 0.5, "total_steps": 200}}}                 # lr has no effect: raced as is
+    r = client.post("/api/v1/tune", json={**SCENE, "n": 8, "runs": [blows_up]})
+    assert r.status_code == 200, r.text[:300]
+    raced = r.json()["race"]["runs"][0]
+    assert raced["status"] == "diverged" and set(raced["diverged_reason"]) == {"en", "zh"}
+    ran = client.post("/api/v1/run", json={k: v for k, v in SCENE.items() if k != "n"}
+                      | {"runs": [blows_up]}).json()["runs"][0]
+    assert raced["diverged_reason"] == ran["diverged_reason"]
+
+
+def test_a_tuning_keeps_to_the_budget_of_its_request():
+    """On the server a request's budget starts when its computation does, validation
+    included (the gate runs it inside a Fence, app/engine/budget.py): a tuning takes
+    what is left of it, not a budget of its own."""
+    import time
+
+    from app.engine import budget
+    from app.engine.fence import Fence
+    p = plan(TuneRequest.model_validate({**SCENE, "runs": [{"optimizer": "adam"}]}))
+    spent = Fence(time.monotonic() - 0.001, settings().compute_budget_s)
+    with budget.within(spent), pytest.raises(ComputationTimeout):
+        run_tune(p)
+    stopped = Fence(time.monotonic() + 60, 60, lambda: True)
+    with budget.within(stopped), pytest.raises(Cancelled):
+        run_tune(p)
