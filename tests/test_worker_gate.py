@@ -169,3 +169,34 @@ def test_away_gives_the_place_back_while_it_waits():
     assert gate.run(ticket, waits_for_its_client) == "mine"
     assert ran == ["other"]
     assert gate.run(Ticket("x"), lambda cancelled: 2) == 2      # no place was lost
+
+
+def test_a_waiter_that_leaves_takes_only_its_own_place_in_the_queue():
+    """Two requests of one address wait; the later one's client goes away.  Its place in
+    the queue goes with it, not the earlier one's: when the gate frees, the earlier one
+    runs.  (The queue's entries were equal lists [key], and list.remove took the first
+    equal one: the leaver removed the other's entry and left its own behind, which then
+    stood first in the queue for ever, nobody to take the turn; a soak of 16 users
+    stalled every computation in under a minute.)"""
+    gate, release, ran = WorkerGate(1), threading.Event(), []
+    holder = threading.Thread(target=gate.run, args=(Ticket("10.0.0.9"),
+                                                     lambda cancelled: release.wait(5)))
+    holder.start()
+    until(lambda: gate._total == 1)
+    first = threading.Thread(target=lambda: ran.append(gate.run(Ticket("10.0.0.1"),
+                                                                lambda cancelled: "first")))
+    first.start()
+    until(lambda: len(gate._waiting) == 1)
+    leaver = Ticket("10.0.0.1")
+    gone = threading.Thread(target=lambda: pytest.raises(Cancelled, gate.run, leaver,
+                                                         lambda cancelled: "never"))
+    gone.start()
+    until(lambda: len(gate._waiting) == 2)
+    leaver.stop.set()
+    gone.join(5)
+    until(lambda: len(gate._waiting) == 1)
+    release.set()
+    holder.join(5)
+    first.join(5)
+    assert ran == ["first"], "the earlier waiter never got its turn"
+    assert gate._waiting == [] and gate._total == 0

@@ -105,6 +105,16 @@ class Ticket:
         return self.stop.is_set()
 
 
+class _Waiter:
+    """A thread waiting at the gate.  Compared by identity (list.remove finds this one,
+    never another waiter of the same address)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str):
+        self.key = key
+
+
 class WorkerGate:
     """How many computations run at once in this process, and for whom.  A waiting
     thread looks at its cancel flag every few milliseconds, so a client that leaves the
@@ -117,7 +127,7 @@ class WorkerGate:
         self._cond = threading.Condition()
         self._running: dict[str, int] = {}
         self._total = 0
-        self._waiting: list[list] = []          # [key], in order of arrival
+        self._waiting: list[_Waiter] = []       # in order of arrival
 
     @property
     def places(self) -> int:
@@ -136,18 +146,19 @@ class WorkerGate:
     def _may_run(self, key: str) -> bool:
         return self._total < self.places and self._running.get(key, 0) < self.per_client
 
-    def _next(self) -> list | None:
+    def _next(self) -> _Waiter | None:
         """The waiter whose turn it is: of those that may run, the one whose client runs
         the fewest computations, the earliest among equals."""
         best = None
         for w in self._waiting:
-            if self._may_run(w[0]) and (best is None or self.running(w[0]) < self.running(best[0])):
+            if self._may_run(w.key) and (best is None or
+                                         self.running(w.key) < self.running(best.key)):
                 best = w
         return best
 
     def enter(self, key: str, cancelled: Callable[[], bool]) -> None:
         """Take a place for `key` (Cancelled if the flag rises while waiting)."""
-        me = [key]
+        me = _Waiter(key)
         with self._cond:
             self._waiting.append(me)
             try:
@@ -158,6 +169,7 @@ class WorkerGate:
                 self._running[key] = self._running.get(key, 0) + 1
                 self._total += 1
             finally:
+                # by identity: another waiter of the same address is another entry
                 self._waiting.remove(me)
                 self._cond.notify_all()
 
