@@ -13,6 +13,9 @@ that the per-address limit counts users, as it would count students:
   stream   WS /api/v1/stream: 1-20 requests in a row as a slider drags (each cancels the
            last); one session in four is dropped mid-stream without a close frame
   grid     POST /api/v1/grid: a built-in surface or a typed formula, n = 40-200
+  tune     POST /api/v1/tune: 1-3 runs, 100-500 steps, 8-32 lr values
+           (one scene in ten, of run, stream and tune, is a surface from data: a built-in
+           data set or 20-400 points of the user's own, mini-batches one time in two)
   map      POST /api/v1/map and WS /api/v1/map/stream (when the build has them): basin
            and sweep maps of 16-64 cells a side, dropped mid-way one time in four
   bad      the bodies of tests/hostile/bodies, hostile formulas, a 1 MB body, a 1 MB
@@ -21,7 +24,8 @@ that the per-address limit counts users, as it would count students:
            on a 1,990-character formula (the explanation), /api/v1/code whose validation
            replays long schedule chains, WebSocket messages that do the same, a chunked
            body over the limit (413), a q over 60,000 characters (414), a formula with
-           an integer too large to fold (422), HEAD /
+           an integer too large to fold (422), HEAD /, 10,000 points of inline data
+           (OPTPLAY_MAX_DATA_POINTS) in mini-batches for 16 runs of 10,000 steps
   read     /healthz, the catalogues, the page, /embed, a static file
 
 Every few seconds it samples the worker's resident memory (VmRSS of /proc/<pid>/status)
@@ -69,6 +73,7 @@ SCHEDULERS = [None, None, {"name": "StepLR", "params": {"step_size": 50, "gamma"
               {"name": "ReduceLROnPlateau", "params": {"patience": 5}},
               {"name": "ExponentialLR", "params": {"gamma": 0.99}}]
 SURFACES = ["rosenbrock", "himmelblau", "bowl", "ravine", "beale", "saddle"]
+DATASETS = ["line", "pass-fail", "rent", "sleep"]
 FORMULAS = ["x**2 + 3*sin(y)", "(x**2 + y - 11)**2 + (x + y**2 - 7)**2", "abs(x) + abs(y)",
             "log(1 + x**2 + y**2)", "sin(x)*cos(y) + 0.1*(x**2 + y**2)", "x**x**x**x + y"]
 
@@ -157,7 +162,12 @@ class Soak:
             if rng.random() < 0.2:
                 run["noise"] = {"std": 0.1, "seed": rng.randint(0, 1000)}
             runs.append(run)
-        if rng.random() < 0.2:
+        batch = None
+        r = rng.random()
+        if r < 0.1:
+            surface, batch = self.data_surface()
+            start = [rng.uniform(-1, 1), rng.uniform(-1, 1)]
+        elif r < 0.3:
             surface = {"expr": rng.choice(FORMULAS), "domain": [[-3, 3], [-3, 3]]}
             start = [rng.uniform(-2, 2), rng.uniform(-2, 2)]
         else:
@@ -165,8 +175,35 @@ class Soak:
             start = [rng.uniform(-1.5, 1.5), rng.uniform(-0.5, 1.5)]
         body = {"surface": surface, "start": start, "steps": rng.choice([50, 200, 500, 1000, 3000]),
                 "runs": runs, "state": rng.random() < 0.05}
+        if batch is not None:
+            body["batch"] = batch
         if len(self.repeat_pool) < 50:
             self.repeat_pool.append(body)
+        return body
+
+    def data_surface(self, n: int | None = None) -> tuple[dict, dict | None]:
+        """A surface from data (a built-in set, or n points of the user's own) and,
+        one time in two, its mini-batches."""
+        rng = self.rng
+        if n is None and rng.random() < 0.5:
+            surface = {"data": rng.choice(DATASETS)}
+            size = 8
+        else:
+            n = n or rng.randint(20, 400)
+            xs = [round(rng.uniform(-3, 3), 3) for _ in range(n)]
+            model = rng.choice(["linear", "logistic"])
+            ys = [round(2 * x + 1 + rng.gauss(0, 0.5), 3) for x in xs] if model == "linear" \
+                else [float(x + rng.gauss(0, 1) > 0) for x in xs]
+            surface = {"data": {"x": xs, "y": ys}, "model": model}
+            size = max(1, n // 10)
+        batch = {"size": size, "seed": rng.randint(0, 99)} if rng.random() < 0.5 else None
+        return surface, batch
+
+    def tune_body(self) -> dict:
+        rng = self.rng
+        body = self.scene()
+        body = {**body, "runs": body["runs"][:3], "steps": rng.choice([100, 200, 500]),
+                "n": rng.choice([8, 16, 32]), "state": False}
         return body
 
     def map_body(self) -> dict:
@@ -187,7 +224,7 @@ class Soak:
     async def user(self, i: int, until: float) -> None:
         source = f"127.0.0.{i + 2}"
         kinds = ["run"] * 5 + ["stream"] * 3 + ["grid"] * 2 + ["map"] * 2 + ["bad"] * 3 \
-            + ["read"] * 2 + ["attack"] * 2
+            + ["read"] * 2 + ["attack"] * 2 + ["tune"]
         port = self.args.port
         while time.monotonic() < until:
             kind = self.rng.choice(kinds)
@@ -211,6 +248,21 @@ class Soak:
         # A typed formula may have no finite value at a random start: a 422 saying so.
         ok = status == 200 or (status == 422 and isinstance(body["surface"], dict))
         self.note("run", status, ok, t0)
+
+    async def do_tune(self, port, source):
+        body = self.tune_body()
+        t0 = time.perf_counter()
+        status, answer = await http(port, source, "POST", "/api/v1/tune",
+                                    json.dumps(body).encode())
+        if self.budget_spent("tune", status, answer):
+            return
+        # a typed formula without a finite value at the start; lbfgs alone at a
+        # logistic surface's grid end PyTorch refuses: 422s that say so
+        ok = status == 200 or (status == 422 and (isinstance(body["surface"], dict)
+                                                  or b"tuning range" in answer))
+        self.note("tune", status, ok, t0)
+        if not ok:
+            self.unexpected[-1] += f" {answer[:300]!r}"
 
     def budget_spent(self, kind: str, status: int, answer: bytes) -> bool:
         """A 422 because the wall-clock budget ran out (the machine is shared by every
@@ -362,9 +414,18 @@ class Soak:
                 {"surface": {"expr": "x*(9**9**9 - 9**9**9 + 1)", "domain": [[-1, 1], [-1, 1]]}}
             ).encode())
             self.note("integer too large", status, status == 422)
-        else:
+        elif r < 0.95:
             status, _ = await http(port, source, "HEAD", "/")
             self.note("HEAD /", status, status == 200)
+        else:
+            surface, _ = self.data_surface(n=10_000)
+            body = {"surface": surface, "steps": 10_000, "batch": {"size": 1000},
+                    "runs": [{"optimizer": "adam", "params": {"lr": 0.01}}] * 16}
+            t0 = time.perf_counter()
+            status, answer = await http(port, source, "POST", "/api/v1/run",
+                                        json.dumps(body).encode())
+            if not self.budget_spent("10,000 points", status, answer):
+                self.note("10,000 points", status, status == 200, t0)
 
     async def never_reading_map(self, port, source):
         """A map socket with a 4 KiB receive buffer that asks for 512 x 512 cells and
@@ -419,7 +480,8 @@ class Soak:
 
     async def do_read(self, port, source):
         path = self.rng.choice(["/healthz", "/api/v1/optimizers", "/api/v1/schedulers",
-                                "/api/v1/surfaces", "/", "/embed?s=rosenbrock",
+                                "/api/v1/surfaces", "/api/v1/datasets", "/",
+                                "/embed?s=rosenbrock",
                                 "/static/js/main.js", "/openapi.json"])
         t0 = time.perf_counter()
         status, _ = await http(port, source, "GET", path)
