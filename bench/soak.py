@@ -469,10 +469,10 @@ class Soak:
                     await writer.drain()
                 writer.write(b"0\r\n\r\n")
                 await writer.drain()
-            except ConnectionResetError:
-                pass
+            except (ConnectionResetError, BrokenPipeError):
+                pass                     # the 413 went out and the server closed
             data = await asyncio.wait_for(reader.read(), 30)
-        except ConnectionResetError:
+        except (ConnectionResetError, BrokenPipeError):
             return "413 or reset"
         finally:
             writer.close()
