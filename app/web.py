@@ -42,10 +42,12 @@ def page_lang(request: Request) -> str:
 
 
 def render(request: Request, name: str) -> HTMLResponse:
-    # max_runs: the page sizes a fan of seeds to what one request may ask for.
+    # max_runs: the page sizes a fan of seeds to what one request may ask for;
+    # max_data_points: pasted data is checked against the server's limit before it is sent.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
                                                       "version": __version__,
                                                       "max_runs": settings().max_runs,
+                                                      "max_data_points": settings().max_data_points,
                                                       "max_state_steps": settings().max_state_steps})
 
 

@@ -7,6 +7,7 @@
 import { fetchCatalogues } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
+import { DataView } from "./dataview.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
 import { Scene } from "./scene.js";
@@ -49,7 +50,9 @@ async function start() {
   store.subscribe(linkFull);
   const contour = new ContourView($("#contour"), { compact: true });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
-  scene.attach({ contour, bar, extra: [new Announcer()] });
+  // A surface from data: the data and each run's model beside (or under) the contour.
+  const data = new DataView($("#data-view"), { compact: true });
+  scene.attach({ contour, bar, data, extra: [new Announcer()] });
   buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();

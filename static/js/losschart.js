@@ -11,10 +11,18 @@ export class LossChart extends StripChart {
     super(wrap, { onScrub, wrapClass: "loss-wrap", graphClass: "loss-graph" });
   }
 
-  /** New data. While a stream is arriving, Plotly redraws at most ~6 times a second. */
-  setRuns(runs, steps, { final = true } = {}) {
+  /** New data. While a stream is arriving, Plotly redraws at most ~6 times a second.
+   *  `epoch`: steps per epoch when mini-batches are on (a surface from data): each run's
+   *  batch loss is drawn faintly behind its full-data loss, and the epochs are marked. */
+  setRuns(runs, steps, { final = true, epoch = null } = {}) {
     const shown = runs.filter((r) => r.visible && r.loss && r.loss.length);
     const log = shown.length > 0 && shown.every((r) => r.loss.every((v) => v > 0));
+    const behind = epoch ? shown.filter((r) => r.batchLoss?.length).map((r) => ({
+      type: "scatter", mode: "lines", name: `${r.label} · ${t("loss.batch")}`, meta: "batch",
+      x: r.batchLoss.map((_, i) => i), y: log ? r.batchLoss.map((v) => (v > 0 ? v : null)) : r.batchLoss,
+      line: { color: r.color, width: 1 }, opacity: 0.3,
+      hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.batch")}, ${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
+    })) : [];
     const traces = shown.map((r) => ({
       type: "scatter", mode: "lines", name: r.label,
       x: r.loss.map((_, i) => i), y: r.loss,
@@ -22,13 +30,42 @@ export class LossChart extends StripChart {
       hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
     }));
     const range = lossRange(shown, log);
+    const marks = epoch ? epochMarks(epoch, steps, this.wrap.clientWidth || 600) : { shapes: [], annotations: [] };
     this.setData({
-      traces, xmax: steps, ylog: log, yrange: range?.axis, xtitle: t("loss.step"),
+      traces: [...behind, ...traces], xmax: steps, ylog: log, yrange: range?.axis, xtitle: t("loss.step"),
       ytitle: t("loss.loss") + (log ? ` (${t("loss.log")})` : ""),
-      margin: { l: log ? 64 : 52, r: 12, t: 6, b: 32 }, fontSize: 11, nticks: 6,
+      margin: { l: log ? 64 : 52, r: 12, t: epoch ? 16 : 6, b: 32 }, fontSize: 11, nticks: 6,
       dtick: log ? decadeStep(range ? range.lo : lowest(shown), range ? range.hi : highest(shown)) : undefined,
+      ...marks,
     }, final ? 100 : 160);
+    this.wrap.dataset.epoch = epoch ? String(epoch) : "";
   }
+}
+
+/** Epoch e (1-based) is steps (e - 1)·B … e·B: every other epoch shaded, a dotted line at
+ *  each end of an epoch, and labels over the bands, as many as fit (about 70 px each). */
+export function epochMarks(B, steps, width) {
+  const shapes = [], annotations = [];
+  const count = Math.floor(steps / B);
+  if (!(B >= 1) || count < 1) return { shapes, annotations };
+  const perLabel = Math.max(1, Math.ceil(70 / Math.max(1e-9, (width * B) / steps)));
+  const lines = count <= 12; // more epochs: the bands alone (lines too would crowd it)
+  for (let e = 1; e <= Math.ceil(steps / B); e++) {
+    const x0 = (e - 1) * B, x1 = Math.min(steps, e * B);
+    if (e % 2 === 0) {
+      shapes.push({ type: "rect", xref: "x", yref: "paper", x0, x1, y0: 0, y1: 1, layer: "below",
+        line: { width: 0 }, fillcolor: "rgba(71,84,103,0.07)" });
+    }
+    if (lines && e * B <= steps) {
+      shapes.push({ type: "line", xref: "x", yref: "paper", x0: e * B, x1: e * B, y0: 0, y1: 1, layer: "below",
+        line: { color: "rgba(71,84,103,0.45)", width: 1, dash: "dot" } });
+    }
+    if ((e - 1) % perLabel === 0 && x1 - x0 >= B * 0.5) {
+      annotations.push({ xref: "x", yref: "paper", x: (x0 + x1) / 2, y: 1, yanchor: "bottom", showarrow: false,
+        text: e === 1 ? t("loss.epoch", { n: e }) : String(e), font: { size: 10 } });
+    }
+  }
+  return { shapes, annotations };
 }
 
 /** The y range when a run diverged: what the other runs reach and where every run

@@ -15,6 +15,8 @@ import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
 import { SurfacePanel } from "./surfacepanel.js";
+import { DataView } from "./dataview.js";
+import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
@@ -29,7 +31,9 @@ async function start() {
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog);
+  // Pasted data too long for a link: this tab kept it (or the link says it is lost).
+  const local = restoreLocalData(location.search, catalog);
+  const store = new Store(decodeState(local.search, catalog), catalog);
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
@@ -37,6 +41,7 @@ async function start() {
   bindLanguage(store);
 
   const banner = $("#conn-banner");
+  const batchHint = $("#loss-batch-hint");
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
@@ -51,12 +56,16 @@ async function start() {
         if (status === "http") setTimeout(() => { banner.hidden = true; }, 4000);
       },
       onErrors(detail) {
-        const rest = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const mine = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const rest = surfacePanel ? surfacePanel.data.showErrors(mine) : mine;
         globalError.hidden = !rest.length;
         globalError.textContent = rest.map((d) => t("error.server", { msg: `${(d.loc || []).filter((x) => x !== "body").join(".")} ${d.msg}`.trim() })).join("\n");
       },
       onGrid() {
         surfacePanel?.syncStart();
+      },
+      onRuns() {
+        batchHint.hidden = !scene.epochSteps();
       },
     },
   });
@@ -71,12 +80,15 @@ async function start() {
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, new Announcer()] });
+  // Surfaces from data: the data and each run's model beside the contour.
+  const dataView = new DataView($("#data-view"));
+  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, new Announcer()] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.render();
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
+  if (local.lost) surfacePanel.data.setNote(t("csv.linkLost", { name: getLang() === "zh" && local.lost.name_zh ? local.lost.name_zh : local.lost.name }));
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
     { scene, catalog, contour });
   bindKeys(scene.player);
@@ -89,12 +101,14 @@ async function start() {
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
 
   const res = await scene.loadGrid();
-  if (!res.ok && state.formula) {
-    // A link with a formula this server refuses: show why, and fall back to the default.
+  if (!res.ok && (state.formula || state.data)) {
+    // A link with a formula or data this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
+    const wasData = Boolean(state.data);
     await scene.loadGrid(DEFAULT_SURFACE);
-    store.update({ formula: null, surface: DEFAULT_SURFACE });
-    surfacePanel.setStatus("error", why);
+    store.update({ formula: null, data: null, model: null, surface: DEFAULT_SURFACE });
+    if (wasData) surfacePanel.data.setNote(why);
+    else surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
   store.recompute({ restart: true });

@@ -125,6 +125,8 @@ export function mapRequest(m, runBody, start, catalog, view = null) {
   if (!spec) return null;
   const { noise, ...run } = spec;
   const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
+  // Mini-batches on a surface from data: step j of every cell uses step j's batch.
+  if (runBody.batch) body.batch = runBody.batch;
   if (m.kind === "basin") {
     body.x = view ? { n: m.res, range: view[0] } : { n: m.res };
     body.y = view ? { n: m.res, range: view[1] } : { n: m.res };

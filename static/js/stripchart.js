@@ -40,8 +40,9 @@ export class StripChart {
   }
 
   /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally yrange (in axis
-   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
-   *  computations a second). */
+   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode, shapes,
+   *  annotations}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
+   *  computations a second). A trace with meta "batch" is drawn without a cursor dot. */
   setData(spec, every = REDRAW_MS) {
     this.spec = spec;
     this.traces = spec.traces;
@@ -58,7 +59,7 @@ export class StripChart {
 
   async render() {
     this.lastRender = performance.now();
-    const { ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
+    const { ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode, shapes = [], annotations = [] } = this.spec;
     const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
@@ -69,7 +70,7 @@ export class StripChart {
       yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
         gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode,
         ...(yrange ? { range: yrange, autorange: false } : {}) },
-      showlegend: false, hovermode: "closest", dragmode: false,
+      showlegend: false, hovermode: "closest", dragmode: false, shapes, annotations,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: FONT, size: fontSize, color: muted },
     };
@@ -134,7 +135,8 @@ export class StripChart {
     ctx.lineWidth = 1.2;
     ctx.stroke();
     for (const tr of this.traces) {
-      if (!tr.x.length || k < tr.x[0]) continue;
+      // A trace drawn behind the others (a batch loss) gets no dot.
+      if (!tr.x.length || k < tr.x[0] || tr.meta === "batch") continue;
       const i = Math.min(k - tr.x[0], tr.y.length - 1);
       const v = tr.y[i];
       if (typeof v !== "number" || !Number.isFinite(v) || (ya.type === "log" && v <= 0)) continue;
