@@ -352,6 +352,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
     q = Query(search)
     st = default_state(catalog)
     for spec in URL_KEYS["scene"]:
+        if spec.get("when") == "data" and not st["data"]:
+            continue                    # batch keys: only on a surface from data
         reader = READERS.get(spec["kind"])
         if reader:
             reader(q, st, spec, catalog)

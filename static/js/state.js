@@ -388,6 +388,7 @@ export function decodeState(search, catalog) {
   const q = new URLSearchParams(search);
   const st = defaultState(catalog);
   for (const spec of URL_KEYS.scene) {
+    if (spec.when === "data" && !st.data) continue; // batch keys: only on a surface from data
     const codec = CODECS[spec.kind];
     if (codec) {
       codec.read(q, st, spec, catalog);
