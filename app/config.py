@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_map_cells: int = 512 * 512   # cells of a map
     max_map_steps: int = 10_000      # optimizer steps per cell of a map
     max_map_run_steps: int = 150_000_000   # cells x steps of one map (512 x 512 x 500 fits)
+    max_tune_n: int = 128            # lr values per run of a tuning (POST /api/v1/tune)
+    max_tune_steps: int = 50_000     # runs x steps of one tuning (its lr values step together)
     batch_threads: int = 1           # threads over a map's chunks (1: see engine/batch.py)
     frame_ancestors: str = "*"       # who may frame /embed
     cors_origins: str = ""           # comma-separated origins allowed to call the API

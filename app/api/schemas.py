@@ -182,3 +182,42 @@ UNPROCESSABLE = {422: {"model": ErrorAnswer, "description": "bad input: names th
                  413: {"model": ErrorAnswer, "description": "request too large"},
                  429: {"model": ErrorAnswer, "description": "too many computations at once "
                        "from this address: names the limit"}}
+
+
+class TunedRun(BaseModel):
+    """One run's tuning: the lr grid, what each value gave, the value chosen."""
+
+    optimizer: str
+    label: Optional[str] = None
+    method: Literal["batch", "single", "none"] = Field(
+        description="batch: the whole grid in one batch; single: one run per value (lbfgs; "
+                    "groups, zero_grad, events), over a quarter of the grid; none: the lr "
+                    "has no effect (see note), the run is raced as it is")
+    lr: list[float] = Field(description="the lr values tried, increasing, evenly spaced "
+                                        "in log around default_lr")
+    default_lr: float = Field(description="PyTorch's default lr of the optimizer")
+    objective: list[Optional[float]] = Field(
+        description="per lr value: the final loss, or the steps to a minimum; null where "
+                    "the run diverged (or, for steps, never came within tol)")
+    final_loss: list[Optional[float]] = Field(description="per lr value: the loss at the "
+                                                          "last finite point")
+    diverged: list[bool]
+    steps_to_min: list[int] = Field(description="per lr value: the first step within tol "
+                                                "of a minimum; -1 if never")
+    chosen: Optional[int] = Field(description="index of the best value; null if none")
+    best_lr: Optional[float] = Field(description="lr[chosen]: the lr the race uses")
+    note: Optional[Literal["scheduler_sets_lr", "groups_set_lr", "all_diverged",
+                           "none_reached"]] = Field(
+        description="why nothing was chosen: the scheduler (OneCycleLR, CyclicLR) sets the "
+                    "lr; both param groups set their own; every value diverged; no value "
+                    "reached a minimum")
+
+
+class TuneResponse(BaseModel):
+    objective: Literal["final_loss", "steps"]
+    n: int
+    tol: float = Field(description="the distance within which a minimum counts as reached")
+    minima: list[Point] = Field(description="the minima `steps` measures the way to")
+    runs: list[TunedRun]
+    race: RunResponse = Field(description="POST /api/v1/run's answer with each run at "
+                                          "its best_lr (a run without one as it was)")

@@ -393,7 +393,7 @@ def _run_block(i: int, run, label: str, grouped_scene: bool, batched: bool) -> l
         lines += ["", "", "def make_optimizer(**settings):",
                   f"{INDENT}return {optimizer_expr(run.optimizer, params, groups, 'settings')}",
                   "", "",
-                  f"settings = {py(settings)}",
+                  f"settings = {_values(run.optimizer, params, settings)}",
                   "optimizer = make_optimizer(**settings)"]
     else:
         lines.append(f"optimizer = {optimizer_expr(run.optimizer, params, groups)}")
@@ -413,7 +413,8 @@ def _run_block(i: int, run, label: str, grouped_scene: bool, batched: bool) -> l
     if batched:
         args.append("data=batches()")   # the same batches, in the same order, for every run
     if events:
-        table = "{" + ", ".join(f"{e['at']}: ({py(e['state'])}, {py(e['params'])})"
+        table = "{" + ", ".join(f"{e['at']}: ({py(e['state'])}, "
+                                f"{_values(run.optimizer, params, e['params'])})"
                                 for e in events) + "}"
         lines.append(f"events = {table}")
         args += ["events=events", "make_optimizer=make_optimizer", "settings=settings"]
@@ -428,6 +429,20 @@ def _settings(optimizer_id: str, params: dict) -> dict:
     if optimizer_id == "lookahead":
         return dict((params.get("optimizer") or {}).get("params") or {})
     return dict(params)
+
+
+def _values(optimizer_id: str, params: dict, values: dict) -> str:
+    """A dict of keywords of the optimizer whose param groups they are, as a literal:
+    pairs as tuples, as the constructor's own keywords are written (betas=(0.9, 0.99))."""
+    owner = optimizer_id
+    if optimizer_id == "lookahead":
+        owner = (params.get("optimizer") or {}).get("optimizer", "sgd")
+    def literal(k, v):
+        kind = _kind(owner, k)
+        if kind == "float" and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        return py(v, pair=kind == "pair")
+    return "{" + ", ".join(f"{py(_keyword(k))}: {literal(k, v)}" for k, v in values.items()) + "}"
 
 
 def _comment_safe(text: str) -> str:

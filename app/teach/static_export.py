@@ -194,6 +194,8 @@ def _runs_view(body: dict, answer: dict, lang: str) -> list[dict]:
             "loss": [_round(v) for v in run["loss"]],
             "batch_loss": [_round(v) for v in run.get("batch_loss") or []],
             "reason": reason.get(lang),
+            # changes of course (torch.optim API): a diamond on the path at each
+            "events": [[e["at"], e.get("state", "keep")] for e in spec.get("events") or []],
         })
     return out
 

@@ -4,14 +4,14 @@
 //   controls=none         none; left out: lr
 // A link opens the full app with the same state.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { DataView } from "./dataview.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
-import { Scene } from "./scene.js";
-import { decodeState, encodeState } from "./state.js";
+import { Scene, gridPoints } from "./scene.js";
+import { DEFAULT_SURFACE, decodeState, encodeState } from "./state.js";
 import { Store } from "./store.js";
 import { URL_KEYS, urlField } from "./table.js";
 import { valueOf } from "./catalog.js";
@@ -19,10 +19,20 @@ import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
+import { ScrubMarks } from "./scrubmarks.js";
+import { LabMarks } from "./labmarks.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
   const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
@@ -50,9 +60,12 @@ async function start() {
   store.subscribe(linkFull);
   const contour = new ContourView($("#contour"), { compact: true });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
+  // Changes of course (torch.optim API) on the path and on the scrubber.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
   // A surface from data: the data and each run's model beside (or under) the contour.
   const data = new DataView($("#data-view"), { compact: true });
-  scene.attach({ contour, bar, data, extra: [new Announcer()] });
+  scene.attach({ contour, bar, data, extra: [new ScrubMarks(bar, scene.player), new Announcer()] });
   buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();

@@ -4,8 +4,6 @@
 // Exports hold the rows that are shown (all of them when every row is hidden), in their
 // colours; the fan's extra seeds stay on the page.
 
-/* global Plotly */
-
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
@@ -25,10 +23,12 @@ export function exportRequest(scene) {
   return body;
 }
 
-/** Learning rates for the HTML file's slider, around the first shown run's lr. */
+/** Learning rates for the HTML file's slider, around the first shown run's lr; none when
+ *  a run's lr is also set elsewhere (its param groups, a change at a step): one slider
+ *  could not say which lr it moves. */
 export function lrVariants(body, catalog) {
   const run = body.runs[0];
-  if (!run) return null;
+  if (!run || body.runs.some((r) => r.groups || r.events)) return null;
   const inner = run.params?.optimizer;
   const [opt, params] = inner && typeof inner === "object" ? [inner.optimizer, inner.params || {}] : [run.optimizer, run.params || {}];
   const lr = params.lr ?? catalog.param(opt, "lr")?.default;
@@ -87,9 +87,9 @@ function loadImage(src) {
  * The plot as a PNG blob: Plotly's picture of `gd` at PNG_SCALE, on white, with
  * `overlay(target)` (the contour's paths) painted over it at the same scale.
  */
-export async function plotPng(gd, overlay = null) {
+export async function plotPng(gd, overlay = null, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
-  const url = await Plotly.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
   const img = await loadImage(url);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(w * PNG_SCALE);
@@ -170,8 +170,8 @@ function showCode(code, filename, copied) {
 }
 
 /**
- * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?} (the contour,
- * or the 3D view's graph).
+ * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?, lib?} (the
+ * contour, or the 3D view's graph and the plotly.js that drew it).
  */
 export function bindExportBar(bar, scene, { graph }) {
   const buttons = {};
@@ -200,8 +200,8 @@ export function bindExportBar(bar, scene, { graph }) {
       return download("/export/html", ladder ? { ...body, lr_variants: ladder } : body, "scene.html");
     },
     png: async () => {
-      const { gd, overlay } = graph();
-      saveBlob(await plotPng(gd, overlay), "scene.png");
+      const { gd, overlay, lib } = graph();
+      saveBlob(await plotPng(gd, overlay, lib), "scene.png");
     },
   };
   async function download(path, body, fallback) {

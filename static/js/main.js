@@ -1,6 +1,6 @@
 // The full page "/": surface panel, optimizer rows, contour + race, loss chart, share.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
@@ -9,11 +9,14 @@ import { Readout } from "./readout.js";
 import { Announcer } from "./announce.js";
 import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
-import { Scene } from "./scene.js";
+import { Scene, gridPoints } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
+import { LabMarks } from "./labmarks.js";
+import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { DataView } from "./dataview.js";
 import { restoreLocalData } from "./datapanel.js";
@@ -22,11 +25,20 @@ import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
+import { urlField } from "./table.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
@@ -46,6 +58,7 @@ async function start() {
   let rowsPanel = null;
   let surfacePanel = null;
   let mapMode = null;
+  let tunePanel = null;
   const scene = new Scene({
     catalog,
     store,
@@ -63,10 +76,13 @@ async function start() {
       },
       onGrid() {
         surfacePanel?.syncStart();
+        tunePanel?.show();
       },
       onRuns() {
         batchHint.hidden = !scene.epochSteps();
       },
+      // "Add a change at step k" names the step the scrubber is on.
+      onStep: () => rowsPanel?.followStep(),
     },
   });
 
@@ -77,15 +93,22 @@ async function start() {
   // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
   const arrows = new ArrowLayer();
   contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
+  // The torch.optim API lab: changes of course on the paths and the scrubber, LBFGS's
+  // closure evaluations on the contour.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  const scrubMarks = new ScrubMarks(bar, scene.player);
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
   // Surfaces from data: the data and each run's model beside the contour.
   const dataView = new DataView($("#data-view"));
-  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, new Announcer()] });
+  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer()] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
+  rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
+  tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   if (local.lost) surfacePanel.data.setNote(t("csv.linkLost", { name: getLang() === "zh" && local.lost.name_zh ? local.lost.name_zh : local.lost.name }));
@@ -99,8 +122,15 @@ async function start() {
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
+  window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
-  const res = await scene.loadGrid();
+  // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
+  let racing = false;
+  const race = () => {
+    racing = true;
+    store.recompute({ restart: true });
+  };
+  const res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok && (state.formula || state.data)) {
     // A link with a formula or data this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
@@ -111,7 +141,7 @@ async function start() {
     else surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
-  store.recompute({ restart: true });
+  if (!racing) store.recompute({ restart: true });
   store.saveUrl();
 }
 

@@ -9,6 +9,7 @@
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { plotLocale } from "./plotlocale.js";
+import { plotlyReady } from "./plotlyjs.js";
 import { LOOK } from "./table.js";
 import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 
@@ -54,6 +55,7 @@ export class ContourView {
 
   /** A new surface: redraw the contour (the only time Plotly redraws it). */
   async setGrid(grid) {
+    await plotlyReady();
     this.grid = grid;
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;

@@ -9,6 +9,11 @@ import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
+/** Points per side of the contour's grid: fewer in an embed and on a phone. */
+export function gridPoints(embed) {
+  return embed || window.innerWidth < 520 ? 90 : 120;
+}
+
 /** The reader asked the system for less motion: no race starts by itself, the paths
  *  are shown finished (▶ still plays them). */
 export function reducedMotion() {
@@ -106,15 +111,17 @@ export class Scene {
     return st.data && st.batchSize && n ? Math.ceil(n / st.batchSize) : null;
   }
 
-  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
-  async loadGrid(spec = this.surfaceSpec()) {
+  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes.
+   *  `beforeDraw()`: called once the grid has arrived, before the contour is drawn (the
+   *  first run request goes out then, and is computed while Plotly draws). */
+  async loadGrid(spec = this.surfaceSpec(), { beforeDraw } = {}) {
     const token = ++this.gridToken;
-    const compact = this.embed || window.innerWidth < 520;
-    const res = await fetchGrid(spec, compact ? 90 : 120);
+    const res = await fetchGrid(spec, gridPoints(this.embed));
     if (token !== this.gridToken) return { ok: false, stale: true };
     if (!res.ok) return res;
     this.grid = res.grid;
     this.surface = res.grid.surface;
+    beforeDraw?.();
     // The data panel first: it takes its place beside the contour before the contour sizes.
     const data = this.views.data?.setData(this.dataOf(spec, res.grid.surface));
     if (this.views.readout) this.views.readout.wb = Boolean(res.grid.surface.data);
@@ -199,6 +206,8 @@ export class Scene {
       run.loss = [];
       run.lr = [];
       run.batchLoss = [];
+      run.lrs = [];
+      run.evals = null;
       run.status = "ok";
       run.escapedAt = null;
       run.leftAt = null;
@@ -221,6 +230,11 @@ export class Scene {
       run.batchLoss.length = Math.min(run.batchLoss.length, k);
       pushAll(run.batchLoss, msg.batch_loss);
     }
+    if (msg.lrs) {
+      // Each param group's lr (a run with param groups): [[lr_x, lr_y], ...].
+      run.lrs.length = Math.min(run.lrs.length, k);
+      pushAll(run.lrs, msg.lrs);
+    }
     this.refreshRuns(false);
   }
 
@@ -241,6 +255,7 @@ export class Scene {
       run.computing = false;
       run.state = info.state || null;
       run.grad = info.grad || null;
+      run.evals = info.evals || null;
       run.reason = info.diverged_reason || null;
       run.failed = false;
     });
@@ -283,9 +298,13 @@ export class Scene {
       leftAt: run.leftAt,
       computing: run.computing,
       lr: run.lr,
+      lrs: run.lrs.length ? run.lrs : null,
       state: run.state,
       grad: run.grad,
+      evals: run.evals,
       scheduler: Boolean(run.row.scheduler),
+      // The torch.optim API options the views explain (inspector, lr strip, markers).
+      row: run.row,
       reason: run.reason,
       failed: run.failed,
     }));
@@ -338,6 +357,8 @@ export class Scene {
       batchLosses: () => scene.runs.map((r) => [...(r.batchLoss || [])]),
       epochSteps: () => scene.epochSteps(),
       dataLines: () => (scene.views.data?.drawn || []).map((d) => ({ ...d })),
+      groupLrs: () => scene.runs.map((r) => r.lrs.map((v) => [...v])),
+      evals: () => scene.runs.map((r) => r.evals && r.evals.map((step) => step.map((p) => [...p]))),
       statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing, reason: r.reason, failed: r.failed })),
       currentStep: () => scene.player.k,
       playing: () => scene.player.playing,
@@ -355,7 +376,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], batchLoss: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
+  return { row, path: [], loss: [], lr: [], lrs: [], batchLoss: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {
