@@ -107,9 +107,9 @@ export class ContourView {
     }
     const [[x0, x1], [y0, y1]] = s.domain;
     const layout = {
-      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? { l: 34, r: 4, t: 10, b: 26 } : { l: 44, r: 8, t: 10, b: 36 },
-      xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: s.data ? t("data.w") : "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
-      yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: s.data ? t("data.b") : "y", standoff: 2 }, zeroline: false, showgrid: false, ...(s.data ? {} : { scaleanchor: "x", scaleratio: 1 }), constrain: "domain", ticks: "outside", ticklen: 3 },
+      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? compactMargin(s) : { l: 44, r: 8, t: 10, b: 36 },
+      xaxis: { range: [x0, x1], constrain: "domain", title: this.axisTitle(s, t("data.w"), "w", "x", 4), zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
+      yaxis: { range: [y0, y1], title: this.axisTitle(s, t("data.b"), "b", "y", 2), zeroline: false, showgrid: false, ...(s.data ? {} : { scaleanchor: "x", scaleratio: 1 }), constrain: "domain", ticks: "outside", ticklen: 3 },
       showlegend: false,
       // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
       // (it would trap the page under the finger).
@@ -168,6 +168,14 @@ export class ContourView {
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
   }
 
+  /** An axis's title: none in a compact plot (an embed) of a formula, whose axes are
+   *  plainly x and y; a surface from data keeps "w" and "b" there (the data panel's own
+   *  axis is x: the two must not be confused). */
+  axisTitle(s, dataText, dataShort, plain, standoff) {
+    if (this.compact) return s.data ? { text: dataShort, standoff: 2 } : undefined;
+    return { text: s.data ? dataText : plain, standoff };
+  }
+
   /** Height from the width and the domain's aspect (the axes are kept 1:1; a surface
    *  from data gets a fixed aspect instead). */
   sizeGraph() {
@@ -176,7 +184,8 @@ export class ContourView {
     const ratio = this.grid.surface.data ? DATA_ASPECT : (y1 - y0) / (x1 - x0);
     const w = this.wrap.clientWidth || 600;
     const narrow = this.isNarrow();
-    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { l: 34, r: 4 + 50, t: 10, b: 26 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
+    const cm = compactMargin(this.grid.surface);
+    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { ...cm, r: cm.r + 50 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
     const fill = this.wrap.dataset.fill === "1"; // embed: the wrapper decides the height
     let h;
     let width = w;
@@ -538,4 +547,9 @@ export function touchScreen() {
 function getCss(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** A compact plot's margins: room for the w and b titles on a surface from data. */
+function compactMargin(s) {
+  return s.data ? { l: 40, r: 4, t: 10, b: 34 } : { l: 34, r: 4, t: 10, b: 26 };
 }

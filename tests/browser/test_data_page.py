@@ -7,6 +7,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import subprocess
+import sys
+
+import pytest
 
 from .conftest import hook, poll, wait_ready, wait_recomputed
 
@@ -283,3 +287,36 @@ def test_html_export_of_a_data_scene_plays_offline_with_its_data(page, server, b
     assert "你的数据" in other.locator("header").inner_text()
     assert not blocked and not errors, (blocked, errors)
     ctx.close()
+
+
+def test_copy_as_pytorch_on_a_data_scene_trains_the_same_path_in_real_pytorch(page, server, context, tmp_path):
+    """The page's Copy as PyTorch on a surface from data is a training loop (the data as
+    tensors, the same mini-batch order, the model, the loss) that real PyTorch runs to the
+    paths the page shows: built-in data with mini-batches, and pasted logistic data."""
+    pytest.importorskip("torch")
+    context.grant_permissions(["clipboard-read", "clipboard-write"])
+    for query in ("/?data=line&steps=40&o=sgd(lr=0.05;momentum=0.9)&o=adam(lr=0.3)&batch=8&bseed=3",
+                  "/?pts=-2:0,-1:0,-0.5:1,0.5:0,1:1,2:1&model=logistic&steps=30&o=adagrad(lr=0.5)"
+                  "&batch=4&shuffle=0"):
+        page.goto(server.url + query)
+        wait_ready(page)
+        page.get_by_role("button", name="Copy as PyTorch").click()
+        page.wait_for_selector("#code-dialog[open]")
+        code = poll(lambda: page.evaluate("() => navigator.clipboard.readText()"), timeout=5)
+        assert "DataLoader" in code or "torch.tensor" in code, code[:400]
+        script = tmp_path / "scene.py"
+        script.write_text(code, encoding="utf-8")
+        done = subprocess.run([sys.executable, str(script), "--json"], capture_output=True,
+                              text=True, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        theirs = json.loads(done.stdout)
+        paths, batch = hook(page, "h.paths()"), hook(page, "h.batchLosses()")
+        assert len(theirs) == len(paths)
+        for run, path, bl in zip(theirs, paths, batch):
+            assert len(run["path"]) == len(path) and len(run["batch_loss"]) == len(bl) > 0
+            for (a, b), (c, d) in zip(run["path"], path):
+                assert math.isclose(a, c, rel_tol=1e-6, abs_tol=1e-9) and math.isclose(b, d, rel_tol=1e-6, abs_tol=1e-9)
+            for u, v in zip(run["batch_loss"], bl):
+                assert math.isclose(u, v, rel_tol=1e-6, abs_tol=1e-9)
+        page.locator("#code-dialog [data-act=close]").click()
+    page.watch.assert_clean()
