@@ -10,6 +10,7 @@
 import { t } from "./i18n.js";
 import { LOOK } from "./table.js";
 import { touchScreen } from "./plot.js";
+import { plotlyReady } from "./plotlyjs.js";
 
 const FONT = LOOK.font;
 const SIGMOID_SAMPLES = 160;
@@ -81,6 +82,9 @@ export class DataView {
   }
 
   async render() {
+    if (!this.data) return;
+    // plotly.js is a deferred script: the data may come first.
+    if (!window.Plotly) await plotlyReady();
     const d = this.data;
     const w = this.box.clientWidth, h = this.box.clientHeight;
     if (!d || !w || !h) return;

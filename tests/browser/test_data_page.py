@@ -320,3 +320,29 @@ def test_copy_as_pytorch_on_a_data_scene_trains_the_same_path_in_real_pytorch(pa
                 assert math.isclose(u, v, rel_tol=1e-6, abs_tol=1e-9)
         page.locator("#code-dialog [data-act=close]").click()
     page.watch.assert_clean()
+
+
+def test_a_data_link_opens_while_plotly_js_is_still_loading(context, server):
+    """plotly.js is a deferred script that may arrive after the grid: the data panel waits
+    for it (it once drew with a Plotly not yet there, and the page stayed loading, its
+    start point fields at 0, 0), on the page and in the embed."""
+    import time
+
+    def slow_plotly(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    context.route("**/vendor/plotly-cartesian*", slow_plotly)
+    for path in ("/", "/embed"):
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.url + path + "?data=line&steps=30&o=sgd(lr=0.05)&batch=8")
+        wait_ready(page)
+        page.wait_for_function("() => !document.body.classList.contains('is-loading')", timeout=10_000)
+        page.wait_for_selector("#data-view .data-graph .main-svg")
+        poll(lambda: hook(page, "h.dataLines().length") == 1, timeout=5)
+        if path == "/":
+            assert [page.input_value("#start-x"), page.input_value("#start-y")] == ["-1", "-3"]
+        assert errors == []
+        page.close()
