@@ -228,7 +228,8 @@
       height: D.epoch ? 246 : 230, margin: { l: 56, r: 10, t: D.epoch ? 44 : 28, b: 36 }, showlegend: false,
       title: { text: T["loss.title"], font: { size: 13 }, x: 0, xanchor: "left" },
       xaxis: { title: { text: T["loss.step"], standoff: 4 }, range: [0, Math.max(1, maxStep())], zeroline: false },
-      yaxis: { title: { text: T["loss.loss"] }, type: log ? "log" : "linear", exponentformat: "power" },
+      // A log axis labels whole decades only (Plotly's 2 and 5 between them crowd a short chart).
+      yaxis: { title: { text: T["loss.loss"] }, type: log ? "log" : "linear", exponentformat: "power", dtick: log ? decadeStep(all) : undefined },
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "#f8f9fb",
       font: { family: D.style.font, size: 11, color: "#475467" },
       // shapes[0] is the step marker (moveLossMarker); the epochs' bands follow it.
@@ -237,6 +238,14 @@
     };
     lossStep = 0;
     return Plotly.react(lossDiv, traces, layout, { displaylogo: false, displayModeBar: false, responsive: true });
+  }
+
+  // Decades between labels: one per decade up to six, then wider (the page's loss chart too).
+  function decadeStep(values) {
+    const pos = values.filter((v) => v > 0 && Number.isFinite(v));
+    if (!pos.length) return 1;
+    const span = Math.log10(Math.max(...pos)) - Math.log10(Math.min(...pos));
+    return Math.max(1, Math.ceil(span / 6));
   }
 
   // Epoch e (1-based) is steps (e - 1)·B … e·B: every other epoch shaded, labels over the
