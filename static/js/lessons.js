@@ -88,7 +88,7 @@ export class LessonCard {
     this.host.replaceChildren(head,
       el("p", { class: "lesson-question" }, ...rich(words(lesson.question))),
       el("p", { class: "lesson-caption" }, ...rich(words(lesson.caption))),
-      el("p", { class: "lesson-try" }, el("strong", { text: t("lesson.try") }), " ", ...rich(words(lesson.try))),
+      el("p", { class: "lesson-try" }, el("strong", { text: t("lesson.try") }), getLang() === "zh" ? "" : " ", ...rich(words(lesson.try))),
       el("div", { class: "lesson-actions" }, ...variants,
         el("a", { class: "lesson-restart", href: lessonHref(id, { path: this.path }), text: t("lesson.restart") })));
   }
