@@ -22,6 +22,7 @@ from ..engine import catalog as catalogues
 from ..engine.errors import RequestError
 from .jsquery import UNDEF, Query, as_json_number, is_integer, js_number, js_round, read_field
 from .share_map import decode_map
+from .lessons import lesson_search
 from .look import colors_for
 from .table import URL_KEYS, defaults, url_field
 
@@ -512,10 +513,11 @@ def query_of(url_or_query: str) -> str:
 
 
 def request_from_url(url_or_query: str) -> tuple[dict, dict]:
-    """(run request with each row's colour, page state) for a share URL: the rows the
-    page shows (hidden ones left out, unless every row is hidden)."""
+    """(run request with each row's colour, page state) for a share URL (a lesson's link
+    stands for its scene): the rows the page shows (hidden ones left out, unless every row
+    is hidden)."""
     catalog = Catalog()
-    query = query_of(url_or_query)
+    query = lesson_search(query_of(url_or_query))
     spec = url_field("surface")
     q = Query(query)
     if q.get(spec["data_key"]) == spec["local"] and not parse_points(q.get(spec["points_key"])):

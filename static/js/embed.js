@@ -21,13 +21,15 @@ import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { LabMarks } from "./labmarks.js";
+import { LessonCard, linkSearch } from "./lessons.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
   // The link's surface's grid, asked for with the catalogues (a typed formula waits for
   // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
   // (Not on a surface from data: its grid is the data's, asked for once they are read.)
   const spec = urlField("surface");
   const surface = q.get(spec.key) || DEFAULT_SURFACE;
@@ -35,10 +37,11 @@ async function start() {
   if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
+  const store = new Store(decodeState(search, catalog), catalog, { embed: true });
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
+  new LessonCard($("#lesson-card"), store, { path: "/embed", compact: true }).show();
 
   const errorBox = $("#global-error");
   const legend = new Legend($("#legend"));

@@ -23,6 +23,7 @@ import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
+import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
 import { urlField } from "./table.js";
@@ -31,9 +32,11 @@ import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
-  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
-  // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
+  // A lesson's link stands for its scene (lessons.js). The link's surface's grid is asked
+  // for with the catalogues (a typed formula waits for the catalogue, which decides how it
+  // is read).
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
   // (Not on a surface from data: its grid is the data's, asked for once they are read.)
   const spec = urlField("surface");
   const surface = q.get(spec.key) || DEFAULT_SURFACE;
@@ -44,13 +47,16 @@ async function start() {
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
   // Pasted data too long for a link: this tab kept it (or the link says it is lost).
-  const local = restoreLocalData(location.search, catalog);
+  const local = restoreLocalData(search, catalog);
   const store = new Store(decodeState(local.search, catalog), catalog);
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
   // First of the subscribers: every view that relabels on a language change finds it set.
   bindLanguage(store);
+  const lessonsMenu = new LessonsMenu($("#lessons-menu"));
+  store.subscribe(({ what }) => what.has("lang") && lessonsMenu.relabel());
+  new LessonCard($("#lesson-card"), store).show();
 
   const banner = $("#conn-banner");
   const batchHint = $("#loss-batch-hint");
