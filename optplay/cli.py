@@ -63,10 +63,10 @@ def export(args: argparse.Namespace) -> int:
             if args.lr_variants is None and body.get("lr_variants"):
                 args.lr_variants = body["lr_variants"]
             body.pop("lr_variants", None)
-    else:
-        body, state = request_from_url(args.url)
-        lang = lang or state.get("lang")
     try:
+        if not args.body:
+            body, state = request_from_url(args.url)
+            lang = lang or state.get("lang")
         html = export_html(body, lang=lang or "en", lr_variants=args.lr_variants)
     except (ValidationError, RequestError, ComputationTimeout) as e:
         for item in error_detail(e):

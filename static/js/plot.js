@@ -19,6 +19,8 @@ import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 // as "deep", and the paths' saturated colours (with a white halo) stay visible on both ends.
 export const COLORSCALE = LOOK.colorscale;
 export const FONT = LOOK.font;
+// Height / width of the plot area on a surface from data (its axes are not kept 1:1).
+const DATA_ASPECT = 0.8;
 
 export class ContourView {
   /**
@@ -57,7 +59,10 @@ export class ContourView {
     this.grid = grid;
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
-    let zt = z, colorbar = { title: { text: t("plot.colorbar"), side: "right" } };
+    // A surface from data is the loss over (w, b): named so, and not drawn 1:1 (w and b
+    // have units of their own).
+    const [xn, yn, fn] = s.data ? ["w", "b", t("loss.loss")] : ["x", "y", "f"];
+    let zt = z, colorbar = { title: { text: s.data ? t("data.colorbar") : t("plot.colorbar"), side: "right" } };
     let text = null;
     if (wantsLogScale(grid)) {
       // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
@@ -72,7 +77,7 @@ export class ContourView {
     }
     const contour = {
       type: "contour", x, y, z: zt, text,
-      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
+      hovertemplate: `${xn} = %{x:.3f}<br>${yn} = %{y:.3f}<br>${fn} = %{text}<extra></extra>`,
       colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
       contours: { coloring: "fill", showlines: true },
       line: { width: 0.6, color: "rgba(255,255,255,0.35)", smoothing: 0.6 },
@@ -102,9 +107,9 @@ export class ContourView {
     }
     const [[x0, x1], [y0, y1]] = s.domain;
     const layout = {
-      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? { l: 34, r: 4, t: 10, b: 26 } : { l: 44, r: 8, t: 10, b: 36 },
-      xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
-      yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
+      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? compactMargin(s) : { l: 44, r: 8, t: 10, b: 36 },
+      xaxis: { range: [x0, x1], constrain: "domain", title: this.axisTitle(s, t("data.w"), "w", "x", 4), zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
+      yaxis: { range: [y0, y1], title: this.axisTitle(s, t("data.b"), "b", "y", 2), zeroline: false, showgrid: false, ...(s.data ? {} : { scaleanchor: "x", scaleratio: 1 }), constrain: "domain", ticks: "outside", ticklen: 3 },
       showlegend: false,
       // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
       // (it would trap the page under the finger).
@@ -113,7 +118,7 @@ export class ContourView {
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: LOOK.plot_bg,
       font: { family: FONT, size: 11, color: getCss("--fg-muted", "#475467") },
-      uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
+      uirevision: `${s.id ?? s.data}:${s.expr ?? s.model}:${s.domain.flat().join(",")}`,
     };
     const config = {
       responsive: false, displaylogo: false, scrollZoom: false,
@@ -163,13 +168,24 @@ export class ContourView {
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
   }
 
-  /** Height from the width and the domain's aspect (the axes are kept 1:1). */
+  /** An axis's title: none in a compact plot (an embed) of a formula, whose axes are
+   *  plainly x and y; a surface from data keeps "w" and "b" there (the data panel's own
+   *  axis is x: the two must not be confused). */
+  axisTitle(s, dataText, dataShort, plain, standoff) {
+    if (this.compact) return s.data ? { text: dataShort, standoff: 2 } : undefined;
+    return { text: s.data ? dataText : plain, standoff };
+  }
+
+  /** Height from the width and the domain's aspect (the axes are kept 1:1; a surface
+   *  from data gets a fixed aspect instead). */
   sizeGraph() {
     if (!this.grid) return { w: 600, h: 400 };
     const [[x0, x1], [y0, y1]] = this.grid.surface.domain;
+    const ratio = this.grid.surface.data ? DATA_ASPECT : (y1 - y0) / (x1 - x0);
     const w = this.wrap.clientWidth || 600;
     const narrow = this.isNarrow();
-    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { l: 34, r: 4 + 50, t: 10, b: 26 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
+    const cm = compactMargin(this.grid.surface);
+    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { ...cm, r: cm.r + 50 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
     const fill = this.wrap.dataset.fill === "1"; // embed: the wrapper decides the height
     let h;
     let width = w;
@@ -177,10 +193,8 @@ export class ContourView {
       // Sized by the iframe: as tall as the wrapper, only as wide as the 1:1 axes need,
       // so the colour bar sits next to the plot rather than at the far edge.
       h = this.wrap.clientHeight || 300;
-      const ratio = (y1 - y0) / (x1 - x0);
       width = Math.round(Math.min(w, (h - m.t - m.b) / ratio + m.l + m.r));
     } else {
-      const ratio = (y1 - y0) / (x1 - x0);
       const ideal = (w - m.l - m.r) * ratio + m.t + m.b;
       const maxH = Math.max(280, window.innerHeight * 0.72);
       h = Math.round(Math.min(maxH, Math.max(240, ideal)));
@@ -533,4 +547,9 @@ export function touchScreen() {
 function getCss(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** A compact plot's margins: room for the w and b titles on a surface from data. */
+function compactMargin(s) {
+  return s.data ? { l: 40, r: 4, t: 10, b: 34 } : { l: 34, r: 4, t: 10, b: 26 };
 }
