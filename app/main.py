@@ -10,7 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__, docs, web
-from .api import catalog, code, errors, grid, maps, run, stream
+from .api import animation, catalog, code, errors, grid, maps, run, stream
 from .config import settings
 from .headers import AllowedMethods, SecurityHeaders, origin_list
 from .limits import BodyLimit
@@ -30,7 +30,7 @@ def create_app() -> FastAPI:
                   summary="PyTorch's optimizers and LR schedulers, exact to float64, on 2D "
                           "surfaces.", docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (run, catalog, grid, stream, maps, code):
+    for module in (run, catalog, grid, stream, maps, code, animation):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -129,13 +129,21 @@ def _png(rgba: np.ndarray) -> bytes:
 
 def contour_image(surface: Surface, contour: dict, size: int = 360, levels: int = 26) -> str:
     """The filled contour as a PNG data URI, for a figure whose animation must not redraw
-    it (Plotly's frame transitions remove contour traces): `levels` colour bands on the
-    same colour axis as `contour` (log colours included), with light lines between bands;
-    transparent where f has no value."""
+    it (Plotly's frame transitions remove contour traces)."""
     (x0, x1), (y0, y1) = surface.domain
     ratio = (y1 - y0) / (x1 - x0)
     nx = size if ratio <= 1 else max(16, int(round(size / ratio)))
     ny = max(16, int(round(nx * ratio))) if ratio <= 1 else size
+    rgba = contour_rgba(surface, contour, nx, ny, levels)
+    return "data:image/png;base64," + base64.b64encode(_png(rgba)).decode("ascii")
+
+
+def contour_rgba(surface: Surface, contour: dict, nx: int, ny: int,
+                 levels: int = 26) -> np.ndarray:
+    """The filled contour as (ny, nx, 4) uint8 pixels, top row first (one value of f per
+    pixel centre): `levels` colour bands on the same colour axis as `contour` (log colours
+    included), with light lines between bands; transparent where f has no value."""
+    (x0, x1), (y0, y1) = surface.domain
     xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     ys = y1 - (np.arange(ny) + 0.5) * (y1 - y0) / ny          # top row first
     X, Y = np.meshgrid(xs, ys)
@@ -157,8 +165,7 @@ def contour_image(surface: Surface, contour: dict, size: int = 360, levels: int 
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     rgb = np.where(edge[..., None], rgb * 0.65 + 255 * 0.35, rgb)
     alpha = np.where(finite, 255, 0)[..., None]
-    rgba = np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8)
-    return "data:image/png;base64," + base64.b64encode(_png(rgba)).decode("ascii")
+    return np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8)
 
 
 def nice_step(raw: float) -> float:
