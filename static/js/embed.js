@@ -2,6 +2,7 @@
 //   autoplay=1            start the race on load
 //   controls=lr,momentum  which controls show (hyperparameter names, or steps / surface);
 //   controls=none         none; left out: lr
+//   present=1             presentation mode: large text, the legend on the plot, no controls
 // A link opens the full app with the same state.
 
 import { fetchCatalogues } from "./api.js";
@@ -15,6 +16,8 @@ import { valueOf } from "./catalog.js";
 import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation } from "./present.js";
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -42,7 +45,7 @@ async function start() {
   });
   openFull.href = `/?${encodeState(state, catalog)}`;
   const contour = new ContourView($("#contour"), {
-    compact: true,
+    compact: !state.present,
     onPick: (x, y) => {
       state.start = [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
       contour.setStart(state.start);
@@ -51,8 +54,11 @@ async function start() {
     },
   });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
-  scene.attach({ contour, bar });
-  buildControls($("#embed-controls"), scene);
+  // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
+  // of the footer's.
+  const plotLegend = state.present ? new PlotLegend(contour, scene) : null;
+  scene.attach({ contour, bar, extra: plotLegend ? [plotLegend] : [] });
+  if (!state.present) buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
 
@@ -62,6 +68,7 @@ async function start() {
     errorBox.textContent = t("error.server", { msg: res.detail?.[0]?.msg || "" });
     return;
   }
+  if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
   if (state.autoplay) {
     scene.compute({ restart: true });
   } else {

@@ -16,6 +16,8 @@ import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation, sceneTitle } from "./present.js";
 import { decodeState } from "./state.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
@@ -73,7 +75,8 @@ async function start() {
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip] });
+  const legend = new PlotLegend(contour, scene);
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, legend] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), state, catalog, {
     onParam: () => { scene.compute(); scene.saveUrl(); },
@@ -88,7 +91,15 @@ async function start() {
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
   const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene, onChange: () => scene.saveUrl() });
-  const exportBar = bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
+  const exportBar = bindExportBar($("#export-bar"), scene, {
+    graph: view3d.graph,
+    slide: () => ({ title: sceneTitle(scene), legend, contour }),
+  });
+  const present = new Presentation({
+    scene, contour, legend, button: $("#present-btn"),
+    bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
+    onChange: (on) => { state.present = on; scene.saveUrl(); },
+  });
   bindLanguage(scene, () => {
     applyI18n();
     rowsPanel.render();
@@ -98,6 +109,8 @@ async function start() {
     view3d.relabel();
     inspector.relabel();
     lrStrip.relabel();
+    legend.relabel();
+    present.relabel();
     scene.refreshRuns(true);
     if (scene.grid) contour.setGrid(scene.grid);
     mapMode.render();
@@ -117,6 +130,7 @@ async function start() {
     surfacePanel.render();
   }
   document.body.classList.remove("is-loading");
+  if (state.present) await present.enter();
   scene.compute({ restart: true });
   scene.saveUrl();
 }

@@ -22,6 +22,7 @@
    map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
    view=3d                               the 3D surface instead of the contour (view3d.js)
    insp=1  arrows=1                      optimizer inspector open, arrows on the contour (page only)
+   present=1                             presentation mode (present.js), page and /embed
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -69,6 +70,7 @@ export function defaultState(catalog) {
     map: defaultMap(),
     inspect: false,
     arrows: false,
+    present: false,
   };
 }
 
@@ -316,6 +318,7 @@ export function decodeState(search, catalog) {
   st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
   st.inspect = q.get("insp") === "1";
   st.arrows = q.get("arrows") === "1";
+  st.present = q.get("present") === "1";
   if (q.has("controls")) {
     const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
     st.controls = c.includes("none") ? [] : c;
@@ -361,6 +364,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   if (st.view === "3d" && !embed) put("view", "3d");
   if (!embed && st.inspect) put("insp", 1);
   if (!embed && st.arrows) put("arrows", 1);
+  if (st.present) put("present", 1);
   if (embed) {
     if (st.autoplay) put("autoplay", 1);
     if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
