@@ -12,7 +12,9 @@ from .conftest import wait_ready
 CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param_groups",
               "grad", "buffer", "seed", "scene", "csv", "json", "html", "png", "mini",
               "batch", "epoch", "plotly", "sin", "cos", "tan", "exp", "log", "sqrt",
-              "abs", "tanh", "zero_grad", "backward", "step"}
+              "abs", "tanh", "zero_grad", "backward", "step",
+              # file formats and the key a Chinese keyboard also labels "Esc"
+              "gif", "mp4", "webm", "esc"}
 
 VISIBLE_TEXT = """() => {
   const out = [];
