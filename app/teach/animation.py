@@ -60,14 +60,14 @@ def frame_durations(plan: list[int], steps: int) -> list[int]:
     return out
 
 
-def check_size(frames: int, width: int) -> None:
+def check_size(frames: int, width: int, steps: int) -> None:
     """Refuse a GIF beyond the limits (RequestError naming the field)."""
     if not (isinstance(frames, int) and 2 <= frames <= MAX_FRAMES):
         raise RequestError(("frames",), f"frames must be a whole number from 2 to {MAX_FRAMES}")
     if not (isinstance(width, int) and MIN_WIDTH <= width <= MAX_WIDTH):
         raise RequestError(("width",), f"width must be a whole number of pixels from "
                                        f"{MIN_WIDTH} to {MAX_WIDTH}")
-    if frames * width * round(width * 9 / 16) > MAX_PIXELS:
+    if len(frame_steps(steps, frames)) * width * round(width * 9 / 16) > MAX_PIXELS:
         raise RequestError(("frames",), f"{frames} frames of {width} pixels wide is more than "
                                         f"one GIF may hold ({MAX_PIXELS // 1_000_000} million "
                                         f"pixels): fewer frames or a narrower picture")
@@ -93,7 +93,7 @@ def build_scene(req: RunRequest, lang: str, cancelled=None, deadline=None) -> Sc
                    escaped_at=run.get("escaped_at"))
         tr.left_at = left_view(path, surface.domain, tr.end)
         tracks.append(tr)
-    return Scene(surface=surface, contour=look.contour_data(surface, 100),
+    return Scene(surface=surface, contour=look.contour_data(surface, 100, hover=False),
                  start=tuple(answer["start"]), steps=req.steps, tracks=tracks,
                  title=surface_title(surface, lang), formula=plain_source(surface.formula.tree),
                  strings=STRINGS[lang], fonts=fonts)
@@ -106,9 +106,9 @@ def render_gif(request_body: dict | RunRequest, lang: str = "en", frames: int = 
     budget (the runs and the drawing together), Cancelled when `cancelled()` says so."""
     if lang not in LANGS:
         raise RequestError(("lang",), "lang must be en or zh")
-    check_size(frames, width)
     req = request_body if isinstance(request_body, RunRequest) \
         else RunRequest.model_validate(request_body)
+    check_size(frames, width, req.steps)
     budget = settings().compute_budget_s
     deadline = time.monotonic() + budget
 

@@ -77,12 +77,13 @@ def log_ticks(zmin: float, zmax: float, delta: float) -> list[float]:
     return out
 
 
-def contour_data(surface: Surface, n: int = 100) -> dict:
+def contour_data(surface: Surface, n: int = 100, hover: bool = True) -> dict:
     """The contour as the page draws it: x, y, z (log10(f - min + δ) where a log scale
-    shows the valley better), hover text with f itself, colour-bar ticks."""
+    shows the valley better), hover text with f itself (unless `hover` is False: a
+    picture has no hover), colour-bar ticks."""
     g = api_grid(surface, n)
     z, zmin, zmax = g["z"], g["zmin"], g["zmax"]
-    text = [["" if v is None else fmt(v) for v in row] for row in z]
+    text = [["" if v is None else fmt(v) for v in row] for row in z] if hover else None
     out = {"x": g["x"], "y": g["y"], "z": z, "text": text, "log": False, "delta": None,
            "tickvals": None, "ticktext": None, "zmin": zmin, "zmax": zmax}
     if wants_log_scale(g):

@@ -177,6 +177,9 @@ class SlideRenderer:
                     outline=(201, 208, 220))
         self._axes(d)
         self._legend_static(d)
+        self._sprites()
+        self._reset_trails()
+        self.base, self.base_statuses = im, None
         return im
 
     def _axes(self, d: ImageDraw.ImageDraw) -> None:
@@ -239,27 +242,62 @@ class SlideRenderer:
     # ------------------------------------------------------------------ frames
 
     def frame(self, step: int) -> Image.Image:
-        """The picture at `step` (a whole step of the race)."""
-        im = self.background.copy()
-        layer = self.plot_layer.copy()
-        d = ImageDraw.Draw(layer)
+        """The picture at `step` (a whole step of the race).  Frames in increasing
+        order cost only what moved: the trails grow on a layer kept between calls, the
+        heads and marks are small patches drawn once, the legend's statuses are redrawn
+        only when one changes."""
+        if step < self.trail_step:
+            self._reset_trails()
         for tr in self.s.tracks:
-            self._trail(d, tr, step)
-        self._start(d)
-        for m in self.s.surface.minima:
-            x, y = self.to_layer(np.array([m], dtype=float))[0]
-            _star(d, x, y, 8 * SS * self.k)
-        im.paste(layer.reduce(SS), (self.left, self.top))
-        d = ImageDraw.Draw(im)
-        counter = self.s.strings["player.stepOf"].format(k=step, n=self.s.steps)
-        d.text((self.W - self.pad, self.px(18)), counter, font=self.s.fonts.bold(self.px(24)),
-               fill=INK, anchor="ra")
-        for tr, row in zip(self.s.tracks, self.legend_rows):
-            kind = tr.kind(step)
-            text = self.status_text(tr, step)
-            d.text((row["tx"], row["status_y"]), text, font=row["status_font"],
-                   fill=STATUS_COLORS[kind])
+            self._grow(tr, step)
+        self.trail_step = step
+        statuses = tuple(self.status_text(tr, step) for tr in self.s.tracks)
+        if statuses != self.base_statuses:
+            self.base = self._with_statuses(step, statuses)
+            self.base_statuses = statuses
+        im = self.base.copy()
+        im.paste(self.trails.reduce(SS), (self.left, self.top))
+        for tr, (dot, cross) in zip(self.s.tracks, self.heads):
+            if not len(tr.px):
+                continue
+            patch = cross if step >= tr.end and tr.status == "diverged" \
+                and tr.kind(step) != "escaped" else dot
+            x, y = tr.px[min(step, tr.end)] / SS
+            if self._near_plot(x, y):
+                im.paste(patch, (self.left + int(round(x)) - patch.width // 2,
+                                 self.top + int(round(y)) - patch.height // 2), patch)
+        for patch, (x, y) in self.marks:
+            if self._near_plot(x + patch.width / 2, y + patch.height / 2):
+                im.paste(patch, (self.left + x, self.top + y), patch)
+        # Anything the patches put over the plot's edge goes: the plot is clipped there.
+        self._frame_edges(im)
+        ImageDraw.Draw(im).text((self.W - self.pad, self.px(18)),
+                                self.s.strings["player.stepOf"].format(k=step, n=self.s.steps),
+                                font=self.s.fonts.bold(self.px(24)), fill=INK, anchor="ra")
         return im
+
+    def _near_plot(self, x: float, y: float) -> bool:
+        """Is a patch centred at (x, y) (plot pixels) at least partly on the plot?"""
+        r = self.sprite_r
+        return -r < x < self.pw + r and -r < y < self.ph + r
+
+    def _with_statuses(self, step: int, statuses: tuple[str, ...]) -> Image.Image:
+        im = self.background.copy()
+        d = ImageDraw.Draw(im)
+        for tr, row, text in zip(self.s.tracks, self.legend_rows, statuses):
+            d.text((row["tx"], row["status_y"]), text, font=row["status_font"],
+                   fill=STATUS_COLORS[tr.kind(step)])
+        return im
+
+    def _frame_edges(self, im: Image.Image) -> None:
+        """Repaint the margins around the plot that a head or mark patch overlapped."""
+        pad = self.sprite_r + 1
+        L, T, R, B = self.left, self.top, self.left + self.pw, self.top + self.ph
+        for box in ((L - pad, T - pad, R + pad, T), (L - pad, B, R + pad, B + pad),
+                    (L - pad, T, L, B), (R, T, R + pad, B)):
+            box = (max(0, box[0]), max(0, box[1]), min(self.W, box[2]), min(self.H, box[3]))
+            if box[2] > box[0] and box[3] > box[1]:
+                im.paste(self.base.crop(box), box[:2])
 
     def status_text(self, tr: Track, step: int) -> str:
         """static/js/readout.js statusText."""
@@ -272,32 +310,67 @@ class SlideRenderer:
                 else text
         return diverged if kind == "diverged" else t[f"status.{kind}"]
 
-    def _trail(self, d: ImageDraw.ImageDraw, tr: Track, step: int) -> None:
-        if not len(tr.keep):
-            return
+    def _reset_trails(self) -> None:
+        self.trails = self.plot_layer.copy()
+        self.trail_step = 0
+        self.drawn = [0] * len(self.s.tracks)     # the step each trail is drawn to
+
+    def _grow(self, tr: Track, step: int) -> None:
+        """Draw the trail from where it was drawn to up to `step`: the halo of the new
+        piece, then the colour from one point earlier (over the halo's round end)."""
+        i = self.s.tracks.index(tr)
         k = min(step, tr.end)
-        idx = tr.keep[: np.searchsorted(tr.keep, k, side="right")]
-        if not len(idx) or idx[-1] != k:
+        done = self.drawn[i]
+        if k <= done or not len(tr.keep):
+            return
+        lo = np.searchsorted(tr.keep, done, side="left")
+        hi = np.searchsorted(tr.keep, k, side="right")
+        idx = tr.keep[max(0, lo - 1):hi]
+        if idx[-1] != k:
             idx = np.append(idx, k)
         pts = [tuple(p) for p in tr.px[idx].tolist()]
+        self.drawn[i] = k
+        if len(pts) < 2:
+            return
+        d = ImageDraw.Draw(self.trails)
         w = self.k * SS
-        if len(pts) > 1:
-            d.line(pts, fill=(255, 255, 255), width=max(2, round(5.5 * w)), joint="curve")
-            d.line(pts, fill=tr.color, width=max(1, round(2.6 * w)), joint="curve")
-        hx, hy = pts[-1]
-        if step >= tr.end and tr.status == "diverged" and tr.kind(step) != "escaped":
-            _cross(d, hx, hy, 8 * w, tr.color)
-        else:
-            r = 6 * w
-            d.ellipse([hx - r, hy - r, hx + r, hy + r], fill=tr.color, outline=(255, 255, 255),
-                      width=max(1, round(2 * w)))
+        d.line(pts[1:] if len(pts) > 2 and lo > 0 else pts, fill=(255, 255, 255),
+               width=max(2, round(5.5 * w)), joint="curve")
+        d.line(pts, fill=tr.color, width=max(1, round(2.6 * w)), joint="curve")
 
-    def _start(self, d: ImageDraw.ImageDraw) -> None:
-        x, y = self.to_layer(np.array([self.s.start], dtype=float))[0]
-        r, w = 7.5 * SS * self.k, SS * self.k
-        d.ellipse([x - r, y - r, x + r, y + r], outline=(60, 60, 60), width=max(1, round(4 * w)))
-        d.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255), width=max(1, round(2 * w)))
-        d.ellipse([x - 2 * w, y - 2 * w, x + 2 * w, y + 2 * w], fill=(255, 255, 255))
+    def _sprite(self, r: float, draw) -> Image.Image:
+        """A small transparent patch drawn at SS times and halved (smooth edges):
+        draw(d, cx, cy) draws around the patch's centre."""
+        n = int(r * SS) + 2 * SS
+        big = Image.new("RGBA", (2 * n, 2 * n), (0, 0, 0, 0))
+        draw(ImageDraw.Draw(big), n, n)
+        return big.reduce(SS)
+
+    def _sprites(self) -> None:
+        """Each run's head (a dot, or a cross where it diverged), the start point and the
+        minima, drawn once."""
+        k = self.k
+        self.sprite_r = int(11 * k) + 2
+        w = k * SS
+        white = (255, 255, 255, 255)
+
+        def dot(color):
+            r = 6 * w
+            return lambda d, x, y: d.ellipse([x - r, y - r, x + r, y + r], fill=(*color, 255),
+                                             outline=white, width=max(1, round(2 * w)))
+
+        def cross(color):
+            return lambda d, x, y: _cross(d, x, y, 8 * w, (*color, 255))
+
+        self.heads = [(self._sprite(7 * k, dot(tr.color)), self._sprite(9 * k, cross(tr.color)))
+                      for tr in self.s.tracks]
+        self.marks = []
+        for kind, p in [("start", self.s.start)] + [("min", m) for m in self.s.surface.minima]:
+            x, y = self.to_layer(np.array([p], dtype=float))[0] / SS
+            patch = self._sprite(10 * k, (lambda d, cx, cy: _ring(d, cx, cy, k)) if kind == "start"
+                                 else (lambda d, cx, cy: _star(d, cx, cy, 8 * SS * k)))
+            self.marks.append((patch, (int(round(x)) - patch.width // 2,
+                                       int(round(y)) - patch.height // 2)))
 
 
 def _cut(a: np.ndarray, b: np.ndarray, limit: float) -> np.ndarray:
@@ -361,16 +434,25 @@ def _fit(d: ImageDraw.ImageDraw, text: str, font, width: float) -> str:
     return text + "…"
 
 
+def _ring(d: ImageDraw.ImageDraw, x: float, y: float, k: float) -> None:
+    """The start point: a white ring on a dark one, with a dot (plot.js)."""
+    r, w = 7.5 * SS * k, SS * k
+    d.ellipse([x - r, y - r, x + r, y + r], outline=(60, 60, 60, 255), width=max(1, round(4 * w)))
+    d.ellipse([x - r, y - r, x + r, y + r], outline=(255, 255, 255, 255),
+              width=max(1, round(2 * w)))
+    d.ellipse([x - 2 * w, y - 2 * w, x + 2 * w, y + 2 * w], fill=(255, 255, 255, 255))
+
+
 def _star(d: ImageDraw.ImageDraw, x: float, y: float, r: float) -> None:
     pts = []
     for i in range(10):
         a = -math.pi / 2 + i * math.pi / 5
         rr = r * 0.45 if i % 2 else r
         pts.append((x + math.cos(a) * rr, y + math.sin(a) * rr))
-    d.polygon(pts, fill=STAR, outline=(27, 27, 27), width=max(1, round(r / 6)))
+    d.polygon(pts, fill=(*STAR, 255), outline=(27, 27, 27, 255), width=max(1, round(r / 6)))
 
 
 def _cross(d: ImageDraw.ImageDraw, x: float, y: float, r: float, color) -> None:
-    for w, c in ((r * 0.8, (255, 255, 255)), (r * 0.4, color)):
+    for w, c in ((r * 0.8, (255, 255, 255, 255)), (r * 0.4, color)):
         d.line([(x - r, y - r), (x + r, y + r)], fill=c, width=max(1, round(w)))
         d.line([(x + r, y - r), (x - r, y + r)], fill=c, width=max(1, round(w)))
