@@ -133,7 +133,7 @@ export class PlotLegend {
     if (this.el.dataset.mode !== mode) {
       this.el.dataset.mode = mode;
       this.mode = mode;
-      this.el.style.left = this.el.style.top = "";
+      this.el.style.left = this.el.style.top = this.el.style.right = this.el.style.bottom = "";
       this.placedFor = "";
     }
     this.reservedSize = mode === "beside" ? { w: this.el.offsetWidth + GAP, h: 0 }
@@ -154,17 +154,19 @@ export class PlotLegend {
   }
 
   /** Over the plot area, in the corner with the fewest path points (and no minimum) under
-   *  the legend; the top right last, where Plotly's mode bar appears. */
+   *  the legend; the top right last, where Plotly's mode bar appears. Anchored by that
+   *  corner, so a status that grows ("running" -> "diverged at step 6") stays inside. */
   place(ax) {
-    const gd = this.contour.gd;
+    const gd = this.contour.gd, wrap = this.contour.wrap;
     const w = this.el.offsetWidth, h = this.el.offsetHeight;
     this.el.classList.toggle("is-tall", h > ax.height * 0.55);
     const inset = 6;
+    const left = ax.left + inset, right = ax.left + ax.width - inset;
+    const top = ax.top + inset, bottom = ax.top + ax.height - inset;
     const corners = [
-      [ax.left + inset, ax.top + inset, 0],
-      [ax.left + inset, ax.top + ax.height - h - inset, 0],
-      [ax.left + ax.width - w - inset, ax.top + ax.height - h - inset, 0],
-      [ax.left + ax.width - w - inset, ax.top + inset, 3],
+      { x: left, y: top, cost: 0 }, { x: left, y: bottom - h, cost: 0, bottom: true },
+      { x: right - w, y: bottom - h, cost: 0, right: true, bottom: true },
+      { x: right - w, y: top, cost: 3, right: true },
     ];
     const pts = [];
     for (const e of this.entries) {
@@ -173,19 +175,22 @@ export class PlotLegend {
       const stride = Math.max(1, Math.floor(end / 400));
       for (let i = 0; i <= end; i += stride) pts.push([ax.px(path[i][0]), ax.py(path[i][1]), 1]);
     }
-    for (const m of this.contour.grid?.surface?.minima || []) pts.push([ax.px(m[0]), ax.py(m[1]), 40]);
+    for (const m of this.contour.grid?.surface?.minima || []) pts.push([ax.px(m[0]), ax.py(m[1]), 10]);
     if (this.contour.start) pts.push([ax.px(this.contour.start[0]), ax.py(this.contour.start[1]), 40]);
     let best = corners[0], bestCost = Infinity;
     for (const c of corners) {
-      let cost = c[2];
-      for (const [x, y, wgt] of pts) if (x >= c[0] - 4 && x <= c[0] + w + 4 && y >= c[1] - 4 && y <= c[1] + h + 4) cost += wgt;
+      let cost = c.cost;
+      for (const [x, y, wgt] of pts) if (x >= c.x - 4 && x <= c.x + w + 4 && y >= c.y - 4 && y <= c.y + h + 4) cost += wgt;
       if (cost < bestCost) {
         bestCost = cost;
         best = c;
       }
     }
-    this.el.style.left = `${Math.round(gd.offsetLeft + best[0])}px`;
-    this.el.style.top = `${Math.round(gd.offsetTop + best[1])}px`;
+    const st = this.el.style;
+    st.left = best.right ? "" : `${Math.round(gd.offsetLeft + left)}px`;
+    st.right = best.right ? `${Math.round(wrap.clientWidth - gd.offsetLeft - right)}px` : "";
+    st.top = best.bottom ? "" : `${Math.round(gd.offsetTop + top)}px`;
+    st.bottom = best.bottom ? `${Math.round(wrap.clientHeight - gd.offsetTop - bottom)}px` : "";
   }
 
   /** What the PNG and the video draw: the entries with their status at step k. */

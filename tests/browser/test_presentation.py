@@ -158,7 +158,7 @@ def test_the_normal_page_has_the_legend_on_the_plot(page, server, size):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(server.url + SCENE)
     wait_ready(page)
-    page.wait_for_function("() => document.querySelector('.plot-legend').style.left !== ''")
+    page.wait_for_function("() => { const s = document.querySelector('.plot-legend').style; return s.left + s.right !== ''; }")
     b = page.evaluate(BOXES)
     assert b["mode"] == "overlay" and inside(b["legend"], b["plot"], slack=0)
     assert inside(b["legend"], viewport(page))
