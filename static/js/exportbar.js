@@ -11,7 +11,7 @@
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
-import { makeSlide } from "./slidecanvas.js";
+import { loadImage, makeSlide } from "./slidecanvas.js";
 import { recordRace, videoFormat } from "./recorder.js";
 
 const PNG_SCALE = 2;
@@ -63,15 +63,6 @@ export function saveBlob(blob, name) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
-}
-
-function loadImage(src) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("image"));
-    img.src = src;
-  });
 }
 
 /**

@@ -5,6 +5,7 @@
 // screen has room, else below it. The PNG and the video draw the same entries
 // (slidecanvas.js), as does the server's GIF (app/teach/slide.py).
 
+import { el } from "./dom.js";
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
@@ -96,21 +97,12 @@ export class PlotLegend {
   build() {
     this.list.innerHTML = "";
     this.items = this.entries.map((e) => {
-      const li = document.createElement("li");
-      const sw = document.createElement("span");
-      sw.className = "swatch";
+      const status = el("span", { class: "status" });
+      const sw = el("span", { class: "swatch" });
       sw.style.background = e.color;
-      const name = document.createElement("span");
-      name.className = "name";
-      name.textContent = e.name;
-      const detail = document.createElement("span");
-      detail.className = "detail";
-      detail.textContent = e.detail;
-      const status = document.createElement("span");
-      status.className = "status";
-      li.append(sw, name, document.createTextNode(" "), detail, status);
-      this.list.append(li);
-      return { li, status };
+      this.list.append(el("li", {}, sw, el("span", { class: "name", text: e.name }), " ",
+        el("span", { class: "detail", text: e.detail }), status));
+      return { status };
     });
     this.placedFor = "";
     this.arrange();

@@ -7,7 +7,7 @@
 /* global Plotly */
 
 import { baseRate } from "./player.js";
-import { makeSlide } from "./slidecanvas.js";
+import { loadImage, makeSlide } from "./slidecanvas.js";
 
 const TYPES = [
   ["video/mp4;codecs=avc1.42E01E", "mp4"], ["video/mp4", "mp4"],
@@ -22,15 +22,6 @@ export function videoFormat() {
   if (typeof MediaRecorder === "undefined" || typeof HTMLCanvasElement.prototype.captureStream !== "function") return null;
   const hit = TYPES.find(([type]) => MediaRecorder.isTypeSupported(type));
   return hit ? { mimeType: hit[0], ext: hit[1] } : null;
-}
-
-function loadImage(src) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("image"));
-    img.src = src;
-  });
 }
 
 /**

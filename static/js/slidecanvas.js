@@ -9,6 +9,16 @@ const HEAD = 40;
 const ROW = 24;
 const SWATCH = 12;
 
+/** An <img> once it has loaded `src` (a data: URL of Plotly's picture). */
+export function loadImage(src) {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error("image"));
+    img.src = src;
+  });
+}
+
 function css(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;

@@ -54,6 +54,17 @@ def pytorch_names(page, base: str) -> set[str]:
     return names
 
 
+def english_left(page, base: str) -> dict[str, str]:
+    """The English words on the page (and where) that are not PyTorch's or code."""
+    allowed = pytorch_names(page, base) | CODE_WORDS
+    left: dict[str, str] = {}
+    for text in page.evaluate(VISIBLE_TEXT):
+        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
+            if word.lower() not in allowed:
+                left.setdefault(word, text.strip()[:80])
+    return left
+
+
 def test_chinese_leaves_no_english_in_the_controls(page, server):
     page.goto(server.url + "/?s=himmelblau&o=adam(lr=0.1)&o=sgd(lr=0.01)"
               "&sched1=StepLR(step_size=50)&map=basin&mres=32&insp=1&arrows=1")
@@ -62,12 +73,7 @@ def test_chinese_leaves_no_english_in_the_controls(page, server):
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.locator(".rule-toggle").first.click()
     wait_ready(page)
-    allowed = pytorch_names(page, server.url) | CODE_WORDS
-    left = {}
-    for text in page.evaluate(VISIBLE_TEXT):
-        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
-            if word.lower() not in allowed:
-                left.setdefault(word, text.strip()[:80])
+    left = english_left(page, server.url)
     assert not left, f"English left after switching to 中文: {left}"
     # Plotly's own mode-bar tooltips follow the switch too.
     titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")

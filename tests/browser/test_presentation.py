@@ -7,13 +7,12 @@ out of the export bar."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from PIL import Image
 
 from .conftest import hook, wait_ready
-from .test_chinese_everywhere import CODE_WORDS, VISIBLE_TEXT, pytorch_names
+from .test_chinese_everywhere import english_left
 
 # SGD lr=0.01 leaves the view at step 2 and diverges at step 6; the others finish.
 SCENE = ("/?s=rosenbrock&steps=120&o=sgd(lr=0.01)&o=adam(lr=0.1)"
@@ -202,12 +201,7 @@ def test_presentation_in_chinese_leaves_no_english(page, server):
     page.get_by_role("button", name="演示").click()
     wait_drawn(page, True)
     hook(page, "h.player.seek(120)")
-    allowed = pytorch_names(page, server.url) | CODE_WORDS
-    left = {}
-    for text in page.evaluate(VISIBLE_TEXT):
-        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
-            if word.lower() not in allowed:
-                left.setdefault(word, text.strip()[:80])
+    left = english_left(page, server.url)
     assert not left, f"English left in the presentation: {left}"
     assert "已完成" in page.locator(".plot-legend").inner_text()
     page.watch.assert_clean()
