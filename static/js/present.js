@@ -53,7 +53,9 @@ export class Presentation {
     }
     await this.contour.setBig(true);
     this.legend.arrange();
-    this.bar?.exit.focus({ preventScroll: true });
+    // From the button: focus moves to its way out (a page opened with present=1 keeps
+    // no focus ring on the projector).
+    if (fullscreen) this.bar?.exit.focus({ preventScroll: true });
     this.onChange(true);
   }
 
