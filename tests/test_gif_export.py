@@ -164,3 +164,21 @@ def test_optplay_export_writes_a_gif(tmp_path, capsys):
     assert cli(["export", url, "-o", str(tmp_path / "x.gif"), "--frames", "1"]) == 2
     assert "frames" in capsys.readouterr().err
     assert cli(["export", url, "-o", str(tmp_path / "x.gif"), "--lr-variants", "0.1"]) == 2
+
+
+def test_a_long_formula_is_drawn_under_the_fence():
+    """The surface's picture of a 2,000-character formula looks at the clock and the
+    cancel flag while it computes (and at most EVAL_SIDE² points, whatever the width)."""
+    expr = "+".join(f"sin(x*{i}+y)*cos(y*{i}-x)" for i in range(1, 60))[:1990].rstrip("+*")
+    body = {"surface": {"expr": expr, "domain": [[-3, 3], [-3, 3]]}, "steps": 5,
+            "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}]}
+    scene = build_scene(RunRequest.model_validate(body), "en")
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) > 3:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        SlideRenderer(scene, 1600, check=check)

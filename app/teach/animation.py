@@ -20,8 +20,9 @@ import numpy as np
 from PIL import Image
 
 from ..config import settings
-from ..engine.errors import Cancelled, ComputationTimeout, RequestError
+from ..engine.errors import RequestError
 from ..engine.request import RunRequest, resolve_surface
+from ..engine.runner import Fence
 from ..engine.scene import execute
 from . import look
 from .fonts import find_fonts
@@ -110,23 +111,16 @@ def render_gif(request_body: dict | RunRequest, lang: str = "en", frames: int = 
         else RunRequest.model_validate(request_body)
     check_size(frames, width, req.steps)
     budget = settings().compute_budget_s
-    deadline = time.monotonic() + budget
-
-    def fence() -> None:
-        if cancelled is not None and cancelled():
-            raise Cancelled()
-        if time.monotonic() > deadline:
-            raise ComputationTimeout(budget)
-
-    scene = build_scene(req, lang, cancelled=cancelled, deadline=deadline)
-    fence()
-    renderer = SlideRenderer(scene, width)
+    fence = Fence(time.monotonic() + budget, budget, cancelled)
+    scene = build_scene(req, lang, cancelled=cancelled, deadline=fence.deadline)
+    fence.check()
+    renderer = SlideRenderer(scene, width, check=fence.check)
     plan = frame_steps(req.steps, frames)
     first, last = renderer.frame(plan[0]), renderer.frame(plan[-1])
     palette = _palette(first, last)
     images = []
     for i, k in enumerate(plan):
-        fence()
+        fence.check()
         im = first if i == 0 else last if i == len(plan) - 1 else renderer.frame(k)
         images.append(im.quantize(palette=palette, dither=Image.Dither.NONE))
     out = io.BytesIO()

@@ -142,17 +142,30 @@ def contour_image(surface: Surface, contour: dict, size: int = 360, levels: int 
 def contour_rgba(surface: Surface, contour: dict, nx: int, ny: int,
                  levels: int = 26) -> np.ndarray:
     """The filled contour as (ny, nx, 4) uint8 pixels, top row first (one value of f per
-    pixel centre): `levels` colour bands on the same colour axis as `contour` (log colours
-    included), with light lines between bands; transparent where f has no value."""
+    pixel centre): see band_rgba."""
+    return band_rgba(surface_values(surface, contour, nx, ny), contour, levels)
+
+
+def surface_values(surface: Surface, contour: dict, nx: int, ny: int, check=None) -> np.ndarray:
+    """f at the centres of an nx × ny grid of pixels over the domain, top row first, on
+    the contour's colour axis (log10(f - min + δ) for log colours).  `check()` is called
+    every few milliseconds of a long formula (it raises to stop)."""
     (x0, x1), (y0, y1) = surface.domain
     xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     ys = y1 - (np.arange(ny) + 0.5) * (y1 - y0) / ny          # top row first
     X, Y = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
-        Z = surface.formula.value(np.column_stack([X.ravel(), Y.ravel()])).reshape(ny, nx)
+        Z = surface.formula.value(X.ravel(), Y.ravel(), check=check).reshape(ny, nx)
         if contour["log"]:
             Z = np.log10(np.maximum(Z - contour["zmin"] + contour["delta"],
                                     contour["delta"] * 1e-3))
+    return Z
+
+
+def band_rgba(Z: np.ndarray, contour: dict, levels: int = 26) -> np.ndarray:
+    """Values on the contour's colour axis as (ny, nx, 4) uint8 pixels: `levels` colour
+    bands as Plotly spaces them, with light lines between bands; transparent where Z is
+    not finite (f has no value there)."""
     finite = np.isfinite(Z)
     lo, hi = color_range(contour)
     span = hi - lo if hi > lo else 1.0

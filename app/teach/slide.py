@@ -31,6 +31,7 @@ PLOT_BG = ImageColor.getrgb(look.PLOT_BG)
 STATUS_COLORS = {"running": (71, 84, 103), "finished": (31, 122, 53),
                  "diverged": (180, 35, 24), "escaped": (163, 64, 6)}
 STAR = ImageColor.getrgb(look.MINIMUM_COLOR)
+EVAL_SIDE = 360                          # points a side where f is computed for the picture
 
 
 @dataclass
@@ -98,8 +99,10 @@ def left_view(path: np.ndarray, domain, end: int) -> int | None:
 
 
 class SlideRenderer:
-    def __init__(self, scene: Scene, width: int = 960):
+    def __init__(self, scene: Scene, width: int = 960, check=None):
+        """check(): called during long work (the surface's values); raises to stop."""
         self.s = scene
+        self.check = check
         self.W = int(width)
         self.H = int(round(self.W * 9 / 16))
         self.k = self.W / 960
@@ -149,7 +152,7 @@ class SlideRenderer:
                 # well outside the plot, so the visible part keeps its direction.
                 tr.px = tr.px.copy()
                 tr.px[end] = _cut(tr.px[end - 1], tr.px[end], limit)
-            tr.keep = _thin(tr.px[: end + 1], 0.7 * SS)
+            tr.keep = _thin(tr.px[: end + 1], 1.2 * SS)
 
     # -------------------------------------------------------------- background
 
@@ -167,7 +170,7 @@ class SlideRenderer:
             d.text((self.pad + tw + self.px(16), self.px(24)), _fit(d, formula, small, room),
                    font=small, fill=MUTED)
         # The surface, one colour per pixel of the plot, bands as the page draws them.
-        rgba = look.contour_rgba(s.surface, s.contour, self.pw, self.ph)
+        rgba = look.band_rgba(self._surface_values(), s.contour)
         colours = Image.fromarray(rgba, "RGBA")
         plot = Image.new("RGB", (self.pw, self.ph), PLOT_BG)
         plot.paste(colours, (0, 0), colours)
@@ -181,6 +184,26 @@ class SlideRenderer:
         self._reset_trails()
         self.base, self.base_statuses = im, None
         return im
+
+    def _surface_values(self) -> np.ndarray:
+        """f on the plot's pixels: computed on at most EVAL_SIDE points a side (a long
+        typed formula over a 1600-pixel picture would be a million evaluations) and
+        interpolated, under the fence."""
+        s, pw, ph = self.s, self.pw, self.ph
+        scale = min(1.0, EVAL_SIDE / max(pw, ph))
+        nx, ny = max(2, round(pw * scale)), max(2, round(ph * scale))
+        Z = look.surface_values(s.surface, s.contour, nx, ny, check=self.check)
+        if (nx, ny) == (pw, ph):
+            return Z
+        finite = np.isfinite(Z)
+        if not finite.any():
+            return np.full((ph, pw), np.nan)
+        filled = np.where(finite, Z, Z[finite].min()).astype(np.float32)
+        big = np.asarray(Image.fromarray(filled, "F").resize((pw, ph), Image.Resampling.BILINEAR),
+                         dtype=float)
+        mask = np.asarray(Image.fromarray(finite.astype(np.uint8) * 255, "L")
+                          .resize((pw, ph), Image.Resampling.NEAREST)) > 0
+        return np.where(mask, big, np.nan)
 
     def _axes(self, d: ImageDraw.ImageDraw) -> None:
         (x0, x1), (y0, y1) = self.s.surface.domain
