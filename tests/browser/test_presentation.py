@@ -205,3 +205,14 @@ def test_presentation_in_chinese_leaves_no_english(page, server):
     assert not left, f"English left in the presentation: {left}"
     assert "已完成" in page.locator(".plot-legend").inner_text()
     page.watch.assert_clean()
+
+
+def test_the_embed_dialog_offers_presentation_mode(page, server):
+    page.goto(server.url + SCENE)
+    wait_ready(page)
+    page.get_by_role("button", name="Embed").click()
+    code = page.locator("#embed-code")
+    assert "present=1" not in code.input_value()
+    page.get_by_label("Presentation mode: large text, the legend on the plot").check()
+    assert "present=1" in code.input_value() and "/embed?" in code.input_value()
+    page.watch.assert_clean()
