@@ -182,3 +182,12 @@ def test_a_long_formula_is_drawn_under_the_fence():
 
     with pytest.raises(Cancelled):
         SlideRenderer(scene, 1600, check=check)
+
+
+def test_a_label_with_control_characters_is_drawn(client):
+    """A run's label is the user's text: a control character is no 500."""
+    body = {"surface": "bowl", "steps": 5,
+            "runs": [{"optimizer": "adam", "label": "\u001e\u200b\x00 mine \U0001f600"}]}
+    res = client.post("/api/v1/export/gif", json={**body, "frames": 3, "width": 320})
+    assert res.status_code == 200, res.text
+    assert Image.open(io.BytesIO(res.content)).n_frames == 3

@@ -28,7 +28,7 @@ from . import look
 from .fonts import find_fonts
 from .formula_code import plain_source
 from .labels import legend_parts
-from .slide import Scene, SlideRenderer, Track, left_view, rgb
+from .slide import Scene, SlideRenderer, Track, left_view, printable, rgb
 from .static_export import LANGS, STRINGS, surface_title
 
 DEFAULT_FRAMES = 100
@@ -89,14 +89,16 @@ def build_scene(req: RunRequest, lang: str, cancelled=None, deadline=None) -> Sc
     for spec, run, color in zip(specs, answer["runs"], look.colors_for(specs)):
         name, detail = legend_parts(spec)
         path = np.array(run["path"], dtype=float).reshape(-1, 2)
-        tr = Track(name=name, detail=detail, color=rgb(color, look.PALETTE[0]),
+        tr = Track(name=printable(name), detail=printable(detail),
+                   color=rgb(color, look.PALETTE[0]),
                    status=run["status"], steps_done=int(run["steps_done"]), path=path,
                    escaped_at=run.get("escaped_at"))
         tr.left_at = left_view(path, surface.domain, tr.end)
         tracks.append(tr)
     return Scene(surface=surface, contour=look.contour_data(surface, 100, hover=False),
                  start=tuple(answer["start"]), steps=req.steps, tracks=tracks,
-                 title=surface_title(surface, lang), formula=plain_source(surface.formula.tree),
+                 title=printable(surface_title(surface, lang)),
+                 formula=printable(plain_source(surface.formula.tree)),
                  strings=STRINGS[lang], fonts=fonts)
 
 

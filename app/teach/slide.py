@@ -14,6 +14,7 @@ drawn once, in the background.
 from __future__ import annotations
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,6 +77,12 @@ class Scene:
     formula: str
     strings: dict                        # status.*, player.stepOf
     fonts: Fonts
+
+
+def printable(text: str) -> str:
+    """Text FreeType can lay out: control and format characters (a run's label is the
+    user's) become spaces."""
+    return "".join(" " if unicodedata.category(c).startswith("C") else c for c in str(text))
 
 
 def rgb(color: str, fallback: str) -> tuple[int, int, int]:
