@@ -15,7 +15,6 @@ from .config import settings
 from .headers import AllowedMethods, SecurityHeaders, origin_list
 from .limits import BodyLimit
 
-
 # The event loop shares the GIL with the threads that compute: a thread holding it is
 # asked to hand it over after this long.  With CPython's 5 ms, /healthz waited ~30 ms
 # (p99 ~180 ms) behind four computations; with 1 ms ~10 ms (p99 ~35 ms), for under 1 %

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,18 +13,9 @@ from fastapi.templating import Jinja2Templates
 
 from . import __version__
 from .config import settings
+from .paths import STATIC_DIR, TEMPLATES_DIR
 
-def _assets_root() -> Path:
-    """The checkout (static/ beside app/), or where `pip install .` put the assets."""
-    here = Path(__file__).resolve().parent.parent
-    if (here / "static").is_dir():
-        return here
-    return Path(sys.prefix) / "share" / "optplay"
-
-
-ROOT = _assets_root()
-STATIC_DIR = ROOT / "static"
-TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
 LANGS = ("en", "zh")
 YEAR = 365 * 24 * 3600
 

@@ -4,7 +4,7 @@
 
 (a) one path of 1000 steps for each optimizer on Rosenbrock (ms per path, POST /run's
     work), and the same path forced onto (1, 2) arrays (run_one(fast=False)) with the
-    ratio: what the float loop (optim/_onerun.py) gains;
+    ratio: what the rules lowered to floats (optim/lowering.py) gain;
 (b) a batch of 65,536 runs x 500 steps of Adam and of SGD with momentum on Rosenbrock
     (million run-steps per second);
 then the same work in torch.optim (float64, one thread) and the ratio.
@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.engine import run_request  # noqa: E402
 from app.engine.batch import run_batch  # noqa: E402
+from app.engine.build import RunSpec  # noqa: E402
 from app.engine.optim import REGISTRY  # noqa: E402
-from app.engine.runner import RunSpec, run_one  # noqa: E402
+from app.engine.runner import run_one  # noqa: E402
 from app.engine.surfaces import SURFACES  # noqa: E402
 
 # Hyperparameters that keep each optimizer on the plot for 1000 steps of Rosenbrock.

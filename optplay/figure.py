@@ -35,7 +35,7 @@ def _surface_of(result: Result):
 def _visible(path: np.ndarray, domain) -> np.ndarray:
     """The path as the page draws it: up to where it leaves the domain padded by half its
     size on each side, ending on that edge (points far off would break the contour)."""
-    from app.engine.runner import ESCAPE_PAD, escaped_at
+    from app.engine.surfaces import ESCAPE_PAD, escaped_at
     e = escaped_at(path, domain)
     if e is None:
         return path

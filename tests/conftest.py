@@ -17,15 +17,20 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("OPTPLAY_SHARED", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference"
 TRAJECTORIES = REFERENCE / "trajectories"
+TRAJECTORIES_NEXT = REFERENCE / "trajectories-next"
+CHECK_PARITY = SHARED / "tools" / "check_parity.py"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def reference_cases() -> list[dict]:
-    if not TRAJECTORIES.is_dir():
+def reference_cases(folder: Path = TRAJECTORIES, prefixes: tuple[str, ...] = ("",)) -> list[dict]:
+    """The recorded PyTorch cases of a folder whose ids start with one of `prefixes`."""
+    if not folder.is_dir():
         return []
     cases = []
-    for path in sorted(TRAJECTORIES.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         case = json.loads(path.read_text())
+        if not case["id"].startswith(prefixes):
+            continue
         case["_file"] = str(path)
         cases.append(case)
     return cases

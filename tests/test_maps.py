@@ -11,9 +11,10 @@ import pytest
 from app import cache
 from app.api.compute import SLOTS, client_key
 from app.engine.batch import run_batch
+from app.engine.build import RunSpec
 from app.engine.maps import SCALAR_ONLY, run_map_request
 from app.engine.optim import REGISTRY
-from app.engine.runner import RunSpec, run_one
+from app.engine.runner import run_one
 from app.engine.surfaces import SURFACES
 
 HIMMELBLAU = {"kind": "basin", "surface": "himmelblau", "steps": 400,

@@ -761,7 +761,7 @@ def test_odd_gradients(case):
     grads = _odd_gradients(np.random.default_rng(case))
     start = [0.7, -1.3]
     ref_path, ref_states = _feed_torch(lambda ps: make(ps, params), start, grads, extra)
-    for batch in (1, 2):                       # (test_one_run.py holds OneRun to these)
+    for batch in (1, 2):                       # (test_lowering.py holds the float programs to these)
         path, states = _feed_ours(opt_id, params, [start] * batch, grads)
         for b in range(batch):
             np.testing.assert_allclose(path[:, b], ref_path, rtol=1e-12, atol=0,

@@ -92,6 +92,38 @@ SCENES = {
                  {"optimizer": "rprop", "params": {"etas": [0.4, 1.3]}},
                  {"optimizer": "adagrad", "params": {"lr": 0.5},
                   "scheduler": {"name": "LinearLR", "params": {}}}]},
+    # the torch.optim API lab: each option as the script writes it
+    "param-groups": {
+        "surface": "ravine", "start": [-4.5, 2.0], "steps": 120,
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.01, "momentum": 0.9},
+                  "groups": {"x": {"lr": 0.05}, "y": {"momentum": 0.0}}},
+                 {"optimizer": "adam", "params": {"lr": 0.1},
+                  "groups": {"y": {"betas": [0.8, 0.99]}},
+                  "scheduler": {"name": "OneCycleLR",
+                                "params": {"max_lr": [0.1, 0.3], "total_steps": 120}}},
+                 {"optimizer": "lookahead", "params": {"optimizer": {
+                     "optimizer": "sgd", "params": {"lr": 0.01, "momentum": 0.5}}},
+                  "groups": {"x": {"lr": 0.03}}, "noise": {"std": 0.2, "seed": 1}},
+                 {"optimizer": "rmsprop", "params": {"lr": 0.01}}]},
+    "zero-grad-never": {
+        "surface": "booth", "start": [-8.0, -8.0], "steps": 100,
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.01}, "zero_grad": "never",
+                  "noise": {"std": 0.3, "seed": 2}},
+                 {"optimizer": "lbfgs", "params": {"line_search_fn": "strong_wolfe"},
+                  "zero_grad": "never"},
+                 {"optimizer": "adam", "params": {"lr": 0.1}}]},
+    "events": {
+        "surface": "beale", "steps": 150,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.1},
+                  "events": [{"at": 50, "params": {"lr": 0.03}, "state": "reset"},
+                             {"at": 100, "params": {"amsgrad": True}, "state": "reset"}]},
+                 {"optimizer": "sgd", "params": {"lr": 0.003, "momentum": 0.9},
+                  "groups": {"x": {"lr": 0.006}},
+                  "events": [{"at": 40, "params": {"momentum": 0.5}},
+                             {"at": 90, "params": {"lr": 0.0015, "nesterov": True}}]},
+                 {"optimizer": "lookahead", "params": {"optimizer": {
+                     "optimizer": "adam", "params": {"lr": 0.05}}},
+                  "events": [{"at": 60, "params": {"lr": 0.01}, "state": "reset"}]}]},
 }
 
 
@@ -110,6 +142,10 @@ def compare(mine: dict, theirs: dict, where: str) -> None:
         assert _ok(b, a), f"{where}: loss differs at step {k}: ours {a}, torch {b}"
     for k, (a, b) in enumerate(zip(mine["lr"], theirs["lr"])):
         assert abs(a - b) <= 1e-9 * (abs(a) + 1e-6), f"{where}: lr[{k}] ours {a}, torch {b}"
+    assert ("lrs" in mine) == ("lrs" in theirs), where
+    for k, (a, b) in enumerate(zip(mine.get("lrs", []), theirs.get("lrs", []))):
+        assert all(abs(u - v) <= 1e-9 * (abs(u) + 1e-6) for u, v in zip(a, b)), \
+            f"{where}: lrs[{k}] ours {a}, torch {b}"
 
 
 def run_script(code: str, tmp_path, *args: str) -> str:
@@ -150,9 +186,13 @@ def test_code_is_python_without_torch():
     for name, body in SCENES.items():
         code = pytorch_snippet(body)
         ast.parse(code)
-        assert ("pytorch_optimizer" in code) == (name in ("lookahead-pullback",
-                                                           "pytorch-optimizer-family"))
-        assert ("import numpy" in code) == (name == "noise")
+        assert ("pytorch_optimizer" in code) == (name in ("lookahead-pullback", "param-groups",
+                                                           "pytorch-optimizer-family", "events"))
+        assert ("import numpy" in code) == (name in ("noise", "param-groups", "zero-grad-never"))
+        assert ("optimizer.zero_grad()" in code)
+        assert ("zero_grad=False" in code) == (name == "zero-grad-never")
+        assert ("make_optimizer" in code) == (name == "events")
+        assert ('{"params": [x]' in code) == (name in ("param-groups", "events"))
         assert ("to_sparse" in code) == (name == "sparseadam-zero-grads")
         assert ("ReduceLROnPlateau" in code) == (name == "rmsprop-plateau")
     code = pytorch_snippet(SCENES["custom-formula"])

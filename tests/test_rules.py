@@ -99,7 +99,10 @@ def test_catalogue_endpoints_carry_the_rules():
     client = TestClient(app)
     opts = client.get("/api/v1/optimizers").json()["optimizers"]
     adam = next(o for o in opts if o["id"] == "adam")
-    assert adam["rule"].startswith("Adam")                # the text form stays
+    # the text form is the typeset rule in plain Unicode: one source, rule_tex
+    assert adam["rule"] == rulemath.plain_text(OPTIMIZERS["adam"].rule_tex)
+    assert "θ_t ← θ_(t-1) - γ (m_t)/(√(v_t) + ε)" in adam["rule"]
+    assert "\\" not in adam["rule"] and "{" not in adam["rule"]
     flat = "".join(m for line in adam["rule_mathml"] for m in line["mathml"])
     for symbol in ("β", "γ", "ϵ", "θ", "<msqrt>", "<mfrac>", "exp_avg_sq"):
         assert symbol in flat, symbol

@@ -10,7 +10,7 @@ from ..engine.scene import execute
 from . import cached
 from .responses import FastJSONResponse
 from .routing import OrjsonRoute
-from .schemas import RunResponse, UNPROCESSABLE
+from .schemas import UNPROCESSABLE, RunResponse
 
 router = APIRouter(prefix="/api/v1", tags=["run"], route_class=OrjsonRoute)
 

@@ -34,6 +34,10 @@ class RunAnswer(BaseModel):
     state: Optional[dict[str, list[Any]]] = Field(
         None, description="optimizer state after every step, under state_dict() names")
     grad: Optional[list[Optional[Point]]] = Field(None, description="gradient each step used")
+    lrs: Optional[list[list[float]]] = Field(
+        None, description="with groups: [lr_x, lr_y], each param group's lr before step k + 1")
+    evals: Optional[list[list[Point]]] = Field(
+        None, description="LBFGS with state: the points step(closure) evaluated, per step")
     diverged_reason: Optional[dict[str, str]] = Field(
         None, description="why a diverged run blew up, in words: {\"en\", \"zh\"}")
 

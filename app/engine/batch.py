@@ -25,7 +25,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..config import settings
-from .runner import Fence, attach_scheduler, build_optimizer
+from .build import attach_scheduler, build_optimizer
+from .fence import Fence
 from .surfaces import Surface
 
 CHUNK = 4096          # runs per chunk: (4096, 2) float64 = 64 KiB per array

@@ -7,12 +7,26 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import (BaseModel, ConfigDict, Field, StrictInt, ValidationInfo, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..config import env_name, settings
-from .request import Coordinate, FiniteFloat, RunSpecModel, Strict, SurfaceSpec, _bounded
+from .request import (
+    Coordinate,
+    FiniteFloat,
+    RunSpecModel,
+    Strict,
+    SurfaceSpec,
+    _bounded,
+)
 
 
 def _limit(what: str, n: int | float, setting: str) -> PydanticCustomError:

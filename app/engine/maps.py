@@ -27,11 +27,11 @@ import orjson
 
 from ..config import settings
 from .batch import run_batch
+from .build import attach_scheduler, build_optimizer
 from .errors import RequestError
 from .map_request import MapAxis, MapRequest
 from .optim import REGISTRY as OPTIMIZERS
 from .request import params_of, resolve_surface
-from .runner import attach_scheduler, build_optimizer
 from .scene import start_of
 from .surfaces import Surface
 
@@ -238,7 +238,7 @@ def run_map(p: MapPlan, *, cancelled: Callable[[], bool] | None = None,
                   cancelled=cancelled)
     for j0 in range(0, ny, rows):
         j1 = min(ny, j0 + rows)
-        lo, hi = j0 * nx, j1 * nx
+        lo = j0 * nx
         if p.kind == "basin":
             X, Y = np.meshgrid(p.xs, p.ys[j0:j1])
             starts = np.column_stack([X.ravel(), Y.ravel()])

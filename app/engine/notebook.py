@@ -8,6 +8,12 @@
 
 A run is `"adam"`, `("adam", {params})`, `("adam", {params}, {"name": "StepLR", "params":
 {...}})` or the API's own dict `{"optimizer": ..., "params": ..., "scheduler": ...}`.
+The torch.optim API's options (api-v1.md) apply to every run that does not set its own:
+
+    run("ravine", ["sgd"], groups={"x": {"lr": 0.1}, "y": {"lr": 0.01}})   # res[0].lrs
+    run("booth", [("adam", {"lr": 0.1})], zero_grad="never")
+    run("beale", [("adam", {"lr": 0.1})], events=[{"at": 50, "params": {"lr": 0.01},
+                                                    "state": "reset"}])
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ class RunResult:
     label: str | None = None
     state: dict = field(default_factory=dict)
     grad: np.ndarray | None = None
+    lrs: np.ndarray | None = None       # with groups: (steps, 2), each group's lr
+    evals: list | None = None           # LBFGS with state: the closure's points per step
 
     @property
     def final(self) -> np.ndarray:
@@ -79,7 +87,11 @@ def as_run(spec) -> dict:
     return out
 
 
-def request_body(surface, runs, steps: int = 100, start=None, state: bool = False) -> dict:
+OPTIONS = ("groups", "zero_grad", "events")
+
+
+def request_body(surface, runs, steps: int = 100, start=None, state: bool = False,
+                 **options) -> dict:
     body: dict = {"surface": surface, "steps": steps, "runs": [as_run(r) for r in runs]}
     if isinstance(surface, str) and surface not in _builtin_ids():
         body["surface"] = {"expr": surface, "domain": [[-5, 5], [-5, 5]]}
@@ -87,6 +99,11 @@ def request_body(surface, runs, steps: int = 100, start=None, state: bool = Fals
         body["start"] = [float(start[0]), float(start[1])]
     if state:
         body["state"] = True
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = set(given) - set(OPTIONS)
+    if unknown:
+        raise TypeError(f"run() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
+    body["runs"] = [{**given, **r} for r in body["runs"]]
     return body
 
 
@@ -95,9 +112,13 @@ def _builtin_ids():
     return SURFACES
 
 
-def run(surface, runs, steps: int = 100, start=None, state: bool = False) -> Result:
-    """Race `runs` on `surface` (a built-in id, a formula in x and y, or {expr, domain})."""
-    answer = run_request(request_body(surface, runs, steps, start, state))
+def run(surface, runs, steps: int = 100, start=None, state: bool = False, *,
+        groups: dict | None = None, zero_grad: str | None = None,
+        events: list | None = None) -> Result:
+    """Race `runs` on `surface` (a built-in id, a formula in x and y, or {expr, domain});
+    `groups`, `zero_grad`, `events` as in the API, for every run that has none."""
+    answer = run_request(request_body(surface, runs, steps, start, state, groups=groups,
+                                      zero_grad=zero_grad, events=events))
     results = []
     for r in answer["runs"]:
         results.append(RunResult(
@@ -105,5 +126,7 @@ def run(surface, runs, steps: int = 100, start=None, state: bool = False) -> Res
             path=np.array(r["path"], dtype=float), loss=np.array(r["loss"], dtype=float),
             lr=np.array(r["lr"], dtype=float), label=r.get("label"),
             state=r.get("state", {}),
-            grad=np.array(r["grad"], dtype=float) if "grad" in r else None))
+            grad=np.array(r["grad"], dtype=float) if "grad" in r else None,
+            lrs=np.array(r["lrs"], dtype=float) if "lrs" in r else None,
+            evals=r.get("evals")))
     return Result(surface=answer["surface"], runs=results, raw=answer)

@@ -11,8 +11,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any, Literal, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, Discriminator, Field, JsonValue, StrictBool,
-                      StrictInt, Tag, create_model, field_validator, model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    JsonValue,
+    StrictBool,
+    StrictInt,
+    Tag,
+    create_model,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..config import env_name, settings
@@ -178,9 +189,38 @@ class InnerRun(BaseModel):
     params: dict[str, JsonValue] = Field(default_factory=dict)
 
 
+MAX_EVENTS = 16
+
+
+def _group_models(optimizer_id: str) -> tuple[Any, Any]:
+    """(groups, one event) models of a run of this optimizer: their values are its
+    keywords (Lookahead's param groups are its inner optimizer's: any inner keywords,
+    checked when the inner optimizer is built)."""
+    cls = OPTIMIZERS[optimizer_id]
+    P: Any = dict[str, JsonValue] if optimizer_id == "lookahead" else params_model(optimizer_id)
+    groups = create_model(
+        f"{cls.torch_name}Groups", __config__=Strict,
+        __doc__="One param group per coordinate: torch.optim."
+                f"{cls.torch_name}([{{'params': [x], **x}}, {{'params': [y], **y}}], **params). "
+                "A key left out or empty takes the run's params.",
+        x=(Optional[P], Field(None, description="group of the parameter x")),
+        y=(Optional[P], Field(None, description="group of the parameter y")))
+    event = create_model(
+        f"{cls.torch_name}Event", __config__=Strict,
+        __doc__="A change of course after `at` calls of optimizer.step()",
+        at=(StrictInt, Field(ge=1, description="after this many steps (1 .. steps - 1, "
+                                                "strictly increasing)")),
+        params=(P, Field(default_factory=dict, description="keywords to change")),
+        state=(Literal["keep", "reset"], Field(
+            "keep", description="keep: write the values into every param group; reset: build "
+                                "the optimizer anew (no load_state_dict), its state empty")))
+    return groups, event
+
+
 def _run_model(optimizer_id: str) -> type[BaseModel]:
     cls = OPTIMIZERS[optimizer_id]
     P = params_model(optimizer_id)
+    Groups, Event = _group_models(optimizer_id)
     return create_model(
         f"{cls.torch_name}Run", __config__=Strict,
         __doc__=f"One run of torch.optim {cls.torch_name}" if cls.family == "torch"
@@ -189,6 +229,11 @@ def _run_model(optimizer_id: str) -> type[BaseModel]:
         params=(P, Field(default_factory=P)),
         scheduler=(Optional[SchedulerSpec], None),
         noise=(Optional[NoiseSpec], None),
+        groups=(Optional[Groups], Field(None, description="a param group per coordinate")),
+        zero_grad=(Literal["every_step", "never"], Field(
+            "every_step", description="never: .grad is never cleared, each backward adds to it")),
+        events=(Optional[Annotated[list[Event], Field(max_length=MAX_EVENTS)]], Field(
+            None, description="changes of course at given steps (no scheduler with them)")),
         label=(Optional[Annotated[str, Field(max_length=80)]], None),
         color=(Optional[Annotated[str, Field(max_length=32, pattern=r"^[#a-zA-Z0-9(),.% ]*$")]],
                None))
@@ -265,5 +310,25 @@ class RunRequest(BaseModel):
 def params_of(run: BaseModel) -> dict:
     """The keyword arguments the user set, as plain Python values (torch's defaults fill
     in the rest inside the optimizer)."""
-    out = run.params.model_dump(exclude_none=False, exclude_unset=True)
-    return out
+    return _set_values(run.params)
+
+
+def groups_of(run: BaseModel) -> dict | None:
+    """The run's param groups: {"x": {...}, "y": {...}} of the values each group sets."""
+    if run.groups is None:
+        return None
+    return {c: _set_values(getattr(run.groups, c)) for c in ("x", "y")}
+
+
+def events_of(run: BaseModel) -> list[dict] | None:
+    if run.events is None:
+        return None
+    return [{"at": e.at, "params": _set_values(e.params), "state": e.state} for e in run.events]
+
+
+def _set_values(model: Any) -> dict:
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return dict(model)
+    return model.model_dump(exclude_none=False, exclude_unset=True)

@@ -14,6 +14,7 @@ A note (`rule_note`, `rule_note_zh`) is prose with $inline TeX$, turned into seg
 
 from __future__ import annotations
 
+import inspect
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -111,10 +112,55 @@ def names_in(lines: tuple[str, ...]) -> set[str]:
     return {name for src in lines for name in _TEXTTT.findall(src)}
 
 
+_SYMBOLS = {
+    "leftarrow": "←", "gets": "←", "theta": "θ", "gamma": "γ", "beta": "β", "lambda": "λ",
+    "epsilon": "ε", "eta": "η", "rho": "ρ", "mu": "μ", "alpha": "α", "tau": "τ", "phi": "φ",
+    "delta": "δ", "Delta": "Δ", "Gamma": "Γ", "pi": "π", "psi": "ψ", "nabla": "∇",
+    "infty": "∞", "neq": "≠", "le": "≤", "ge": "≥", "cdot": "·", "odot": "⊙", "in": "∈",
+    "ldots": "…", "cdots": "…", "prod": "∏", "sum": "∑", "cup": "∪", "top": "ᵀ",
+    "max": "max", "min": "min", "cos": "cos", "bmod": "mod", "lVert": "‖", "rVert": "‖",
+    "lfloor": "⌊", "rfloor": "⌋", "quad": "  ", "qquad": "    ", "left": "", "right": "",
+    "textstyle": "", "tfrac": "frac", "frac": "frac",
+}
+_WRAPPERS = re.compile(r"\\(?:texttt|mathrm|operatorname|text|mathcal|bar|tilde|hat)\{([^{}]*)\}")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_SQRT = re.compile(r"\\sqrt\{([^{}]*)\}")
+_SCRIPT = re.compile(r"([_^])\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def plain_text(lines: tuple[str, ...]) -> str:
+    """A rule's TeX lines as plain Unicode text (the catalogue's `rule`, and the class's
+    help): the same lines as the typeset rule, one source."""
+    out = []
+    for src in lines:
+        line = parse_line(src)
+        tex = line["tex"]
+        tex = re.sub(r"\\t?frac(\d)(\d)", r"(\1/\2)", tex)
+        tex = re.sub(r"\\tfrac\{(\d)\}\{(\d)\}", r"(\1/\2)", tex)
+        tex = re.sub(r"\\begin\{cases\}(.*)\\end\{cases\}",
+                     lambda m: "{ " + m.group(1).replace("\\\\", ";").replace("&", "") + " }", tex)
+        tex = tex.replace("\\{", "{").replace("\\}", "}").replace("\\#", "#")
+        for _ in range(6):                  # innermost braces first, a few levels deep
+            tex = _WRAPPERS.sub(r"\1", tex)
+            tex = _SCRIPT.sub(lambda m: m.group(1) + (m.group(2) if len(m.group(2)) == 1
+                                                       else f"({m.group(2)})"), tex)
+            tex = _FRAC.sub(r"(\1)/(\2)", tex)
+            tex = _SQRT.sub(r"√(\1)", tex)
+            tex = re.sub(r"(?<![\\_^A-Za-z}])\{([^{}]*)\}", r"\1", tex)
+        tex = _COMMAND.sub(lambda m: _SYMBOLS.get(m.group(1), m.group(1)), tex)
+        tex = re.sub(r"\\[,;:! ]", " ", tex).replace("{", "").replace("}", "")
+        tex = re.sub(r"\s+", " ", tex).strip()
+        keyword = f"{line['keyword']}: " if line["keyword"] else ""
+        out.append(" " * line["indent"] * INDENT + keyword + tex)
+    return "\n".join(out)
+
+
 def catalogue_fields(cls) -> dict:
     """The rule fields of a catalogue entry, from the class's rule_tex and notes."""
     lines = tuple(getattr(cls, "rule_tex", ()) or ())
-    return {"rule_mathml": rule_lines(lines),
+    return {"rule": plain_text(lines) if lines else inspect.cleandoc(cls.__doc__ or ""),
+            "rule_mathml": rule_lines(lines),
             "rule_note": note_segments(getattr(cls, "rule_note", "")),
             "rule_note_zh": note_segments(getattr(cls, "rule_note_zh", "")
                                           or getattr(cls, "rule_note", ""))}

@@ -1,186 +1,20 @@
-"""The run loop: one optimizer (and scheduler) from one start, step by step.
+"""One run of a scene: one optimizer (and scheduler) from one start, its answer.
 
-It mirrors how a PyTorch user writes the loop, so paths match torch's:
-
-    lr[k] = group["lr"]; loss, grad = f(p); optimizer.step(); scheduler.step()
-
-The gradient at the new point is computed together with its loss, and serves the next
-step: one surface evaluation per step.  The first step whose point or loss is not finite
-ends the run with status "diverged"; NaN and Infinity never leave this module.
+`run_one` builds the run as torch would (build.py), steps it (loop.py: in Python floats
+when the optimizer has a rule, else on arrays) and shapes its part of the API answer.
 """
 
 from __future__ import annotations
 
-import math
-import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from .errors import Cancelled, ComputationTimeout, RequestError
-from .optim import REGISTRY as OPTIMIZERS
-from .optim._onerun import FAST_PATH_ERRORS
-from .optim.base import HyperparameterError, Optimizer
-from .sched import build_scheduler
-from .surfaces import Surface
-
-# How often (in steps) a streamed run sends the piece of path computed so far.
-CHECK_EVERY = 128
-# How often (in steps) the loop looks at the clock and at its cancel flag: a closed
-# socket or a spent budget stops the work within a few milliseconds.
-CLOCK_EVERY = 16
-# How often (in surface evaluations) a closure looks at them, inside one step that may
-# evaluate the surface many times (LBFGS: up to max_iter iterations per step, each with
-# a two-loop recursion over up to history_size = 1000 pairs, ~1 ms in Python).
-CLOCK_EVERY_EVAL = 4
-# A run "escapes" when it leaves the surface's domain padded by this fraction per side.
-ESCAPE_PAD = 0.5
-
-# Gradient noise is drawn this many steps at a time by the float loop.
-NOISE_BLOCK = 128
-
-
-@dataclass
-class RunSpec:
-    """One entry of the request's `runs`, after schema validation."""
-
-    optimizer: str
-    params: dict = field(default_factory=dict)
-    scheduler: dict | None = None
-    noise: dict | None = None
-    label: str | None = None
-    color: str | None = None
-
-
-def build_optimizer(name: str, params: dict, loc: tuple) -> Optimizer:
-    """torch.optim.<Class>(**params), with torch's refusals as RequestErrors at `loc`."""
-    cls = OPTIMIZERS.get(name)
-    if cls is None:
-        raise RequestError((*loc, "optimizer"), f"unknown optimizer '{name}'; "
-                           f"known: {', '.join(sorted(OPTIMIZERS))}")
-    try:
-        return cls(**params)
-    except HyperparameterError as e:
-        raise RequestError((*loc, "params", e.name), e.message) from None
-    except (TypeError, ValueError) as e:
-        raise RequestError((*loc, "params"), str(e)) from None
-
-
-def attach_scheduler(spec: dict | None, opt: Optimizer, loc: tuple, steps: int | None = None):
-    """torch.optim.lr_scheduler.<name>(opt, ...); with `steps`, a schedule that PyTorch
-    could not run that long (OneCycleLR past total_steps, ...) is refused up front."""
-    if spec is None:
-        return None
-    try:
-        return build_scheduler(spec, opt, steps=steps)
-    except HyperparameterError as e:
-        field_loc = ("name",) if e.name == "name" else ("params", e.name)
-        raise RequestError((*loc, "scheduler", *field_loc), e.message) from None
-    except KeyError as e:
-        raise RequestError((*loc, "scheduler", "name"), f"unknown scheduler {e}") from None
-    except (TypeError, ValueError) as e:
-        raise RequestError((*loc, "scheduler"), str(e)) from None
-
-
-class Noise:
-    """Seeded Gaussian gradient noise: N(0, std^2) per coordinate, per gradient evaluation.
-
-    The same seed gives the same draws, whatever else the request holds."""
-
-    def __init__(self, spec: dict | None):
-        self.std = float(spec.get("std", 0.0)) if spec else 0.0
-        self.rng = np.random.default_rng(int(spec.get("seed", 0))) if self.std > 0 else None
-
-    def add(self, grad: np.ndarray) -> np.ndarray:
-        if self.rng is None:
-            return grad
-        return grad + self.std * self.rng.standard_normal(grad.shape)
-
-
-class Fence:
-    """The clock and the cancel flag of one computation, looked at from its loops."""
-
-    __slots__ = ("deadline", "budget", "cancelled", "evals")
-
-    def __init__(self, deadline: float | None = None, budget: float = 0.0,
-                 cancelled: Callable[[], bool] | None = None):
-        self.deadline, self.budget, self.cancelled = deadline, budget, cancelled
-        self.evals = 0
-
-    def check(self) -> None:
-        """Raise Cancelled or ComputationTimeout when it is time to stop."""
-        if self.cancelled is not None and self.cancelled():
-            raise Cancelled()
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            raise ComputationTimeout(self.budget)
-
-    def guard(self, closure: Callable, every: int = CLOCK_EVERY_EVAL) -> Callable:
-        """`closure`, looking at the clock every `every` calls: one optimizer step that
-        evaluates the surface many times is cut like a long loop is."""
-        if self.deadline is None and self.cancelled is None:
-            return closure
-
-        def guarded(*args):
-            self.evals += 1
-            if self.evals % every == 0:
-                self.check()
-            return closure(*args)
-
-        return guarded
-
-
-def finite_or_none(v: float) -> float | None:
-    return v if math.isfinite(v) else None
-
-
-def jsonable_state(value: Any) -> Any:
-    """A state entry for one run as JSON: arrays become [x, y], non-finite numbers null."""
-    if value is None:
-        return None
-    if isinstance(value, np.ndarray):
-        if value.ndim == 0:
-            return finite_or_none(float(value))
-        row = value[0] if value.ndim > 1 else value
-        out = row.tolist()
-        if not np.isfinite(row).all():
-            out = [finite_or_none(float(x)) for x in row]
-        return out[0] if len(out) == 1 else out
-    if isinstance(value, (list, tuple)):
-        return [jsonable_state(v) for v in value]
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return finite_or_none(float(value))
-    return value
-
-
-@dataclass
-class Trace:
-    """What the step loop recorded: points, losses, lrs (and state, gradients)."""
-
-    path: list            # [[x, y], ...]: the start, then the point after each step
-    loss: list
-    lrs: list
-    status: str = "ok"
-    states: dict = field(default_factory=dict)
-    grads: list = field(default_factory=list)
-
-    @property
-    def done(self) -> int:
-        return len(self.path) - 1
-
-
-class Recompute(Exception):
-    """The float loop met what Python refuses and IEEE arithmetic answers (x / 0, ...):
-    the run is computed again with arrays, which give the same bits up to there.
-    `sent`: the steps whose points a stream has had already."""
-
-    def __init__(self, sent: int):
-        super().__init__(sent)
-        self.sent = sent
+from .build import RunSpec
+from .fence import Fence
+from .loop import Loop, Noise
+from .optimizer import RunOptimizer
+from .surfaces import Surface, escaped_at
 
 
 def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunSpec, *,
@@ -193,30 +27,25 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
     is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
-    and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a `one_run`
+    and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a rule
     steps in Python floats (the same bits as its array code, several times faster);
     `fast=False` makes every optimizer step (1, 2) arrays.
     """
-    opt = build_optimizer(spec.optimizer, spec.params, loc)
-    sched = attach_scheduler(spec.scheduler, opt, loc, steps)
+    ropt = RunOptimizer(spec, loc, steps)
     fence = Fence(deadline, budget, cancelled)
-    loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk)
-    trace = None
-    one = opt.one_run() if fast and not opt.needs_closure and _plain(opt.group) else None
-    if one is not None:
-        try:
-            trace = loop.in_floats(opt, one, sched)
-        except Recompute as redo:
-            opt = build_optimizer(spec.optimizer, spec.params, loc)
-            sched = attach_scheduler(spec.scheduler, opt, loc, steps)
-            loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state,
-                        on_chunk, sent=redo.sent)
-    if trace is None:
-        trace = loop.in_arrays(opt, sched)
+    loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk,
+                zero_grad=spec.zero_grad)
+    program = ropt.float_program() if fast and _plain(ropt.groups) else None
+    if program is not None and program[0] is not None:
+        trace = loop.in_floats(ropt, *program)
+    else:
+        trace = loop.in_arrays(ropt)
 
     out: dict[str, Any] = {"optimizer": spec.optimizer, "status": trace.status,
                            "steps_done": trace.done, "path": trace.path, "loss": trace.loss,
                            "lr": trace.lrs}
+    if trace.group_lrs is not None:
+        out["lrs"] = trace.group_lrs
     escaped = escaped_at(trace.path, surface.domain)
     if escaped is not None:
         out["escaped_at"] = escaped
@@ -227,204 +56,11 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     if record_state:
         out["state"] = trace.states
         out["grad"] = trace.grads
+        if trace.evals is not None:
+            out["evals"] = trace.evals
     return out
 
 
-def _plain(group: dict) -> bool:
-    """No (B, 1) sweep arrays among the group's values (maps put them there, not runs)."""
-    return not any(isinstance(v, np.ndarray) for v in group.values())
-
-
-def _lr_value(lr) -> float:
-    return lr if type(lr) is float else float(np.asarray(lr).reshape(-1)[0])
-
-
-class Loop:
-    """The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
-    (every optimizer) and on Python floats (those with a `one_run`).  Each step:
-
-        lr[k] = group["lr"]; optimizer.step(); scheduler.step(); loss, grad = f(p)
-
-    `sent`: steps a stream has had already (a recomputed run does not send them again).
-    """
-
-    def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
-                 record_state: bool, on_chunk: Callable[[dict], None] | None, sent: int = 0):
-        self.f = formula
-        self.start = (float(start[0]), float(start[1]))
-        self.steps = steps
-        self.noise = noise
-        self.fence = fence
-        self.record_state = record_state
-        self.on_chunk = on_chunk
-        self.already_sent = sent
-
-    def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
-        """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
-        steps the stream.  Returns the new `sent`."""
-        self.fence.check()
-        if done % CHECK_EVERY == 0:
-            return self._stream(path, loss, lrs, sent, done)
-        return sent
-
-    def _stream(self, path, loss, lrs, sent: int, done: int, final: bool = False) -> int:
-        """Send points sent..done-1 (..done when final) if the stream lacks them; the new
-        `sent`."""
-        end = done + 1 if final else done
-        if self.on_chunk is not None and (final or done > self.already_sent):
-            self.on_chunk(_chunk(path, loss, lrs, sent, end))
-        return done
-
-    def in_arrays(self, opt: Optimizer, sched) -> Trace:
-        f, steps, noise, fence = self.f, self.steps, self.noise, self.fence
-        record_state = self.record_state
-        plateau = sched is not None and getattr(sched, "needs_metric", False)
-        group = opt.group
-        path = np.empty((steps + 1, 2))
-        loss = np.empty(steps + 1)
-        lrs: list[float] = []
-        states: dict[str, list] = {name: [] for name in opt.state_names} if record_state else {}
-        grads: list = []
-
-        p = np.array([self.start], dtype=np.float64)
-        state = opt.init(p)
-        with np.errstate(all="ignore"):
-            value, grad = f.value_and_grad(p)
-        path[0] = p[0]
-        loss[0] = value[0]
-        fence.check()
-
-        def closure(q: np.ndarray):
-            v, g = f.value_and_grad(q)
-            g = noise.add(g)
-            if record_state and not grads_this_step:
-                grads_this_step.append(g[0].tolist())
-            return v, g
-
-        closure = fence.guard(closure)
-
-        done = 0
-        status = "ok"
-        sent = 0
-        with np.errstate(all="ignore"):
-            for k in range(steps):
-                lrs.append(_lr_value(group["lr"]))
-                if opt.needs_closure:
-                    grads_this_step: list = []
-                    opt.step(p, closure, state)
-                    if record_state:
-                        grads.append(grads_this_step[0] if grads_this_step else None)
-                else:
-                    g = noise.add(grad)
-                    if record_state:
-                        grads.append(g[0].tolist())
-                    opt.step(p, g.copy() if g is grad else g, state)
-                if sched is not None:
-                    sched.step(float(loss[k])) if plateau else sched.step()
-                value, grad = f.value_and_grad(p)
-                if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1])
-                        and math.isfinite(value[0])):
-                    status = "diverged"
-                    lrs.pop()
-                    if record_state:
-                        grads.pop()
-                    break
-                path[k + 1] = p[0]
-                loss[k + 1] = value[0]
-                done = k + 1
-                if record_state:
-                    for name in opt.state_names:
-                        states[name].append(jsonable_state(state.get(name)))
-                if done % CLOCK_EVERY == 0:
-                    sent = self._tick(path, loss, lrs, sent, done)
-
-        self._stream(path, loss, lrs, sent, done, final=True)
-        return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
-                     states, grads)
-
-    def in_floats(self, opt: Optimizer, one, sched) -> Trace:
-        """The same loop on Python floats: `one.step(x, y, gx, gy)` for `opt.step`, the
-        formula's one-point evaluator for `f`, lists for the path.  Raises Recompute."""
-        steps, fence, record_state = self.steps, self.fence, self.record_state
-        plateau = sched is not None and getattr(sched, "needs_metric", False)
-        group = opt.group
-        names = opt.state_names
-        step = one.step
-        evaluate = self.f.value_and_grad_of_floats
-        isfinite = math.isfinite
-        rng, std = self.noise.rng, self.noise.std
-        draws: list = []
-        lrs: list[float] = []
-        states: dict[str, list] = {name: [] for name in names} if record_state else {}
-        grads: list = []
-
-        x, y = self.start
-        value, gx, gy = evaluate(x, y)
-        path = [[x, y]]
-        loss = [value]
-        fence.check()
-
-        done = 0
-        status = "ok"
-        sent = 0
-        with np.errstate(all="ignore"):   # NumPy scalars a scheduler may have put in the group
-            for k in range(steps):
-                lr = group["lr"]
-                lrs.append(lr if type(lr) is float else _lr_value(lr))
-                if rng is not None:
-                    i = 2 * (k % NOISE_BLOCK)
-                    if i == 0:       # the same numbers as one (1, 2) draw per step
-                        draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
-                    gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
-                if record_state:
-                    grads.append([gx, gy])
-                try:
-                    x, y = step(x, y, gx, gy)
-                except FAST_PATH_ERRORS:
-                    raise Recompute(sent) from None
-                if sched is not None:
-                    sched.step(loss[k]) if plateau else sched.step()
-                value, gx, gy = evaluate(x, y)
-                if not (isfinite(x) and isfinite(y) and isfinite(value)):
-                    status = "diverged"
-                    lrs.pop()
-                    if record_state:
-                        grads.pop()
-                    break
-                path.append([x, y])
-                loss.append(value)
-                done = k + 1
-                if record_state:
-                    for name in names:
-                        states[name].append(jsonable_state(one.get(name)))
-                if done % CLOCK_EVERY == 0:
-                    sent = self._tick(path, loss, lrs, sent, done)
-
-        self._stream(path, loss, lrs, sent, done, final=True)
-        return Trace(path, loss, lrs, status, states, grads)
-
-
-def _chunk(path, loss, lrs: list, first: int, end: int) -> dict:
-    """Points first..end-1 of a growing path, their losses, and the lrs of the steps
-    that start from them (the last point of a finished run starts no step)."""
-    path, loss = path[first:end], loss[first:end]
-    if isinstance(path, np.ndarray):
-        path, loss = path.tolist(), loss.tolist()
-    return {"start": first, "path": path, "loss": loss, "lr": lrs[first:end]}
-
-
-def _escape_box(domain) -> tuple[float, float, float, float]:
-    """The domain padded by ESCAPE_PAD per side: x_lo, x_hi, y_lo, y_hi."""
-    (x0, x1), (y0, y1) = domain
-    px, py = (x1 - x0) * ESCAPE_PAD, (y1 - y0) * ESCAPE_PAD
-    return x0 - px, x1 + px, y0 - py, y1 + py
-
-
-def escaped_at(path: list, domain) -> int | None:
-    """First step whose point ([x, y]) lies outside the domain padded by ESCAPE_PAD per
-    side."""
-    x_lo, x_hi, y_lo, y_hi = _escape_box(domain)
-    for k, (x, y) in enumerate(path):
-        if x < x_lo or x > x_hi or y < y_lo or y > y_hi:
-            return k
-    return None
+def _plain(groups: list[dict]) -> bool:
+    """No (B, 1) sweep arrays among the groups' values (maps put them there, not runs)."""
+    return not any(isinstance(v, np.ndarray) for group in groups for v in group.values())

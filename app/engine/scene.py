@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
 from ..config import settings
+from ..teach.divergence import annotate
+from .build import RunSpec
 from .errors import RequestError
 from .map_request import MapRequest
-from .request import RunRequest, params_of, resolve_surface
-from .runner import RunSpec, run_one
+from .optimizer import RunOptimizer
+from .request import RunRequest, events_of, groups_of, params_of, resolve_surface
+from .runner import run_one
 from .surfaces import Surface
-from ..teach.divergence import annotate
 
 
 def run_request(body: dict) -> dict:
@@ -31,7 +33,8 @@ def run_specs(req: RunRequest) -> list[RunSpec]:
             optimizer=r.optimizer, params=params_of(r),
             scheduler=r.scheduler.model_dump() if r.scheduler is not None else None,
             noise=r.noise.model_dump() if r.noise is not None else None,
-            label=r.label, color=r.color))
+            label=r.label, color=r.color, groups=groups_of(r), zero_grad=r.zero_grad,
+            events=events_of(r)))
     return specs
 
 
@@ -55,6 +58,7 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     computation gives them one."""
     surface = resolve_surface(req.surface)
     start = start_of(req, surface)
+    validate_all(req)
     budget = settings().compute_budget_s
     if deadline is None:
         deadline = time.monotonic() + budget
@@ -70,9 +74,7 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
 
 
 def validate_all(req: RunRequest) -> None:
-    """Build every optimizer and scheduler once, so bad hyperparameters are refused
-    before any work (and before a stream sends its first chunk)."""
-    from .runner import attach_scheduler, build_optimizer
+    """Build every optimizer and scheduler once, and check every event, so bad input is
+    refused before any work (and before a stream sends its first chunk)."""
     for i, spec in enumerate(run_specs(req)):
-        opt = build_optimizer(spec.optimizer, spec.params, ("runs", i))
-        attach_scheduler(spec.scheduler, opt, ("runs", i), req.steps)
+        RunOptimizer(spec, ("runs", i), req.steps)

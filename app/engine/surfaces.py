@@ -114,3 +114,24 @@ def custom_surface(expr: str, domain, formula: Optional[Formula] = None) -> Surf
 
 __all__ = ["Surface", "SURFACES", "get_surface", "custom_surface", "default_start", "load",
            "DATA"]
+
+
+# A run "escapes" when it leaves the surface's domain padded by this fraction per side.
+ESCAPE_PAD = 0.5
+
+
+def _escape_box(domain) -> tuple[float, float, float, float]:
+    """The domain padded by ESCAPE_PAD per side: x_lo, x_hi, y_lo, y_hi."""
+    (x0, x1), (y0, y1) = domain
+    px, py = (x1 - x0) * ESCAPE_PAD, (y1 - y0) * ESCAPE_PAD
+    return x0 - px, x1 + px, y0 - py, y1 + py
+
+
+def escaped_at(path: list, domain) -> int | None:
+    """First step whose point ([x, y]) lies outside the domain padded by ESCAPE_PAD per
+    side."""
+    x_lo, x_hi, y_lo, y_hi = _escape_box(domain)
+    for k, (x, y) in enumerate(path):
+        if x < x_lo or x > x_hi or y < y_lo or y > y_hi:
+            return k
+    return None

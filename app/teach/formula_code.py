@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine.expr import arith
-from ..engine.expr.nodes import Binary, Call, Name, Node, Num, Unary, fold
+from ..engine.expr.nodes import Call, Name, Node, Num, Unary, fold
 
 SUM, PROD, UNARY, POW, ATOM = 10, 20, 30, 40, 50
 PREC = {"+": SUM, "-": SUM, "*": PROD, "/": PROD, "**": POW}

@@ -31,6 +31,7 @@ from ..engine.scene import execute
 from . import divergence, look
 from .formula_code import plain_source
 from .labels import run_label
+from .table import url_field
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_VARIANTS = 12
@@ -225,7 +226,7 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
                     "saddles": [list(p) for p in surface.saddles]},
         "contour": look.contour_data(surface, 100),
         "style": {"colorscale": look.COLORSCALE, "font": look.FONT, "plot_bg": look.PLOT_BG,
-                  "minimum": look.MINIMUM_COLOR},
+                  "minimum": look.MINIMUM_COLOR, "speeds": url_field("speed")["choices"]},
         "variants": variants,
         "rules": _rules(body, lang),
     }

@@ -15,6 +15,9 @@ import { loadImage, makeSlide } from "./slidecanvas.js";
 import { recordRace, videoFormat } from "./recorder.js";
 
 const PNG_SCALE = 2;
+// The HTML file's lr slider: the first shown run's lr times these (every run takes the
+// slider's lr, all precomputed; the server allows 12).
+const LR_LADDER = [0.1, 0.2, 0.5, 1, 2, 5, 10];
 
 /** The scene as an export request: visible rows, their colours. */
 export function exportRequest(scene) {
@@ -24,6 +27,16 @@ export function exportRequest(scene) {
     .filter((x) => x.row.visible);
   body.runs = shown.length ? shown.map((x) => x.run) : body.runs.map((run, i) => ({ ...run, color: st.rows[i].color }));
   return body;
+}
+
+/** Learning rates for the HTML file's slider, around the first shown run's lr. */
+export function lrVariants(body, catalog) {
+  const run = body.runs[0];
+  if (!run) return null;
+  const inner = run.params?.optimizer;
+  const [opt, params] = inner && typeof inner === "object" ? [inner.optimizer, inner.params || {}] : [run.optimizer, run.params || {}];
+  const lr = params.lr ?? catalog.param(opt, "lr")?.default;
+  return typeof lr === "number" && lr > 0 ? LR_LADDER.map((m) => Number((lr * m).toPrecision(3))) : null;
 }
 
 async function post(path, body) {
@@ -162,6 +175,15 @@ function showCode(code, filename, copied) {
  */
 export function bindExportBar(bar, scene, { graph, slide }) {
   const buttons = {};
+  // "with an lr slider": the HTML file then lets its reader try other learning rates.
+  const withSlider = document.createElement("input");
+  withSlider.type = "checkbox";
+  withSlider.id = "export-lr-slider";
+  const sliderLabel = document.createElement("label");
+  sliderLabel.className = "check export-option";
+  sliderLabel.htmlFor = withSlider.id;
+  const sliderText = document.createElement("span");
+  sliderLabel.append(withSlider, sliderText);
   const actions = {
     code: async () => {
       const res = await post("/code", exportRequest(scene));
@@ -172,7 +194,11 @@ export function bindExportBar(bar, scene, { graph, slide }) {
     },
     csv: () => download("/export/csv", exportRequest(scene), "scene.csv"),
     json: () => download("/export/json", exportRequest(scene), "scene.json"),
-    html: () => download("/export/html", { ...exportRequest(scene), lang: getLang() }, "scene.html"),
+    html: () => {
+      const body = { ...exportRequest(scene), lang: getLang() };
+      const ladder = withSlider.checked ? lrVariants(body, scene.catalog) : null;
+      return download("/export/html", ladder ? { ...body, lr_variants: ladder } : body, "scene.html");
+    },
     png: async () => {
       const { gd, overlay } = graph();
       const s = slide();
@@ -222,6 +248,7 @@ export function bindExportBar(bar, scene, { graph, slide }) {
   const label = document.createElement("span");
   label.className = "export-label";
   bar.append(label, ...Object.values(buttons));
+  buttons.html.after(sliderLabel);
   const relabel = () => {
     label.textContent = t("export.label");
     bar.setAttribute("aria-label", t("export.label"));
@@ -229,7 +256,9 @@ export function bindExportBar(bar, scene, { graph, slide }) {
       b.textContent = t(`export.${name}`);
       b.title = t(`export.${name}Title`);
     }
+    sliderText.textContent = t("export.lrSlider");
+    sliderLabel.title = t("export.lrSliderTitle");
   };
   relabel();
-  return { relabel };
+  scene.store.subscribe(({ what }) => what.has("lang") && relabel());
 }

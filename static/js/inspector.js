@@ -59,25 +59,16 @@ export class Inspector {
     this.body = el("div", { id: bodyId, class: "insp-body", hidden: true }, this.definition, this.cardBox);
     this.section.append(head, this.body);
 
-    this.toggle.addEventListener("click", () => {
-      this.scene.state.inspect = !this.open;
+    this.toggle.addEventListener("click", () => this.scene.store.update({ inspect: !this.open }));
+    this.arrowBox.addEventListener("change", () => this.scene.store.update({ arrows: this.arrowBox.checked }));
+    // The scene asks for the optimizer's state when a switch now needs it.
+    this.scene.store.subscribe(({ what }) => {
+      if (!what.has("inspect") && !what.has("arrows")) return;
+      this.arrows.enabled = Boolean(this.scene.state.arrows);
       this.apply();
-      this.changed();
-    });
-    this.arrowBox.addEventListener("change", () => {
-      this.scene.state.arrows = this.arrowBox.checked;
-      this.arrows.enabled = this.arrowBox.checked;
-      this.apply();
-      this.changed();
+      this.contour.draw();
     });
     this.relabel();
-  }
-
-  /** A switch moved: keep the URL, fetch the state if now needed, redraw. */
-  changed() {
-    this.scene.saveUrl();
-    if (this.scene.wantsState() && !this.scene.askedState) this.scene.compute();
-    this.contour.draw();
   }
 
   /** Reflect state.inspect / state.arrows on the controls. */

@@ -21,25 +21,59 @@ export class LossChart extends StripChart {
       line: { color: r.color, width: 1.8 },
       hovertemplate: `${escapeHtml(r.label)}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
     }));
+    const range = lossRange(shown, log);
     this.setData({
-      traces, xmax: steps, ylog: log, xtitle: t("loss.step"),
+      traces, xmax: steps, ylog: log, yrange: range?.axis, xtitle: t("loss.step"),
       ytitle: t("loss.loss") + (log ? ` (${t("loss.log")})` : ""),
-      margin: { l: log ? 64 : 52, r: 12, t: 6, b: 32 }, fontSize: 11, nticks: 6, dtick: log ? decadeStep(shown) : undefined,
+      margin: { l: log ? 64 : 52, r: 12, t: 6, b: 32 }, fontSize: 11, nticks: 6,
+      dtick: log ? decadeStep(range ? range.lo : lowest(shown), range ? range.hi : highest(shown)) : undefined,
     }, final ? 100 : 160);
   }
 }
 
+/** The y range when a run diverged: what the other runs reach and where every run
+ *  started, so a run whose loss shoots to 1e108 before it stops leaves through the top
+ *  instead of flattening every other curve. Null (Plotly's own range) otherwise. */
+export function lossRange(runs, log) {
+  if (!runs.some((r) => r.status === "diverged")) return null;
+  let lo = Infinity, hi = -Infinity;
+  const take = (v) => {
+    if (!Number.isFinite(v) || (log && !(v > 0))) return;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  };
+  for (const r of runs) {
+    if (r.status !== "diverged") r.loss.forEach(take);
+    else take(r.loss[0]);
+  }
+  // Below the top, a diverged run's values count too (it may dip before it blows up).
+  const top = hi;
+  for (const r of runs) if (r.status === "diverged") for (const v of r.loss) if (v <= top) take(v);
+  if (!(hi >= lo)) return null;
+  if (log) {
+    const a = Math.log10(lo), b = Math.log10(hi);
+    const pad = Math.max(0.3, 0.08 * (b - a));
+    return { lo, hi, axis: [a - pad, b + pad] };
+  }
+  const pad = 0.06 * (hi - lo || Math.abs(hi) || 1);
+  return { lo, hi, axis: [lo - pad, hi + pad] };
+}
+
+function lowest(runs) {
+  let lo = Infinity;
+  for (const r of runs) for (const v of r.loss) if (v > 0 && v < lo) lo = v;
+  return lo;
+}
+
+function highest(runs) {
+  let hi = -Infinity;
+  for (const r of runs) for (const v of r.loss) if (Number.isFinite(v) && v > hi) hi = v;
+  return hi;
+}
+
 /** Decades between log ticks: one per decade up to six, then wider, so a run that falls
  *  to 1e-30 does not stack thirty labels on a 150-pixel axis. */
-function decadeStep(runs) {
-  let lo = Infinity, hi = -Infinity;
-  for (const r of runs) {
-    for (const v of r.loss) {
-      if (!(v > 0) || !Number.isFinite(v)) continue;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-    }
-  }
-  if (!(hi > lo)) return 1;
+function decadeStep(lo, hi) {
+  if (!(hi > lo) || !(lo > 0)) return 1;
   return Math.max(1, Math.ceil((Math.log10(hi) - Math.log10(lo)) / 6));
 }

@@ -6,6 +6,8 @@ import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { Readout } from "./readout.js";
+import { Announcer } from "./announce.js";
+import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
 import { Scene } from "./scene.js";
 import { MapMode } from "./mapmode.js";
@@ -18,7 +20,8 @@ import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
 import { PlotLegend } from "./plotlegend.js";
 import { Presentation, sceneTitle } from "./present.js";
-import { decodeState } from "./state.js";
+import { DEFAULT_SURFACE, decodeState } from "./state.js";
+import { Store } from "./store.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
 const $ = (sel) => document.querySelector(sel);
@@ -28,9 +31,12 @@ async function start() {
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const state = decodeState(location.search, catalog);
+  const store = new Store(decodeState(location.search, catalog), catalog);
+  const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
+  // First of the subscribers: every view that relabels on a language change finds it set.
+  bindLanguage(store);
 
   const banner = $("#conn-banner");
   const globalError = $("#global-error");
@@ -39,7 +45,7 @@ async function start() {
   let mapMode = null;
   const scene = new Scene({
     catalog,
-    state,
+    store,
     hooks: {
       onConnection(status) {
         banner.hidden = status === "open" || status === "connecting";
@@ -57,18 +63,10 @@ async function start() {
     },
   });
 
-  const contour = new ContourView($("#contour"), {
-    onPick: (x, y) => {
-      state.start = mapMode?.pickStart(x, y) || [round(x), round(y)];
-      contour.setStart(state.start);
-      surfacePanel.syncStart();
-      scene.compute({ restart: true });
-      scene.saveUrl();
-    },
-  });
+  const contour = new ContourView($("#contour"));
   const loss = new LossChart($("#loss"), { onScrub: (k) => { scene.player.pause(); scene.player.seek(k); } });
   const readout = new Readout($("#readout"));
-  const bar = new PlayerBar($("#player"), scene.player, { onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
+  const bar = new PlayerBar($("#player"), scene.player, { onSpeed: (speed) => store.update({ speed }) });
   // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
   const arrows = new ArrowLayer();
   contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
@@ -76,82 +74,61 @@ async function start() {
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
   const legend = new PlotLegend(contour, scene);
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, legend] });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, new Announcer(), legend] });
 
-  rowsPanel = new RowsPanel($("#rows"), $("#add-row"), state, catalog, {
-    onParam: () => { scene.compute(); scene.saveUrl(); },
-    onStructure: () => { scene.compute(); scene.saveUrl(); },
-    onVisual: () => { scene.restyle(); scene.saveUrl(); },
-  });
+  rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.render();
+  new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
-    { scene, catalog, contour, rowsPanel });
+    { scene, catalog, contour });
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
-  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene, onChange: () => scene.saveUrl() });
-  const exportBar = bindExportBar($("#export-bar"), scene, {
+  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene });
+  bindExportBar($("#export-bar"), scene, {
     graph: view3d.graph,
     slide: () => ({ title: sceneTitle(scene), legend, contour }),
   });
   const present = new Presentation({
     scene, contour, legend, button: $("#present-btn"),
     bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
-    onChange: (on) => { state.present = on; scene.saveUrl(); },
+    onChange: (on) => store.update({ present: on }),
   });
-  bindLanguage(scene, () => {
-    applyI18n();
-    rowsPanel.render();
-    surfacePanel.render();
-    bar.relabel();
-    exportBar.relabel();
-    view3d.relabel();
-    inspector.relabel();
-    lrStrip.relabel();
-    legend.relabel();
-    present.relabel();
-    scene.refreshRuns(true);
-    if (scene.grid) contour.setGrid(scene.grid);
-    mapMode.render();
-    mapMode.paint();
-  });
+  store.subscribe(({ what }) => what.has("lang") && present.relabel());
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
 
-  let res = await scene.loadGrid();
+  const res = await scene.loadGrid();
   if (!res.ok && state.formula) {
     // A link with a formula this server refuses: show why, and fall back to the default.
-    surfacePanel.setStatus("error", res.detail?.[0]?.msg || "");
-    state.formula = null;
-    state.surface = "rosenbrock";
-    res = await scene.loadGrid();
-    surfacePanel.render();
+    const why = res.detail?.[0]?.msg || "";
+    await scene.loadGrid(DEFAULT_SURFACE);
+    store.update({ formula: null, surface: DEFAULT_SURFACE });
+    surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
   if (state.present) await present.enter();
-  scene.compute({ restart: true });
-  scene.saveUrl();
+  store.recompute({ restart: true });
+  store.saveUrl();
 }
 
-/** EN / 中文 buttons: switch without a reload and keep it in the URL. */
-export function bindLanguage(scene, rerender) {
+/** EN / 中文 buttons: switch without a reload and keep it in the URL; the views relabel
+ *  themselves as subscribers of the store ("lang"). */
+export function bindLanguage(store) {
   const buttons = document.querySelectorAll(".lang-switch [data-lang]");
   const mark = () => buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === getLang())));
   mark();
-  buttons.forEach((b) => b.addEventListener("click", () => {
-    if (b.dataset.lang === getLang()) return;
-    setLang(b.dataset.lang);
-    scene.state.lang = b.dataset.lang;
+  store.subscribe(({ what }) => {
+    if (!what.has("lang")) return;
+    setLang(store.state.lang);
+    applyI18n();
     mark();
-    rerender();
-    scene.saveUrl();
+  });
+  buttons.forEach((b) => b.addEventListener("click", () => {
+    if (b.dataset.lang !== getLang()) store.update({ lang: b.dataset.lang });
   }));
-}
-
-function round(v) {
-  return Number(v.toPrecision(4));
 }
 
 start().catch((e) => {

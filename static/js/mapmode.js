@@ -23,15 +23,14 @@ const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
 
 export class MapMode {
   /**
-   * els: {panel, strip, sweepHost, stage}; views: {scene, catalog, contour, rowsPanel}.
+   * els: {panel, strip, sweepHost, stage}; views: {scene, catalog, contour}.
    */
-  constructor(els, { scene, catalog, contour, rowsPanel }) {
+  constructor(els, { scene, catalog, contour }) {
     Object.assign(this, els);
     this.scene = scene;
+    this.store = scene.store;
     this.catalog = catalog;
     this.contour = contour;
-    this.rowsPanel = rowsPanel;
-    this.map = scene.state.map;
     this.basin = new BasinLayer(contour, { onZoom: () => this.sync() });
     this.sweep = new SweepView(this.sweepHost, {
       onPick: (cell) => this.pickSweep(cell),
@@ -61,9 +60,25 @@ export class MapMode {
       onGrid?.(grid);
       this.basin.draw();
     };
+    // A click on the plot starts the race from the basin cell's centre under it.
+    scene.snapStart = (x, y) => this.pickStart(x, y);
+    this.store.subscribe(({ what, from }) => {
+      if (what.has("lang")) {
+        this.render();
+        this.paint();
+      } else if (what.has("map") && from !== this) {
+        this.render();
+        this.apply();
+      }
+    });
     this.bindHover();
     this.render();
     this.apply();
+  }
+
+  /** The map settings (read-only: changed through the store). */
+  get map() {
+    return this.scene.state.map;
   }
 
   // ------------------------------------------------------------------- panel
@@ -85,17 +100,17 @@ export class MapMode {
 
     const body = el("div", { class: "map-form" });
     body.append(this.segmented("kind", t("map.kind"), [["basin", t("map.basin")], ["sweep", t("map.sweep")]], m.kind,
-      (v) => this.change(() => { m.kind = v; }, true)));
+      (v) => this.change({ kind: v }, true)));
     body.append(this.runField());
     body.append(this.segmented("res", t("map.res"), MAP_RESOLUTIONS.map((n) => [n, `${n}²`]), m.res,
-      (v) => this.change(() => { m.res = Number(v); })));
+      (v) => this.change({ res: Number(v) })));
     if (m.kind === "sweep") {
       const row = this.scene.state.rows[m.run];
       const { x, y } = row ? sweepAxes(m, this.catalog, row.optimizer) : {};
       if (x && y) {
         body.append(this.axisField("x", x, t("map.xAxis")), this.axisField("y", y, t("map.yAxis")));
         body.append(this.segmented("color", t("map.colorBy"), [["loss", t("map.colorLoss")], ["steps", t("map.colorSteps")]], m.color,
-          (v) => this.change(() => { m.color = v; }, false, true)));
+          (v) => this.change({ color: v }, false, true)));
       } else if (row) {
         body.append(el("p", { class: "map-note", text: t("map.noSweep", { name: this.catalog.optimizer(row.optimizer)?.name || row.optimizer }) }));
       }
@@ -134,7 +149,7 @@ export class MapMode {
   runField() {
     const sel = el("select", { id: "map-run", "data-focus": "run" });
     this.fillRuns(sel);
-    sel.addEventListener("change", () => this.change(() => { this.map.run = Number(sel.value); }, true));
+    sel.addEventListener("change", () => this.change({ run: Number(sel.value) }, true));
     this.runSelect = sel;
     return this.field("run", el("label", { class: "label", for: "map-run", text: t("map.run") }), sel);
   }
@@ -167,14 +182,11 @@ export class MapMode {
     const current = () => this.axesNow()[name];
     sel.addEventListener("change", () => {
       const choice = choices.find((c) => axisKey(c) === sel.value);
-      this.change(() => {
-        const axes = this.axesNow();
-        this.map[name] = defaultAxis(choice);
-        const otherName = name === "x" ? "y" : "x";
-        // Picking the other axis's hyperparameter swaps the two.
-        if (axisKey(axes[otherName]) === sel.value) this.map[otherName] = axes[name];
-        else this.map[otherName] = axes[otherName];
-      }, true);
+      const axes = this.axesNow();
+      const otherName = name === "x" ? "y" : "x";
+      // Picking the other axis's hyperparameter swaps the two.
+      const other = axisKey(axes[otherName]) === sel.value ? axes[name] : axes[otherName];
+      this.change({ [name]: defaultAxis(choice), [otherName]: other }, true);
     });
     const box = (i) => {
       const input = el("input", { type: "number", step: "any", class: "num", id: `map-${name}-${i ? "hi" : "lo"}`,
@@ -184,17 +196,17 @@ export class MapMode {
         const v = Number(input.value);
         const ok = input.value.trim() !== "" && Number.isFinite(v);
         input.toggleAttribute("aria-invalid", !ok);
-        if (ok) this.change(() => {
+        if (ok) {
           const a = { ...current(), range: [...current().range] };
           a.range[i] = v;
-          this.pinAxes(name, a);
-        });
+          this.change(this.pinAxes(name, a));
+        }
       });
       return input;
     };
     const log = el("input", { type: "checkbox", id: `map-${name}-log`, "data-focus": `${name}-log` });
     log.checked = axis.log;
-    log.addEventListener("change", () => this.change(() => this.pinAxes(name, { ...current(), log: log.checked })));
+    log.addEventListener("change", () => this.change(this.pinAxes(name, { ...current(), log: log.checked })));
     return this.field(name,
       el("label", { class: "label", for: sel.id, text: label }),
       el("div", { class: "map-axis" }, sel,
@@ -208,19 +220,18 @@ export class MapMode {
     return row ? sweepAxes(this.map, this.catalog, row.optimizer) : { x: null, y: null };
   }
 
-  /** Write both axes into the state, `name` replaced by `axis`. */
+  /** Both axes as the state should hold them, `name` replaced by `axis`. */
   pinAxes(name, axis) {
     const axes = this.axesNow();
-    this.map.x = name === "x" ? axis : axes.x;
-    this.map.y = name === "y" ? axis : axes.y;
+    return { x: name === "x" ? axis : axes.x, y: name === "y" ? axis : axes.y };
   }
 
-  /** A settings change: apply it, save the URL, and recompute (or only repaint). */
-  change(mutate, rebuild = false, repaintOnly = false) {
-    mutate();
+  /** A settings change (`patch` of the map settings): into the store, then the panel
+   *  rebuilt or marked, and the map asked for again (or only repainted). */
+  change(patch, rebuild = false, repaintOnly = false) {
+    this.store.update({ map: patch }, { from: this });
     if (rebuild) this.render();
     else this.markPressed();
-    this.scene.saveUrl();
     if (repaintOnly) this.paint();
     else this.apply();
   }
@@ -235,9 +246,8 @@ export class MapMode {
   }
 
   setOn(on) {
-    this.map.on = on;
+    this.store.update({ map: { on } }, { from: this });
     this.render();
-    this.scene.saveUrl();
     this.apply();
   }
 
@@ -275,9 +285,7 @@ export class MapMode {
     if (st.map.kind === "sweep") {
       // The axes in force go into the state (and the URL), defaults included.
       const { x, y } = sweepAxes(st.map, this.catalog, row.optimizer);
-      const before = JSON.stringify([st.map.x, st.map.y]);
-      [st.map.x, st.map.y] = [x, y];
-      if (JSON.stringify([x, y]) !== before) this.scene.saveUrl();
+      if (JSON.stringify([x, y]) !== JSON.stringify([st.map.x, st.map.y])) this.store.update({ map: { x, y } }, { from: this });
     }
     const view = st.map.kind === "basin" ? this.zoomedView() : null;
     return mapRequest(st.map, runRequest({ ...st, rows: [row] }, this.catalog), st.start, this.catalog, view);
@@ -297,7 +305,7 @@ export class MapMode {
   sync(delay = SEND_DELAY_MS) {
     if (!this.map.on) return;
     const rows = this.scene.state.rows;
-    if (this.map.run >= rows.length) this.map.run = Math.max(0, rows.length - 1);
+    if (this.map.run >= rows.length) this.store.update({ map: { run: Math.max(0, rows.length - 1) } }, { from: this });
     if (this.runSelect && this.fillRuns(this.runSelect) && this.map.kind === "sweep") this.render();
     this.updateMarker();
     const body = this.request();
@@ -424,8 +432,8 @@ export class MapMode {
 
   // ----------------------------------------------------------------- clicks
 
-  /** main.js asks where a click on the contour puts the start: a basin cell's centre
-   *  when a basin map is on screen there, else null (the point itself). */
+  /** Where a click on the contour puts the start: a basin cell's centre when a basin
+   *  map is on screen there, else null (the point itself). */
   pickStart(x, y) {
     const d = this.data;
     if (!this.map.on || this.map.kind !== "basin" || !d || d.kind !== "basin") return null;
@@ -439,18 +447,17 @@ export class MapMode {
     const d = this.data;
     if (!row || !d || d.kind !== "sweep") return;
     const { x, y } = this.axesNow();
+    const params = {};
     for (const [axis, v] of [[x, cell.x], [y, cell.y]]) {
       if (axis.index === null || axis.index === undefined) {
-        row.params[axis.param] = v;
+        params[axis.param] = v;
       } else {
-        const pair = [...valueOf(row.params, this.catalog.param(row.optimizer, axis.param))];
+        const pair = [...(params[axis.param] || valueOf(row.params, this.catalog.param(row.optimizer, axis.param)))];
         pair[axis.index] = v;
-        row.params[axis.param] = pair;
+        params[axis.param] = pair;
       }
     }
-    this.rowsPanel.render();
-    this.scene.compute({ restart: true });
-    this.scene.saveUrl();
+    this.store.update({ row: this.map.run, params }, { restart: true });
   }
 
   /** Over a basin map, the strip says what the cell under the pointer does. */

@@ -1,7 +1,8 @@
 /*
  The whole view lives in the URL query, so a reload or a shared link shows the same thing.
  Every key is optional: a missing, unknown or malformed one takes its default, so old links
- keep working when keys are added.
+ keep working when keys are added. The keys, their kinds, limits and defaults are in
+ table.json (url.scene, url.row, url.map), read by this file, mapstate.js and Python.
 
    s=rosenbrock                          built-in surface id (default: rosenbrock)
    f=x**2+%2B+3*sin(y)  d=-3,3,-3,3      a typed formula instead of s, and its domain x0,x1,y0,y1
@@ -33,58 +34,37 @@
 import { sameValue, valueOf } from "./catalog.js";
 import { numText } from "./format.js";
 import { decodeMap, defaultMap, encodeMap } from "./mapstate.js";
+import { LOOK, URL_KEYS, defaults, readField, urlField, writeField, writtenIn } from "./table.js";
 
-export const PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7",
-  "#00a3c4", "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
-  "#9467bd", "#17becf"];
-export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
-export const MAX_ROWS = 16;
-export const STEPS_MAX = 10000;
-export const DEFAULT_SURFACE = "rosenbrock";
-export const DEFAULT_STEPS = 200;
-export const FANS = [4, 8, 16];
-export const SEED_MAX = 2147483647;
-const DEFAULT_ROWS = [
-  { optimizer: "sgd", params: { lr: 0.002 } },
-  { optimizer: "sgd", params: { lr: 0.001, momentum: 0.9 } },
-  { optimizer: "adam", params: { lr: 0.1 } },
-  { optimizer: "rmsprop", params: { lr: 0.01 } },
-];
+export const PALETTE = LOOK.palette;
+export const MAX_ROWS = urlField("rows").max;
+export const STEPS_MAX = urlField("steps").max;
+export const DEFAULT_SURFACE = urlField("surface").default;
+export const DEFAULT_STEPS = urlField("steps").default;
 
 /** A fresh default state (rows only of optimizers the catalogue has). */
 export function defaultState(catalog) {
-  const rows = DEFAULT_ROWS.filter((r) => catalog.optimizer(r.optimizer))
+  const rows = URL_KEYS.default_rows.filter((r) => catalog.optimizer(r.optimizer))
     .map((r) => newRow(r.optimizer, { ...r.params }));
   assignColors(rows);
-  return {
-    surface: DEFAULT_SURFACE,
-    formula: null,
-    start: null,
-    steps: DEFAULT_STEPS,
-    rows,
-    speed: 1,
-    lang: null,
-    view: "contour",
-    autoplay: false,
-    controls: null,
-    map: defaultMap(),
-    inspect: false,
-    arrows: false,
-    present: false,
-  };
+  return { ...defaults("scene"), formula: null, rows, map: defaultMap() };
 }
 
 export function newRow(optimizer, params = {}, extra = {}) {
-  return { optimizer, params, scheduler: null, noise: 0, seed: 0, fan: 0, color: null, visible: true, ...extra };
+  return { optimizer, params, ...defaults("row"), color: null, visible: true, ...extra };
+}
+
+/** The first palette colour no row uses (the palette again, by position, past 16 rows). */
+export function freeColor(rows, index = rows.length) {
+  const used = new Set(rows.map((r) => r.color).filter(Boolean));
+  return PALETTE.find((c) => !used.has(c)) || PALETTE[index % PALETTE.length];
 }
 
 /** Give rows without a colour the first palette colour no other row uses. */
 export function assignColors(rows) {
-  for (const row of rows) {
-    if (row.color) continue;
-    const used = new Set(rows.map((r) => r.color).filter(Boolean));
-    row.color = PALETTE.find((c) => !used.has(c)) || PALETTE[rows.indexOf(row) % PALETTE.length];
-  }
+  rows.forEach((row, i) => {
+    if (!row.color) row.color = freeColor(rows, i);
+  });
 }
 
 export function cloneRow(row) {
@@ -226,8 +206,9 @@ function encodeArgs(item, params, catalog) {
   for (const spec of item.params) {
     if (!(spec.name in params)) continue;
     const v = params[spec.name];
-    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to see.
-    if (spec.name !== "lr" && sameValue(v, spec.default)) continue;
+    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to
+    // see, and what PyTorch has no default for (StepLR's step_size: the page sizes it).
+    if (spec.name !== "lr" && !spec.required && sameValue(v, spec.default)) continue;
     args[spec.name] = toRaw(spec, v, catalog);
   }
   return args;
@@ -260,68 +241,120 @@ function numbers(text, count) {
   return v.length === count && v.every(Number.isFinite) && text.trim() !== "" ? v : null;
 }
 
+/** The codecs of the keys that are not plain numbers, choices or flags, by kind:
+ *  read(q, st, spec, catalog) sets the state's field; write(put, st, spec, ctx) writes it. */
+const CODECS = {
+  surface: {
+    read(q, st, spec, catalog) {
+      const f = q.get(spec.formula_key);
+      const d = numbers(q.get(spec.domain_key), 4);
+      if (f !== null && f.trim() !== "") {
+        const domain = d && d[0] < d[1] && d[2] < d[3] ? [[d[0], d[1]], [d[2], d[3]]] : structuredClone(spec.domain_default);
+        st.formula = { expr: f, domain };
+        st.surface = null;
+      } else if (catalog.surface(q.get(spec.key))) {
+        st.surface = q.get(spec.key);
+      }
+    },
+    write(put, st, spec) {
+      if (st.formula) {
+        put(spec.formula_key, st.formula.expr);
+        put(spec.domain_key, st.formula.domain.flat().map(numText).join(","));
+      } else {
+        put(spec.key, st.surface || spec.default);
+      }
+    },
+  },
+  point: {
+    read(q, st, spec) {
+      const p = numbers(q.get(spec.key), 2);
+      if (p) st[spec.field] = p;
+    },
+    write(put, st, spec) {
+      if (st[spec.field]) put(spec.key, st[spec.field].map(numText).join(","));
+    },
+  },
+  rows: {
+    read(q, st, spec, catalog) {
+      if (!q.has(spec.key)) return;
+      // Per-row keys (sched2, noise2, c, hide) count the non-empty `o` values as written;
+      // a row whose optimizer is unknown is dropped together with its keys.
+      const colors = (q.get(spec.colors_key) || "").split(",");
+      const hidden = new Set((q.get(spec.hidden_key) || "").split(",").map((x) => Number(x)));
+      const rows = [];
+      q.getAll(spec.key).filter((text) => text.trim()).forEach((text, i) => {
+        const call = parseCall(text);
+        const opt = catalog.optimizer(call.name);
+        if (!opt) return;
+        const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
+        const n = i + 1;
+        for (const f of URL_KEYS.row) {
+          if (f.kind === "scheduler") {
+            const sched = q.get(`${f.key}${n}`);
+            if (sched) row[f.field] = decodeScheduler(sched, catalog, st.steps);
+          } else {
+            const v = readField(q, f, `${f.key}${n}`);
+            if (v !== undefined) row[f.field] = v;
+          }
+        }
+        if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
+        if (hidden.has(n)) row.visible = false;
+        rows.push(row);
+      });
+      st.rows = rows.slice(0, spec.max);
+      assignColors(st.rows);
+    },
+    write(put, st, spec, { catalog }) {
+      if (!st.rows.length) put(spec.key, "");
+      st.rows.forEach((row) => put(spec.key, encodeOptimizerCall(row.optimizer, row.params, catalog)));
+      st.rows.forEach((row, i) => {
+        for (const f of URL_KEYS.row) {
+          if (f.kind === "scheduler") {
+            if (row.scheduler) put(`${f.key}${i + 1}`, encodeScheduler(row.scheduler, catalog));
+          } else {
+            writeField(put, f, row[f.field], `${f.key}${i + 1}`);
+          }
+        }
+      });
+      const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
+      if (st.rows.length && !defaultColors) put(spec.colors_key, st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
+      const hidden = st.rows.map((r, i) => (r.visible ? 0 : i + 1)).filter(Boolean);
+      if (hidden.length) put(spec.hidden_key, hidden.join(","));
+    },
+  },
+  map: {
+    read(q, st) {
+      st.map = decodeMap(q, st.rows);
+    },
+    write(put, st) {
+      encodeMap(st.map, put);
+    },
+  },
+  names: {
+    read(q, st, spec) {
+      if (!q.has(spec.key)) return;
+      const c = q.get(spec.key).split(",").map((s) => s.trim()).filter(Boolean);
+      st[spec.field] = c.includes(spec.none) ? [] : c;
+    },
+    write(put, st, spec) {
+      const v = st[spec.field];
+      if (v) put(spec.key, v.length ? v.join(",") : spec.none);
+    },
+  },
+};
+
 /** URL query -> state. Anything unusable falls back to its default. */
 export function decodeState(search, catalog) {
   const q = new URLSearchParams(search);
   const st = defaultState(catalog);
-
-  const f = q.get("f");
-  const d = numbers(q.get("d"), 4);
-  if (f !== null && f.trim() !== "") {
-    const domain = d && d[0] < d[1] && d[2] < d[3] ? [[d[0], d[1]], [d[2], d[3]]] : [[-3, 3], [-3, 3]];
-    st.formula = { expr: f, domain };
-    st.surface = null;
-  } else if (catalog.surface(q.get("s"))) {
-    st.surface = q.get("s");
-  }
-
-  const start = numbers(q.get("start"), 2);
-  if (start) st.start = start;
-
-  const steps = Number(q.get("steps"));
-  if (q.has("steps") && Number.isInteger(steps) && steps >= 1 && steps <= STEPS_MAX) st.steps = steps;
-
-  if (q.has("o")) {
-    // Per-row keys (sched2, noise2, c, hide) count the non-empty `o` values as written;
-    // a row whose optimizer is unknown is dropped together with its keys.
-    const colors = (q.get("c") || "").split(",");
-    const hidden = new Set((q.get("hide") || "").split(",").map((x) => Number(x)));
-    const rows = [];
-    q.getAll("o").filter((text) => text.trim()).forEach((text, i) => {
-      const call = parseCall(text);
-      const opt = catalog.optimizer(call.name);
-      if (!opt) return;
-      const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
-      const n = i + 1;
-      const sched = q.get(`sched${n}`);
-      if (sched) row.scheduler = decodeScheduler(sched, catalog, st.steps);
-      const noise = Number(q.get(`noise${n}`));
-      if (q.has(`noise${n}`) && Number.isFinite(noise) && noise >= 0) row.noise = noise;
-      const seed = Number(q.get(`seed${n}`));
-      if (q.has(`seed${n}`) && Number.isInteger(seed) && seed >= 0 && seed <= SEED_MAX) row.seed = seed;
-      const fan = Number(q.get(`fan${n}`));
-      if (FANS.includes(fan)) row.fan = fan;
-      if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
-      if (hidden.has(n)) row.visible = false;
-      rows.push(row);
-    });
-    st.rows = rows.slice(0, MAX_ROWS);
-    assignColors(st.rows);
-  }
-
-  st.map = decodeMap(q, st.rows);
-
-  const speed = Number(q.get("speed"));
-  if (SPEEDS.includes(speed)) st.speed = speed;
-  if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
-  if (q.get("view") === "3d") st.view = "3d";
-  st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
-  st.inspect = q.get("insp") === "1";
-  st.arrows = q.get("arrows") === "1";
-  st.present = q.get("present") === "1";
-  if (q.has("controls")) {
-    const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
-    st.controls = c.includes("none") ? [] : c;
+  for (const spec of URL_KEYS.scene) {
+    const codec = CODECS[spec.kind];
+    if (codec) {
+      codec.read(q, st, spec, catalog);
+    } else {
+      const v = readField(q, spec);
+      if (v !== undefined) st[spec.field] = v;
+    }
   }
   return st;
 }
@@ -334,40 +367,15 @@ function esc(text) {
     .replace(/%3A/g, ":").replace(/%2F/g, "/").replace(/%40/g, "@");
 }
 
-/** state -> URL query (without "?"). `extra` adds keys such as autoplay for /embed. */
+/** state -> URL query (without "?"); `embed` writes the embed's keys instead of the page's. */
 export function encodeState(st, catalog, { embed = false } = {}) {
   const parts = [];
   const put = (k, v) => parts.push(`${k}=${esc(String(v))}`);
-  if (st.formula) {
-    put("f", st.formula.expr);
-    put("d", st.formula.domain.flat().map(numText).join(","));
-  } else {
-    put("s", st.surface || DEFAULT_SURFACE);
-  }
-  if (st.start) put("start", st.start.map(numText).join(","));
-  put("steps", st.steps);
-  if (!st.rows.length) parts.push("o=");
-  st.rows.forEach((row) => put("o", encodeOptimizerCall(row.optimizer, row.params, catalog)));
-  st.rows.forEach((row, i) => {
-    if (row.scheduler) put(`sched${i + 1}`, encodeScheduler(row.scheduler, catalog));
-    if (row.noise > 0) put(`noise${i + 1}`, numText(row.noise));
-    if (row.seed > 0) put(`seed${i + 1}`, row.seed);
-    if (row.fan > 0) put(`fan${i + 1}`, row.fan);
-  });
-  const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
-  if (st.rows.length && !defaultColors) put("c", st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
-  const hidden = st.rows.map((r, i) => (r.visible ? 0 : i + 1)).filter(Boolean);
-  if (hidden.length) put("hide", hidden.join(","));
-  if (!embed) encodeMap(st.map, put);
-  if (st.speed !== 1) put("speed", st.speed);
-  if (st.lang) put("lang", st.lang);
-  if (st.view === "3d" && !embed) put("view", "3d");
-  if (!embed && st.inspect) put("insp", 1);
-  if (!embed && st.arrows) put("arrows", 1);
-  if (st.present) put("present", 1);
-  if (embed) {
-    if (st.autoplay) put("autoplay", 1);
-    if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
+  for (const spec of URL_KEYS.scene) {
+    if (!writtenIn(spec, embed)) continue;
+    const codec = CODECS[spec.kind];
+    if (codec) codec.write(put, st, spec, { catalog });
+    else writeField(put, spec, st[spec.field]);
   }
   return parts.join("&");
 }

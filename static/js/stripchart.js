@@ -8,7 +8,9 @@
 
 /* global Plotly */
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+import { LOOK } from "./table.js";
+
+const FONT = LOOK.font;
 const REDRAW_MS = 100;
 
 export class StripChart {
@@ -37,8 +39,8 @@ export class StripChart {
     this.observer.observe(wrap);
   }
 
-  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally margin, fontSize,
-   *  nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
+  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally yrange (in axis
+   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
    *  computations a second). */
   setData(spec, every = REDRAW_MS) {
     this.spec = spec;
@@ -56,7 +58,7 @@ export class StripChart {
 
   async render() {
     this.lastRender = performance.now();
-    const { ylog = false, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
+    const { ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
     const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
     const muted = getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
@@ -65,7 +67,8 @@ export class StripChart {
       margin,
       xaxis: { range: [0, this.xmax], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
       yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
-        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode },
+        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode,
+        ...(yrange ? { range: yrange, autorange: false } : {}) },
       showlegend: false, hovermode: "closest", dragmode: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: FONT, size: fontSize, color: muted },

@@ -3,8 +3,6 @@
 Importing a module registers its class in REGISTRY (id -> class).
 """
 
-from .base import REGISTRY, HyperparameterError, Hyper, Optimizer  # noqa: F401
-
 from . import (  # noqa: F401  (each import registers its optimizer)
     adabelief,
     adadelta,
@@ -25,5 +23,6 @@ from . import (  # noqa: F401  (each import registers its optimizer)
     sparseadam,
     yogi,
 )
+from .base import REGISTRY, Hyper, HyperparameterError, Optimizer  # noqa: F401
 
 __all__ = ["REGISTRY", "HyperparameterError", "Hyper", "Optimizer"]

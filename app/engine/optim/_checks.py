@@ -94,3 +94,17 @@ def _type_name(v: Any) -> str:
     if isinstance(v, dict):
         return "an object"
     return type(v).__name__
+
+
+def kinds(hypers, group: dict) -> None:
+    """Refuse a value of the wrong type in any field, by its Hyper kind, before torch's
+    value checks run."""
+    for h in hypers:
+        if h.kind == "float":
+            number(group, h.name, nullable=h.nullable)
+        elif h.kind == "int":
+            integer(group, h.name, nullable=h.nullable)
+        elif h.kind == "bool":
+            flag(group, h.name)
+        elif h.kind == "pair":
+            pair(group, h.name)

@@ -1,62 +1,56 @@
-r"""Adafactor, as torch.optim.Adafactor (PyTorch 2.13, single-tensor path).
+"""Adafactor, as torch.optim.Adafactor (PyTorch 2.13, single-tensor path).
 
-Our parameter is a vector of 2 elements, so Adafactor keeps a full second moment
-`variance` (the row/column factorisation only applies to matrices):
-
-    input: lr, beta2_decay, eps = (eps1, eps2), d, weight_decay, maximize
-    state: step = 0, variance = 0
-
-    for t = 1, 2, ...:
-        g_t        = -grad if maximize else grad
-        beta2hat   = 1 - t ** beta2_decay            (the lerp weight is t ** beta2_decay)
-        rho_t      = min(lr, 1 / sqrt(t))
-        alpha_t    = max(eps2, RMS(theta_{t-1})) * rho_t
-        if weight_decay != 0:  theta = theta * (1 - lr * weight_decay)
-        variance   = lerp(variance, g_t * g_t, t ** beta2_decay)
-        U_t        = g_t / sqrt(max(variance, eps1 ** 2))
-        theta_t    = theta - alpha_t / max(1, RMS(U_t) / d) * U_t
-
-RMS(x) = ||x||_2 / sqrt(numel).  eps1 = None means float64's machine epsilon.  The step is
-relative to the parameter's size: alpha_t scales with RMS(theta), floored at eps2.
+`adafactor` is the update, the math alone; `Adafactor.rule_tex` the same rule typeset.
+Our parameter is a vector, so Adafactor keeps a full second moment `variance` (the
+row/column factorisation only applies to matrices).  RMS(x) = ||x||_2 / sqrt(numel); eps1 =
+None means float64's machine epsilon.  The step is relative to the parameter's size:
+alpha_t scales with RMS(theta), floored at eps2.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
 
 from . import _checks, _rules
-from ._onerun import OneRun, lerp2
-from ._pyopt import lerp_, maximum1
-from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register
+from .base import (
+    Hyper,
+    HyperparameterError,
+    Optimizer,
+    lr_hyper,
+    maximize_hyper,
+    register,
+)
+from .rule import rule
 
 _FLOAT64_EPS = float(np.finfo(np.float64).eps)     # torch.finfo(torch.float64).eps
-_SQRT_NUMEL = 2 ** 0.5                              # param.numel() ** 0.5, numel = 2
 
 
-def _norm(x: np.ndarray) -> np.ndarray:
-    """||x||_2 per row, shape (B, 1)."""
-    sq = x * x
-    out = sq[:, :1] + sq[:, 1:]
-    return np.sqrt(out, out=out)
+@rule(per_coordinate=("variance",), initial={"step": 0.0, "variance": 0.0})
+def adafactor(ops, group, p, g, step, variance):
+    lr = group["lr"]
+    step = step + 1.0
+    eps1, eps2, one_minus_beta2_t, rho_t = _step_scalars(group, step)
+    if group["maximize"]:
+        g = -g
+    rho_t = ops.where(rho_t < lr, rho_t, lr)              # Python's min(lr, rho_t)
+    sqrt_numel = ops.numel(p) ** 0.5
+    rms = ops.sqrt(ops.sumsq(p)) / sqrt_numel
+    alpha = ops.where(rms > eps2, rms, eps2) * rho_t      # Python's max(eps2, rms)
+    if ops.nonzero(group["weight_decay"]):
+        p = p * (1 - lr * group["weight_decay"])
+    variance = ops.lerp(variance, g * g, one_minus_beta2_t)
+    update = g * (1.0 / ops.sqrt(ops.maximum(variance, eps1 * eps1)))
+    rms_u = ops.sqrt(ops.sumsq(update)) / (sqrt_numel * group["d"])
+    alpha = alpha / ops.where(rms_u > 1.0, rms_u, 1.0)
+    p -= update * alpha
+    return p, step, variance
 
 
 @register
 class Adafactor(Optimizer):
-    r"""Adafactor (torch.optim.Adafactor), for a 2-element parameter (full second moment).
-
-    ρ_t = min(lr, 1/√t),   α_t = max(ε₂, RMS(θ_{t-1})) · ρ_t
-    θ ← θ · (1 − lr · weight_decay)                      (if weight_decay ≠ 0)
-    v_t = lerp(v_{t-1}, g_t², t^{β₂decay})
-        i.e. v_t = β̂₂·v_{t-1} + (1 − β̂₂)·g_t²  with  1 − β̂₂ = t^{β₂decay}
-    U_t = g_t / √max(v_t, ε₁²)
-    θ_t = θ − α_t / max(1, RMS(U_t)/d) · U_t
-    RMS(x) = ‖x‖₂ / √numel.  ε₁ = None means machine epsilon.
-    Defaults: lr = 0.01, beta2_decay = −0.8, eps = (None, 1e-3), d = 1, weight_decay = 0.
-    The step is relative to the parameter's size (α_t ∝ RMS(θ), floored at ε₂).
-    """
+    """Adafactor: a step relative to the parameter's size, with a second-moment estimate."""
 
     id = "adafactor"
     torch_name = "Adafactor"
@@ -88,7 +82,7 @@ class Adafactor(Optimizer):
               doc_zh="解耦权重衰减：每步把参数乘以 (1 - lr * weight_decay)"),
         maximize_hyper(),
     )
-    state_names = ("step", "variance")
+    update = adafactor
     summary = ("Adam-like steps without first moment, whose size is relative to the "
                "parameter's own scale and clipped by the update's RMS. Made for huge models "
                "(transformers) to save optimizer memory.")
@@ -146,47 +140,6 @@ class Adafactor(Optimizer):
             raise HyperparameterError(
                 "weight_decay", f"weight_decay should be >= 0 but is: {group['weight_decay']}")
 
-    def init(self, p: np.ndarray) -> dict:
-        return {"step": 0.0, "variance": np.zeros_like(p)}
-
-    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
-        group = self.group
-        lr = group["lr"]
-        step = state["step"] = state["step"] + 1.0
-        eps1, eps2, one_minus_beta2_t, rho_t = _step_scalars(group, step)
-        if group["maximize"]:
-            grad = np.negative(grad)
-        if type(lr) is float:
-            rho_t = min(lr, rho_t)
-        else:                                   # Python's min(lr, x): lr unless x < lr
-            rho_t = np.where(rho_t < lr, rho_t, lr)
-        rms = _norm(p)
-        rms /= _SQRT_NUMEL
-        alpha = np.where(rms > eps2, rms, eps2)  # Python's max(eps2, x): eps2 unless x > eps2
-        alpha *= rho_t
-
-        wd = group["weight_decay"]
-        if type(wd) is not float or wd != 0:
-            p *= 1 - lr * wd
-
-        variance = state["variance"]
-        grad_squared = grad * grad
-        lerp_(variance, grad_squared, one_minus_beta2_t)
-
-        update = np.maximum(variance, eps1 * eps1)
-        np.sqrt(update, out=update)
-        np.divide(1.0, update, out=update)      # rsqrt_()
-        update *= grad
-        rms_u = _norm(update)
-        rms_u /= _SQRT_NUMEL * group["d"]
-        denom = np.where(rms_u > 1.0, rms_u, 1.0)
-        alpha /= denom
-        update *= alpha
-        p -= update
-
-    def one_run(self) -> AdafactorRun:
-        return AdafactorRun(self.group)
-
 
 def _step_scalars(group: dict, step: float):
     """(eps1, eps2, one_minus_beta2_t, rho_t) of step `step`."""
@@ -194,37 +147,3 @@ def _step_scalars(group: dict, step: float):
     if eps1 is None:
         eps1 = _FLOAT64_EPS
     return eps1, eps2, step ** group["beta2_decay"], 1 / (step ** 0.5)
-
-
-class AdafactorRun(OneRun):
-    """`Adafactor.step` on one run in Python floats (see _onerun)."""
-
-    STATE = {"step": ("t",), "variance": ("v0", "v1")}
-    __slots__ = ("t", "v0", "v1")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.t = 0.0
-        self.v0 = self.v1 = 0.0
-
-    def step(self, p0, p1, g0, g1):
-        group = self.group
-        lr = group["lr"]
-        step = self.t = self.t + 1.0
-        eps1, eps2, one_minus_beta2_t, rho_t = _step_scalars(group, step)
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        rho_t = min(lr, rho_t)
-        rms = math.sqrt(p0 * p0 + p1 * p1) / _SQRT_NUMEL
-        alpha = (rms if rms > eps2 else eps2) * rho_t
-        wd = group["weight_decay"]
-        if wd != 0:
-            f = 1 - lr * wd
-            p0, p1 = p0 * f, p1 * f
-        v0, v1 = self.v0, self.v1 = lerp2(self.v0, self.v1, g0 * g0, g1 * g1, one_minus_beta2_t)
-        floor = eps1 * eps1
-        u0 = g0 * (1.0 / math.sqrt(maximum1(v0, floor)))
-        u1 = g1 * (1.0 / math.sqrt(maximum1(v1, floor)))
-        rms_u = math.sqrt(u0 * u0 + u1 * u1) / (_SQRT_NUMEL * group["d"])
-        alpha = alpha / (rms_u if rms_u > 1.0 else 1.0)
-        return p0 - u0 * alpha, p1 - u1 * alpha

@@ -1,9 +1,6 @@
-r"""AdamW: torch.optim.AdamW (PyTorch 2.13) = Adam with decoupled_weight_decay=True.
+"""AdamW: torch.optim.AdamW (PyTorch 2.13) = Adam with decoupled_weight_decay=True.
 
-.. math::
-    \theta_{t-1} \leftarrow \theta_{t-1}(1 - \gamma\lambda)     (before the Adam step)
-
-and then exactly Adam's update (see adam.py); weight_decay defaults to 1e-2.  AdamW has no
+The update is Adam's (`adam.adam`), with weight_decay defaulting to 1e-2.  AdamW has no
 `decoupled_weight_decay` keyword; its group carries decoupled_weight_decay=True as torch's.
 """
 
@@ -16,23 +13,8 @@ from .base import Hyper, betas_hyper, eps_hyper, lr_hyper, maximize_hyper, regis
 
 @register
 class AdamW(Adam):
-    r"""AdamW: Adam whose weight decay shrinks the parameters directly instead of going
-    through the gradient (so it is not rescaled by the adaptive denominator).
-
-    input: γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), λ (weight_decay),
-           amsgrad, maximize, ε (eps)
-    initialize: m₀ ← 0, v₀ ← 0, v₀^max ← 0
-    for t = 1, 2, …:
-        g_t ← ∇f(θ_{t-1})          (g_t ← −∇f(θ_{t-1}) if maximize)
-        θ_{t-1} ← θ_{t-1} (1 − γλ)
-        m_t ← β₁ m_{t-1} + (1 − β₁) g_t
-        v_t ← β₂ v_{t-1} + (1 − β₂) g_t²
-        if amsgrad:  v_t^max ← max(v_{t-1}^max, v_t);  v̂ ← v_t^max
-        else:        v̂ ← v_t
-        θ_t ← θ_{t-1} − γ/(1 − β₁^t) · m_t / (√v̂ / √(1 − β₂^t) + ε)
-
-    Defaults: lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 1e-2, amsgrad = False.
-    """
+    """AdamW: Adam whose weight decay shrinks the parameters directly instead of going
+    through the gradient (so it is not rescaled by the adaptive denominator)."""
 
     id = "adamw"
     torch_name = "AdamW"

@@ -1,19 +1,8 @@
-r"""ASGD: averaged stochastic gradient descent, as torch.optim.ASGD (single-tensor path).
+"""ASGD: torch.optim.ASGD (PyTorch 2.13), the single-tensor implementation.
 
-    input: lr (gamma), lambd (lambda), alpha, t0, weight_decay, maximize
-    state: step = 0, eta_0 = lr (read at the first step), mu_0 = 1, ax_0 = 0
-
-    for t = 1, 2, ...:
-        g_t      = -grad if maximize else grad
-        if weight_decay != 0:  g_t = g_t + weight_decay * theta_{t-1}
-        theta_t  = theta_{t-1} * (1 - lambda * eta_{t-1}) - eta_{t-1} * g_t
-        ax_t     = ax_{t-1} + mu_{t-1} * (theta_t - ax_{t-1})   (ax_t = theta_t while mu = 1)
-        eta_t    = lr / (1 + lambda * lr * t) ** alpha
-        mu_t     = 1 / max(1, t - t0)
-
-eta is recomputed *after* the update from the current lr, so a scheduler's change of lr
-reaches the parameters one step late, exactly as in PyTorch.  t0 only moves the
-averaged iterate ax, which is state, not the parameter.
+`asgd` is the update (torch's `_single_tensor_asgd`, the math alone); `ASGD.rule_tex` the
+same rule typeset.  eta and mu are per-parameter numbers; eta is computed from the lr at
+the end of a step, so a scheduler's lr reaches the update one step late, as in torch.
 """
 
 from __future__ import annotations
@@ -21,9 +10,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import _checks, _rules
-from ._onerun import OneRun
-from .base import (Hyper, HyperparameterError, Optimizer, lr_hyper, maximize_hyper, register,
-                   weight_decay_hyper)
+from .base import (
+    Hyper,
+    HyperparameterError,
+    Optimizer,
+    lr_hyper,
+    maximize_hyper,
+    register,
+    weight_decay_hyper,
+)
+from .rule import rule
 
 
 def _eta(lr, lambd, alpha, step):
@@ -36,18 +32,33 @@ def _eta(lr, lambd, alpha, step):
             return float(np.float64(lr) / base ** np.float64(alpha))
 
 
+def first_eta(lr):
+    """eta before the first step: the lr (a copy of a sweep map's column)."""
+    return float(lr) if np.ndim(lr) == 0 else np.array(lr, dtype=np.float64)
+
+
+@rule(per_coordinate=("ax",), initial={"step": 0.0, "mu": 1.0, "ax": 0.0})
+def asgd(ops, group, p, g, step, eta, mu, ax):
+    lr = group["lr"]
+    lambd = group["lambd"]
+    if eta is None:
+        eta = first_eta(lr)
+    step = step + 1.0
+    if group["maximize"]:
+        g = -g
+    if ops.nonzero(group["weight_decay"]):
+        g = g + group["weight_decay"] * p
+    p = p * (1 - lambd * eta)                 # decay term
+    p = p - eta * g                           # update parameter
+    ax = ops.where(mu != 1, ax + (p - ax) * mu, ops.copy(p))
+    eta = _eta(lr, lambd, group["alpha"], step)
+    mu = 1 / ops.maximum(1.0, step - group["t0"])
+    return p, step, eta, mu, ax
+
+
 @register
 class ASGD(Optimizer):
-    r"""Averaged SGD (torch.optim.ASGD).
-
-    g_t = ∇f(θ_{t-1})  (negated if maximize);  g_t += weight_decay · θ_{t-1}
-    θ_t = θ_{t-1} · (1 − λ·η_{t-1}) − η_{t-1} · g_t
-    ax_t = ax_{t-1} + μ_{t-1} · (θ_t − ax_{t-1})        (a copy of θ_t while μ = 1)
-    η_t = lr / (1 + λ · lr · t)^α,   μ_t = 1 / max(1, t − t0)
-    η_0 = lr, μ_0 = 1.   Defaults: lr = 0.01, λ = 1e-4, α = 0.75, t0 = 1e6.
-    η is recomputed after each step from the lr of that moment: a scheduler's lr shows
-    one step late.  The average ax is kept in the state; the path is θ.
-    """
+    """Averaged SGD: SGD with a decaying step, keeping a running average of the iterates (ax)."""
 
     id = "asgd"
     torch_name = "ASGD"
@@ -69,7 +80,7 @@ class ASGD(Optimizer):
         weight_decay_hyper(0.0),
         maximize_hyper(),
     )
-    state_names = ("step", "eta", "mu", "ax")
+    update = asgd
     summary = ("SGD whose step size decays as lr / (1 + lambd·lr·t)^alpha and which keeps a "
                "running average ax of the iterates. Used for convex problems, where the "
                "average converges faster than the last iterate.")
@@ -109,80 +120,3 @@ class ASGD(Optimizer):
         if not 0.0 <= group["weight_decay"]:
             raise HyperparameterError(
                 "weight_decay", f"Invalid weight_decay value: {group['weight_decay']}")
-
-    def init(self, p: np.ndarray) -> dict:
-        # torch creates eta from group["lr"] at the first step (after a scheduler's first
-        # adjustment), so eta is filled in by the first call of step().
-        return {"step": 0.0, "eta": None, "mu": 1.0, "ax": np.zeros_like(p)}
-
-    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
-        group = self.group
-        lr = group["lr"]
-        lambd = group["lambd"]
-        eta = state["eta"]
-        if eta is None:
-            eta = float(lr) if np.ndim(lr) == 0 else np.array(lr, dtype=np.float64)
-        step = state["step"] + 1.0
-        state["step"] = step
-        grad = np.negative(grad) if group["maximize"] else grad
-        wd = group["weight_decay"]
-        if type(wd) is not float or wd != 0:
-            grad = grad + wd * p
-        p *= 1 - lambd * eta                          # decay term
-        p -= eta * grad                               # update parameter
-        ax = state["ax"]
-        mu = state["mu"]
-        if type(mu) is float:
-            if mu != 1:
-                ax += (p - ax) * mu
-            else:
-                ax[...] = p
-        else:
-            ax[...] = np.where(mu != 1, ax + (p - ax) * mu, p)
-        state["eta"] = _eta(lr, lambd, group["alpha"], step)
-        t0 = group["t0"]
-        if type(t0) is float:
-            state["mu"] = 1 / max(1, step - t0)
-        else:
-            state["mu"] = 1 / np.maximum(1.0, step - t0)
-
-    def one_run(self) -> ASGDRun:
-        return ASGDRun(self.group)
-
-
-class ASGDRun(OneRun):
-    """`ASGD.step` on one run in Python floats (see _onerun)."""
-
-    STATE = {"step": ("t",), "eta": ("eta",), "mu": ("mu",), "ax": ("a0", "a1")}
-    __slots__ = ("t", "eta", "mu", "a0", "a1")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.t = 0.0
-        self.eta = None
-        self.mu = 1.0
-        self.a0 = self.a1 = 0.0
-
-    def step(self, p0, p1, g0, g1):
-        group = self.group
-        lr = group["lr"]
-        lambd = group["lambd"]
-        eta = self.eta
-        if eta is None:
-            eta = float(lr)
-        step = self.t = self.t + 1.0
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        wd = group["weight_decay"]
-        if wd != 0:
-            g0, g1 = g0 + wd * p0, g1 + wd * p1
-        f = 1 - lambd * eta
-        p0, p1 = p0 * f - eta * g0, p1 * f - eta * g1
-        mu = self.mu
-        if mu != 1:
-            self.a0, self.a1 = self.a0 + (p0 - self.a0) * mu, self.a1 + (p1 - self.a1) * mu
-        else:
-            self.a0, self.a1 = p0, p1
-        self.eta = _eta(lr, lambd, group["alpha"], step)
-        self.mu = 1 / max(1, step - group["t0"])
-        return p0, p1

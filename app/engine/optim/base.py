@@ -12,24 +12,25 @@ reads it afresh each call, exactly as torch does.  State values are arrays of sh
 (B, 2) (per coordinate) or (B, 1) / scalars (per parameter), under PyTorch's
 `state_dict()` names, so the page can show them.
 
-Every run in a batch is independent: the same code moves one path (B = 1) or a map of
-65,536 starts.  Group values are Python scalars, or arrays of shape (B, 1) when a map
-sweeps a hyperparameter; update code uses arithmetic that works for both.
+The update itself is the class's `update`, a rule (rule.py): written once, run on these
+arrays (a map's 65,536 runs, B of them) and, lowered to Python floats, on one path
+(`float_program`).  Group values are Python scalars, or arrays of shape (B, 1) when a map
+sweeps a hyperparameter; rules use arithmetic that works for both.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
-from abc import ABC, abstractmethod
+from abc import ABC
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .. import rulemath
+
 if TYPE_CHECKING:
-    from ._onerun import OneRun
+    from .rule import FloatProgram, Rule
 
 
 class HyperparameterError(ValueError):
@@ -139,6 +140,7 @@ class Optimizer(ABC):
     torch_name: ClassVar[str]         # class name: "Adam"
     family: ClassVar[str] = "torch"   # "torch" or "extra" (pytorch-optimizer 4.1.0)
     hypers: ClassVar[tuple[Hyper, ...]]
+    update: ClassVar["Rule | None"] = None          # the update rule (rule.py)
     state_names: ClassVar[tuple[str, ...]] = ()   # state_dict() keys, in torch's order
     summary: ClassVar[str] = ""       # one line: what it does, when people use it
     summary_zh: ClassVar[str] = ""
@@ -167,34 +169,42 @@ class Optimizer(ABC):
         self.validate(group)
         for h in self.hypers:
             check_bounds(h, group[h.name])
+        self.defaults = dict(group)           # torch's `defaults`: the constructor's values
 
     # -- to be provided by subclasses ------------------------------------------------
     def validate(self, group: dict) -> None:
         """Raise HyperparameterError with torch's message for values torch refuses."""
 
     def init(self, p: np.ndarray) -> dict[str, Any]:
-        """Fresh state for parameters p of shape (B, 2).  Lazily-created torch state
-        (e.g. `momentum_buffer` after the first step) may be created in `step`."""
-        return {}
+        """Fresh state for parameters p of shape (B, 2): the rule's initial values (state
+        torch creates at the first step is None until then)."""
+        return self.update.init(p, self.defaults) if self.update is not None else {}
 
-    @abstractmethod
     def step(self, p: np.ndarray, grad, state: dict[str, Any]) -> Any:
         """One `optimizer.step()`: update p (B, 2) in place from grad (B, 2).
 
         For `needs_closure` optimizers `grad` is a closure `f(p) -> (loss (B,), grad (B, 2))`
         and step returns the loss of the first evaluation, like torch's `step(closure)`."""
+        new = self.update.on_arrays(self.group, p, grad, state)
+        if new is not p:
+            p[...] = new
 
-    def one_run(self) -> OneRun | None:
-        """This optimizer on one run in Python floats (see _onerun), made where `init`
-        would be called; None when it has none (the runner then steps (1, 2) arrays)."""
-        return None
+    def state_per_coordinate(self, name: str) -> bool:
+        """Does state entry `name` hold one value per coordinate (exp_avg), rather than
+        one per parameter (step)?"""
+        return self.update is not None and name in self.update.per_coordinate
+
+    def float_program(self, n: int = 2) -> FloatProgram | None:
+        """The rule on one run's n coordinates in Python floats (rule.FloatProgram); None
+        when the optimizer has none (the runner then steps (1, 2) arrays)."""
+        return self.update.on_floats(n, self.defaults) if self.update is not None else None
 
     # -- shared helpers -------------------------------------------------------------
     @classmethod
     def catalogue(cls) -> dict:
         return {"id": cls.id, "name": cls.torch_name, "family": cls.family,
                 "doc": cls.summary, "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
+                **rulemath.catalogue_fields(cls),
                 "closure": cls.needs_closure, "state": list(cls.state_names),
                 "params": [h.catalogue() for h in cls.hypers]}
 
@@ -230,21 +240,11 @@ def check_bounds(h: Hyper, value: Any) -> None:
             raise HyperparameterError(h.name, f"Invalid {where}: {v} (must be {op} {h.high})")
 
 
-def check_range(name: str, value: float, message: str, low: float = 0.0) -> None:
-    """torch's most common check: `if not low <= value: raise ValueError(message)`."""
-    if not (low <= value):
-        raise HyperparameterError(name, message)
-
-
 REGISTRY: dict[str, type[Optimizer]] = {}
 
 
 def register(cls: type[Optimizer]) -> type[Optimizer]:
+    if cls.update is not None and "state_names" not in cls.__dict__:
+        cls.state_names = cls.update.state
     REGISTRY[cls.id] = cls
     return cls
-
-
-def as_pair(p: np.ndarray) -> np.ndarray:
-    """View p as a float64 (B, 2) array."""
-    p = np.asarray(p, dtype=np.float64)
-    return p.reshape(-1, 2)

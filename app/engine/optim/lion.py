@@ -1,46 +1,38 @@
-r"""Lion (EvoLved Sign Momentum), as pytorch_optimizer.Lion (pytorch-optimizer 4.1.0).
+"""Lion, as pytorch_optimizer.Lion (pytorch-optimizer 4.1.0).
 
-    input: lr, betas = (beta1, beta2), weight_decay, weight_decouple, fixed_decay,
-           maximize, adanorm, adanorm_r, cautious
-    state: exp_avg = 0
-
-    for t = 1, 2, ...:
-        g_t = -grad if maximize else grad
-        weight decay: theta *= 1 - weight_decay * lr        (weight_decouple, default)
-                      theta *= 1 - weight_decay             (weight_decouple and fixed_decay)
-                      g_t   += weight_decay * theta         (not weight_decouple)
-        u_t     = sign(lerp(exp_avg, g_t, 1 - beta1))       = sign(beta1 m + (1 - beta1) g)
-        exp_avg = lerp(exp_avg, s_t, 1 - beta2)             (s_t = g_t, or AdaNorm's rescaled g_t)
-        cautious: u_t *= mask * 2 / (sum(mask) + 1), mask = (u_t * g_t > 0)
-        theta_t = theta - lr * u_t
-
-Every coordinate moves by exactly lr (a sign), whatever the gradient's size.
+`lion` is the update, the math alone; `Lion.rule_tex` the same rule typeset.  The library
+keeps `step` in the param group, not in the state: it is not shown.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
-from . import _checks, _pyopt, _rules
-from ._onerun import OneRun, lerp2
+from . import _checks, _rules, library
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
+from .rule import rule
+
+
+@rule(per_coordinate=("exp_avg",), initial={"step": 0, "exp_avg": 0.0})
+def lion(ops, group, p, g, step, exp_avg, exp_grad_adanorm):
+    beta1, beta2 = group["betas"]
+    step = step + 1
+    if group["maximize"]:
+        g = -g
+    p, g = library.weight_decay(ops, group, p, g)
+    s_grad, exp_grad_adanorm = library.adanorm(ops, group, g, exp_grad_adanorm)
+    update = ops.sign(ops.lerp(exp_avg, g, 1.0 - beta1))
+    exp_avg = ops.lerp(exp_avg, s_grad, 1.0 - beta2)
+    if group["cautious"]:
+        mask = ops.where(update * g > 0, 1.0, 0.0)
+        update = update * (mask * (ops.numel(p) / (ops.sum(mask) + 1)))
+    p = p - update * group["lr"]
+    return p, step, exp_avg, exp_grad_adanorm
 
 
 @register
 class Lion(Optimizer):
-    r"""Lion (pytorch_optimizer.Lion): sign of an interpolated momentum.
-
-    u_t = sign(β₁·m_{t-1} + (1 − β₁)·g_t)
-    m_t = β₂·m_{t-1} + (1 − β₂)·g_t
-    θ_t = θ_{t-1} − lr·u_t
-    (both averages computed with torch.lerp; weight decay decoupled by default:
-    θ ← θ·(1 − lr·weight_decay) before the step.)
-    cautious: u_t ← u_t·mask·n/(Σmask + 1) with mask = [u_t·g_t > 0], n = 2.
-    adanorm: m_t averages g_t scaled up to the running mean of ‖g‖ when ‖g_t‖ is below it.
-    Defaults: lr = 1e-4, betas = (0.9, 0.99), weight_decay = 0.
-    """
+    """Lion: steps by the sign of an interpolated momentum."""
 
     id = "lion"
     torch_name = "Lion"
@@ -56,16 +48,17 @@ class Lion(Optimizer):
               low=0.0, high=1.0, high_open=True, ui=(0.0, 0.9999),
               doc_zh="(beta1, beta2)：beta1 决定计算更新符号时动量与当前梯度的混合比例，"
                      "beta2 是动量本身的衰减系数"),
-        _pyopt.library_weight_decay_hyper(),
-        _pyopt.weight_decouple_hyper(),
-        _pyopt.fixed_decay_hyper(),
+        library.library_weight_decay_hyper(),
+        library.weight_decouple_hyper(),
+        library.fixed_decay_hyper(),
         maximize_hyper(),
-        *_pyopt.adanorm_hypers(),
+        *library.adanorm_hypers(),
         Hyper("cautious", "bool", False,
               "cautious update: skip the coordinates whose step disagrees with the gradient's "
               "sign, and rescale the rest",
               doc_zh="谨慎更新（cautious）：跳过更新方向与梯度符号不一致的坐标，并对其余坐标重新缩放"),
     )
+    update = lion
     state_names = ("exp_avg", "exp_grad_adanorm")
     summary = ("Steps by the sign of a blend of momentum and gradient, so every coordinate "
                "moves by exactly lr. Found by program search (Google, 2023); used to train "
@@ -100,71 +93,8 @@ class Lion(Optimizer):
             self.state_names = ("exp_avg",)
 
     def validate(self, group: dict) -> None:
-        _pyopt.validate_learning_rate(group)
-        _pyopt.validate_betas(group)
-        _pyopt.validate_non_negative(group, "weight_decay")
-        _pyopt.flags(group, "weight_decouple", "fixed_decay", "maximize", "adanorm", "cautious")
+        library.validate_learning_rate(group)
+        library.validate_betas(group)
+        library.validate_non_negative(group, "weight_decay")
+        library.flags(group, "weight_decouple", "fixed_decay", "maximize", "adanorm", "cautious")
         _checks.number(group, "adanorm_r")
-
-    def init(self, p: np.ndarray) -> dict:
-        state = {"exp_avg": np.zeros_like(p), "step": 0}
-        if self.group["adanorm"]:
-            state["exp_grad_adanorm"] = np.zeros((len(p), 1))
-        return state
-
-    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
-        group = self.group
-        beta1, beta2 = group["betas"]
-        lr = group["lr"]
-        state["step"] += 1                   # the library keeps it in the param group
-        if group["maximize"]:
-            grad = np.negative(grad)
-        grad = _pyopt.apply_weight_decay(p, grad, group)
-        s_grad = _pyopt.adanorm_gradient(grad, group, state)
-        exp_avg = state["exp_avg"]
-        update = _pyopt.torch_sign(_pyopt.lerp(exp_avg, grad, 1.0 - beta1))
-        _pyopt.lerp_(exp_avg, s_grad, 1.0 - beta2)
-        if group["cautious"]:
-            mask = (update * grad > 0).astype(np.float64)
-            mask *= mask.shape[1] / (mask.sum(axis=1, keepdims=True) + 1)
-            update *= mask
-        update *= lr
-        p -= update
-
-    def one_run(self) -> LionRun:
-        return LionRun(self.group)
-
-
-class LionRun(OneRun):
-    """`Lion.step` on one run in Python floats (see _onerun)."""
-
-    STATE = {"exp_avg": ("m0", "m1"), "exp_grad_adanorm": ("e",), "step": ("t",)}
-    __slots__ = ("m0", "m1", "e", "t")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.m0 = self.m1 = 0.0
-        self.e = 0.0 if group["adanorm"] else None
-        self.t = 0
-
-    def step(self, p0, p1, g0, g1):
-        group = self.group
-        beta1, beta2 = group["betas"]
-        lr = group["lr"]
-        self.t += 1
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        s0, s1 = g0, g1
-        if self.e is not None:
-            s0, s1, self.e = _pyopt.adanorm1(g0, g1, group, self.e)
-        m0, m1 = self.m0, self.m1
-        u0, u1 = lerp2(m0, m1, g0, g1, 1.0 - beta1)
-        u0, u1 = _pyopt.sign1(u0), _pyopt.sign1(u1)
-        self.m0, self.m1 = lerp2(m0, m1, s0, s1, 1.0 - beta2)
-        if group["cautious"]:
-            k0 = 1.0 if u0 * g0 > 0 else 0.0
-            k1 = 1.0 if u1 * g1 > 0 else 0.0
-            f = 2 / (k0 + k1 + 1)
-            u0, u1 = u0 * (k0 * f), u1 * (k1 * f)
-        return p0 - u0 * lr, p1 - u1 * lr

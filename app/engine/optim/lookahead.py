@@ -1,19 +1,10 @@
 r"""Lookahead, as pytorch_optimizer.Lookahead (pytorch-optimizer 4.1.0).
 
-Lookahead wraps an inner optimizer (the "fast" weights) and keeps "slow" weights:
-
-    input: optimizer (the inner run: {"optimizer": id, "params": {...}}), k, alpha,
-           pullback_momentum ("none", "reset" or "pullback")
-    state: the inner optimizer's state, slow_params = theta_0
-           (and slow_momentum = 0 with pullback_momentum = "pullback")
-
-    every step:  the inner optimizer steps theta
-    every k-th step:
-        theta       = lerp(theta, slow_params, 1 - alpha)     = slow + alpha (theta - slow)
-        slow_params = theta
-        "pullback": momentum_buffer = lerp(momentum_buffer, slow_momentum, 1 - alpha),
-                    slow_momentum = momentum_buffer
-        "reset":    momentum_buffer = 0
+Lookahead wraps an inner optimizer (the "fast" weights) and keeps "slow" weights: every
+step the inner optimizer steps theta (its own rule); every k-th step `sync` pulls theta
+back towards the slow weights (slow + alpha (theta - slow)), and the slow weights become
+theta.  pullback_momentum "pullback" does the same to the inner momentum_buffer, "reset"
+zeroes it.  `Lookahead.rule_tex` is the rule typeset.
 
 Like the library, the param group *is* the inner optimizer's: a scheduler changes the
 inner lr.  The sync counter, which the library keeps in the param group, is kept in the
@@ -26,24 +17,34 @@ from typing import Any
 
 import numpy as np
 
-from . import _checks, _pyopt, _rules
-from ._onerun import OneRun, lerp2
+from . import _checks, _rules, library
 from .base import REGISTRY, Hyper, HyperparameterError, Optimizer, register
+from .ops import FLOAT_ERRORS
+from .rule import FloatProgram, rule
 
 _PULLBACK = ("none", "reset", "pullback")
 _COUNTER = "lookahead_counter"
 
 
+@rule(per_coordinate=("slow_params", "slow_momentum", "momentum_buffer"),
+      initial={"slow_momentum": 0.0})
+def sync(ops, group, p, g, slow_params, slow_momentum, momentum_buffer):
+    weight = 1.0 - group["alpha"]
+    p = ops.lerp(p, slow_params, weight)
+    slow_params = ops.copy(p)
+    if group["pullback_momentum"] == "pullback":
+        if momentum_buffer is None:
+            momentum_buffer = ops.zeros_like(p)
+        momentum_buffer = ops.lerp(momentum_buffer, slow_momentum, weight)
+        slow_momentum = ops.copy(momentum_buffer)
+    elif group["pullback_momentum"] == "reset":
+        momentum_buffer = ops.zeros_like(p)
+    return p, slow_params, slow_momentum, momentum_buffer
+
+
 @register
 class Lookahead(Optimizer):
-    r"""Lookahead (pytorch_optimizer.Lookahead): k steps forward, 1 step back.
-
-    The inner optimizer moves the fast weights θ every step; every k steps
-    θ ← φ + α·(θ − φ) (torch.lerp(θ, φ, 1 − α)), then the slow weights φ ← θ.
-    pullback_momentum: "reset" zeroes the inner momentum_buffer at each sync; "pullback"
-    interpolates it the same way towards its own slow copy.
-    Defaults: k = 5, alpha = 0.5, pullback_momentum = "none".
-    """
+    """Lookahead (pytorch_optimizer.Lookahead): k steps forward, 1 step back."""
 
     id = "lookahead"
     torch_name = "Lookahead"
@@ -96,15 +97,13 @@ class Lookahead(Optimizer):
 
     def __init__(self, **params: Any):
         super().__init__(**params)          # validate() builds self.optimizer
-        own = self.group
+        self.own = own = self.group
         self.k = own["k"]
-        self.alpha = own["alpha"]
-        self.pullback_momentum = own["pullback_momentum"]
         inner = self.optimizer
         self.group = inner.group            # the library's param_groups are the inner's
         self.needs_closure = inner.needs_closure
         names = tuple(inner.state_names) + ("slow_params",)
-        if self.pullback_momentum == "pullback":
+        if own["pullback_momentum"] == "pullback":
             names += ("slow_momentum",)
         self.state_names = names
 
@@ -113,7 +112,7 @@ class Lookahead(Optimizer):
         _checks.number(group, "alpha")
         if group["k"] <= 0:
             raise HyperparameterError("k", "k must be positive")
-        _pyopt.validate_range(group, "alpha", group["alpha"], "alpha", 0.0, 1.0)
+        library.validate_range(group, "alpha", group["alpha"], "alpha", 0.0, 1.0)
         pullback = group["pullback_momentum"]
         _checks.choice(group, "pullback_momentum", _PULLBACK,
                        f"pullback_momentum {pullback} must be one of "
@@ -123,8 +122,7 @@ class Lookahead(Optimizer):
     def init(self, p: np.ndarray) -> dict:
         state = self.optimizer.init(p)
         state["slow_params"] = p.copy()
-        if self.pullback_momentum == "pullback":
-            state["slow_momentum"] = np.zeros_like(p)
+        state["slow_momentum"] = np.zeros_like(p)
         state[_COUNTER] = 0
         return state
 
@@ -133,65 +131,69 @@ class Lookahead(Optimizer):
         counter = state[_COUNTER] + 1
         if counter >= self.k:
             counter = 0
-            self._update(p, state)
+            p[...] = sync.on_arrays(self.own, p, None, state)
         state[_COUNTER] = counter
         return loss
 
-    def _update(self, p: np.ndarray, state: dict) -> None:
-        weight = 1.0 - self.alpha
-        slow = state["slow_params"]
-        _pyopt.lerp_(p, slow, weight)
-        np.copyto(slow, p)
-        if self.pullback_momentum == "pullback":
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.zeros_like(p)
-            slow_momentum = state["slow_momentum"]
-            _pyopt.lerp_(buf, slow_momentum, weight)
-            np.copyto(slow_momentum, buf)
-        elif self.pullback_momentum == "reset":
-            state["momentum_buffer"] = np.zeros_like(p)
+    def state_per_coordinate(self, name: str) -> bool:
+        return name in sync.per_coordinate or self.optimizer.state_per_coordinate(name)
 
-    def one_run(self) -> LookaheadRun | None:
-        inner = self.optimizer.one_run()
-        return None if inner is None else LookaheadRun(self, inner)
+    def float_program(self, n: int = 2) -> LookaheadFloats | None:
+        inner = self.optimizer.float_program(n)
+        return None if inner is None else LookaheadFloats(self, inner, n)
 
 
-class LookaheadRun(OneRun):
-    """`Lookahead.step` on one run in Python floats, over the inner optimizer's OneRun
-    (see _onerun)."""
+class LookaheadFloats:
+    """Lookahead on one run's n coordinates in Python floats, with FloatProgram's
+    interface: the inner optimizer's program every step, `sync` lowered alike every k.
+    The state is (the inner's state, sync's state, the counter)."""
 
-    STATE = {"slow_params": ("s0", "s1"), "slow_momentum": ("q0", "q1")}
-    __slots__ = ("inner", "k", "alpha", "pullback", "s0", "s1", "q0", "q1", "counter")
+    def __init__(self, opt: Lookahead, inner: FloatProgram, n: int):
+        self.inner, self.sync, self.n = inner, sync.on_floats(n, opt.own), n
+        self.step = self._stepper(opt.own, opt.k, "momentum_buffer" in inner.layout
+                                  and opt.own["pullback_momentum"] != "none")
 
-    def __init__(self, opt: Lookahead, inner: OneRun):
-        super().__init__(opt.group)
-        self.inner = inner
-        self.k, self.alpha, self.pullback = opt.k, opt.alpha, opt.pullback_momentum
-        self.s0 = self.s1 = None            # the start, taken at the first step
-        self.q0 = self.q1 = 0.0 if self.pullback == "pullback" else None
-        self.counter = 0
+    def initial(self) -> tuple:
+        return self.inner.initial(), self.sync.initial(), 0
 
-    def get(self, name: str) -> Any:
-        return super().get(name) if name in self.STATE else self.inner.get(name)
+    def get(self, state: tuple, name: str) -> Any:
+        if name in ("slow_params", "slow_momentum"):
+            return self.sync.get(state[1], name)
+        return self.inner.get(state[0], name)
 
-    def step(self, p0, p1, g0, g1):
-        if self.s0 is None:
-            self.s0, self.s1 = p0, p1
-        p0, p1 = self.inner.step(p0, p1, g0, g1)
-        counter = self.counter + 1
-        if counter >= self.k:
-            counter = 0
-            weight = 1.0 - self.alpha
-            p0, p1 = self.s0, self.s1 = lerp2(p0, p1, self.s0, self.s1, weight)
-            if self.pullback == "pullback":
-                buf = self.inner.get("momentum_buffer") or (0.0, 0.0)
-                b0, b1 = self.q0, self.q1 = lerp2(buf[0], buf[1], self.q0, self.q1, weight)
-                self.inner.set("momentum_buffer", [b0, b1])
-            elif self.pullback == "reset":
-                self.inner.set("momentum_buffer", [0.0, 0.0])
-        self.counter = counter
-        return p0, p1
+    def _stepper(self, own_group: dict, k: int, buffer: bool):
+        """The step for n coordinates, written out for them (no *args on the hot path)."""
+        n = self.n
+        P = ", ".join(f"p{i}" for i in range(n)) + ","
+        G = ", ".join(f"g{i}" for i in range(n)) + ","
+        source = f"""
+def step(group, {P} {G} state):
+    inner_state, own, counter = state
+    if own[0] is None:                  # the slow weights start where the run starts
+        own = slow.put(own, "slow_params", ({P}))
+    try:
+        {P} inner_state = inner.step(group, {P} {G} inner_state)
+    except FLOAT_ERRORS:
+        ({P}), inner_state = inner.retry(group, ({P}), ({G}), inner_state)
+    counter += 1
+    if counter < k:
+        return {P} (inner_state, own, counter)
+    if buffer:
+        own = slow.put(own, "momentum_buffer", inner.get(inner_state, "momentum_buffer"))
+    {P} own = slow.step(own_group, {P} {G} own)
+    if buffer:
+        inner_state = inner.put(inner_state, "momentum_buffer", slow.get(own, "momentum_buffer"))
+    return {P} (inner_state, own, 0)
+"""
+        scope = {"inner": self.inner, "slow": self.sync, "k": k, "buffer": buffer,
+                 "own_group": own_group, "FLOAT_ERRORS": FLOAT_ERRORS}
+        exec(compile(source, f"<lookahead on {n} float coordinates>", "exec"), scope)
+        return scope["step"]
+
+    def retry(self, group: dict, p: tuple, g: tuple, state: tuple) -> tuple:
+        """Never needed (`step` retries the inner step itself); here for the interface."""
+        *p, state = self.step(group, *p, *g, state)
+        return tuple(p), state
 
 
 def _build_inner(spec: Any) -> Optimizer:

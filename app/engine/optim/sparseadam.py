@@ -1,52 +1,49 @@
-r"""SparseAdam: torch.optim.SparseAdam (PyTorch 2.13, torch.optim._functional.sparse_adam),
+"""SparseAdam: torch.optim.SparseAdam (PyTorch 2.13, torch.optim._functional.sparse_adam),
 fed as torch is by the reference: `param.grad = param.grad.to_sparse()`.
 
+`sparseadam` is the update, the math alone; `SparseAdam.rule_tex` the same rule typeset.
 A sparse gradient lists only its non-zero entries, so coordinates whose gradient is
 exactly zero are skipped: their exp_avg, exp_avg_sq and parameter stay as they are
-(`step` still counts).  For the listed coordinates:
-
-.. math::
-    g \leftarrow \pm g                                    (minus when maximize)
-    m \leftarrow m + (g - m)(1 - \beta_1),\quad v \leftarrow v + (g^2 - v)(1 - \beta_2)
-    \theta \leftarrow \theta - \frac{\gamma\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
-                               \cdot \frac{m}{\sqrt{v} + \epsilon}
-
-Unlike Adam, ε is added to √v before the bias correction (Adam: √v/√(1-β₂^t) + ε).
-No weight decay.  `grad` is used as scratch space and overwritten.  State: step (a
-Python int, as torch keeps it), exp_avg, exp_avg_sq.
+(`step` still counts, a Python int as torch keeps it).  Unlike Adam, eps is added to
+sqrt(v) before the bias correction.  No weight decay.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
-import numpy as np
-
-from . import _rules
-from ._common import Scratch, check_types
-from ._onerun import OneRun
+from . import _checks, _rules
 from .adam import check_betas
-from .base import (HyperparameterError, Optimizer, betas_hyper, eps_hyper, lr_hyper,
-                   maximize_hyper, register)
+from .base import (
+    HyperparameterError,
+    Optimizer,
+    betas_hyper,
+    eps_hyper,
+    lr_hyper,
+    maximize_hyper,
+    register,
+)
+from .rule import rule
+
+
+@rule(per_coordinate=("exp_avg", "exp_avg_sq"),
+      initial={"step": 0, "exp_avg": 0.0, "exp_avg_sq": 0.0})
+def sparseadam(ops, group, p, g, step, exp_avg, exp_avg_sq):
+    beta1, beta2 = group["betas"]
+    step = step + 1
+    if group["maximize"]:
+        g = -g
+    listed = g != 0
+    exp_avg = ops.where(listed, exp_avg + (g - exp_avg) * (1 - beta1), exp_avg)
+    exp_avg_sq = ops.where(listed, exp_avg_sq + (g * g - exp_avg_sq) * (1 - beta2), exp_avg_sq)
+    step_size = group["lr"] * ops.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
+    p = ops.where(listed, p + exp_avg / (ops.sqrt(exp_avg_sq) + group["eps"]) * -step_size, p)
+    return p, step, exp_avg, exp_avg_sq
 
 
 @register
 class SparseAdam(Optimizer):
-    r"""SparseAdam: Adam that only touches the coordinates whose gradient is non-zero.
-
-    input: γ (lr), β₁, β₂ (betas), θ₀ (params), f(θ) (objective), ε (eps), maximize
-    initialize: m₀ ← 0, v₀ ← 0
-    for t = 1, 2, …:
-        g_t ← ∇f(θ_{t-1})          (g_t ← −∇f(θ_{t-1}) if maximize)
-        for each coordinate i with g_{t,i} ≠ 0 (the others keep m, v and θ unchanged):
-            m_{t,i} ← m_{t-1,i} + (1 − β₁)(g_{t,i} − m_{t-1,i})
-            v_{t,i} ← v_{t-1,i} + (1 − β₂)(g_{t,i}² − v_{t-1,i})
-            θ_{t,i} ← θ_{t-1,i} − γ √(1 − β₂^t)/(1 − β₁^t) · m_{t,i} / (√v_{t,i} + ε)
-
-    Note ε is not bias-corrected, unlike Adam's √v̂ + ε.
-    Defaults: lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8.
-    """
+    """SparseAdam: Adam for sparse gradients: only the coordinates listed (non-zero) move."""
 
     id = "sparseadam"
     torch_name = "SparseAdam"
@@ -60,7 +57,7 @@ class SparseAdam(Optimizer):
                 low_open=True, doc_zh="加到 √v 上（在偏差修正之前）以保证数值稳定"),
         maximize_hyper(),
     )
-    state_names = ("step", "exp_avg", "exp_avg_sq")
+    update = sparseadam
     summary = ("Adam for sparse gradients: coordinates whose gradient is exactly zero are left "
                "alone that step. Made for embedding tables, where each batch touches few rows.")
     summary_zh = ("面向稀疏梯度的 Adam：梯度恰好为零的坐标在这一步完全不更新。"
@@ -84,87 +81,10 @@ class SparseAdam(Optimizer):
     rule_note_zh = ("梯度恰好为零的坐标，这一步的 $m$、$v$ 和 $\\theta$ 都保持不变。与 Adam 不同，"
                     "$\\epsilon$ 是在偏差修正之前加上的。")
 
-    def __init__(self, **params):
-        self._scratch = Scratch()
-        super().__init__(**params)
-
     def validate(self, group: dict) -> None:
-        check_types(self, group)
+        _checks.kinds(self.hypers, group)
         if not 0.0 < group["lr"]:
             raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
         if not 0.0 < group["eps"]:
             raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")
         check_betas(group["betas"])
-
-    def init(self, p: np.ndarray) -> dict:
-        return {"step": 0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
-
-    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
-        group = self.group
-        beta1, beta2 = group["betas"]
-        t, d = self._scratch.get(p, 2)
-        step = state["step"] = state["step"] + 1
-        g = grad
-        if group["maximize"]:
-            np.negative(g, out=g)
-        mask = g != 0
-        dense = bool(mask.all())
-        if not dense and not mask.any():
-            return
-        where = True if dense else mask
-        exp_avg = state["exp_avg"]
-        exp_avg_sq = state["exp_avg_sq"]
-        np.subtract(g, exp_avg, out=t)
-        t *= 1 - beta1
-        np.add(exp_avg, t, out=exp_avg, where=where)   # numer = update + old = new exp_avg
-        np.multiply(g, g, out=d)
-        d -= exp_avg_sq
-        d *= 1 - beta2
-        np.add(exp_avg_sq, d, out=exp_avg_sq, where=where)
-        np.sqrt(exp_avg_sq, out=d)
-        d += group["eps"]
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        if isinstance(bias_correction2, np.ndarray):
-            step_size = group["lr"] * np.sqrt(bias_correction2) / bias_correction1
-        else:
-            step_size = group["lr"] * math.sqrt(bias_correction2) / bias_correction1
-        np.divide(exp_avg, d, out=t)
-        t *= -step_size
-        np.add(p, t, out=p, where=where)
-
-    def one_run(self) -> SparseAdamRun:
-        return SparseAdamRun(self.group)
-
-
-class SparseAdamRun(OneRun):
-    """`SparseAdam.step` on one run in Python floats (see _onerun)."""
-
-    STATE = {"step": ("t",), "exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1")}
-    __slots__ = ("t", "m0", "m1", "v0", "v1")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.t = 0
-        self.m0 = self.m1 = self.v0 = self.v1 = 0.0
-
-    def step(self, p0, p1, g0, g1):
-        group = self.group
-        beta1, beta2 = group["betas"]
-        step = self.t = self.t + 1
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        if g0 == 0 and g1 == 0:
-            return p0, p1
-        eps = group["eps"]
-        step_size = group["lr"] * math.sqrt(1 - beta2 ** step) / (1 - beta1 ** step)
-        c1, c2, s = 1 - beta1, 1 - beta2, -step_size
-        if g0 != 0:           # a sparse gradient lists only its non-zero entries
-            m0 = self.m0 = self.m0 + (g0 - self.m0) * c1
-            v0 = self.v0 = self.v0 + (g0 * g0 - self.v0) * c2
-            p0 = p0 + m0 / (math.sqrt(v0) + eps) * s
-        if g1 != 0:
-            m1 = self.m1 = self.m1 + (g1 - self.m1) * c1
-            v1 = self.v1 = self.v1 + (g1 * g1 - self.v1) * c2
-            p1 = p1 + m1 / (math.sqrt(v1) + eps) * s
-        return p0, p1

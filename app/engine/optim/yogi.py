@@ -1,43 +1,39 @@
-r"""Yogi, as pytorch_optimizer.Yogi (pytorch-optimizer 4.1.0).
+"""Yogi, as pytorch_optimizer.Yogi (pytorch-optimizer 4.1.0).
 
-    input: lr, betas = (beta1, beta2), initial_accumulator, weight_decay,
-           weight_decouple, fixed_decay, eps, maximize, adam_debias
-    state: exp_avg = exp_avg_sq = initial_accumulator
-
-    for t = 1, 2, ...:
-        g_t = -grad if maximize else grad
-        weight decay as Lion/AdamW (decoupled by default)
-        m_t = lerp(m_{t-1}, g_t, 1 - beta1)
-        v_t = v_{t-1} - (1 - beta2) * sign(v_{t-1} - g_t^2) * g_t^2
-        theta_t = theta - lr / (1 - beta1^t) * m_t / (sqrt(v_t) / sqrt(1 - beta2^t) + eps)
-        (adam_debias drops the 1 / (1 - beta1^t) factor.)
-
-Unlike Adam's v_t = beta2 v + (1 - beta2) g^2, Yogi's second moment moves additively
-towards g^2, so a sudden burst of large gradients cannot shrink the step too fast.
-The step counter t lives in the library's param group; here it is kept in the state.
+`yogi` is the update, the math alone; `Yogi.rule_tex` the same rule typeset.  The library
+keeps `step` in the param group, not in the state: it is not shown.
 """
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from . import _checks, _pyopt, _rules
-from ._onerun import OneRun, lerp2
+from . import _checks, _rules, library
 from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
+from .rule import rule
+
+
+@rule(per_coordinate=("exp_avg", "exp_avg_sq"), initial={"step": 0})
+def yogi(ops, group, p, g, step, exp_avg, exp_avg_sq):
+    if exp_avg is None:
+        exp_avg = ops.full_like(p, group["initial_accumulator"])
+        exp_avg_sq = ops.full_like(p, group["initial_accumulator"])
+    step = step + 1
+    beta1, beta2, step_size, bias_correction2_sq = _step_scalars(group, step)
+    if group["maximize"]:
+        g = -g
+    p, g = library.weight_decay(ops, group, p, g)
+    grad_p2 = g * g
+    exp_avg = ops.lerp(exp_avg, g, 1.0 - beta1)
+    exp_avg_sq = exp_avg_sq + ops.sign(exp_avg_sq - grad_p2) * -(1.0 - beta2) * grad_p2
+    de_nom = ops.sqrt(exp_avg_sq) / bias_correction2_sq + group["eps"]
+    p = p + exp_avg * -step_size / de_nom
+    return p, step, exp_avg, exp_avg_sq
 
 
 @register
 class Yogi(Optimizer):
-    r"""Yogi (pytorch_optimizer.Yogi): Adam with an additive second-moment update.
-
-    m_t = β₁·m_{t-1} + (1 − β₁)·g_t                          (torch.lerp)
-    v_t = v_{t-1} − (1 − β₂)·sign(v_{t-1} − g_t²)·g_t²
-    θ_t = θ_{t-1} − lr/(1 − β₁ᵗ) · m_t / (√v_t / √(1 − β₂ᵗ) + ε)
-    m_0 = v_0 = initial_accumulator.  Weight decay decoupled by default.
-    Defaults: lr = 1e-2, betas = (0.9, 0.999), initial_accumulator = 1e-6, eps = 1e-3.
-    """
+    """Yogi: Adam with an additive second-moment update."""
 
     id = "yogi"
     torch_name = "Yogi"
@@ -53,15 +49,16 @@ class Yogi(Optimizer):
               "initial value of both moments (exp_avg and exp_avg_sq)",
               ui=(0.0, 1.0), log=False,
               doc_zh="一阶矩和二阶矩（exp_avg 与 exp_avg_sq）的初始值"),
-        _pyopt.library_weight_decay_hyper(),
-        _pyopt.weight_decouple_hyper(),
-        _pyopt.fixed_decay_hyper(),
+        library.library_weight_decay_hyper(),
+        library.weight_decouple_hyper(),
+        library.fixed_decay_hyper(),
         Hyper("eps", "float", 1e-3, "added to the denominator for numerical stability",
               low=0.0, ui=(1e-10, 1.0), log=True,
               doc_zh="加到分母上以保证数值稳定"),
         maximize_hyper(),
-        _pyopt.adam_debias_hyper(),
+        library.adam_debias_hyper(),
     )
+    update = yogi
     state_names = ("exp_avg", "exp_avg_sq")
     summary = ("Adam whose second moment moves additively towards g², by at most "
                "(1 − beta2)·g² a step, so the effective learning rate cannot collapse after "
@@ -86,43 +83,12 @@ class Yogi(Optimizer):
                     "去掉因子 $1 / (1 - \\beta_1^t)$。")
 
     def validate(self, group: dict) -> None:
-        _pyopt.validate_learning_rate(group)
-        _pyopt.validate_betas(group)
-        _pyopt.validate_non_negative(group, "weight_decay")
-        _pyopt.validate_non_negative(group, "eps")
+        library.validate_learning_rate(group)
+        library.validate_betas(group)
+        library.validate_non_negative(group, "weight_decay")
+        library.validate_non_negative(group, "eps")
         _checks.number(group, "initial_accumulator")
-        _pyopt.flags(group, "weight_decouple", "fixed_decay", "maximize", "adam_debias")
-
-    def init(self, p: np.ndarray) -> dict:
-        init = self.group["initial_accumulator"]
-        exp_avg = np.empty_like(p)
-        exp_avg[...] = init
-        return {"exp_avg": exp_avg, "exp_avg_sq": exp_avg.copy(), "step": 0}
-
-    def step(self, p: np.ndarray, grad: np.ndarray, state: dict) -> None:
-        group = self.group
-        step = state["step"] = state["step"] + 1
-        beta1, beta2, step_size, bias_correction2_sq = _step_scalars(group, step)
-        if group["maximize"]:
-            grad = np.negative(grad)
-        grad = _pyopt.apply_weight_decay(p, grad, group)
-        grad_p2 = grad * grad
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        _pyopt.lerp_(exp_avg, grad, 1.0 - beta1)
-
-        sign = _pyopt.torch_sign(exp_avg_sq - grad_p2)
-        sign *= -(1.0 - beta2)                 # addcmul_(sign, g^2, value): (value * t1) * t2
-        sign *= grad_p2
-        exp_avg_sq += sign
-
-        de_nom = np.sqrt(exp_avg_sq)
-        de_nom /= bias_correction2_sq
-        de_nom += group["eps"]
-        np.divide(exp_avg * -step_size, de_nom, out=de_nom)   # addcdiv_(value=-step_size)
-        p += de_nom
-
-    def one_run(self) -> YogiRun:
-        return YogiRun(self.group)
+        library.flags(group, "weight_decouple", "fixed_decay", "maximize", "adam_debias")
 
 
 def _step_scalars(group: dict, step: int):
@@ -134,33 +100,3 @@ def _step_scalars(group: dict, step: int):
     if not group.get("adam_debias", False):
         step_size = step_size / bias_correction1
     return beta1, beta2, step_size, bias_correction2_sq
-
-
-class YogiRun(OneRun):
-    """`Yogi.step` on one run in Python floats (see _onerun)."""
-
-    STATE = {"exp_avg": ("m0", "m1"), "exp_avg_sq": ("v0", "v1"), "step": ("t",)}
-    __slots__ = ("m0", "m1", "v0", "v1", "t")
-
-    def __init__(self, group: dict):
-        super().__init__(group)
-        self.m0 = self.m1 = self.v0 = self.v1 = float(group["initial_accumulator"])
-        self.t = 0
-
-    def step(self, p0, p1, g0, g1):
-        group = self.group
-        step = self.t = self.t + 1
-        beta1, beta2, step_size, bias_correction2_sq = _step_scalars(group, step)
-        if group["maximize"]:
-            g0, g1 = -g0, -g1
-        p0, p1, g0, g1 = _pyopt.weight_decay1(p0, p1, g0, g1, group)
-        q0, q1 = g0 * g0, g1 * g1
-        m0, m1 = self.m0, self.m1 = lerp2(self.m0, self.m1, g0, g1, 1.0 - beta1)
-        c = -(1.0 - beta2)
-        v0, v1 = self.v0, self.v1
-        v0 = self.v0 = v0 + _pyopt.sign1(v0 - q0) * c * q0
-        v1 = self.v1 = v1 + _pyopt.sign1(v1 - q1) * c * q1
-        eps = group["eps"]
-        d0 = math.sqrt(v0) / bias_correction2_sq + eps
-        d1 = math.sqrt(v1) / bias_correction2_sq + eps
-        return p0 + (m0 * -step_size) / d0, p1 + (m1 * -step_size) / d1

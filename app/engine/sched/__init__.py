@@ -22,7 +22,7 @@ implied.
 from __future__ import annotations
 
 from . import composite, cosine, cyclic, linear, plateau, step  # noqa: F401  (registration)
-from .base import REGISTRY, Scheduler, ScheduleError, build_scheduler, check_steps
+from .base import REGISTRY, ScheduleError, Scheduler, build_scheduler, check_steps
 
 # Catalogue order: simple decays, fixed-length shapes, cosine, cyclic, adaptive, composite.
 ORDER = ("StepLR", "MultiStepLR", "ExponentialLR", "ConstantLR", "LinearLR", "PolynomialLR",

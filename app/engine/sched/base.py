@@ -30,7 +30,6 @@ so a request is refused before any work is done.  The replay is skipped when
 
 from __future__ import annotations
 
-import inspect
 import math
 from typing import Any, ClassVar
 
@@ -281,7 +280,7 @@ class Scheduler:
             params.append(c)
         return {"id": cls.name, "name": cls.name, "doc": cls.summary,
                 "doc_zh": cls.summary_zh or cls.summary,
-                "rule": inspect.cleandoc(cls.__doc__ or ""), **rulemath.catalogue_fields(cls),
+                **rulemath.catalogue_fields(cls),
                 "params": params}
 
 

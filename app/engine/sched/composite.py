@@ -26,7 +26,15 @@ from bisect import bisect_right
 from typing import Any
 
 from ..optim.base import Hyper, HyperparameterError
-from .base import MAX_CHILDREN, MAX_DEPTH, MAX_SCHEDULERS, Scheduler, _build, _copy, register
+from .base import (
+    MAX_CHILDREN,
+    MAX_DEPTH,
+    MAX_SCHEDULERS,
+    Scheduler,
+    _build,
+    _copy,
+    register,
+)
 
 
 def _schedulers_hyper(default: tuple) -> Hyper:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 from ..optim.base import Hyper, HyperparameterError
-from .base import Scheduler, _is_int, _is_number, optimizer_defaults, register
+from .base import Scheduler, _is_int, optimizer_defaults, register
 
 NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 

@@ -10,7 +10,7 @@
   const $ = (id) => document.getElementById(id);
   const gd = $("plot"), canvas = $("overlay"), ctx = canvas.getContext("2d");
   const lossDiv = $("loss");
-  const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+  const SPEEDS = D.style.speeds;
   const state = { variant: D.variant, k: 0, playing: false, speed: 1, last: 0, ready: false };
   let lossStep = -1, lossTimer = 0;
 
@@ -363,7 +363,9 @@
       lossDiv.on("plotly_click", (ev) => { if (ev.points && ev.points.length) { stop(); seek(ev.points[0].x); } });
       state.ready = true;
       render();
-      if (D.autoplay) play();
+      // Asked for less motion: the finished race, no autoplay (Play still plays it).
+      if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) seek(maxStep());
+      else if (D.autoplay) play();
     });
   });
 })();

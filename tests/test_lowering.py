@@ -1,6 +1,8 @@
-"""One run in Python floats (optim/_onerun.py, runner.Loop.in_floats) gives the same
-bits as the array code: step by step on odd gradients, and whole runs through the
-runner (typed formulas, noise, schedulers that move lr and momentum/betas, state)."""
+"""An update rule lowered to Python floats (optim/lowering.py, loop.Loop.in_floats)
+gives the same bits as the rule on arrays: step by step on odd gradients, for a
+parameter of 2 coordinates and of 1, and whole runs through the runner (typed formulas,
+noise, schedulers that move lr and momentum/betas, state); and the lowering refuses what
+it could not give the same bits for."""
 
 from __future__ import annotations
 
@@ -10,10 +12,14 @@ import numpy as np
 import orjson
 import pytest
 
+from app.engine.build import RunSpec
+from app.engine.loop import CHECK_EVERY, jsonable_state
 from app.engine.optim import REGISTRY
-from app.engine.optim._onerun import FAST_PATH_ERRORS, OneRun
 from app.engine.optim.base import HyperparameterError
-from app.engine.runner import CHECK_EVERY, RunSpec, jsonable_state, run_one
+from app.engine.optim.lowering import RuleSyntaxError
+from app.engine.optim.ops import FLOAT_ERRORS
+from app.engine.optim.rule import rule
+from app.engine.runner import run_one
 from app.engine.surfaces import SURFACES, custom_surface
 
 FAST = sorted(i for i in REGISTRY if i != "lbfgs")
@@ -95,43 +101,95 @@ def move_group(group: dict, rng) -> None:
         group["betas"] = (float(b1 * rng.uniform(0.5, 1.0)), b2)
 
 
-def test_every_first_order_optimizer_has_a_one_run():
+def test_every_first_order_optimizer_has_a_float_program():
     for opt_id in FAST:
-        assert isinstance(REGISTRY[opt_id]().one_run(), OneRun), opt_id
-    assert REGISTRY["lbfgs"]().one_run() is None
-    assert REGISTRY["lookahead"](optimizer={"optimizer": "lbfgs"}).one_run() is None
+        program = REGISTRY[opt_id]().float_program()
+        assert program is not None and callable(program.step), opt_id
+    assert REGISTRY["lbfgs"]().float_program() is None
+    assert REGISTRY["lookahead"](optimizer={"optimizer": "lbfgs"}).float_program() is None
 
 
+def same_entry(got, want) -> bool:
+    """A float program's state entry (a list per coordinate, else a number or None)
+    against the array rule's ((1, n) per coordinate, else a number or a (1, 1) array)."""
+    if isinstance(got, list):
+        return want is not None and jsonable_state(got) == [
+            jsonable_state(float(v)) for v in np.asarray(want).reshape(-1)]
+    return jsonable_state(got) == jsonable_state(want)
+
+
+def float_step(program, group, p: list, g: list, state):
+    """One step as the runner takes it: in floats, or on arrays where Python raises."""
+    try:
+        *p, state = program.step(group, *p, *g, state)
+    except FLOAT_ERRORS:
+        p, state = program.retry(group, tuple(p), tuple(g), state)
+    return list(p), state
+
+
+@pytest.mark.parametrize("n", [2, 1])
 @pytest.mark.parametrize("opt_id", FAST)
-def test_one_run_steps_like_the_arrays(opt_id):
+def test_floats_step_like_the_arrays(opt_id, n):
     """Each step's parameters and every state entry, on random and odd gradients (0, -0,
-    inf, NaN, subnormal, huge), with the group moved between steps."""
-    rng = np.random.default_rng(sum(map(ord, opt_id)))
+    inf, NaN, subnormal, huge), with the group moved between steps; a parameter of two
+    coordinates (a point) and of one (a param group of its own)."""
+    rng = np.random.default_rng(sum(map(ord, opt_id)) + n)
     for case in range(25):
         params = draw_params(opt_id, rng)
         moves = case % 2 == 1
         opt_a, opt_f = REGISTRY[opt_id](**params), REGISTRY[opt_id](**params)
-        p = rng.uniform(-2, 2, size=(1, 2))
-        x, y = p[0].tolist()
+        p = rng.uniform(-2, 2, size=(1, n))
+        x = p[0].tolist()
         state = opt_a.init(p)
-        one = opt_f.one_run()
+        program = opt_f.float_program(n)
+        fstate = program.initial()
         for k in range(40):
-            g0, g1 = odd_gradient(rng) if case % 3 == 0 else (
-                float(2 * x + rng.standard_normal()), float(4 * y + rng.standard_normal()))
+            g = list(odd_gradient(rng))[:n] if case % 3 == 0 else [
+                float(2 * (i + 1) * x[i] + rng.standard_normal()) for i in range(n)]
             with np.errstate(all="ignore"):
-                opt_a.step(p, np.array([[g0, g1]]), state)
-            try:
-                x, y = one.step(x, y, g0, g1)
-            except FAST_PATH_ERRORS:
-                break                      # the runner computes such a run with arrays
-            where = f"{opt_id} {params} case {case} step {k + 1}"
-            assert_same([x, y], p[0], where)
+                opt_a.step(p, np.array([g]), state)
+            x, fstate = float_step(program, opt_f.group, x, g, fstate)
+            where = f"{opt_id} {params} n={n} case {case} step {k + 1}"
+            assert_same(x, p[0], where)
             for name in opt_a.state_names:
-                assert jsonable_state(one.get(name)) == jsonable_state(state.get(name)), (
-                    f"{where}: {name}")
+                assert same_entry(program.get(fstate, name), state.get(name)), \
+                    f"{where}: {name}"
             if moves:
                 move_group(opt_a.group, np.random.default_rng(k))
                 move_group(opt_f.group, np.random.default_rng(k))
+
+
+def test_the_lowering_refuses_what_floats_could_not_follow():
+    """A rule may branch on scalars only, call plain functions on scalars only, and must
+    return its parameter and state: anything else is refused when it is lowered."""
+    def refused(fn):
+        with pytest.raises(RuleSyntaxError):
+            rule(per_coordinate=("m",))(fn).on_floats(2)
+
+    def branch_on_a_coordinate(ops, group, p, g, m):
+        if g > 0:
+            p = p - g
+        return p, m
+
+    def plain_function_of_a_coordinate(ops, group, p, g, m):
+        p = p - abs(g)
+        return p, m
+
+    def indexing(ops, group, p, g, m):
+        p = p - g[0]
+        return p, m
+
+    def returns_too_little(ops, group, p, g, m):
+        return p
+
+    def a_loop(ops, group, p, g, m):
+        for _ in range(2):
+            p = p - g
+        return p, m
+
+    for fn in (branch_on_a_coordinate, plain_function_of_a_coordinate, indexing,
+               returns_too_little, a_loop):
+        refused(fn)
 
 
 def draw_scheduler(rng, steps: int):
@@ -198,8 +256,8 @@ def test_runner_float_loop_equals_array_loop(opt_id):
 
 def test_a_step_python_refuses_is_computed_with_arrays():
     """RMSprop with alpha = 0 and eps = 0 steps by exactly lr until x reaches 0, where
-    the float step meets 0 / 0 (step 161); the array code's NaN ends the run there.  The
-    stream gets each point once."""
+    the float step meets 0 / 0 (step 161): that step is taken on arrays, whose NaN ends
+    the run there, as the array loop does.  The stream gets each point once."""
     surface = custom_surface("x**2 + y**2", [[-12, 12], [-12, 12]])
     spec = RunSpec("rmsprop", {"lr": 0.0625, "alpha": 0.0, "eps": 0.0})
     fast, arrays = both_ways(surface, (10.0, 12.0), 400, spec, record_state=True)

@@ -1,0 +1,309 @@
+"""The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
+(every optimizer) and on Python floats (the optimizer's rule lowered, optim/lowering.py).
+It mirrors how a PyTorch user writes the loop, so paths match torch's:
+
+    lr[k] = group["lr"]; optimizer.step(); scheduler.step(); loss, grad = f(p)
+
+The gradient at the new point is computed together with its loss, and serves the next
+step: one surface evaluation per step.  The first step whose point or loss is not finite
+ends the run with status "diverged"; NaN and Infinity never leave this module.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .fence import CLOCK_EVERY, Fence
+from .optim.ops import FLOAT_ERRORS
+from .optimizer import RunOptimizer, lr_value
+
+# How often (in steps) a streamed run sends the piece of path computed so far.
+CHECK_EVERY = 128
+# Gradient noise is drawn this many steps at a time by the float loop.
+NOISE_BLOCK = 128
+
+
+class Noise:
+    """Seeded Gaussian gradient noise: N(0, std^2) per coordinate, per gradient evaluation.
+
+    The same seed gives the same draws, whatever else the request holds."""
+
+    def __init__(self, spec: dict | None):
+        self.std = float(spec.get("std", 0.0)) if spec else 0.0
+        self.rng = np.random.default_rng(int(spec.get("seed", 0))) if self.std > 0 else None
+
+    def add(self, grad: np.ndarray) -> np.ndarray:
+        if self.rng is None:
+            return grad
+        return grad + self.std * self.rng.standard_normal(grad.shape)
+
+
+def finite_or_none(v: float) -> float | None:
+    return v if math.isfinite(v) else None
+
+
+def jsonable_state(value: Any) -> Any:
+    """A state entry for one run as JSON: arrays become [x, y], non-finite numbers null."""
+    if value is None:
+        return None
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return finite_or_none(float(value))
+        row = value[0] if value.ndim > 1 else value
+        out = row.tolist()
+        if not np.isfinite(row).all():
+            out = [finite_or_none(float(x)) for x in row]
+        return out[0] if len(out) == 1 else out
+    if isinstance(value, (list, tuple)):
+        return [jsonable_state(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return finite_or_none(float(value))
+    return value
+
+
+@dataclass
+class Trace:
+    """What the step loop recorded: points, losses, lrs (and state, gradients)."""
+
+    path: list            # [[x, y], ...]: the start, then the point after each step
+    loss: list
+    lrs: list
+    status: str = "ok"
+    states: dict = field(default_factory=dict)
+    grads: list = field(default_factory=list)
+    group_lrs: list | None = None      # [[lr_x, lr_y], ...] with param groups
+    evals: list | None = None          # LBFGS: the closure's points, per step
+
+    @property
+    def done(self) -> int:
+        return len(self.path) - 1
+
+
+class Loop:
+    """The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
+    (every optimizer) and on Python floats (those with a rule).  Each step, as a
+    training script writes it:
+
+        lr[k] = group["lr"]; [event at k]; optimizer.step(); scheduler.step(); loss, grad = f(p)
+
+    With `zero_grad="never"` `.grad` is never cleared: each backward adds to it, so step
+    k + 1 sees the sum of the gradients at path[0..k] (LBFGS: every evaluation inside
+    its steps adds too).
+    """
+
+    def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
+                 record_state: bool, on_chunk: Callable[[dict], None] | None,
+                 zero_grad: str = "every_step"):
+        self.f = formula
+        self.start = (float(start[0]), float(start[1]))
+        self.steps = steps
+        self.noise = noise
+        self.fence = fence
+        self.record_state = record_state
+        self.on_chunk = on_chunk
+        self.accumulate = zero_grad == "never"
+        self.group_lrs: list | None = None
+
+    def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
+        """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
+        steps the stream.  Returns the new `sent`."""
+        self.fence.check()
+        if done % CHECK_EVERY == 0:
+            return self._stream(path, loss, lrs, sent, done)
+        return sent
+
+    def _stream(self, path, loss, lrs, sent: int, done: int, final: bool = False) -> int:
+        """Send points sent..done-1 (..done when final) if the stream lacks them; the new
+        `sent`."""
+        end = done + 1 if final else done
+        if self.on_chunk is not None:
+            chunk = _chunk(path, loss, lrs, sent, end)
+            if self.group_lrs is not None:
+                chunk["lrs"] = self.group_lrs[sent:end]
+            self.on_chunk(chunk)
+        return done
+
+    def in_arrays(self, ropt: RunOptimizer) -> Trace:
+        f, steps, noise, fence = self.f, self.steps, self.noise, self.fence
+        record_state, accumulate = self.record_state, self.accumulate
+        path = np.empty((steps + 1, 2))
+        loss = np.empty(steps + 1)
+        lrs: list[float] = []
+        group_lrs = self.group_lrs = [] if ropt.grouped else None
+        names = ropt.state_names
+        states: dict[str, list] = {name: [] for name in names} if record_state else {}
+        grads: list = []
+        evals: list | None = [] if record_state and ropt.needs_closure else None
+        acc: list = [None]                    # .grad when it is never cleared
+
+        p = np.array([self.start], dtype=np.float64)
+        state = ropt.init(p)
+        with np.errstate(all="ignore"):
+            value, grad = f.value_and_grad(p)
+        path[0] = p[0]
+        loss[0] = value[0]
+        fence.check()
+
+        def backward(g: np.ndarray) -> np.ndarray:
+            """What .grad holds after a backward that computed g (added to what it held
+            when it is never cleared), and the gradient noise added to it."""
+            if accumulate and acc[0] is not None:
+                g = acc[0] + g
+            g = noise.add(g)
+            if accumulate:
+                acc[0] = g
+            return g
+
+        def closure(q: np.ndarray):
+            v, g = f.value_and_grad(q)
+            g = backward(g)
+            if record_state and not grads_this_step:
+                grads_this_step.append(g[0].tolist())
+            if evals is not None:
+                evals[-1].append(q[0].tolist())
+            return v, g.copy()
+
+        closure = fence.guard(closure)
+
+        done = 0
+        status = "ok"
+        sent = 0
+        with np.errstate(all="ignore"):
+            for k in range(steps):
+                event = ropt.event_at(k)
+                if event is not None and ropt.apply(event):
+                    state = ropt.init(p)
+                lrs.append(lr_value(ropt.groups[0]["lr"]))
+                if group_lrs is not None:
+                    group_lrs.append(ropt.lrs())
+                if ropt.needs_closure:
+                    grads_this_step: list = []
+                    if evals is not None:
+                        evals.append([])
+                    ropt.step(p, closure, state)
+                    if record_state:
+                        grads.append(grads_this_step[0] if grads_this_step else None)
+                else:
+                    g = backward(grad)
+                    if record_state:
+                        grads.append(g[0].tolist())
+                    ropt.step(p, g, state)
+                ropt.schedule(float(loss[k]))
+                value, grad = f.value_and_grad(p)
+                if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1])
+                        and math.isfinite(value[0])):
+                    status = "diverged"
+                    _undo_last(lrs, group_lrs, grads if record_state else None, evals)
+                    break
+                path[k + 1] = p[0]
+                loss[k + 1] = value[0]
+                done = k + 1
+                if record_state:
+                    for name in names:
+                        states[name].append(jsonable_state(ropt.state_entry(state, name)))
+                if done % CLOCK_EVERY == 0:
+                    sent = self._tick(path, loss, lrs, sent, done)
+
+        self._stream(path, loss, lrs, sent, done, final=True)
+        return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
+                     states, grads, group_lrs, evals)
+
+    def in_floats(self, ropt: RunOptimizer, program, group_arg) -> Trace:
+        """The same loop on Python floats: the optimizer's rule lowered to floats
+        (`program.step`) for `optimizer.step`, the formula's one-point evaluator for `f`,
+        lists for the path.  A step that Python refuses (x / 0) is taken on arrays."""
+        steps, fence, record_state = self.steps, self.fence, self.record_state
+        accumulate = self.accumulate
+        group = ropt.groups[0]
+        names = ropt.state_names
+        step, retry, read = program.step, program.retry, program.get
+        evaluate = self.f.value_and_grad_of_floats
+        isfinite = math.isfinite
+        rng, std = self.noise.rng, self.noise.std
+        draws: list = []
+        lrs: list[float] = []
+        group_lrs = self.group_lrs = [] if ropt.grouped else None
+        states: dict[str, list] = {name: [] for name in names} if record_state else {}
+        grads: list = []
+        next_event = ropt.events[0]["at"] if ropt.events else -1
+
+        x, y = self.start
+        value, gx, gy = evaluate(x, y)
+        path = [[x, y]]
+        loss = [value]
+        state = program.initial()
+        ax = ay = 0.0                     # .grad, when it is never cleared
+        fence.check()
+
+        done = 0
+        status = "ok"
+        sent = 0
+        with np.errstate(all="ignore"):   # NumPy scalars a scheduler may have put in the group
+            for k in range(steps):
+                if k == next_event:
+                    if ropt.apply(ropt.events[0]):
+                        program, group_arg = ropt.float_program()
+                        step, retry, read = program.step, program.retry, program.get
+                        state = program.initial()
+                        group = ropt.groups[0]
+                    next_event = ropt.events[0]["at"] if ropt.events else -1
+                lr = group["lr"]
+                lrs.append(lr if type(lr) is float else lr_value(lr))
+                if group_lrs is not None:
+                    group_lrs.append(ropt.lrs())
+                if accumulate and k:        # .grad never cleared: this backward adds to it
+                    gx, gy = ax + gx, ay + gy
+                if rng is not None:
+                    i = 2 * (k % NOISE_BLOCK)
+                    if i == 0:       # the same numbers as one (1, 2) draw per step
+                        draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
+                    gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
+                ax, ay = gx, gy
+                if record_state:
+                    grads.append([gx, gy])
+                try:
+                    x, y, state = step(group_arg, x, y, gx, gy, state)
+                except FLOAT_ERRORS:
+                    (x, y), state = retry(group_arg, (x, y), (gx, gy), state)
+                ropt.schedule(loss[k])
+                value, gx, gy = evaluate(x, y)
+                if not (isfinite(x) and isfinite(y) and isfinite(value)):
+                    status = "diverged"
+                    _undo_last(lrs, group_lrs, grads if record_state else None, None)
+                    break
+                path.append([x, y])
+                loss.append(value)
+                done = k + 1
+                if record_state:
+                    for name in names:
+                        states[name].append(jsonable_state(read(state, name)))
+                if done % CLOCK_EVERY == 0:
+                    sent = self._tick(path, loss, lrs, sent, done)
+
+        self._stream(path, loss, lrs, sent, done, final=True)
+        return Trace(path, loss, lrs, status, states, grads, group_lrs)
+
+
+def _undo_last(lrs: list, group_lrs: list | None, grads: list | None, evals: list | None):
+    """A diverged step is not listed: its lr, gradient and evaluations go."""
+    lrs.pop()
+    for recorded in (group_lrs, grads, evals):
+        if recorded:
+            recorded.pop()
+
+
+def _chunk(path, loss, lrs: list, first: int, end: int) -> dict:
+    """Points first..end-1 of a growing path, their losses, and the lrs of the steps
+    that start from them (the last point of a finished run starts no step)."""
+    path, loss = path[first:end], loss[first:end]
+    if isinstance(path, np.ndarray):
+        path, loss = path.tolist(), loss.tolist()
+    return {"start": first, "path": path, "loss": loss, "lr": lrs[first:end]}
