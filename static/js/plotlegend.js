@@ -83,8 +83,9 @@ export class PlotLegend {
       const s = entryStatus(e, k);
       const item = this.items[i];
       if (!item) return;
-      item.status.textContent = s.text;
-      item.status.dataset.kind = s.kind;
+      // Written only when it changes: during a race most steps change no status.
+      if (item.text !== s.text) item.status.textContent = item.text = s.text;
+      if (item.status.dataset.kind !== s.kind) item.status.dataset.kind = s.kind;
     });
   }
 
