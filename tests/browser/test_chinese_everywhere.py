@@ -16,9 +16,9 @@ CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param
               # file formats and the key a Chinese keyboard also labels "Esc"
               "gif", "mp4", "webm", "esc"}
 
-VISIBLE_TEXT = """() => {
+VISIBLE_TEXT = """(extra) => {
   const out = [];
-  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option';
+  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option' + (extra ? ',' + extra : '');
   const walk = (n) => {
     for (const c of n.childNodes) {
       if (c.nodeType === 3) {
@@ -54,11 +54,12 @@ def pytorch_names(page, base: str) -> set[str]:
     return names
 
 
-def english_left(page, base: str) -> dict[str, str]:
-    """The English words on the page (and where) that are not PyTorch's or code."""
+def english_left(page, base: str, skip: str = "") -> dict[str, str]:
+    """The English words on the page (and where) that are not PyTorch's or code; `skip`:
+    more CSS selectors of parts to leave out."""
     allowed = pytorch_names(page, base) | CODE_WORDS
     left: dict[str, str] = {}
-    for text in page.evaluate(VISIBLE_TEXT):
+    for text in page.evaluate(VISIBLE_TEXT, skip or None):
         for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
             if word.lower() not in allowed:
                 left.setdefault(word, text.strip()[:80])
