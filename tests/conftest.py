@@ -53,14 +53,15 @@ def free_port() -> int:
 class LiveServer:
     """`python -m uvicorn app.main:app` on a free loopback port: the real thing."""
 
-    def __init__(self, env: dict | None = None, workers: int = 1):
+    def __init__(self, env: dict | None = None, workers: int = 1, cwd: Path = REPO):
+        """`cwd`: the checkout to serve (bench/live.py compares two)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                "--port", str(self.port), "--log-level", "warning"]
         if workers > 1:
             cmd += ["--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})},
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -15,11 +15,10 @@ from app.engine import run_request
 from .conftest import (CHECK_PARITY, TRAJECTORIES_NEXT, reference_cases, require_shared)
 
 # trajectories-next/: the torch.optim API lab (param groups, zero_grad, events, LBFGS's
-# closure points) on formula surfaces
-NEXT_FAMILIES = ("groups-", "zerograd-", "events-", "evals-")
+# closure points) and surfaces from data (mini-batches, batch_loss)
+NEXT_FAMILIES = ("groups-", "zerograd-", "events-", "evals-", "data-")
 CASES = reference_cases()
-NEXT = [c for c in reference_cases(TRAJECTORIES_NEXT, NEXT_FAMILIES)
-        if not isinstance(c["request"]["surface"], dict) or "data" not in c["request"]["surface"]]
+NEXT = reference_cases(TRAJECTORIES_NEXT, NEXT_FAMILIES)
 
 
 def _checker():

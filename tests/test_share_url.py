@@ -48,6 +48,15 @@ QUERIES = [
     "view=2d",
     "o=adam(lr=0.1)&insp=1&arrows=1",
     "o=adam(lr=0.1)&insp=yes&arrows=0",
+    # The torch.optim API lab: param groups, zero_grad, events (values equal to PyTorch's
+    # defaults are kept: in a group or an event they override the row's).
+    "s=bowl&o=sgd(lr=0.01;momentum=0.9)&groups1=x(lr=0.05),y(momentum=0)&zero_grad1=never"
+    "&o=adam(lr=0.05)&events2=20:keep(lr=0.005),40:reset(betas=0.9,0.99)",
+    "o=sgd(lr=0.1)&groups1=x,y&o=adam&groups2=y(lr=0.2;amsgrad=1),x(lr=bad),z(lr=1),y(lr=3)",
+    "o=lbfgs(lr=1)&groups1=x(lr=0.5)&events1=3:reset(lr=0.5;max_iter=4)&zero_grad1=never",
+    "o=lookahead(k=3;optimizer=adam(lr=0.1))&groups1=x(lr=0.3;betas=0.8,0.9),y(momentum=0.5)"
+    "&events1=5(lr=0.01),5:reset,4:keep,0x10:reset(lr=1e-3),12:swap(lr=1),-3:keep,2.5:keep,:keep",
+    "o=sgd&zero_grad1=sometimes&events1=&groups1=&o=rprop&events2=1:keep(etas=0.4,1.3;nosuch=1)",
 ]
 
 

@@ -22,6 +22,10 @@ from .responses import FastJSONResponse
 log = logging.getLogger("optplay")
 
 UNION_TAGS = {"id", "formula", *OPTIMIZERS}
+# The tags of a surface (a built-in id, a formula, data) and of its data (a built-in id
+# or inline pairs): surface.data.inline.x reads as the request does, surface.data.x.
+SURFACE_TAGS = ("id", "formula", "data")
+DATA_TAGS = ("id", "inline")
 
 
 # At most this many items in a 422: a body with 20,000 wrong fields gets a short answer.
@@ -42,7 +46,9 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
         loc = [part for i, part in enumerate(loc)
                if not (isinstance(part, str) and part in UNION_TAGS and i > 0
                        and (isinstance(loc[i - 1], int) or loc[i - 1] == "run"))
-               and not (part in ("id", "formula") and i > 0 and loc[i - 1] == "surface")]
+               and not (part in SURFACE_TAGS and i > 0 and loc[i - 1] == "surface")
+               and not (part in DATA_TAGS and i > 1 and loc[i - 1] == "data"
+                        and loc[i - 2] in ("data", "surface"))]
         item = {"loc": loc, "msg": _message(e), "type": e.get("type", "value_error")}
         ctx = e.get("ctx") or {}
         if "column" in ctx:

@@ -69,6 +69,19 @@ def jsonable_state(value: Any) -> Any:
     return value
 
 
+def float_state(value: Any) -> Any:
+    """jsonable_state for what a float program holds (a float, a pair of floats, None, an
+    int), without its checks for arrays: a 2,000-step run's state is recorded 10,000 times."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is list and len(value) == 2:
+        a, b = value
+        if type(a) is float and type(b) is float:
+            return [a if math.isfinite(a) else None, b if math.isfinite(b) else None]
+    return jsonable_state(value)
+
+
 @dataclass
 class Trace:
     """What the step loop recorded: points, losses, lrs (and state, gradients)."""
@@ -101,8 +114,14 @@ class Loop:
 
     def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
                  record_state: bool, on_chunk: Callable[[dict], None] | None,
-                 zero_grad: str = "every_step"):
+                 zero_grad: str = "every_step", batches=None):
         self.f = formula
+        # A surface from data with mini-batches (data.StepBatches): step k's gradient is
+        # its batch's, at the point the step starts from; what the loop records as the
+        # loss is then that batch's loss, and the full-data loss along the path is
+        # computed in bulk (`batch_losses`).
+        self.batches = batches
+        self.data = hasattr(formula, "losses_along")       # a surface from data
         self.start = (float(start[0]), float(start[1]))
         self.steps = steps
         self.noise = noise
@@ -128,6 +147,12 @@ class Loop:
             chunk = _chunk(path, loss, lrs, sent, end)
             if self.group_lrs is not None:
                 chunk["lrs"] = self.group_lrs[sent:end]
+            if self.data:
+                # the batch loss of the steps that start here; the full-data loss
+                chunk["batch_loss"] = chunk["loss"][:min(end, done) - sent]
+                if self.batches is not None:
+                    chunk["loss"] = self.f.losses_along(np.array(chunk["path"]),
+                                                        check=self.fence.check).tolist()
             self.on_chunk(chunk)
         return done
 
@@ -146,8 +171,14 @@ class Loop:
 
         p = np.array([self.start], dtype=np.float64)
         state = ropt.init(p)
+        batches = self.batches
+        at = [0]                               # the step being taken (its batch)
+
+        def evaluate(q: np.ndarray, k: int):
+            return f.value_and_grad(q) if batches is None else batches.value_and_grad(q, k)
+
         with np.errstate(all="ignore"):
-            value, grad = f.value_and_grad(p)
+            value, grad = evaluate(p, 0)
         path[0] = p[0]
         loss[0] = value[0]
         fence.check()
@@ -163,7 +194,7 @@ class Loop:
             return g
 
         def closure(q: np.ndarray):
-            v, g = f.value_and_grad(q)
+            v, g = evaluate(q, at[0])           # one step(closure): one batch
             g = backward(g)
             if record_state and not grads_this_step:
                 grads_this_step.append(g[0].tolist())
@@ -184,6 +215,7 @@ class Loop:
                 lrs.append(lr_value(ropt.groups[0]["lr"]))
                 if group_lrs is not None:
                     group_lrs.append(ropt.lrs())
+                at[0] = k
                 if ropt.needs_closure:
                     grads_this_step: list = []
                     if evals is not None:
@@ -197,7 +229,7 @@ class Loop:
                         grads.append(g[0].tolist())
                     ropt.step(p, g, state)
                 ropt.schedule(float(loss[k]))
-                value, grad = f.value_and_grad(p)
+                value, grad = evaluate(p, k + 1)
                 if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1])
                         and math.isfinite(value[0])):
                     status = "diverged"
@@ -235,8 +267,9 @@ class Loop:
         grads: list = []
         next_event = ropt.events[0]["at"] if ropt.events else -1
 
+        stepwise = self.batches.value_and_grad_of_floats if self.batches is not None else None
         x, y = self.start
-        value, gx, gy = evaluate(x, y)
+        value, gx, gy = evaluate(x, y) if stepwise is None else stepwise(x, y, 0)
         path = [[x, y]]
         loss = [value]
         state = program.initial()
@@ -274,7 +307,10 @@ class Loop:
                 except FLOAT_ERRORS:
                     (x, y), state = retry(group_arg, (x, y), (gx, gy), state)
                 ropt.schedule(loss[k])
-                value, gx, gy = evaluate(x, y)
+                if stepwise is None:
+                    value, gx, gy = evaluate(x, y)
+                else:
+                    value, gx, gy = stepwise(x, y, k + 1)
                 if not (isfinite(x) and isfinite(y) and isfinite(value)):
                     status = "diverged"
                     _undo_last(lrs, group_lrs, grads if record_state else None, None)
@@ -284,12 +320,36 @@ class Loop:
                 done = k + 1
                 if record_state:
                     for name in names:
-                        states[name].append(jsonable_state(read(state, name)))
+                        states[name].append(float_state(read(state, name)))
                 if done % CLOCK_EVERY == 0:
                     sent = self._tick(path, loss, lrs, sent, done)
 
         self._stream(path, loss, lrs, sent, done, final=True)
         return Trace(path, loss, lrs, status, states, grads, group_lrs)
+
+
+def full_data_losses(trace: Trace, objective, fence: Fence, batched: bool) -> list:
+    """A run on a surface from data: its `batch_loss` (the loss of each step's batch at
+    the point the step started from), with `trace.loss` the full-data loss along the path
+    (computed in bulk: the loop evaluated batches only).  The first point whose full-data
+    loss is not finite ends the run there, as the loop ends it on a formula."""
+    done = trace.done
+    batch_loss = trace.loss[:done]
+    if not batched:
+        return batch_loss
+    full = objective.losses_along(np.array(trace.path), check=fence.check)
+    bad = np.flatnonzero(~np.isfinite(full[1:]))     # the start's was checked finite
+    if bad.size:
+        keep = int(bad[0])                  # the last point with a finite loss
+        trace.status = "diverged"
+        del trace.path[keep + 1:]
+        for recorded in (trace.lrs, trace.grads, trace.group_lrs, trace.evals, batch_loss,
+                         *trace.states.values()):
+            if recorded is not None:
+                del recorded[keep:]
+        full = full[:keep + 1]
+    trace.loss = full.tolist()
+    return batch_loss
 
 
 def _undo_last(lrs: list, group_lrs: list | None, grads: list | None, evals: list | None):

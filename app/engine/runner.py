@@ -12,7 +12,7 @@ import numpy as np
 
 from .build import RunSpec
 from .fence import Fence
-from .loop import Loop, Noise
+from .loop import Loop, Noise, full_data_losses
 from .optimizer import RunOptimizer
 from .surfaces import Surface, escaped_at
 
@@ -21,7 +21,8 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
             loc: tuple = ("runs", 0), record_state: bool = False,
             deadline: float | None = None, budget: float = 0.0,
             cancelled: Callable[[], bool] | None = None,
-            on_chunk: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
+            on_chunk: Callable[[dict], None] | None = None, fast: bool = True,
+            batches=None) -> dict:
     """Run one optimizer for `steps` steps from `start` on `surface`.
 
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
@@ -29,23 +30,28 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
     and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a rule
     steps in Python floats (the same bits as its array code, several times faster);
-    `fast=False` makes every optimizer step (1, 2) arrays.
+    `fast=False` makes every optimizer step (1, 2) arrays.  `batches`: a surface from
+    data's mini-batches (data.StepBatches), or None (every step sees all the data).
     """
     ropt = RunOptimizer(spec, loc, steps)
     fence = Fence(deadline, budget, cancelled)
     loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk,
-                zero_grad=spec.zero_grad)
+                zero_grad=spec.zero_grad, batches=batches)
     program = ropt.float_program() if fast and _plain(ropt.groups) else None
     if program is not None and program[0] is not None:
         trace = loop.in_floats(ropt, *program)
     else:
         trace = loop.in_arrays(ropt)
+    batch_loss = full_data_losses(trace, surface.formula, fence, batches is not None) \
+        if loop.data else None
 
     out: dict[str, Any] = {"optimizer": spec.optimizer, "status": trace.status,
                            "steps_done": trace.done, "path": trace.path, "loss": trace.loss,
                            "lr": trace.lrs}
     if trace.group_lrs is not None:
         out["lrs"] = trace.group_lrs
+    if batch_loss is not None:
+        out["batch_loss"] = batch_loss
     escaped = escaped_at(trace.path, surface.domain)
     if escaped is not None:
         out["escaped_at"] = escaped

@@ -15,7 +15,8 @@ from .build import RunSpec
 from .errors import RequestError
 from .map_request import MapRequest
 from .optimizer import RunOptimizer
-from .request import RunRequest, events_of, groups_of, params_of, resolve_surface
+from .request import (RunRequest, batch_order, events_of, groups_of, params_of,
+                      resolve_surface)
 from .runner import run_one
 from .surfaces import Surface
 
@@ -62,12 +63,14 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     budget = settings().compute_budget_s
     if deadline is None:
         deadline = time.monotonic() + budget
+    order = batch_order(req, surface)
     runs = []
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
+        batches = surface.formula.batched(order) if order is not None else None
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
                             record_state=req.state, deadline=deadline, budget=budget,
-                            cancelled=cancelled, on_chunk=chunk))
+                            cancelled=cancelled, on_chunk=chunk, batches=batches))
     answer = {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
               "runs": runs}
     return annotate(answer, req)

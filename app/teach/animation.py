@@ -22,7 +22,7 @@ from PIL import Image
 from ..config import settings
 from ..engine.errors import RequestError
 from ..engine.request import RunRequest, resolve_surface
-from ..engine.runner import Fence
+from ..engine.fence import Fence
 from ..engine.scene import execute
 from . import look
 from .fonts import find_fonts

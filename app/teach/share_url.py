@@ -288,10 +288,9 @@ def _read_rows(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
         n = i + 1
         for f in URL_KEYS["row"]:
             key = f"{f['key']}{n}"
-            if f["kind"] == "scheduler":
-                if q.get(key):
-                    row[f["field"]] = decode_scheduler(q.get(key), catalog, st["steps"])
-            elif (v := read_field(q, f, key)) is not UNDEF:
+            reader = ROW_READERS.get(f["kind"])
+            v = reader(q.get(key), row, f, catalog, st["steps"]) if reader else read_field(q, f, key)
+            if v is not UNDEF:
                 row[f["field"]] = v
         if i < len(colors) and re.fullmatch(r"[0-9a-fA-F]{6}", colors[i]):
             row["color"] = "#" + colors[i].lower()
@@ -300,6 +299,91 @@ def _read_rows(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
         rows.append(row)
     st["rows"] = rows[:spec["max"]]
     assign_colors(st["rows"])
+
+
+# ----------------------------------------------------------------- a row's other keys
+GROUP_KINDS = {"float", "int", "bool", "pair", "choice", "float_list", "int_list"}
+COORDINATES = ("x", "y")
+EVENT_STATES = ("keep", "reset")
+
+
+def group_item(row: dict, catalog: Catalog) -> dict | None:
+    """state.js groupItem: the catalogue entry whose hyperparameters the row's param
+    groups and events hold (Lookahead's inner optimizer's), group kinds only."""
+    opt = catalog.optimizer(row["optimizer"])
+    if opt is None:
+        return None
+    inner_spec = next((p for p in opt["params"] if p["type"] == "optimizer"), None)
+    item = opt
+    if inner_spec is not None:
+        inner = row["params"].get(inner_spec["name"]) or inner_spec["default"]
+        item = catalog.optimizer((inner or {}).get("optimizer")) or catalog.optimizer("sgd")
+    if item is None:
+        return None
+    return {**item, "params": [p for p in item["params"] if p["type"] in GROUP_KINDS]}
+
+
+def groups_allowed(row: dict, catalog: Catalog) -> bool:
+    item = group_item(row, catalog)
+    return item is not None and not item.get("closure")
+
+
+def _typed_values(item: dict, args: dict, catalog: Catalog, steps: int) -> dict:
+    out = {}
+    for spec in item["params"]:
+        if spec["name"] in args:
+            v = from_raw(spec, args[spec["name"]], catalog, steps)
+            if v is not UNDEF:
+                out[spec["name"]] = v
+    return out
+
+
+def clean_values(item: dict | None, values: dict | None) -> dict:
+    values = values or {}
+    return {p["name"]: values[p["name"]] for p in (item or {}).get("params", [])
+            if p["name"] in values}
+
+
+def _read_scheduler(raw, row, spec, catalog, steps):
+    return decode_scheduler(raw, catalog, steps) if raw else UNDEF
+
+
+def _read_groups(raw, row, spec, catalog, steps):
+    if not raw or not groups_allowed(row, catalog):
+        return UNDEF
+    item = group_item(row, catalog)
+    groups: dict = {}
+    for part in split_top(raw, ","):
+        name, args = parse_call(part)
+        if name in COORDINATES and name not in groups:
+            groups[name] = _typed_values(item, args, catalog, steps)
+    if not groups:
+        return UNDEF
+    return {"x": groups.get("x", {}), "y": groups.get("y", {})}
+
+
+def _read_events(raw, row, spec, catalog, steps):
+    if not raw:
+        return UNDEF
+    item = group_item(row, catalog)
+    if item is None:
+        return UNDEF
+    events: list = []
+    for part in split_top(raw, ","):
+        name, args = parse_call(part)
+        at_text, _, state = name.partition(":")
+        state = state if ":" in name else "keep"
+        at = js_number(at_text)
+        last = events[-1]["at"] if events else 0
+        if at_text.strip() == "" or not is_integer(at) or at <= last or state not in EVENT_STATES:
+            continue
+        events.append({"at": as_json_number(at), "params": _typed_values(item, args, catalog, steps),
+                       "state": state})
+    return events[:spec["max"]]
+
+
+# state.js ROW_CODECS: a row's keys that are not plain numbers, choices or flags.
+ROW_READERS = {"scheduler": _read_scheduler, "groups": _read_groups, "events": _read_events}
 
 
 def _read_map(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
@@ -344,6 +428,7 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
             run["scheduler"] = full_scheduler(row["scheduler"], catalog)
         if row["noise"] > 0:
             run["noise"] = {"std": row["noise"], "seed": row["seed"]}
+        run.update(lab_options(row, catalog))
         runs.append(run)
     body: dict[str, Any] = {
         "surface": ({"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}
@@ -352,6 +437,21 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
     if st["start"]:
         body["start"] = st["start"]
     return body
+
+
+def lab_options(row: dict, catalog: Catalog) -> dict:
+    """state.js labOptions: the row's param groups, zero_grad and events as the request
+    writes them."""
+    out: dict[str, Any] = {}
+    item = group_item(row, catalog)
+    if row["groups"] and item:
+        out["groups"] = {c: clean_values(item, row["groups"].get(c)) for c in COORDINATES}
+    if row["zero_grad"] == "never":
+        out["zero_grad"] = "never"
+    if row["events"] and item:
+        out["events"] = [{"at": e["at"], "params": clean_values(item, e["params"]),
+                          "state": e["state"]} for e in row["events"]]
+    return out
 
 
 def query_of(url_or_query: str) -> str:

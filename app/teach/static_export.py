@@ -166,6 +166,8 @@ def _runs_view(body: dict, answer: dict, lang: str) -> list[dict]:
             "path": [[_round(x), _round(y)] for x, y in run["path"]],
             "loss": [_round(v) for v in run["loss"]],
             "reason": reason.get(lang),
+            # changes of course (torch.optim API): a diamond on the path at each
+            "events": [[e["at"], e.get("state", "keep")] for e in spec.get("events") or []],
         })
     return out
 

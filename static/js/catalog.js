@@ -111,7 +111,23 @@ export class Catalog {
     const shown = this.changedParams(row).slice(0, 1 + maxExtra);
     let label = `${opt.name}${shown.length ? " " + shown.join(" ") : ""}`;
     if (row.scheduler) label += ` · ${row.scheduler.name}`;
-    return label;
+    return label + this.labLabel(row);
+  }
+
+  /** The torch.optim API options in a label, as code: " · x(lr=0.1) y(lr=0.03)",
+   *  " · no zero_grad()", " · @100 lr=0.01" (kept state) or " · @100 Adam(lr=0.01)"
+   *  (the optimizer re-created). app/teach/labels.py writes the same. */
+  labLabel(row) {
+    const values = (v) => Object.entries(v || {}).slice(0, 2).map(([k, x]) => `${k}=${Array.isArray(x) ? x.map((y) => fmt(y, 3)).join(",") : typeof x === "number" ? fmt(x, 3) : String(x)}`).join(" ")
+      + (Object.keys(v || {}).length > 2 ? " …" : "");
+    const parts = [];
+    if (row.groups) parts.push(`x(${values(row.groups.x)}) y(${values(row.groups.y)})`);
+    if (row.zero_grad === "never") parts.push("no zero_grad()");
+    const events = row.events || [];
+    const name = this.optimizer(row.optimizer)?.name || row.optimizer;
+    for (const e of events.slice(0, 2)) parts.push(e.state === "reset" ? `@${e.at} ${name}(${values(e.params)})` : `@${e.at} ${values(e.params)}`.trimEnd());
+    if (events.length > 2) parts.push("…");
+    return parts.map((p) => ` · ${p}`).join("");
   }
 }
 

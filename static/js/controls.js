@@ -11,6 +11,7 @@ import { sameValue, valueOf } from "./catalog.js";
 import { MAX_ROWS, freeColor, fullScheduler, newRow } from "./state.js";
 import { ruleToggle } from "./rule.js";
 import { noiseBox } from "./noise.js";
+import { TorchApiBlock, fitToOptimizer } from "./torchapi.js";
 import { el } from "./dom.js";
 
 export { el };
@@ -30,7 +31,7 @@ export function valueText(spec, v) {
 }
 
 // Hyperparameters shown first; the rest go under "More options".
-const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
+export const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
   "history_size", "line_search_fn"]);
 
@@ -304,6 +305,7 @@ export class RowsPanel {
     this.store = store;
     this.catalog = catalog;
     this.editors = new Map();
+    this.currentStep = null; // () => the scrubber's step (the page sets it: "add a change here")
     addButton.addEventListener("click", () => this.add());
     store.subscribe(({ change, what, from }) => {
       if (what.has("rows") || what.has("lang")) this.render();
@@ -370,6 +372,22 @@ export class RowsPanel {
     this.store.update({ rows: [...rows.slice(0, at), copy, ...rows.slice(at)] });
   }
 
+  /** A copy of `row` right after it with `changes` set (same colour family of settings:
+   *  "the same run, the other choice"), e.g. a change of course that re-creates the
+   *  optimizer next to one that keeps its state. */
+  duplicateWith(row, changes) {
+    const rows = this.state.rows;
+    if (rows.length >= MAX_ROWS) return;
+    const copy = { ...JSON.parse(JSON.stringify(row)), ...JSON.parse(JSON.stringify(changes)), color: freeColor(rows), visible: true };
+    const at = rows.indexOf(row) + 1;
+    this.store.update({ rows: [...rows.slice(0, at), copy, ...rows.slice(at)] });
+  }
+
+  /** The scrubber moved: the rows' "add a change at step k" buttons follow it. */
+  followStep() {
+    for (const ed of this.editors.values()) ed.lab?.followStep();
+  }
+
   remove(row) {
     const rows = this.state.rows;
     const i = rows.indexOf(row);
@@ -428,7 +446,8 @@ class RowEditor {
       // Another optimizer starts from its own PyTorch defaults (LBFGS lr=1, Adagrad 0.01):
       // the old lr would make it look broken, the opposite of what the tutorials teach.
       const next = catalog.optimizer(sel.value);
-      panel.change(row, { set: { optimizer: sel.value, params: catalog.optimizerDefaults(next, panel.state.steps) } });
+      const params = catalog.optimizerDefaults(next, panel.state.steps);
+      panel.change(row, { set: { optimizer: sel.value, params, ...fitToOptimizer(row, sel.value, params, catalog) } });
       this.build();
       this.node.querySelector(".opt-select")?.focus();
     });
@@ -479,6 +498,8 @@ class RowEditor {
     node.append(noise.node);
 
     node.append(this.schedulerBlock());
+    this.lab = new TorchApiBlock(this);
+    node.append(this.lab.node);
     this.rowError = el("p", { class: "row-error", role: "status", "aria-live": "polite" });
     node.append(this.rowError);
   }
@@ -548,6 +569,12 @@ class RowEditor {
       this.node.querySelector(".sched-select")?.focus();
     });
     box.append(el("div", { class: "sched-line" }, el("label", { for: id, text: t("row.scheduler") }), sel));
+    if (row.events?.length && !row.scheduler) {
+      // A scheduler would overwrite the changes at a step (the API refuses both at once).
+      sel.disabled = true;
+      sel.title = t("lab.events.schedulerBlocked");
+      box.append(el("p", { class: "doc full lab-warn", text: t("lab.events.schedulerBlocked") }));
+    }
     const item = row.scheduler && catalog.scheduler(row.scheduler.name);
     if (item) {
       const doc = docOf(item);
@@ -568,16 +595,20 @@ class RowEditor {
     return box;
   }
 
-  /** rest: the loc after ["runs", i], e.g. ["params", "lr"] or ["scheduler", "params", "gamma"]. */
+  /** rest: the loc after ["runs", i], e.g. ["params", "lr"], ["scheduler", "params",
+   *  "gamma"] or ["events", 0, "params", "lr"]: shown at the most specific field. */
   showError(rest, msg) {
-    const key = rest.filter((x) => typeof x === "string").join(".");
+    const key = rest.join(".");
+    let best = null;
     for (const [name, f] of this.fields) {
-      if (key === name || key.startsWith(name + ".")) {
-        f.setError(msg);
-        const details = f.node.closest("details");
-        if (details) details.open = true;
-        return;
-      }
+      if ((key === name || key.startsWith(name + ".")) && (!best || name.length > best[0].length)) best = [name, f];
+    }
+    if (best) {
+      const f = best[1];
+      f.setError(msg);
+      // Open every disclosure around it (a group's "more" inside the torch.optim API).
+      for (let d = f.node.closest("details"); d; d = d.parentElement?.closest("details")) d.open = true;
+      return;
     }
     this.rowError.textContent = rest.length ? t("error.field", { field: rest.join("."), msg }) : msg;
   }

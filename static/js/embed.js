@@ -5,13 +5,13 @@
 //   present=1             presentation mode: large text, the legend on the plot, no controls
 // A link opens the full app with the same state.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
-import { Scene } from "./scene.js";
-import { decodeState, encodeState } from "./state.js";
+import { Scene, gridPoints } from "./scene.js";
+import { DEFAULT_SURFACE, decodeState, encodeState } from "./state.js";
 import { Store } from "./store.js";
 import { URL_KEYS, urlField } from "./table.js";
 import { valueOf } from "./catalog.js";
@@ -21,10 +21,17 @@ import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
 import { PlotLegend } from "./plotlegend.js";
 import { Presentation } from "./present.js";
+import { ScrubMarks } from "./scrubmarks.js";
+import { LabMarks } from "./labmarks.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
   const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
@@ -52,21 +59,25 @@ async function start() {
   store.subscribe(linkFull);
   const contour = new ContourView($("#contour"), { compact: !state.present });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
+  // Changes of course (torch.optim API) on the path and on the scrubber.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
   // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
   // of the footer's, and no controls.
   const plotLegend = state.present ? new PlotLegend(contour, scene) : null;
-  scene.attach({ contour, bar, extra: [new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
+  scene.attach({ contour, bar, extra: [new ScrubMarks(bar, scene.player), new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
   if (!state.present) buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
   const res = await scene.loadGrid();
   if (!res.ok) {
     errorBox.hidden = false;
     errorBox.textContent = t("error.server", { msg: res.detail?.[0]?.msg || "" });
     return;
   }
-  if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
   if (state.autoplay) {
     store.recompute({ restart: true });
   } else {

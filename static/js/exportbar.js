@@ -6,8 +6,6 @@
 // (recorder.js, where MediaRecorder can). Exports hold the rows that are shown (all of
 // them when every row is hidden), in their colours; the fan's extra seeds stay on the page.
 
-/* global Plotly */
-
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
@@ -29,10 +27,12 @@ export function exportRequest(scene) {
   return body;
 }
 
-/** Learning rates for the HTML file's slider, around the first shown run's lr. */
+/** Learning rates for the HTML file's slider, around the first shown run's lr; none when
+ *  a run's lr is also set elsewhere (its param groups, a change at a step): one slider
+ *  could not say which lr it moves. */
 export function lrVariants(body, catalog) {
   const run = body.runs[0];
-  if (!run) return null;
+  if (!run || body.runs.some((r) => r.groups || r.events)) return null;
   const inner = run.params?.optimizer;
   const [opt, params] = inner && typeof inner === "object" ? [inner.optimizer, inner.params || {}] : [run.optimizer, run.params || {}];
   const lr = params.lr ?? catalog.param(opt, "lr")?.default;
@@ -83,9 +83,9 @@ export function saveBlob(blob, name) {
  * Plotly's picture of `gd` with `overlay(target)` (the contour's paths) painted over it,
  * and under it the legend (`slide.entries`: {color, name, detail, text, kind}).
  */
-export async function plotPng(gd, overlay = null, slide = { title: "", stepText: "", entries: [] }) {
+export async function plotPng(gd, overlay = null, slide = { title: "", stepText: "", entries: [] }, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
-  const url = await Plotly.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
   const img = await loadImage(url);
   let layer = null;
   if (overlay) {
@@ -169,9 +169,9 @@ function showCode(code, filename, copied) {
 }
 
 /**
- * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?} (the contour,
- * or the 3D view's graph); `slide()`: {title, legend, contour, steps} for the PNG's
- * title and legend and the video.
+ * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?, lib?} (the
+ * contour, or the 3D view's graph and the plotly.js that drew it); `slide()`: {title,
+ * legend, contour, steps} for the PNG's title and legend and the video.
  */
 export function bindExportBar(bar, scene, { graph, slide }) {
   const buttons = {};
@@ -200,11 +200,11 @@ export function bindExportBar(bar, scene, { graph, slide }) {
       return download("/export/html", ladder ? { ...body, lr_variants: ladder } : body, "scene.html");
     },
     png: async () => {
-      const { gd, overlay } = graph();
+      const { gd, overlay, lib } = graph();
       const s = slide();
       const k = scene.player.k;
       const stepText = t("player.stepOf", { k: Math.floor(k + 1e-9), n: scene.player.max });
-      saveBlob(await plotPng(gd, overlay, { title: s.title, stepText, entries: s.legend.snapshot(k) }), "scene.png");
+      saveBlob(await plotPng(gd, overlay, { title: s.title, stepText, entries: s.legend.snapshot(k) }, lib), "scene.png");
     },
     gif: () => download("/export/gif", { ...exportRequest(scene), lang: getLang() }, "scene.gif"),
     video: async () => {

@@ -2,6 +2,8 @@
 // Chinese. PyTorch names (Adam, lr, StepLR, torch.optim) stay as PyTorch spells them in
 // both, because that is what students type in their own code.
 
+import { LAB_EN, LAB_ZH } from "./i18nlab.js";
+
 const en = {
   "app.title": "Optimizer Playground",
   "app.tagline": "Watch torch.optim optimizers race on 2D surfaces",
@@ -106,6 +108,7 @@ const en = {
   "player.stepOf": "step {k} / {n}",
   "player.keys": "Keys: Space play/pause · J / L one step",
 
+  "readout.label": "Each optimizer at the step shown",
   "readout.optimizer": "Optimizer",
   "readout.step": "Step",
   "readout.loss": "Loss",
@@ -226,6 +229,38 @@ const en = {
   "map.hoverSweep": "{a}, {b}: {what}.",
   "map.hoverJoin": "{first}; {second}",
 
+  // Fair races (tune.js, tunechart.js)
+  "tune.button": "Tune lr",
+  "tune.title": "Find each optimizer's best lr for this scene, then race them all at their best",
+  "tune.cancel": "Cancel tuning",
+  "tune.cancelTitle": "Stop the tuning; the lrs stay as they are",
+  "tune.objective": "Best means",
+  "tune.objLoss": "lowest final loss",
+  "tune.objSteps": "fewest steps to a minimum",
+  "tune.noMinimum": "This surface has no known minimum to reach.",
+  "tune.help": "A fair race: one lr is rarely good for every optimizer. Each one tries {n} lr values, log-spaced around its PyTorch default, over this scene's steps with its own scheduler and noise, and races at the best.",
+  "tune.running": "Tuning {runs} optimizers × {n} lr values…",
+  "tune.done": "Tuned in {s} s: each optimizer now races at its best lr.",
+  "tune.cancelled": "Tuning cancelled: the lrs are as they were.",
+  "tune.stale": "Tuning cancelled: the scene changed. Press Tune lr again.",
+  "tune.error": "Could not tune: {msg}",
+  "tune.errorRow": "Could not tune {row}: {msg}",
+  "tune.took": "{name}: lr = {lr}, {what}",
+  "tune.single": "({n} values, one run each)",
+  "tune.resultLoss": "final loss {f}",
+  "tune.resultSteps": "a minimum at step {k}",
+  "tune.diverged": "diverged",
+  "tune.chosen": "chosen",
+  "tune.chartLoss": "Final loss after {steps} steps, by lr",
+  "tune.chartSteps": "Steps to reach a minimum, by lr",
+  "tune.axisLr": "lr (log scale)",
+  "tune.axisLoss": "final loss",
+  "tune.axisSteps": "steps",
+  "tune.note.scheduler_sets_lr": "{name}: not tuned, its scheduler sets the lr (max_lr, base_lr).",
+  "tune.note.groups_set_lr": "{name}: not tuned, both param groups set their own lr.",
+  "tune.note.all_diverged": "{name}: every lr tried diverged; its lr is unchanged.",
+  "tune.note.none_reached": "{name}: no lr tried reaches a minimum within {steps} steps; its lr is unchanged.",
+
   // Inside the optimizer (inspector.js, arrows.js, lrstrip.js)
   "insp.title": "Inside the optimizer",
   "insp.definition": "Values at step k: the state PyTorch holds after k calls of optimizer.step(); g is the gradient step k used (computed at θₖ₋₁, noise included); Δθ = θₖ − θₖ₋₁ is the step actually taken; lr is the lr step k used.",
@@ -253,7 +288,7 @@ const en = {
   "arrows.tooltip": "Drawn at each optimizer's current point for the step shown (the inspector's values): −g is minus the gradient, −m minus momentum_buffer or exp_avg (as the update uses it), Δθ the step just taken. Directions are exact; lengths are scaled, not in plot units: a typical size (the median over the visible runs) draws half the longest arrow, larger values grow more slowly. −g and −m share one scale, Δθ has its own.",
   "lr.title": "Learning rate per step",
   "lr.tooltip": "The value at step k is the lr that step k used.",
-  "lr.hint": "Shown while an optimizer has an LR scheduler. Click the chart to jump to a step.",
+  "lr.hint": "Shown while an optimizer's lr changes during the run (an LR scheduler, a change at a step) or its param groups differ. Dashed: group y. Click the chart to jump to a step.",
 
   // Slides and projectors (present.js, plotlegend.js, the GIF and video exports)
   "present.button": "Present",
@@ -373,6 +408,7 @@ const zh = {
   "player.stepOf": "第 {k} / {n} 步",
   "player.keys": "快捷键：空格 播放/暂停 · J / L 单步",
 
+  "readout.label": "各优化器在当前步的情况",
   "readout.optimizer": "优化器",
   "readout.step": "步数",
   "readout.loss": "损失",
@@ -493,6 +529,38 @@ const zh = {
   "map.hoverSweep": "{a}，{b}：{what}。",
   "map.hoverJoin": "{first}，{second}",
 
+  // 公平比赛（tune.js、tunechart.js）
+  "tune.button": "调优 lr",
+  "tune.title": "为每个优化器找出在当前场景下最好的 lr，再让它们都以各自最好的 lr 比赛",
+  "tune.cancel": "取消调优",
+  "tune.cancelTitle": "停止调优；各个 lr 保持不变",
+  "tune.objective": "“最好”指",
+  "tune.objLoss": "最终损失最低",
+  "tune.objSteps": "到达极小值的步数最少",
+  "tune.noMinimum": "这个曲面没有已知的极小值可以到达。",
+  "tune.help": "公平的比赛：同一个学习率很难对每个优化器都合适。每个优化器在其 PyTorch 默认值附近按对数间隔尝试 {n} 个 lr，用本场景的步数以及它自己的调度器和噪声运行，再以最好的那个参加比赛。",
+  "tune.running": "正在调优 {runs} 个优化器 × {n} 个 lr 取值…",
+  "tune.done": "调优完成（{s} 秒）：每个优化器现在都以各自最好的 lr 比赛。",
+  "tune.cancelled": "已取消调优：各个 lr 保持原样。",
+  "tune.stale": "场景已改变，调优已取消。请再按一次“调优 lr”。",
+  "tune.error": "无法调优：{msg}",
+  "tune.errorRow": "无法调优 {row}：{msg}",
+  "tune.took": "{name}：lr = {lr}，{what}",
+  "tune.single": "（{n} 个取值，每个单独运行）",
+  "tune.resultLoss": "最终损失 {f}",
+  "tune.resultSteps": "第 {k} 步到达极小值",
+  "tune.diverged": "发散",
+  "tune.chosen": "选中",
+  "tune.chartLoss": "{steps} 步后的最终损失随 lr 的变化",
+  "tune.chartSteps": "到达极小值所需步数随 lr 的变化",
+  "tune.axisLr": "lr（对数刻度）",
+  "tune.axisLoss": "最终损失",
+  "tune.axisSteps": "步数",
+  "tune.note.scheduler_sets_lr": "{name}：未调优，它的调度器自己设定 lr（max_lr、base_lr）。",
+  "tune.note.groups_set_lr": "{name}：未调优，两个参数组都设定了自己的 lr。",
+  "tune.note.all_diverged": "{name}：尝试的每个 lr 都发散了；lr 保持不变。",
+  "tune.note.none_reached": "{name}：尝试的 lr 都不能在 {steps} 步内到达极小值；lr 保持不变。",
+
   // 优化器内部（inspector.js、arrows.js、lrstrip.js）
   "insp.title": "优化器内部",
   "insp.definition": "第 k 步显示的数值：调用 k 次 optimizer.step() 之后 PyTorch 保存的状态；g 是第 k 步所用的梯度（在 θₖ₋₁ 处计算，含噪声）；Δθ = θₖ − θₖ₋₁ 是实际走的一步；lr 是第 k 步所用的学习率。",
@@ -520,7 +588,7 @@ const zh = {
   "arrows.tooltip": "箭头画在每个优化器当前所在的点上，对应当前显示的步数（与“优化器内部”面板中的数值一致）：−g 是负梯度，−m 是 momentum_buffer 或 exp_avg 取负（更新时就是这样使用的），Δθ 是刚走的一步。方向是准确的；长度经过缩放，并非图上的实际长度：典型大小（所有显示中的优化器的中位数）画成最长箭头的一半，更大的值增长得更慢。−g 与 −m 使用同一比例，Δθ 单独一个比例。",
   "lr.title": "学习率随步数的变化",
   "lr.tooltip": "第 k 步处的值是第 k 步所用的学习率。",
-  "lr.hint": "有优化器使用学习率调度器时显示。单击图表可跳到对应的步数。",
+  "lr.hint": "当优化器的学习率在运行中变化（学习率调度器、中途修改）或各参数组不同时显示。虚线：y 组。单击图表可跳到对应的步数。",
 
   "present.button": "演示",
   "present.title": "演示模式：图像铺满屏幕，文字放大，并显示图例（按 Esc 退出）",
@@ -534,6 +602,9 @@ const zh = {
   "export.recording": "正在录制… 还剩 {s} 秒",
   "export.videoContour": "视频录制的是等高线视图：请先切换到等高线",
 };
+
+Object.assign(en, LAB_EN);
+Object.assign(zh, LAB_ZH);
 
 export const DICTIONARIES = { en, zh };
 export const LANGS = ["en", "zh"];

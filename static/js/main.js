@@ -1,6 +1,6 @@
 // The full page "/": surface panel, optimizer rows, contour + race, loss chart, share.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
@@ -9,11 +9,14 @@ import { Readout } from "./readout.js";
 import { Announcer } from "./announce.js";
 import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
-import { Scene } from "./scene.js";
+import { Scene, gridPoints } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
+import { LabMarks } from "./labmarks.js";
+import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
@@ -22,11 +25,17 @@ import { PlotLegend } from "./plotlegend.js";
 import { Presentation, sceneTitle } from "./present.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
+import { urlField } from "./table.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
@@ -43,6 +52,7 @@ async function start() {
   let rowsPanel = null;
   let surfacePanel = null;
   let mapMode = null;
+  let tunePanel = null;
   const scene = new Scene({
     catalog,
     store,
@@ -59,7 +69,10 @@ async function start() {
       },
       onGrid() {
         surfacePanel?.syncStart();
+        tunePanel?.show();
       },
+      // "Add a change at step k" names the step the scrubber is on.
+      onStep: () => rowsPanel?.followStep(),
     },
   });
 
@@ -70,14 +83,21 @@ async function start() {
   // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
   const arrows = new ArrowLayer();
   contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
+  // The torch.optim API lab: changes of course on the paths and the scrubber, LBFGS's
+  // closure evaluations on the contour.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  const scrubMarks = new ScrubMarks(bar, scene.player);
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
   const legend = new PlotLegend(contour, scene);
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, new Announcer(), legend] });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
+  rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
+  tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
@@ -99,8 +119,17 @@ async function start() {
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
+  window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
-  const res = await scene.loadGrid();
+  // present=1: the contour's first drawing is already at projector size.
+  if (state.present) await present.enter();
+  // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
+  let racing = false;
+  const race = () => {
+    racing = true;
+    store.recompute({ restart: true });
+  };
+  const res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok && state.formula) {
     // A link with a formula this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
@@ -109,8 +138,7 @@ async function start() {
     surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
-  if (state.present) await present.enter();
-  store.recompute({ restart: true });
+  if (!racing) store.recompute({ restart: true });
   store.saveUrl();
 }
 

@@ -7,19 +7,30 @@
 // The map follows the page: every computation the scene sends is a chance for the map
 // request to have changed (surface, steps, start, the row's hyperparameters); when it
 // has, a new request goes out shortly after, and the server drops the old one.
+//
+// The panel is built at once; what a map needs to be computed and shown (its stream, data,
+// painting, sweep view and legend) is loaded when a map is first switched on.
 
 import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
+import { usesLab } from "./torchapi.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
-import { MapStream } from "./mapstream.js";
-import { MapData } from "./mapdata.js";
-import { BasinLayer } from "./mappaint.js";
-import { SweepView } from "./mapsweep.js";
-import { renderLegend, renderProgress } from "./maplegend.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
+
+let loading = null;
+
+/** The modules that compute and show a map, loaded once, on first use. */
+function mapParts() {
+  loading = loading || Promise.all([import("./mapstream.js"), import("./mapdata.js"), import("./mappaint.js"),
+    import("./mapsweep.js"), import("./maplegend.js")]).then(([stream, data, paint, sweep, legend]) => ({
+    MapStream: stream.MapStream, MapData: data.MapData, BasinLayer: paint.BasinLayer, SweepView: sweep.SweepView,
+    renderLegend: legend.renderLegend, renderProgress: legend.renderProgress,
+  }));
+  return loading;
+}
 
 export class MapMode {
   /**
@@ -31,17 +42,10 @@ export class MapMode {
     this.store = scene.store;
     this.catalog = catalog;
     this.contour = contour;
-    this.basin = new BasinLayer(contour, { onZoom: () => this.sync() });
-    this.sweep = new SweepView(this.sweepHost, {
-      onPick: (cell) => this.pickSweep(cell),
-      onHover: (cell) => this.setHover(cell),
-    });
-    this.stream = new MapStream({
-      onHeader: (msg) => this.onHeader(msg),
-      onRows: (msg) => this.onRows(msg),
-      onDone: (msg) => this.onDone(msg),
-      onError: (detail) => this.onError(detail),
-    });
+    this.parts = null; // mapParts(), once a map has been switched on
+    this.basin = null;
+    this.sweep = null;
+    this.stream = null;
     this.data = null;
     this.status = "off"; // off | waiting | streaming | done | error | idle
     this.sentKey = null;
@@ -58,7 +62,7 @@ export class MapMode {
     const onGrid = scene.hooks.onGrid;
     scene.hooks.onGrid = (grid) => {
       onGrid?.(grid);
-      this.basin.draw();
+      this.basin?.draw();
     };
     // A click on the plot starts the race from the basin cell's centre under it.
     scene.snapStart = (x, y) => this.pickStart(x, y);
@@ -253,20 +257,43 @@ export class MapMode {
 
   // ------------------------------------------------------------- computing
 
+  /** Load the map's modules, make its layers and stream, and apply the settings again. */
+  async load() {
+    const parts = await mapParts();
+    if (this.parts) return;
+    this.parts = parts;
+    this.basin = new parts.BasinLayer(this.contour, { onZoom: () => this.sync() });
+    this.sweep = new parts.SweepView(this.sweepHost, {
+      onPick: (cell) => this.pickSweep(cell),
+      onHover: (cell) => this.setHover(cell),
+    });
+    this.stream = new parts.MapStream({
+      onHeader: (msg) => this.onHeader(msg),
+      onRows: (msg) => this.onRows(msg),
+      onDone: (msg) => this.onDone(msg),
+      onError: (detail) => this.onError(detail),
+    });
+    this.apply();
+  }
+
   /** Show or hide the map's layers for the settings, and ask for the map they need. */
   apply() {
     const m = this.map;
+    if (m.on && !this.parts) {
+      this.load();
+      return;
+    }
     const basin = m.on && m.kind === "basin";
     const sweep = m.on && m.kind === "sweep";
-    this.contour.setMapBelow(basin).then(() => this.basin.draw());
+    this.contour.setMapBelow(basin).then(() => this.basin?.draw());
     this.stage.classList.toggle("has-sweep", sweep);
     this.sweepHost.hidden = !sweep;
     this.strip.hidden = !m.on;
-    if (!basin) this.basin.hide();
-    if (!sweep) this.sweep.hide();
+    if (!basin) this.basin?.hide();
+    if (!sweep) this.sweep?.hide();
     if (!m.on) {
       clearTimeout(this.timer);
-      this.stream.stop();
+      this.stream?.stop();
       this.data = null;
       this.sentKey = null;
       this.status = "off";
@@ -303,7 +330,7 @@ export class MapMode {
 
   /** Send a new request if the page's has changed since the last one. */
   sync(delay = SEND_DELAY_MS) {
-    if (!this.map.on) return;
+    if (!this.map.on || !this.parts) return;
     const rows = this.scene.state.rows;
     if (this.map.run >= rows.length) this.store.update({ map: { run: Math.max(0, rows.length - 1) } }, { from: this });
     if (this.runSelect && this.fillRuns(this.runSelect) && this.map.kind === "sweep") this.render();
@@ -337,7 +364,7 @@ export class MapMode {
 
   onHeader(msg) {
     const log = { x: this.body.x?.scale === "log", y: this.body.y?.scale === "log" };
-    this.data = new MapData(msg, log, this.data);
+    this.data = new this.parts.MapData(msg, log, this.data);
     this.hover = null;
     this.status = "streaming";
     this.paint();
@@ -388,6 +415,7 @@ export class MapMode {
   // --------------------------------------------------------------- painting
 
   paint() {
+    if (!this.parts) return;
     const d = this.data;
     if (d && this.map.on && d.kind === "basin" && this.map.kind === "basin") this.basin.show(d);
     if (d && this.map.on && d.kind === "sweep" && this.map.kind === "sweep") {
@@ -402,7 +430,7 @@ export class MapMode {
   }
 
   updateMarker() {
-    if (this.map.kind !== "sweep") return;
+    if (this.map.kind !== "sweep" || !this.sweep) return;
     const row = this.scene.state.rows[this.map.run];
     const { x, y } = this.axesNow();
     const point = row && x && y ? [this.valueOf(row, x), this.valueOf(row, y)] : null;
@@ -422,12 +450,13 @@ export class MapMode {
     s.dataset.request = String(this.requestId);
     s.dataset.shape = d ? `${d.ny}x${d.nx}` : "";
     s.dataset.painted = d ? String(d.rowsDone * d.nx) : "0";
-    if (!this.map.on) return;
-    renderProgress(s, {
+    if (!this.map.on || !this.parts) return;
+    this.parts.renderProgress(s, {
       status: this.status, data: d, elapsed: this.elapsed, cached: this.cached,
       noise: this.scene.state.rows[this.map.run]?.noise > 0,
+      lab: usesLab(this.scene.state.rows[this.map.run] || {}),
     });
-    renderLegend(s, d, this.map, this.hover);
+    this.parts.renderLegend(s, d, this.map, this.hover);
   }
 
   // ----------------------------------------------------------------- clicks
@@ -478,7 +507,7 @@ export class MapMode {
     const next = cell && d && d.rowState(cell.j) === 2 ? cell : null;
     if (next?.k === this.hover?.k) return;
     this.hover = next;
-    renderLegend(this.strip, d, this.map, next);
+    if (this.parts) this.parts.renderLegend(this.strip, d, this.map, next);
   }
 
   /** For tests and the curious: what the map holds. */
@@ -493,8 +522,8 @@ export class MapMode {
           xParam: d?.xParam ?? null, yParam: d?.yParam ?? null, rowsDone: d?.rowsDone ?? 0,
           counts: d ? d.counts() : null,
           // What is on screen: the basin canvas's cells, or the sweep heatmap's z.
-          basinImage: mode.basin.data ? [mode.basin.image.height, mode.basin.image.width] : null,
-          sweepImage: mode.sweep.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
+          basinImage: mode.basin?.data ? [mode.basin.image.height, mode.basin.image.width] : null,
+          sweepImage: mode.sweep?.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
         };
       },
       cells() {

@@ -118,12 +118,14 @@ function axisBody(a, n) {
 
 /** The body of a /api/v1/map request, from the body of a /api/v1/run request for the
  *  mapped row alone (`run`, from state.runRequest), or null when there is nothing to map.
- *  The row's noise is left out: a map runs without it. A basin map covers `view`
+ *  The row's noise and torch.optim API options are left out: a map runs without them. A basin map covers `view`
  *  ([[x0, x1], [y0, y1]], the zoomed plot) when given, else the surface's domain. */
 export function mapRequest(m, runBody, start, catalog, view = null) {
   const spec = runBody.runs[0];
   if (!spec) return null;
-  const { noise, ...run } = spec;
+  // Without the torch.optim API options either (param groups, zero_grad, changes at a
+  // step): the map engine runs the plain optimizer, and says so (map.noLab).
+  const { noise, groups, zero_grad: zeroGrad, events, ...run } = spec;
   const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
   if (m.kind === "basin") {
     body.x = view ? { n: m.res, range: view[0] } : { n: m.res };

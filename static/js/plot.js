@@ -9,6 +9,7 @@
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { plotLocale } from "./plotlocale.js";
+import { plotlyReady } from "./plotlyjs.js";
 import { LOOK } from "./table.js";
 import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 
@@ -47,6 +48,7 @@ export class ContourView {
     this.overlays = []; // extra painters (ctx, axes, view), drawn over the paths
     this.big = false; // presentation mode: text and lines at projector size
     this.reserve = null; // () => ({w, h}): room the wrapper keeps for a legend beside/below
+    this.onGrid = null; // () => void: a new grid, before it is sized (the legend re-arranges)
     this.bindPointer();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(wrap);
@@ -54,7 +56,10 @@ export class ContourView {
 
   /** A new surface: redraw the contour (the only time Plotly redraws it). */
   async setGrid(grid) {
+    await plotlyReady();
     this.grid = grid;
+    // Whether a legend fits beside the plot depends on the surface's aspect.
+    this.onGrid?.();
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
     let zt = z, colorbar = { title: { text: t("plot.colorbar"), side: "right" } };

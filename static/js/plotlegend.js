@@ -24,6 +24,8 @@ export function legendParts(catalog, row) {
   const extra = [];
   if (row.scheduler) extra.push(row.scheduler.name);
   if (row.noise > 0) extra.push(`σ=${fmt(row.noise, 3)}`);
+  const lab = catalog.labLabel(row).replace(/^ · /, "");
+  if (lab) extra.push(lab);
   const detail = catalog.changedParams(row).join(" ");
   return { name: opt ? opt.name : row.optimizer, detail: [detail, ...extra].filter(Boolean).join(" · ") };
 }
@@ -53,6 +55,7 @@ export class PlotLegend {
     this.mode = "overlay";
     this.placedFor = "";
     contour.reserve = () => this.reserved();
+    contour.onGrid = () => this.arrange({ resize: false });
     // Called on every repaint of the paths: cheap unless the plot area moved.
     contour.overlays.push((ctx, ax) => this.follow(ax));
     new ResizeObserver(() => { this.placedFor = ""; this.arrange(); }).observe(contour.wrap);
@@ -111,8 +114,9 @@ export class PlotLegend {
 
   // ---------------------------------------------------------------- layout
 
-  /** Over the plot, beside it or below it (see the top of this file). */
-  arrange() {
+  /** Over the plot, beside it or below it (see the top of this file); `resize`: size
+   *  the plot to what is left (not when the plot is about to be drawn anyway). */
+  arrange({ resize = true } = {}) {
     const c = this.contour;
     let mode = "overlay";
     if (c.big) {
@@ -131,7 +135,7 @@ export class PlotLegend {
     }
     this.reservedSize = mode === "beside" ? { w: this.el.offsetWidth + GAP, h: 0 }
       : mode === "below" && c.big ? { w: 0, h: this.el.offsetHeight + GAP / 2 } : { w: 0, h: 0 };
-    c.resize();
+    if (resize) c.resize();
   }
 
   reserved() {

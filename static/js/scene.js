@@ -9,6 +9,11 @@ import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
+/** Points per side of the contour's grid: fewer in an embed and on a phone. */
+export function gridPoints(embed) {
+  return embed || window.innerWidth < 520 ? 90 : 120;
+}
+
 /** The reader asked the system for less motion: no race starts by itself, the paths
  *  are shown finished (▶ still plays them). */
 export function reducedMotion() {
@@ -91,15 +96,17 @@ export class Scene {
     return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface;
   }
 
-  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
-  async loadGrid(spec = this.surfaceSpec()) {
+  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes.
+   *  `beforeDraw()`: called once the grid has arrived, before the contour is drawn (the
+   *  first run request goes out then, and is computed while Plotly draws). */
+  async loadGrid(spec = this.surfaceSpec(), { beforeDraw } = {}) {
     const token = ++this.gridToken;
-    const compact = this.embed || window.innerWidth < 520;
-    const res = await fetchGrid(spec, compact ? 90 : 120);
+    const res = await fetchGrid(spec, gridPoints(this.embed));
     if (token !== this.gridToken) return { ok: false, stale: true };
     if (!res.ok) return res;
     this.grid = res.grid;
     this.surface = res.grid.surface;
+    beforeDraw?.();
     await this.views.contour.setGrid(res.grid);
     this.views.contour.setStart(this.startPoint());
     this.hooks.onGrid?.(res.grid);
@@ -179,6 +186,8 @@ export class Scene {
       run.path = [];
       run.loss = [];
       run.lr = [];
+      run.lrs = [];
+      run.evals = null;
       run.status = "ok";
       run.escapedAt = null;
       run.leftAt = null;
@@ -196,6 +205,11 @@ export class Scene {
     if (msg.lr) {
       run.lr.length = Math.min(run.lr.length, k);
       pushAll(run.lr, msg.lr);
+    }
+    if (msg.lrs) {
+      // Each param group's lr (a run with param groups): [[lr_x, lr_y], ...].
+      run.lrs.length = Math.min(run.lrs.length, k);
+      pushAll(run.lrs, msg.lrs);
     }
     this.refreshRuns(false);
   }
@@ -217,6 +231,7 @@ export class Scene {
       run.computing = false;
       run.state = info.state || null;
       run.grad = info.grad || null;
+      run.evals = info.evals || null;
       run.reason = info.diverged_reason || null;
       run.failed = false;
     });
@@ -258,9 +273,13 @@ export class Scene {
       leftAt: run.leftAt,
       computing: run.computing,
       lr: run.lr,
+      lrs: run.lrs.length ? run.lrs : null,
       state: run.state,
       grad: run.grad,
+      evals: run.evals,
       scheduler: Boolean(run.row.scheduler),
+      // The torch.optim API options the views explain (inspector, lr strip, markers).
+      row: run.row,
       reason: run.reason,
       failed: run.failed,
     }));
@@ -308,6 +327,8 @@ export class Scene {
       paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
       losses: () => scene.runs.map((r) => [...r.loss]),
       lrs: () => scene.runs.map((r) => [...r.lr]),
+      groupLrs: () => scene.runs.map((r) => r.lrs.map((v) => [...v])),
+      evals: () => scene.runs.map((r) => r.evals && r.evals.map((step) => step.map((p) => [...p]))),
       statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing, reason: r.reason, failed: r.failed })),
       currentStep: () => scene.player.k,
       playing: () => scene.player.playing,
@@ -325,7 +346,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
+  return { row, path: [], loss: [], lr: [], lrs: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {

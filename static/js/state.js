@@ -16,6 +16,12 @@
    noise3=0.1                            gradient noise σ of row 3
    seed3=7  fan3=8                       its random seed (default 0), and a fan of 8 seeds
                                          (7, 8, …, 14) drawn together: 4, 8 or 16
+   groups1=x(lr=0.1),y(momentum=0)       row 1's param groups: one per coordinate, each with
+                                         the values it sets (`groups1=x,y`: both take the row's)
+   zero_grad1=never                      .grad is never cleared (default every_step)
+   events1=100:keep(lr=0.001),150:reset  changes of course after 100 and 150 steps: values
+                                         written into every param group (keep), or the
+                                         optimizer built anew, its state empty (reset)
    c=e4572e,2e86ab                       row colours (hex without #), in row order
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
@@ -289,13 +295,9 @@ const CODECS = {
         const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
         const n = i + 1;
         for (const f of URL_KEYS.row) {
-          if (f.kind === "scheduler") {
-            const sched = q.get(`${f.key}${n}`);
-            if (sched) row[f.field] = decodeScheduler(sched, catalog, st.steps);
-          } else {
-            const v = readField(q, f, `${f.key}${n}`);
-            if (v !== undefined) row[f.field] = v;
-          }
+          const codec = ROW_CODECS[f.kind];
+          const v = codec ? codec.read(q.get(`${f.key}${n}`), row, f, catalog, st.steps) : readField(q, f, `${f.key}${n}`);
+          if (v !== undefined) row[f.field] = v;
         }
         if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
         if (hidden.has(n)) row.visible = false;
@@ -309,11 +311,13 @@ const CODECS = {
       st.rows.forEach((row) => put(spec.key, encodeOptimizerCall(row.optimizer, row.params, catalog)));
       st.rows.forEach((row, i) => {
         for (const f of URL_KEYS.row) {
-          if (f.kind === "scheduler") {
-            if (row.scheduler) put(`${f.key}${i + 1}`, encodeScheduler(row.scheduler, catalog));
-          } else {
+          const codec = ROW_CODECS[f.kind];
+          if (!codec) {
             writeField(put, f, row[f.field], `${f.key}${i + 1}`);
+            continue;
           }
+          const text = codec.write(row[f.field], row, catalog);
+          if (text !== null) put(`${f.key}${i + 1}`, text);
         }
       });
       const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
@@ -339,6 +343,125 @@ const CODECS = {
     write(put, st, spec) {
       const v = st[spec.field];
       if (v) put(spec.key, v.length ? v.join(",") : spec.none);
+    },
+  },
+};
+
+// ------------------------------------------------ a row's keys that are not plain
+
+/** The catalogue entry whose hyperparameters a row's param groups and events hold:
+ *  the optimizer's own, or for Lookahead its inner optimizer's (torch's param groups
+ *  are the inner optimizer's). Only the kinds a param group can hold. */
+export function groupItem(row, catalog) {
+  const opt = catalog.optimizer(row.optimizer);
+  if (!opt) return null;
+  const innerSpec = opt.params.find((p) => p.type === "optimizer");
+  let item = opt;
+  if (innerSpec) {
+    const inner = row.params?.[innerSpec.name] || innerSpec.default;
+    item = catalog.optimizer(inner?.optimizer) || catalog.optimizer("sgd");
+  }
+  return item && { ...item, params: item.params.filter((p) => GROUP_KINDS.has(p.type)) };
+}
+
+/** The values a row's param groups and changes fall back on: its params (Lookahead's:
+ *  its inner optimizer's, whose param groups they are). */
+export function baseValues(row, catalog) {
+  const opt = catalog.optimizer(row.optimizer);
+  const inner = opt?.params.find((p) => p.type === "optimizer");
+  if (!inner) return row.params;
+  const v = row.params[inner.name] || inner.default;
+  return v?.params || {};
+}
+
+const GROUP_KINDS = new Set(["float", "int", "bool", "pair", "choice", "float_list", "int_list"]);
+const COORDINATES = ["x", "y"];
+const EVENT_STATES = ["keep", "reset"];
+
+/** Can this row's optimizer take param groups? LBFGS (a closure optimizer) cannot:
+ *  PyTorch refuses per-parameter options for it. */
+export function groupsAllowed(row, catalog) {
+  const item = groupItem(row, catalog);
+  return Boolean(item) && !item.closure;
+}
+
+/** Values typed by the catalogue, every one kept: in a param group or an event a value
+ *  equal to PyTorch's default still overrides the row's. */
+function typedValues(item, args, catalog, steps) {
+  const out = {};
+  for (const spec of item.params) {
+    if (!(spec.name in args)) continue;
+    const v = fromRaw(spec, args[spec.name], catalog, steps);
+    if (v !== undefined) out[spec.name] = v;
+  }
+  return out;
+}
+
+function valuesText(item, values, catalog) {
+  return item.params.filter((spec) => spec.name in values).map((spec) => `${spec.name}=${toRaw(spec, values[spec.name], catalog)}`).join(";");
+}
+
+/** Only what the item knows, in its catalogue order (the server's order too). */
+export function cleanValues(item, values) {
+  const out = {};
+  for (const spec of item?.params || []) if (spec.name in (values || {})) out[spec.name] = values[spec.name];
+  return out;
+}
+
+/** The codecs of a row's keys that are not plain, by kind: read(raw or null, row, spec,
+ *  catalog, steps) gives the field's value or undefined; write(value, row, catalog) the
+ *  text, or null to leave the key out. */
+const ROW_CODECS = {
+  scheduler: {
+    read: (raw, row, spec, catalog, steps) => (raw ? decodeScheduler(raw, catalog, steps) : undefined),
+    write: (sch, row, catalog) => (sch ? encodeScheduler(sch, catalog) : null),
+  },
+  groups: {
+    read(raw, row, spec, catalog, steps) {
+      if (!raw || !groupsAllowed(row, catalog)) return undefined;
+      const item = groupItem(row, catalog);
+      const groups = {};
+      for (const part of splitTop(raw, ",")) {
+        const call = parseCall(part);
+        if (COORDINATES.includes(call.name) && !(call.name in groups)) groups[call.name] = typedValues(item, call.args, catalog, steps);
+      }
+      if (!Object.keys(groups).length) return undefined;
+      return { x: groups.x || {}, y: groups.y || {} };
+    },
+    write(groups, row, catalog) {
+      const item = groupItem(row, catalog);
+      if (!groups || !item) return null;
+      return COORDINATES.map((c) => {
+        const text = valuesText(item, groups[c] || {}, catalog);
+        return text ? `${c}(${text})` : c;
+      }).join(",");
+    },
+  },
+  events: {
+    read(raw, row, spec, catalog, steps) {
+      if (!raw) return undefined;
+      const item = groupItem(row, catalog);
+      if (!item) return undefined;
+      const events = [];
+      for (const part of splitTop(raw, ",")) {
+        const call = parseCall(part);
+        const colon = call.name.indexOf(":");
+        const atText = colon < 0 ? call.name : call.name.slice(0, colon);
+        const state = colon < 0 ? "keep" : call.name.slice(colon + 1);
+        const at = Number(atText);
+        const last = events.length ? events[events.length - 1].at : 0;
+        if (atText.trim() === "" || !Number.isInteger(at) || at <= last || !EVENT_STATES.includes(state)) continue;
+        events.push({ at, params: typedValues(item, call.args, catalog, steps), state });
+      }
+      return events.slice(0, spec.max);
+    },
+    write(events, row, catalog) {
+      const item = groupItem(row, catalog);
+      if (!events?.length || !item) return null;
+      return events.map((e) => {
+        const text = valuesText(item, e.params, catalog);
+        return `${e.at}:${e.state}${text ? `(${text})` : ""}`;
+      }).join(",");
     },
   },
 };
@@ -389,11 +512,23 @@ export function runRequest(st, catalog) {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
       if (row.scheduler) run.scheduler = fullScheduler(row.scheduler, catalog);
       if (row.noise > 0) run.noise = { std: row.noise, seed: row.seed || 0 };
+      Object.assign(run, labOptions(row, catalog));
       return run;
     }),
   };
   if (st.start) body.start = st.start;
   return body;
+}
+
+/** A run's options from the torch.optim API (api-v1.md): param groups, zero_grad,
+ *  events, as the request writes them (nothing when the row leaves them at their default). */
+function labOptions(row, catalog) {
+  const out = {};
+  const item = groupItem(row, catalog);
+  if (row.groups && item) out.groups = { x: cleanValues(item, row.groups.x), y: cleanValues(item, row.groups.y) };
+  if (row.zero_grad === "never") out.zero_grad = "never";
+  if (row.events?.length && item) out.events = row.events.map((e) => ({ at: e.at, params: cleanValues(item, e.params), state: e.state }));
+  return out;
 }
 
 /** A scheduler with every catalogue default written out: PyTorch has no default for some

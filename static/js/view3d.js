@@ -3,9 +3,7 @@
 // moves with the shared player. Heights: log10(1 + f − f_min) where the contour uses log
 // colours (Rosenbrock's valley floor would otherwise be flat under a 2,500-high rim), f
 // itself elsewhere; the z axis says which. Without WebGL the page says so and keeps the
-// contour.
-
-/* global Plotly */
+// contour. plotly.js's 3D bundle is loaded when the view is first shown (plotlyjs.js).
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
@@ -13,6 +11,7 @@ import { plotLocale } from "./plotlocale.js";
 import { COLORSCALE, FONT } from "./plot.js";
 import { wantsLogScale } from "./logcolors.js";
 import { LOOK } from "./table.js";
+import { plotly3d } from "./plotlyjs.js";
 
 const REDRAW_MS = 250; // a slider held down: redraw at most this often
 const SURFACE_N = 80;   // grid points per side of the 3D mesh (the paths stay exact)
@@ -103,7 +102,7 @@ export class SurfaceView {
       const t0 = performance.now();
       const step = this.step;
       const m = this.markers();
-      Plotly.restyle(this.gd, { x: [m.x], y: [m.y], z: [m.z], "marker.color": [m.color] }, [this.markerTrace]);
+      this.lib.restyle(this.gd, { x: [m.x], y: [m.y], z: [m.z], "marker.color": [m.color] }, [this.markerTrace]);
       const now = performance.now();
       this.nextMarkers = now + 3 * (now - t0);
       this.shown(step);
@@ -244,8 +243,9 @@ export class SurfaceView {
       },
     };
     this.drawn = false;
-    await Plotly.react(this.gd, traces, layout, { displaylogo: false, responsive: true,
-      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"], locale: plotLocale() });
+    this.lib = await plotly3d();
+    await this.lib.react(this.gd, traces, layout, { displaylogo: false, responsive: true,
+      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"], locale: plotLocale(this.lib) });
     this.drawn = true;
     this.shown(step);
     if (this.step !== step) this.setStep(this.step);
@@ -316,7 +316,7 @@ export function bindView3d({ toggle, box, contourWrap, contour, scene }) {
   if (scene.grid) view.setGrid(scene.grid);
   apply();
   const graph = () => (view.active
-    ? { gd: view.gd, overlay: null }
+    ? { gd: view.gd, overlay: null, lib: view.lib }
     : { gd: contour.gd, overlay: (target) => contour.paint(target) });
   return { view, graph, apply };
 }

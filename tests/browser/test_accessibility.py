@@ -13,6 +13,7 @@ from .conftest import IN_CI, REPO, wait_ready
 
 AXE = REPO / ".ci" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 EXPORT = "export:"   # a PAGES entry that starts with this is an HTML export of that body
+TUNED = "tuned:"     # ... with this, the page after pressing Tune lr (curves drawn)
 
 SCENE = "s=rosenbrock&steps=120&o=sgd(lr=0.01)&o=adam(lr=0.1)&o=sgd(lr=0.001;momentum=0.9)"
 PAGES = [
@@ -20,8 +21,18 @@ PAGES = [
     "/?lang=zh",
     f"/?{SCENE}&insp=1&map=basin&mres=32",
     f"/?{SCENE}&lang=zh&insp=1",
+    # the torch.optim API lab open on every part (it opens on a row that uses it)
+    f"/?{SCENE}&groups1=x,y(lr=0.003)&zero_grad1=never&events2=40:keep(lr=0.01),80:reset"
+    "&o=lbfgs(lr=0.5)&insp=1",
+    f"/?{SCENE}&groups1=x,y(lr=0.003)&events3=40:reset&lang=zh",
+    f"{TUNED}/?{SCENE}",
+    f"{TUNED}/?{SCENE}&lang=zh",
     f"/embed?{SCENE}&controls=lr,steps,surface",
     f"/embed?{SCENE}&lang=zh&autoplay=1",
+    # presentation mode (the plot's own legend, the bar with its way out), page and embed
+    f"/?{SCENE}&present=1",
+    f"/?{SCENE}&present=1&lang=zh",
+    f"/embed?{SCENE}&present=1&lang=zh",
     EXPORT + json.dumps({"surface": "rosenbrock", "steps": 80, "lang": "en", "runs": [
         {"optimizer": "sgd", "params": {"lr": 0.01}}, {"optimizer": "adam", "params": {"lr": 0.1}}]}),
     EXPORT + json.dumps({"surface": "himmelblau", "steps": 60, "lang": "zh", "lr_variants": [0.01, 0.03],
@@ -54,8 +65,12 @@ def open_target(page, server, target: str, tmp_path: Path) -> None:
         page.goto(path.as_uri())
         page.wait_for_function("() => window.__optplayExport && window.__optplayExport.ready()")
         return
-    page.goto(server.url + target)
+    tuned = target.startswith(TUNED)
+    page.goto(server.url + target.removeprefix(TUNED))
     wait_ready(page)
+    if tuned:
+        page.locator("#tune-panel .tune-btn").click()
+        page.wait_for_function("() => document.querySelector('#tune-panel').dataset.state === 'done'")
 
 
 @pytest.mark.parametrize("target", PAGES, ids=lambda t: t[:60])

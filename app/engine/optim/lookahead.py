@@ -101,6 +101,7 @@ class Lookahead(Optimizer):
         self.k = own["k"]
         inner = self.optimizer
         self.group = inner.group            # the library's param_groups are the inner's
+        self.defaults = {**inner.defaults, **own}   # the library merges the inner defaults
         self.needs_closure = inner.needs_closure
         names = tuple(inner.state_names) + ("slow_params",)
         if own["pullback_momentum"] == "pullback":
