@@ -15,7 +15,7 @@ from app.config import settings
 from app.engine import run_request
 from app.engine.errors import Cancelled, ComputationTimeout
 from app.engine.request import RunRequest
-from app.teach import animation, fonts
+from app.teach import animation, fonts, slide
 from app.teach.animation import build_scene, frame_steps, render_gif
 from app.teach.slide import SlideRenderer
 from optplay.cli import main as cli
@@ -91,14 +91,69 @@ def test_the_legend_and_counter_are_in_every_frame():
     assert renderer.status_text(renderer.s.tracks[2], 200) == "finished"
 
 
-def test_a_diverged_run_says_so_in_the_legend():
-    body = {"surface": "bowl", "steps": 30, "start": [1.5, 1.5],
-            "runs": [{"optimizer": "sgd", "params": {"lr": 1.5}}]}
-    scene = build_scene(RunRequest.model_validate(body), "zh")
-    tr = scene.tracks[0]
-    assert tr.status == "diverged" or tr.left_at is not None
-    text = SlideRenderer(scene, 480).status_text(tr, 30)
-    assert ("发散" in text or "离开视野" in text) if fonts.find_fonts().cjk else "step" in text
+# The 4-run, 200-step scene of issue #17 with a run that diverges (SGD lr=0.01 on
+# Rosenbrock leaves the view at step 2 and overflows at step 6).
+DIVERGING = {**FOUR, "runs": [*FOUR["runs"][:3], {"optimizer": "sgd", "params": {"lr": 0.01}}]}
+RUN_COLORS = [(232, 69, 60), (31, 119, 208), ADAM, (123, 63, 209)]
+
+
+def region(frame: np.ndarray, x0, y0, x1, y1) -> np.ndarray:
+    return frame[int(y0):int(y1), int(x0):int(x1)].reshape(-1, 3)
+
+
+def has_color(pixels: np.ndarray, color, tol=12) -> bool:
+    return bool((np.abs(pixels - color).sum(axis=-1) <= tol).any())
+
+
+def test_the_four_run_gif_has_one_palette_the_run_colours_and_a_legend_that_says_diverged():
+    data = render_gif(DIVERGING)
+    assert len(data) <= 5 * 1024 * 1024
+    frames = frames_of(data)
+    assert len(frames) == 100
+    # One palette for the whole animation (no colour that shifts from frame to frame),
+    # which holds each run's own colour exactly, not a near one.
+    packed = set()
+    for f in frames:
+        packed.update(np.unique((f[..., 0] << 16) | (f[..., 1] << 8) | f[..., 2]).tolist())
+    assert len(packed) <= 256
+    for r, g, b in RUN_COLORS:
+        assert (r << 16) | (g << 8) | b in packed, (r, g, b)
+    renderer = SlideRenderer(build_scene(RunRequest.model_validate(DIVERGING), "en"))
+    tracks, rows = renderer.s.tracks, renderer.legend_rows
+    # The legend names each run's changed hyperparameters ...
+    assert [t.detail for t in tracks] == ["lr=0.002", "lr=0.001 momentum=0.9", "lr=0.1", "lr=0.01"]
+    ink = np.array(slide.MUTED)
+    for f in (frames[0], frames[50], frames[-1]):
+        for row, color in zip(rows, RUN_COLORS):
+            sw = row["swatch"]
+            assert near(f[int(row["y"] + sw * 0.65), int(row["x"] + sw / 2)], color)
+            # ... and draws them beside the name
+            x0 = row["tx"] + row["name_w"] + row["gap"]
+            assert has_color(region(f, x0, row["y"], renderer.W, row["y"] + row["name_h"]), ink, 40)
+    # ... and its status: running at first, "diverged at step 6" (in the warning's
+    # colour, after "left the view at step 2") at the end; the others finished.
+    assert tracks[3].status == "diverged" and tracks[3].steps_done == 5
+    assert renderer.status_text(tracks[3], 0) == "running"
+    assert renderer.status_text(tracks[3], 200) == "left the view at step 2 · diverged at step 6"
+    assert renderer.status_text(tracks[0], 200) == "finished"
+
+    def status_pixels(f, i):
+        row = rows[i]
+        return region(f, row["tx"], row["status_y"], renderer.W, row["status_y"] + row["line_h"])
+
+    warn, done, running = (slide.STATUS_COLORS[k] for k in ("escaped", "finished", "running"))
+    assert has_color(status_pixels(frames[0], 3), running) and not has_color(status_pixels(frames[0], 3), warn)
+    assert has_color(status_pixels(frames[-1], 3), warn)
+    assert has_color(status_pixels(frames[-1], 0), done) and not has_color(status_pixels(frames[0], 0), done)
+
+
+def test_a_diverged_run_says_so_in_chinese():
+    scene = build_scene(RunRequest.model_validate({**DIVERGING, "steps": 20}), "zh")
+    text = SlideRenderer(scene, 480).status_text(scene.tracks[3], 20)
+    if fonts.find_fonts().cjk:
+        assert text == "在第 2 步离开视野 · 在第 6 步发散"
+    else:
+        assert text.endswith("diverged at step 6")
 
 
 def test_frames_never_outnumber_the_steps_and_keep_the_page_pace():
@@ -191,3 +246,15 @@ def test_a_label_with_control_characters_is_drawn(client):
     res = client.post("/api/v1/export/gif", json={**body, "frames": 3, "width": 320})
     assert res.status_code == 200, res.text
     assert Image.open(io.BytesIO(res.content)).n_frames == 3
+
+
+def test_a_surface_from_data_is_drawn_with_its_loss(client):
+    """A loss over a data set has no formula: the line beside the title names the loss
+    (was a 422 "not enough values to unpack")."""
+    body = {"surface": {"data": "line"}, "batch": {"size": 8, "seed": 0}, "steps": 40,
+            "runs": [{"optimizer": "sgd", "params": {"lr": 0.05}}]}
+    res = client.post("/api/v1/export/gif", json={**body, "frames": 4, "width": 480})
+    assert res.status_code == 200, res.text
+    assert Image.open(io.BytesIO(res.content)).n_frames == 4
+    scene = build_scene(RunRequest.model_validate(body), "en")
+    assert scene.subtitle == "MSELoss · n = 40" and scene.title == "Study hours and exam score"

@@ -74,7 +74,7 @@ class Scene:
     steps: int
     tracks: list[Track]
     title: str
-    formula: str
+    subtitle: str                        # "f(x, y) = …", or the loss over a data set
     strings: dict                        # status.*, player.stepOf
     fonts: Fonts
 
@@ -170,7 +170,7 @@ class SlideRenderer:
         title_font = f.bold(self.px(26))
         d.text((self.pad, self.px(16)), s.title, font=title_font, fill=INK)
         tw = d.textlength(s.title, font=title_font)
-        formula = f"f(x, y) = {s.formula}"
+        formula = s.subtitle
         room = self.W * 0.62 - self.pad - tw - self.px(16)
         small = f.regular(self.px(16))
         if room > self.px(80):

@@ -87,7 +87,8 @@ def surface_title(surface, lang: str) -> str:
     if surface.id == "custom":
         return STRINGS[lang]["custom"]
     if lang == "zh":
-        return SURFACE_NAMES_ZH.get(surface.id, surface.name)
+        # a data set's own Chinese name, else the built-in surfaces' table
+        return getattr(surface, "name_zh", None) or SURFACE_NAMES_ZH.get(surface.id, surface.name)
     return surface.name
 
 
