@@ -218,3 +218,16 @@ def test_the_embed_dialog_offers_presentation_mode(page, server):
     page.get_by_label("Presentation mode: large text, the legend on the plot").check()
     assert "present=1" in code.input_value() and "/embed?" in code.input_value()
     page.watch.assert_clean()
+
+
+def test_the_legend_writes_the_torch_optim_api_options(page, server):
+    """A change of course and param groups are hyperparameters too: the legend writes
+    them as the row's label does (catalog.js labLabel)."""
+    page.goto(server.url + "/?s=rosenbrock&steps=60&o=adam(lr=0.05)&events1=20:keep(lr=0.01)"
+              "&o=sgd(lr=0.001)&groups2=x,y(lr=0.003)&present=1")
+    wait_ready(page)
+    wait_drawn(page, True)
+    legend = page.evaluate(LEGEND)
+    assert [e["detail"] for e in legend] == ["lr=0.05 · @20 lr=0.01",
+                                             "lr=0.001 · x() y(lr=0.003)"], legend
+    page.watch.assert_clean()
