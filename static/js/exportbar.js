@@ -94,7 +94,7 @@ export async function plotPng(gd, overlay = null, slide = { title: "", stepText:
     layer.height = Math.round(h * PNG_SCALE);
     overlay({ ctx: layer.getContext("2d"), canvas: layer, dpr: PNG_SCALE });
   }
-  const picture = makeSlide({ width: w, plotHeight: h, scale: PNG_SCALE, title: slide.title, entries: slide.entries });
+  const picture = makeSlide({ width: w, plotHeight: h, scale: PNG_SCALE, title: slide.title, entries: slide.entries, stepSample: slide.stepText });
   picture.draw({
     stepText: slide.stepText,
     entries: slide.entries,

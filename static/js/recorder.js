@@ -46,7 +46,7 @@ export async function recordRace({ contour, legend, title, steps, stepText, onPr
     const last = legend.snapshot(steps)[i];
     return last.text.length > e.text.length ? last : e;
   });
-  const slide = makeSlide({ width: even(w), plotHeight: h, scale, title, entries: sizing });
+  const slide = makeSlide({ width: even(w), plotHeight: h, scale, title, entries: sizing, stepSample: stepText(steps) });
   slide.canvas.height = Math.round(slide.canvas.height / 2) * 2;
   const paintAt = (k) => {
     contour.paint({ ctx: layerCtx, canvas: layer, dpr: scale }, k);

@@ -42,18 +42,64 @@ function fit(ctx, text, width) {
 
 const NAME_FONT = `700 14px ${FONT}`;
 const TEXT_FONT = `13px ${FONT}`;
+const TITLE_FONT = `700 16px ${FONT}`;
+const LINE = 18;
+
+/** `text` in lines at most `first` wide (the first) and `rest` wide (the others), broken
+ *  between words; a word too long for any line is cut with "…". */
+function wrap(ctx, text, first, rest) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ").filter(Boolean)) {
+    const room = lines.length ? rest : first;
+    const next = line ? `${line} ${word}` : word;
+    if (ctx.measureText(next).width <= room || (!line && lines.length)) {
+      line = next;
+    } else if (!line) {
+      lines.push("");           // nothing fits beside the name: start below it
+      line = word;
+    } else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line || !lines.length) lines.push(line);
+  return lines.map((l, i) => fit(ctx, l, i ? rest : first));
+}
+
+/**
+ * How an entry is laid out in a column `width` wide: its detail in lines (the first
+ * beside the name), and whether the status follows the last line or has its own.
+ * `e.text` should be the longest status the entry will show.
+ */
+function layoutEntry(ctx, e, width) {
+  const indent = SWATCH + 6;
+  ctx.font = NAME_FONT;
+  const nameW = ctx.measureText(e.name).width + ctx.measureText(" ").width;
+  ctx.font = TEXT_FONT;
+  const lines = e.detail ? wrap(ctx, e.detail, width - indent - nameW, width - indent) : [""];
+  const lastW = (lines.length > 1 ? 0 : nameW) + ctx.measureText(lines[lines.length - 1]).width;
+  const statusOwnLine = indent + lastW + ctx.measureText(` · ${e.text}`).width > width;
+  return { lines, statusOwnLine, height: ROW + (lines.length - 1 + (statusOwnLine ? 1 : 0)) * LINE };
+}
 
 /**
  * A slide `width` CSS pixels wide around a plot `plotHeight` tall, drawn at `scale`.
- * `entries` ({name, detail, text}) size the legend: give each its longest status.
+ * `entries` ({name, detail, text}) size the legend: give each its longest status, and
+ * `stepSample` the longest step text. Narrow slides (a phone's plot) put the step under
+ * the title and break an entry's hyperparameters and status over lines.
  * Returns {canvas, draw({stepText, entries, paintPlot(ctx)})}: paintPlot draws the plot
  * at (0, 0) in CSS pixels (the title line is above it).
  */
-export function makeSlide({ width, plotHeight, scale = 2, title, entries }) {
+export function makeSlide({ width, plotHeight, scale = 2, title, entries, stepSample = "" }) {
   const canvas = document.createElement("canvas");
   const ctx = canvas.getContext("2d");
   const inner = width - 2 * PAD;
-  // One column per entry as wide as the widest one (at most the whole line).
+  ctx.font = TITLE_FONT;
+  const twoLineHead = ctx.measureText(title).width + 16 + ctx.measureText(stepSample).width > inner;
+  const head = twoLineHead ? HEAD + LINE + 4 : HEAD;
+  // One column per entry as wide as the widest one on one line; one column, its entries
+  // over several lines, when that is wider than the slide.
   let colW = 0;
   for (const e of entries) {
     ctx.font = NAME_FONT;
@@ -64,9 +110,16 @@ export function makeSlide({ width, plotHeight, scale = 2, title, entries }) {
   }
   colW = Math.min(inner, colW);
   const cols = Math.max(1, Math.floor(inner / Math.max(colW, 1)));
-  const rows = Math.ceil(entries.length / cols);
-  const legendH = rows ? rows * ROW + PAD : 0;
-  const height = HEAD + plotHeight + legendH;
+  const layouts = entries.map((e) => layoutEntry(ctx, e, cols > 1 ? colW - 18 : inner));
+  const tops = [];
+  let legendH = 0;
+  for (let r = 0; r * cols < entries.length; r++) {
+    const row = layouts.slice(r * cols, (r + 1) * cols);
+    tops.push(legendH);
+    legendH += Math.max(...row.map((l) => l.height));
+  }
+  if (entries.length) legendH += PAD;
+  const height = head + plotHeight + legendH;
   canvas.width = Math.round(width * scale);
   canvas.height = Math.round(height * scale);
   const fg = css("--fg", "#1d2433"), muted = css("--fg-muted", "#5b6478");
@@ -77,38 +130,52 @@ export function makeSlide({ width, plotHeight, scale = 2, title, entries }) {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.setTransform(scale, 0, 0, scale, 0, 0);
     ctx.textBaseline = "middle";
-    ctx.font = `700 16px ${FONT}`;
-    const stepW = ctx.measureText(stepText).width;
+    ctx.font = TITLE_FONT;
     ctx.fillStyle = fg;
-    ctx.textAlign = "right";
-    ctx.fillText(stepText, width - PAD, HEAD / 2);
-    ctx.textAlign = "left";
-    ctx.fillText(fit(ctx, title, inner - stepW - 16), PAD, HEAD / 2);
+    if (twoLineHead) {
+      ctx.fillText(fit(ctx, title, inner), PAD, HEAD / 2);
+      ctx.font = `600 14px ${FONT}`;
+      ctx.fillText(fit(ctx, stepText, inner), PAD, HEAD / 2 + LINE + 2);
+    } else {
+      const stepW = ctx.measureText(stepText).width;
+      ctx.textAlign = "right";
+      ctx.fillText(stepText, width - PAD, HEAD / 2);
+      ctx.textAlign = "left";
+      ctx.fillText(fit(ctx, title, inner - stepW - 16), PAD, HEAD / 2);
+    }
     ctx.save();
-    ctx.translate(0, HEAD);
+    ctx.translate(0, head);
     paintPlot(ctx);
     ctx.restore();
     now.forEach((e, i) => {
+      const lay = layouts[i];
+      if (!lay) return;
       const x = PAD + (i % cols) * colW;
-      const y = HEAD + plotHeight + PAD / 2 + Math.floor(i / cols) * ROW + ROW / 2;
+      let y = head + plotHeight + PAD / 2 + tops[Math.floor(i / cols)] + ROW / 2;
       ctx.fillStyle = e.color;
       ctx.beginPath();
       ctx.arc(x + SWATCH / 2, y, SWATCH / 2, 0, 2 * Math.PI);
       ctx.fill();
-      let cx = x + SWATCH + 6;
+      const tx = x + SWATCH + 6;
       ctx.font = NAME_FONT;
       ctx.fillStyle = fg;
-      ctx.fillText(e.name, cx, y);
-      cx += ctx.measureText(e.name).width;
+      ctx.fillText(e.name, tx, y);
+      let cx = tx + ctx.measureText(e.name).width;
       ctx.font = TEXT_FONT;
-      const status = ` · ${e.text}`;
-      const statusW = ctx.measureText(status).width;
-      const detail = e.detail ? fit(ctx, ` ${e.detail}`, Math.max(0, x + colW - 18 - cx - statusW)) : "";
       ctx.fillStyle = muted;
-      ctx.fillText(detail, cx, y);
-      cx += ctx.measureText(detail).width;
+      lay.lines.forEach((line, j) => {
+        if (j) {
+          y += LINE;
+          cx = tx;
+        } else if (line) {
+          cx += ctx.measureText(" ").width;
+        }
+        ctx.fillText(line, cx, y);
+        cx += ctx.measureText(line).width;
+      });
       ctx.fillStyle = statusColor(e.kind);
-      ctx.fillText(status, cx, y);
+      if (lay.statusOwnLine) ctx.fillText(e.text, tx, y + LINE);
+      else ctx.fillText(` · ${e.text}`, cx, y);
     });
   }
 

@@ -10,6 +10,9 @@ import json
 import re
 import struct
 
+import numpy as np
+from PIL import Image
+
 from .conftest import hook, poll, wait_ready
 from .test_static_export_browser import _open
 from .test_static_export_browser import hook as export_hook
@@ -147,3 +150,38 @@ def test_export_bar_speaks_chinese(page, server):
     page.get_by_role("button", name="EN").click()
     assert page.locator("[data-export=code]").inner_text() == "Copy as PyTorch"
     page.watch.assert_clean()
+
+
+def _phone_png(browser, server, lang: str):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, device_scale_factor=2, accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server.url + f"/?s=rosenbrock&steps=120&o=sgd(lr=0.01)&o=sgd(lr=0.001;momentum=0.9)&lang={lang}")
+    wait_ready(page)
+    hook(page, "h.player.seek(120)")
+    button = page.locator("[data-export=png]")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as dl:
+        button.click()
+    data = open(dl.value.path(), "rb").read()
+    ctx.close()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+
+
+def rows_near(img, colour, x0=0, x1=None, min_count=3):
+    hit = (abs(img[:, x0:x1] - colour).sum(axis=-1) < 40).sum(axis=1) >= min_count
+    return [int(y) for y in hit.nonzero()[0]]
+
+
+def test_png_on_a_phone_breaks_lines_instead_of_cutting_them(browser, server):
+    """390 px wide: a title with the step beside it, or a run's hyperparameters with a
+    long status beside them, do not fit on one line: they go on the next, never "…"."""
+    zh = _phone_png(browser, server, "zh")
+    head = 2 * 40                                    # the first line, at the PNG's 2x
+    right = zh[:head, zh.shape[1] * 2 // 3:]
+    assert (abs(right - INK).sum(axis=-1) < 40).sum() == 0   # the step is not beside the title
+    assert any(head <= y < head + 2 * 24 for y in rows_near(zh, INK))   # ... but under it
+    en = _phone_png(browser, server, "en")
+    swatch = rows_near(en, RED, 2 * 14, 2 * 26)      # the first run's swatch in the legend
+    warn = rows_near(en, (156, 80, 0))               # "left the view at step 2 · diverged ..."
+    assert swatch and warn and min(warn) > max(swatch), (swatch[-3:], warn[:3])
