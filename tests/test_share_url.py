@@ -57,6 +57,10 @@ QUERIES = [
     "o=lookahead(k=3;optimizer=adam(lr=0.1))&groups1=x(lr=0.3;betas=0.8,0.9),y(momentum=0.5)"
     "&events1=5(lr=0.01),5:reset,4:keep,0x10:reset(lr=1e-3),12:swap(lr=1),-3:keep,2.5:keep,:keep",
     "o=sgd&zero_grad1=sometimes&events1=&groups1=&o=rprop&events2=1:keep(etas=0.4,1.3;nosuch=1)",
+    # A lesson's name (lessons.json): read when it is a name, whichever lesson it names.
+    "lesson=zero-grad&s=bowl&o=sgd(lr=0.1)",
+    "lesson=Zero_Grad!&o=adam",
+    "o=sgd&lesson=nosuch-lesson-1",
 ]
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from ..engine import catalog as catalogues
 from .jsquery import UNDEF, Query, as_json_number, is_integer, js_number, js_round, read_field
 from .share_map import decode_map
+from .lessons import lesson_search
 from .look import colors_for
 from .table import URL_KEYS, defaults, url_field
 
@@ -465,10 +466,11 @@ def query_of(url_or_query: str) -> str:
 
 
 def request_from_url(url_or_query: str) -> tuple[dict, dict]:
-    """(run request with each row's colour, page state) for a share URL: the rows the
-    page shows (hidden ones left out, unless every row is hidden)."""
+    """(run request with each row's colour, page state) for a share URL (a lesson's link
+    stands for its scene): the rows the page shows (hidden ones left out, unless every row
+    is hidden)."""
     catalog = Catalog()
-    st = decode_state(query_of(url_or_query), catalog)
+    st = decode_state(lesson_search(query_of(url_or_query)), catalog)
     body = run_request(st, catalog)
     for run, row in zip(body["runs"], st["rows"]):
         run["color"] = row["color"]

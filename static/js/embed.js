@@ -23,21 +23,24 @@ import { PlotLegend } from "./plotlegend.js";
 import { Presentation } from "./present.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { LabMarks } from "./labmarks.js";
+import { LessonCard, linkSearch } from "./lessons.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
   // The link's surface's grid, asked for with the catalogues (a typed formula waits for
   // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
   const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
   if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
+  const store = new Store(decodeState(search, catalog), catalog, { embed: true });
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
+  new LessonCard($("#lesson-card"), store, { path: "/embed", compact: true }).show();
 
   const errorBox = $("#global-error");
   const legend = new Legend($("#legend"));

@@ -10,6 +10,12 @@ const en = {
   "app.loading": "Loading…",
   "app.noscript": "This page needs JavaScript.",
   "lang.label": "Language",
+  // Lessons (lessons.js; each lesson's own words are in lessons.json)
+  "lessons.button": "Lessons",
+  "lesson.number": "Lesson {n}",
+  "lesson.try": "Try next:",
+  "lesson.restart": "Start this lesson over",
+  "lesson.close": "Close the lesson",
 
   "surface.section": "Surface",
   "surface.label": "Test function",
@@ -310,6 +316,11 @@ const zh = {
   "app.loading": "正在加载…",
   "app.noscript": "本页面需要启用 JavaScript。",
   "lang.label": "语言",
+  "lessons.button": "课程",
+  "lesson.number": "第 {n} 课",
+  "lesson.try": "接下来试试：",
+  "lesson.restart": "重新开始本课",
+  "lesson.close": "关闭本课",
 
   "surface.section": "曲面",
   "surface.label": "测试函数",

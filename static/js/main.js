@@ -23,6 +23,7 @@ import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
 import { PlotLegend } from "./plotlegend.js";
 import { Presentation, sceneTitle } from "./present.js";
+import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
 import { urlField } from "./table.js";
@@ -31,21 +32,26 @@ import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
-  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
-  // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
+  // A lesson's link stands for its scene (lessons.js). The link's surface's grid is asked
+  // for with the catalogues (a typed formula waits for the catalogue, which decides how it
+  // is read).
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
   const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
   if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog);
+  const store = new Store(decodeState(search, catalog), catalog);
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
   // First of the subscribers: every view that relabels on a language change finds it set.
   bindLanguage(store);
+  const lessonsMenu = new LessonsMenu($("#lessons-menu"));
+  store.subscribe(({ what }) => what.has("lang") && lessonsMenu.relabel());
+  new LessonCard($("#lesson-card"), store).show();
 
   const banner = $("#conn-banner");
   const globalError = $("#global-error");
