@@ -72,10 +72,10 @@ def export(args: argparse.Namespace) -> int:
             if args.lr_variants is None and body.get("lr_variants"):
                 args.lr_variants = body["lr_variants"]
             body.pop("lr_variants", None)
-    else:
-        body, state = request_from_url(args.url)
-        lang = lang or state.get("lang")
     try:
+        if not args.body:
+            body, state = request_from_url(args.url)
+            lang = lang or state.get("lang")
         if kind == "gif":
             size = {k: v for k, v in (("frames", args.frames), ("width", args.width)) if v}
             data = render_gif(body, lang=lang or "en", **size)

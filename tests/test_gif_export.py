@@ -249,12 +249,15 @@ def test_a_label_with_control_characters_is_drawn(client):
 
 
 def test_a_surface_from_data_is_drawn_with_its_loss(client):
-    """A loss over a data set has no formula: the line beside the title names the loss
-    (was a 422 "not enough values to unpack")."""
+    """A loss over a data set has no formula: the line beside the title is the loss
+    (was a 422 "not enough values to unpack"), the plot has the page's aspect."""
     body = {"surface": {"data": "line"}, "batch": {"size": 8, "seed": 0}, "steps": 40,
             "runs": [{"optimizer": "sgd", "params": {"lr": 0.05}}]}
     res = client.post("/api/v1/export/gif", json={**body, "frames": 4, "width": 480})
     assert res.status_code == 200, res.text
     assert Image.open(io.BytesIO(res.content)).n_frames == 4
     scene = build_scene(RunRequest.model_validate(body), "en")
-    assert scene.subtitle == "MSELoss · n = 40" and scene.title == "Study hours and exam score"
+    assert scene.subtitle == "L(w, b) = mean over the data of (w·x + b − y)²"
+    assert scene.title == "Study hours and exam score"
+    renderer = SlideRenderer(scene, 960)
+    assert abs(renderer.ph / renderer.pw - 0.8) < 0.01

@@ -98,18 +98,17 @@ def build_scene(req: RunRequest, lang: str, cancelled=None, deadline=None) -> Sc
     return Scene(surface=surface, contour=look.contour_data(surface, 100, hover=False),
                  start=tuple(answer["start"]), steps=req.steps, tracks=tracks,
                  title=printable(surface_title(surface, lang)),
-                 subtitle=printable(surface_line(surface)),
+                 subtitle=printable(surface_line(surface, lang)),
                  strings=STRINGS[lang], fonts=fonts)
 
 
-def surface_line(surface) -> str:
-    """The line beside the title: the formula, or for a surface from data its loss
-    (the PyTorch module's name) and how many points it averages."""
+def surface_line(surface, lang: str) -> str:
+    """The line beside the title: the formula, or for a surface from data its loss over
+    the data (as the HTML export writes it)."""
     tree = surface.formula.tree
     if tree is not None:
         return f"f(x, y) = {plain_source(tree)}"
-    loss = "MSELoss" if surface.model == "linear" else "BCEWithLogitsLoss"
-    return f"{loss} · n = {surface.n}"
+    return STRINGS[lang]["data.lossLinear" if surface.model == "linear" else "data.lossLogistic"]
 
 
 def render_gif(request_body: dict | RunRequest, lang: str = "en", frames: int = DEFAULT_FRAMES,

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageColor, ImageDraw
 
+from ..engine.data import DataSurface
 from . import look
 from .fonts import Fonts
 from .labels import fmt
@@ -32,6 +33,7 @@ PLOT_BG = ImageColor.getrgb(look.PLOT_BG)
 STATUS_COLORS = {"running": (71, 84, 103), "finished": (31, 122, 53),
                  "diverged": (180, 35, 24), "escaped": (163, 64, 6)}
 STAR = ImageColor.getrgb(look.MINIMUM_COLOR)
+DATA_ASPECT = 0.8                        # static/js/plot.js
 EVAL_SIDE = 360                          # points a side where f is computed for the picture
 
 
@@ -130,7 +132,9 @@ class SlideRenderer:
         avail_w = W * 0.6 - self.pad - gut_l
         avail_h = H - self.header - self.pad - gut_b
         (x0, x1), (y0, y1) = s.surface.domain
-        ratio = (y1 - y0) / (x1 - x0)
+        # A loss over data has no lengths to compare on its w and b axes: the page's
+        # fixed aspect (plot.js DATA_ASPECT), else the axes 1:1.
+        ratio = DATA_ASPECT if isinstance(s.surface, DataSurface) else (y1 - y0) / (x1 - x0)
         pw, ph = avail_w, avail_w * ratio
         if ph > avail_h:
             ph, pw = avail_h, avail_h / ratio

@@ -1,4 +1,4 @@
-// The server's catalogues (optimizers, schedulers, surfaces) and what the page derives
+// The server's catalogues (optimizers, schedulers, surfaces, data sets) and what the page derives
 // from them: defaults, value checks and short labels. Nothing here knows an optimizer by
 // name, so an optimizer added on the server shows up in the page by itself.
 
@@ -18,13 +18,15 @@ const PER_STEP = new Set(["gamma"]);
 const PERIOD_SHARE = 0.25;
 
 export class Catalog {
-  constructor({ optimizers, schedulers, surfaces }) {
+  constructor({ optimizers, schedulers, surfaces, datasets = [] }) {
     this.optimizers = optimizers;
     this.schedulers = schedulers;
     this.surfaces = surfaces;
+    this.datasets = datasets;
     this.optById = new Map(optimizers.map((o) => [o.id, o]));
     this.schedById = new Map(schedulers.map((s) => [s.id, s]));
     this.surfById = new Map(surfaces.map((s) => [s.id, s]));
+    this.dataById = new Map(datasets.map((d) => [d.id, d]));
   }
 
   optimizer(id) {
@@ -37,6 +39,11 @@ export class Catalog {
 
   surface(id) {
     return this.surfById.get(id);
+  }
+
+  /** A built-in data set (GET /api/v1/datasets: id, names, model, n, x, y ...). */
+  dataset(id) {
+    return this.dataById.get(id);
   }
 
   /** The optimizer's spec of hyperparameter `name` (or undefined). */

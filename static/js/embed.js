@@ -8,6 +8,7 @@
 import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
+import { DataView } from "./dataview.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
 import { Scene, gridPoints } from "./scene.js";
@@ -32,8 +33,11 @@ async function start() {
   // the catalogue, which decides how it is read).
   const search = await linkSearch(location.search);
   const q = new URLSearchParams(search);
-  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
-  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
   const store = new Store(decodeState(search, catalog), catalog, { embed: true });
@@ -65,10 +69,12 @@ async function start() {
   // Changes of course (torch.optim API) on the path and on the scrubber.
   const labMarks = new LabMarks();
   contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  // A surface from data: the data and each run's model beside (or under) the contour.
+  const data = new DataView($("#data-view"), { compact: true });
   // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
   // of the footer's, and no controls.
   const plotLegend = state.present ? new PlotLegend(contour, scene) : null;
-  scene.attach({ contour, bar, extra: [new ScrubMarks(bar, scene.player), new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
+  scene.attach({ contour, bar, data, extra: [new ScrubMarks(bar, scene.player), new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
   if (!state.present) buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();

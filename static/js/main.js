@@ -18,6 +18,8 @@ import { LRStrip } from "./lrstrip.js";
 import { LabMarks } from "./labmarks.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
+import { DataView } from "./dataview.js";
+import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
@@ -37,13 +39,18 @@ async function start() {
   // is read).
   const search = await linkSearch(location.search);
   const q = new URLSearchParams(search);
-  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
-  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(search, catalog), catalog);
+  // Pasted data too long for a link: this tab kept it (or the link says it is lost).
+  const local = restoreLocalData(search, catalog);
+  const store = new Store(decodeState(local.search, catalog), catalog);
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
@@ -54,6 +61,7 @@ async function start() {
   new LessonCard($("#lesson-card"), store).show();
 
   const banner = $("#conn-banner");
+  const batchHint = $("#loss-batch-hint");
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
@@ -69,13 +77,17 @@ async function start() {
         if (status === "http") setTimeout(() => { banner.hidden = true; }, 4000);
       },
       onErrors(detail) {
-        const rest = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const mine = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const rest = surfacePanel ? surfacePanel.data.showErrors(mine) : mine;
         globalError.hidden = !rest.length;
         globalError.textContent = rest.map((d) => t("error.server", { msg: `${(d.loc || []).filter((x) => x !== "body").join(".")} ${d.msg}`.trim() })).join("\n");
       },
       onGrid() {
         surfacePanel?.syncStart();
         tunePanel?.show();
+      },
+      onRuns() {
+        batchHint.hidden = !scene.epochSteps();
       },
       // "Add a change at step k" names the step the scrubber is on.
       onStep: () => rowsPanel?.followStep(),
@@ -97,8 +109,10 @@ async function start() {
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
+  // Surfaces from data: the data and each run's model beside the contour.
+  const dataView = new DataView($("#data-view"));
   const legend = new PlotLegend(contour, scene);
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
+  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
@@ -106,6 +120,7 @@ async function start() {
   tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
+  if (local.lost) surfacePanel.data.setNote(t("csv.linkLost", { name: getLang() === "zh" && local.lost.name_zh ? local.lost.name_zh : local.lost.name }));
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
     { scene, catalog, contour });
   bindKeys(scene.player);
@@ -136,12 +151,14 @@ async function start() {
     store.recompute({ restart: true });
   };
   const res = await scene.loadGrid(undefined, { beforeDraw: race });
-  if (!res.ok && state.formula) {
-    // A link with a formula this server refuses: show why, and fall back to the default.
+  if (!res.ok && (state.formula || state.data)) {
+    // A link with a formula or data this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
+    const wasData = Boolean(state.data);
     await scene.loadGrid(DEFAULT_SURFACE);
-    store.update({ formula: null, surface: DEFAULT_SURFACE });
-    surfacePanel.setStatus("error", why);
+    store.update({ formula: null, data: null, model: null, surface: DEFAULT_SURFACE });
+    if (wasData) surfacePanel.data.setNote(why);
+    else surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
   if (!racing) store.recompute({ restart: true });

@@ -19,6 +19,8 @@ import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 // as "deep", and the paths' saturated colours (with a white halo) stay visible on both ends.
 export const COLORSCALE = LOOK.colorscale;
 export const FONT = LOOK.font;
+// Height / width of the plot area on a surface from data (its axes are not kept 1:1).
+const DATA_ASPECT = 0.8;
 
 export class ContourView {
   /**
@@ -62,7 +64,10 @@ export class ContourView {
     this.onGrid?.();
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
-    let zt = z, colorbar = { title: { text: t("plot.colorbar"), side: "right" } };
+    // A surface from data is the loss over (w, b): named so, and not drawn 1:1 (w and b
+    // have units of their own).
+    const [xn, yn, fn] = s.data ? ["w", "b", t("loss.loss")] : ["x", "y", "f"];
+    let zt = z, colorbar = { title: { text: s.data ? t("data.colorbar") : t("plot.colorbar"), side: "right" } };
     let text = null;
     if (wantsLogScale(grid)) {
       // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
@@ -77,7 +82,7 @@ export class ContourView {
     }
     const contour = {
       type: "contour", x, y, z: zt, text,
-      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
+      hovertemplate: `${xn} = %{x:.3f}<br>${yn} = %{y:.3f}<br>${fn} = %{text}<extra></extra>`,
       colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
       contours: { coloring: "fill", showlines: true },
       line: { width: 0.6, color: "rgba(255,255,255,0.35)", smoothing: 0.6 },
@@ -108,8 +113,8 @@ export class ContourView {
     const [[x0, x1], [y0, y1]] = s.domain;
     const layout = {
       margin: this.margins(),
-      xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 * this.ink() },
-      yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 * this.ink() },
+      xaxis: { range: [x0, x1], constrain: "domain", title: this.axisTitle(s, t("data.w"), "w", "x", 4), zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 * this.ink() },
+      yaxis: { range: [y0, y1], title: this.axisTitle(s, t("data.b"), "b", "y", 2), zeroline: false, showgrid: false, ...(s.data ? {} : { scaleanchor: "x", scaleratio: 1 }), constrain: "domain", ticks: "outside", ticklen: 3 * this.ink() },
       showlegend: false,
       // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
       // (it would trap the page under the finger).
@@ -118,7 +123,7 @@ export class ContourView {
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: LOOK.plot_bg,
       font: { family: FONT, size: this.fontSize(), color: this.big ? getCss("--fg", "#1d2433") : getCss("--fg-muted", "#475467") },
-      uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
+      uirevision: `${s.id ?? s.data}:${s.expr ?? s.model}:${s.domain.flat().join(",")}`,
     };
     const config = {
       responsive: false, displaylogo: false, scrollZoom: false,
@@ -181,10 +186,18 @@ export class ContourView {
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
   }
 
+  /** An axis's title: none in a compact plot (an embed) of a formula, whose axes are
+   *  plainly x and y; a surface from data keeps "w" and "b" there (the data panel's own
+   *  axis is x: the two must not be confused). */
+  axisTitle(s, dataText, dataShort, plain, standoff) {
+    if (this.compact) return s.data ? { text: dataShort, standoff: 2 } : undefined;
+    return { text: s.data ? dataText : plain, standoff };
+  }
+
   /** Plotly's margins: room for the tick labels and axis titles at the font's size. */
   margins() {
     const f = this.fontSize() / 11;
-    const m = this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? { l: 34, r: 4, t: 10, b: 26 } : { l: 44, r: 8, t: 10, b: 36 };
+    const m = this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? compactMargin(this.grid.surface) : { l: 44, r: 8, t: 10, b: 36 };
     return { l: Math.round(m.l * f), r: m.r, t: Math.round(m.t * f), b: Math.round(m.b * f) };
   }
 
@@ -207,17 +220,19 @@ export class ContourView {
     const pm = this.margins();
     const bar = (this.compact ? 50 : 80) * this.ink() + (this.big ? this.fontSize() : 0);
     const m = this.isNarrow() ? { l: pm.l + 4, r: pm.r + 2, t: pm.t, b: pm.b + 46 * this.ink() } : { ...pm, r: pm.r + bar };
-    return { m, ratio: (y1 - y0) / (x1 - x0) };
+    // A surface from data gets a fixed aspect (its w and b are not lengths to compare).
+    return { m, ratio: this.grid.surface.data ? DATA_ASPECT : (y1 - y0) / (x1 - x0) };
   }
 
-  /** How wide the graph is when it is h pixels tall (the axes kept 1:1). */
+  /** How wide the graph is when it is h pixels tall (the axes kept at their aspect). */
   widthAtHeight(h) {
     if (!this.grid) return 0;
     const { m, ratio } = this.geometry();
     return Math.round((h - m.t - m.b) / ratio + m.l + m.r);
   }
 
-  /** Height from the width and the domain's aspect (the axes are kept 1:1). */
+  /** Height from the width and the domain's aspect (the axes are kept 1:1; a surface
+   *  from data gets a fixed aspect instead). */
   sizeGraph() {
     if (!this.grid) return { w: 600, h: 400 };
     const spare = this.reserve ? this.reserve() : { w: 0, h: 0 };
@@ -600,4 +615,9 @@ export function touchScreen() {
 function getCss(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** A compact plot's margins: room for the w and b titles on a surface from data. */
+function compactMargin(s) {
+  return s.data ? { l: 40, r: 4, t: 10, b: 34 } : { l: 34, r: 4, t: 10, b: 26 };
 }

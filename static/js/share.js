@@ -4,6 +4,7 @@
 
 import { t } from "./i18n.js";
 import { encodeState } from "./state.js";
+import { linkDropsData } from "./datapanel.js";
 
 export async function copyText(text) {
   try {
@@ -47,11 +48,13 @@ export function bindShare(button, fallback, scene) {
   const field = fallback.querySelector("input");
   button.addEventListener("click", async () => {
     const url = shareUrl(scene);
+    const dropsData = linkDropsData(scene.state);
     if (await copyText(url)) {
       fallback.hidden = true;
-      toast(t("share.copied"));
+      toast(dropsData ? t("share.dataTooLong") : t("share.copied"));
       return;
     }
+    if (dropsData) toast(t("share.dataTooLong"));
     fallback.hidden = false;
     field.value = url;
     field.focus();

@@ -99,3 +99,29 @@ def test_chinese_leaves_no_english_in_the_controls(page, server):
     titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
     assert titles and all(not re.search(r"[A-Za-z]{3}", t or "") for t in titles), titles
     page.watch.assert_clean()
+
+
+def test_chinese_leaves_no_english_on_a_scene_from_data(page, server):
+    """Your own data (the CSV box, the model, the mini-batch controls), the data panel
+    beside the contour, the batch loss and the epochs on the loss chart."""
+    page.goto(server.url + "/?pts=0.5:0,1:0,1.5:1,2:0,2.5:1,3:1,3.5:1&model=logistic"
+              "&o=adam(lr=0.1)&o=sgd(lr=0.5)&batch=3&steps=60&insp=1")
+    wait_ready(page)
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    wait_ready(page)
+    assert page.locator("#data-view").is_visible() and page.locator("#csv-box").is_visible()
+    assert page.locator("#data-view .data-title").inner_text().startswith("数据，以及各优化器在第")
+    allowed = pytorch_names(page, server.url) | CODE_WORDS
+    left = {}
+    for text in page.evaluate(VISIBLE_TEXT):
+        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
+            if word.lower() not in allowed:
+                left.setdefault(word, text.strip()[:80])
+    assert not left, f"English left after switching to 中文: {left}"
+    # Plotly draws the axis titles: the contour's are w and b, in Chinese.
+    titles = page.eval_on_selector_all("#contour .g-xtitle, #contour .g-ytitle", "ts => ts.map(t => t.textContent)")
+    assert titles == ["w（权重）", "b（偏置）"]
+    notes = page.locator("#loss .loss-graph").evaluate("gd => gd.layout.annotations.map(a => a.text)")
+    assert notes[0] == "第 1 个 epoch"
+    page.watch.assert_clean()
