@@ -87,7 +87,7 @@ def _costly(seed: int) -> dict:
 
 
 @pytest.mark.parametrize("how", ["run", "run?q", "code", "export/json", "grid", "map",
-                                 "stream", "tune"])
+                                 "stream", "tune", "export/gif"])
 def test_validation_is_off_the_loop(threads_of, how):
     """Validating a request compiles its formula and replays its schedule: in a worker
     thread, for every route and the stream, not on the event loop."""
@@ -107,6 +107,9 @@ def test_validation_is_off_the_loop(threads_of, how):
         r = client.post("/api/v1/map", json={"kind": "basin", "surface": body["surface"],
                                              "steps": 20, "run": body["runs"][0],
                                              "x": {"n": 4}, "y": {"n": 4}})
+        assert r.status_code == 200, r.text[:300]
+    elif how == "export/gif":
+        r = client.post("/api/v1/export/gif", json={**body, "frames": 3, "width": 320})
         assert r.status_code == 200, r.text[:300]
     elif how == "tune":
         r = client.post("/api/v1/tune", json={**body, "n": 4})
