@@ -6,6 +6,7 @@ order against the contract's words and the recorded PyTorch paths."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -305,6 +306,33 @@ def test_tiny_logistic_losses_keep_their_digits():
     path = np.column_stack([np.linspace(10.0, 20.0, 50), np.linspace(0.0, 5.0, 50)])
     got, want = f.losses_along(path), _direct(f, path)
     assert np.all(want > 0) and np.max(np.abs(got - want) / want) < 1e-12
+
+
+def test_logistic_losses_of_both_classes_keep_their_digits():
+    """Both classes right by a wide margin: torch's (1 - y) z - log_sigmoid(z) is
+    z - (z - 1e-9) for a 0 at z = -20, which keeps only the digits z leaves; summed as
+    max(sigma z, 0) + log1p(exp(-|z|)) every term keeps its own, one point or many."""
+    x = np.concatenate([np.linspace(-3.0, -1.0, 50), np.linspace(1.0, 3.0, 50)])
+    y = (x > 0).astype(float)
+    f = DataObjective(x, y, "logistic")
+    path = np.array([[20.0, 0.0], [30.0, 1.0], [15.0, -2.0]])
+    for (w, b), got in zip(path, f.losses_along(path)):
+        want = math.fsum(math.log1p(math.exp(-abs(w * v + b))) for v in x) / len(x)
+        assert abs(got - want) <= 1e-12 * want, (w, b, got, want)
+        assert abs(f.value_and_grad_at(w, b)[0] - want) <= 1e-12 * want
+
+
+def test_an_infinite_logit_gives_no_finite_logistic_loss():
+    """x near the float limit: where w * x overflows, torch's loss is NaN (here both far
+    points are on their right side, where sigma z = -inf would add nothing); so is ours
+    (the run ends there), one point or many, while the points beside stay finite."""
+    f = DataObjective(np.array([1e308, -1e308, 3.0, 4.0]), np.array([1.0, 0.0, 1.0, 0.0]),
+                      "logistic")
+    with np.errstate(all="ignore"):
+        along = f.losses_along(np.array([[2.0, 0.0], [0.5, 0.0], [1e-300, 1.0]]))
+        assert not np.isfinite(along[0]) and np.isfinite(along[1:]).all()
+        assert not math.isfinite(f.value_and_grad_at(2.0, 0.0)[0])
+        assert math.isfinite(f.value_and_grad_at(0.5, 0.0)[0])
 
 
 def test_losses_along_look_at_the_clock_between_chunks():

@@ -42,6 +42,10 @@ DIRECT_CELLS = 1 << 13
 # then give losses within 1e-13 of each other.  Otherwise the direct sum, torch's way.
 BATCH_CANCELLATION = 16.0
 BATCH_SCALE = 8192.0
+# ndarray.sum without its Python wrapper (a microsecond of a batch step's ten)
+_sum = np.add.reduce
+# |w| max|x| + |b| below this: no logit overflows to inf.
+OVERFLOW_SAFE = 1e300
 # Epochs of batch data a StepBatches keeps (for every run of a request), in data points.
 EPOCH_CACHE_POINTS = 1 << 18
 
@@ -164,8 +168,9 @@ def least_squares(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def _distinct_pairs(x: np.ndarray, y: np.ndarray):
-    """The distinct pairs (x, y), sorted, and how often each occurs (as float64)."""
-    order = np.lexsort((y, x))
+    """The distinct pairs (x, y), sorted by y then x, and how often each occurs (as
+    float64)."""
+    order = np.lexsort((x, y))
     xs, ys = x[order], y[order]
     new = np.empty(len(xs), dtype=bool)
     new[0] = True
@@ -185,7 +190,7 @@ def _sigmoid_gap(z: np.ndarray) -> np.ndarray:
 class DataObjective:
     """The full-data loss of a one-feature model over (x, y), and its batch forms."""
 
-    __slots__ = ("model", "x", "y", "n", "one_minus_y", "quad", "_ux", "_uq", "_uc",
+    __slots__ = ("model", "x", "y", "n", "sign", "quad", "_sx", "_uc", "_xmax",
                  "_scalar")
 
     variables = frozenset({"x", "y"})
@@ -200,17 +205,19 @@ class DataObjective:
         if self.x.shape != self.y.shape or self.x.size == 0:
             raise ValueError("x and y need the same, non-zero length")
         self.n = len(self.x)
-        self.one_minus_y = 1.0 - self.y
+        # the logistic terms' 1 - 2y (_logistic_floats); the linear model has none
+        self.sign = 1.0 - 2.0 * self.y if model == "logistic" else None
         self.quad = Quadratic(self.x, self.y) if model == "linear" else None
+        self._sx = self._uc = None
+        self._xmax = 0.0
         if model == "logistic":
             # Equal (x, y) pairs evaluated once, weighted by their count: data rounded
             # to a few digits (hours, grades) often shrink several times.
             ux, uy, counts = _distinct_pairs(self.x, self.y)
-            self._ux = ux
-            self._uq = 1.0 - uy
+            sign = 1.0 - 2.0 * uy
+            self._sx = np.vstack([sign * ux, sign])    # see _logistic_values
             self._uc = counts if len(ux) < self.n else None
-        else:
-            self._ux = self._uq = self._uc = None
+            self._xmax = float(np.max(np.abs(self.x)))
         self._scalar = self._linear_floats if model == "linear" else self._logistic_floats
 
     def __repr__(self) -> str:
@@ -218,41 +225,58 @@ class DataObjective:
 
     # -- one point, torch's operations ----------------------------------------------
 
-    def _linear_floats(self, w: float, b: float, x: np.ndarray, y: np.ndarray):
+    # _scalar(w, b, x, y, sign): sign = 1 - 2y, kept per data set and epoch (logistic's).
+
+    def _linear_floats(self, w: float, b: float, x: np.ndarray, y: np.ndarray, sign=None):
         m = len(x)
         z = w * x
         z += b
         r = z - y
         loss = float(np.dot(r, r)) / m
         dz = (2.0 / m) * r                     # mse_loss_backward: norm * (a - b) * 1
-        return loss, float(np.dot(dz, x)), float(dz.sum())
+        return loss, float(np.dot(dz, x)), float(_sum(dz))
 
-    def _logistic_floats(self, w: float, b: float, x: np.ndarray, y: np.ndarray):
+    def _logistic_floats(self, w: float, b: float, x: np.ndarray, y: np.ndarray,
+                         sign: np.ndarray):
         m = len(x)
         z = w * x
         z += b
-        # (1 - y) * z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|));
+        # (1 - y) * z - log_sigmoid(z), log_sigmoid(z) = min(z, 0) - log1p(exp(-|z|)), is
+        # max(sign * z, 0) + log1p(exp(-|z|)) with sign = 1 - 2y: non-negative terms;
         # backward: (sigmoid(z) - y) * 1 / numel, sigmoid(z) = 1 / (1 + exp(-z)).  (No
         # np.errstate here, it costs more than the arithmetic: exp(-z) may overflow to
         # inf, whose sigmoid is the right 0; the step loops ignore the warning.)
-        log_sig = np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
-        loss = float(((1.0 - y) * z - log_sig).sum()) / m
-        dz = (1.0 / (1.0 + np.exp(-z)) - y) / m
-        return loss, float(np.dot(dz, x)), float(dz.sum())
+        t = np.abs(z)
+        np.negative(t, out=t)
+        np.exp(t, out=t)
+        np.log1p(t, out=t)
+        terms = sign * z
+        np.maximum(terms, 0.0, out=terms)
+        terms += t
+        s = np.negative(z)
+        np.exp(s, out=s)
+        s += 1.0
+        np.divide(1.0, s, out=s)
+        s -= y
+        loss = float(_sum(terms)) / m
+        if abs(w) * self._xmax + abs(b) > OVERFLOW_SAFE and not np.isfinite(z).all():
+            loss = math.nan            # an infinite logit: torch's loss is NaN (or inf)
+        return loss, float(np.dot(s, x)) / m, float(_sum(s)) / m
 
     def value_and_grad_at(self, w: float, b: float) -> tuple[float, float, float]:
         """(loss, dloss/dw, dloss/db) over the whole data set, as Python floats."""
-        return self._scalar(float(w), float(b), self.x, self.y)
+        return self._scalar(float(w), float(b), self.x, self.y, self.sign)
 
     @property
     def value_and_grad_of_floats(self):
         """value_and_grad_at for callers whose w and b are Python floats already."""
-        x, y, f = self.x, self.y, self._scalar
-        return lambda w, b: f(w, b, x, y)
+        x, y, sign, f = self.x, self.y, self.sign, self._scalar
+        return lambda w, b: f(w, b, x, y, sign)
 
     def value_and_grad_of_floats_on(self, w: float, b: float, idx) -> tuple[float, float, float]:
         """(loss, dloss/dw, dloss/db) of the batch `idx` (indices into the data)."""
-        return self._scalar(w, b, self.x[idx], self.y[idx])
+        sign = self.sign[idx] if self.sign is not None else None
+        return self._scalar(w, b, self.x[idx], self.y[idx], sign)
 
     def batched(self, order) -> "StepBatches":
         """This loss on the mini-batches of `order` (a BatchOrder), step by step."""
@@ -265,7 +289,8 @@ class DataObjective:
         between chunks of a long evaluation (it raises to stop it)."""
         w, b = _columns(P, y)
         if w.size == 1:
-            return np.array([self._scalar(float(w[0]), float(b[0]), self.x, self.y)[0]])
+            return np.array([self._scalar(float(w[0]), float(b[0]), self.x, self.y,
+                                          self.sign)[0]])
         if self.model == "linear":
             return self._quadratic_values(w, b, check)
         return self._logistic_values(w, b, check)
@@ -308,7 +333,9 @@ class DataObjective:
         value = np.empty(B)
         grad = np.empty((B, 2))
         if B == 1:
-            value[0], grad[0, 0], grad[0, 1] = self._scalar(float(w[0]), float(b[0]), x, y)
+            sign = 1.0 - 2.0 * y if self.sign is not None else None
+            value[0], grad[0, 0], grad[0, 1] = self._scalar(float(w[0]), float(b[0]), x, y,
+                                                            sign)
             return value, grad
         rows = max(1, CHUNK_CELLS // len(x))
         m = len(x)
@@ -332,32 +359,36 @@ class DataObjective:
         return value, grad
 
     def _logistic_values(self, w: np.ndarray, b: np.ndarray, check: Check) -> np.ndarray:
-        """sum_i (1 - y_i) z_i - log_sigmoid(z_i), over the distinct (x, y) pairs weighted
-        by their count, chunk by chunk.  The (1 - y) z part is summed by its own
-        statistics: w * sum((1 - y) x) + b * sum(1 - y)."""
-        x, q, counts = self._ux, self._uq, self._uc
-        if counts is None:
-            sqx, sq = float(np.dot(q, x)), float(q.sum())
-        else:
-            sqx, sq = float(np.dot(q * counts, x)), float(np.dot(q, counts))
-        B = w.size
+        """Torch's term (1 - y) z - log_sigmoid(z) is max(sigma z, 0) + log1p(exp(-|z|))
+        with sigma = 1 - 2y (y = 0: z - min(z, 0) = max(z, 0); y = 1: max(-z, 0)): a sum
+        of non-negative terms, without cancellation.  [w, b] @ [sigma x; sigma] gives
+        sigma z for a chunk of points in one matrix product; the sum runs over the
+        distinct (x, y) pairs, weighted by their counts.  Points where some z may be
+        infinite (torch's loss is then NaN or inf) take torch's own formula."""
+        sx, counts = self._sx, self._uc
+        B, N = w.size, sx.shape[1]
+        rows = min(B, max(1, CHUNK_CELLS // N))
+        P = np.column_stack([w, b])
+        Z, T = np.empty((rows, N)), np.empty((rows, N))      # reused by every chunk
         out = np.empty(B)
-        rows = max(1, CHUNK_CELLS // len(x))
         with np.errstate(over="ignore", invalid="ignore"):
             for lo in range(0, B, rows):
                 hi = min(B, lo + rows)
-                z = np.multiply.outer(w[lo:hi], x)
-                z += b[lo:hi, None]
-                t = np.abs(z)
-                np.negative(t, out=t)
+                z, t = Z[:hi - lo], T[:hi - lo]
+                np.matmul(P[lo:hi], sx, out=z)                  # sigma z
+                np.abs(z, out=t)
+                np.negative(t, out=t)               # -|z| (two passes beat copysign's one)
                 np.exp(t, out=t)
                 np.log1p(t, out=t)
-                np.minimum(z, 0.0, out=z)
-                z -= t                                      # log_sigmoid(z)
-                s = z.sum(axis=1) if counts is None else z @ counts
-                out[lo:hi] = (w[lo:hi] * sqx + b[lo:hi] * sq - s) / self.n
+                np.maximum(z, 0.0, out=z)
+                z += t
+                out[lo:hi] = z.sum(axis=1) if counts is None else z @ counts
                 if check is not None:
                     check()
+            out /= self.n
+            huge = np.abs(w) * self._xmax + np.abs(b) > OVERFLOW_SAFE
+        if huge.any():
+            out[huge] = self._direct(w[huge], b[huge], self.x, self.y, check)[0]
         return out
 
     # -- curvature ------------------------------------------------------------------
@@ -390,7 +421,7 @@ class StepBatches:
     Epochs are kept (up to EPOCH_CACHE_POINTS points) for the next run of the request,
     which visits the same batches."""
 
-    __slots__ = ("f", "order", "_epochs", "_e", "_x", "_y", "_sums")
+    __slots__ = ("f", "order", "_epochs", "_e", "_x", "_y", "_sign", "_sums")
 
     def __init__(self, f: DataObjective, order):
         if order.n != f.n:
@@ -398,7 +429,7 @@ class StepBatches:
         self.f, self.order = f, order
         self._epochs: dict = {}
         self._e = -1
-        self._x = self._y = f.x
+        self._x = self._y = self._sign = f.x
         self._sums = None
 
     def indices(self, k: int) -> np.ndarray:
@@ -412,11 +443,12 @@ class StepBatches:
             perm = self.order.epoch(e)
             f = self.f
             sums = f.quad.batch_sums(perm, self.order.size) if f.quad is not None else None
-            kept = (f.x[perm], f.y[perm], sums)
+            sign = f.sign[perm] if f.sign is not None else None
+            kept = (f.x[perm], f.y[perm], sign, sums)
             if len(self._epochs) * f.n >= EPOCH_CACHE_POINTS:
                 self._epochs.clear()
             self._epochs[e] = kept
-        self._x, self._y, self._sums = kept
+        self._x, self._y, self._sign, self._sums = kept
         self._e = e
 
     def value_and_grad_of_floats(self, w: float, b: float, k: int) -> tuple[float, float, float]:
@@ -430,7 +462,8 @@ class StepBatches:
                 return got
         lo = i * self.order.size
         hi = lo + self.order.size
-        return self.f._scalar(w, b, self._x[lo:hi], self._y[lo:hi])
+        sign = self._sign[lo:hi] if self._sign is not None else None
+        return self.f._scalar(w, b, self._x[lo:hi], self._y[lo:hi], sign)
 
     def value_and_grad(self, P, k: int, check: Check = None) -> tuple[np.ndarray, np.ndarray]:
         """(loss, gradient) of step k's batch at B points: (B,) and (B, 2).  One point
