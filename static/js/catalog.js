@@ -87,10 +87,11 @@ export class Catalog {
     return out;
   }
 
-  /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
-  rowLabel(row, maxExtra = 2) {
+  /** A row's hyperparameters as "name=value": lr first, then every other one that
+   *  differs from PyTorch's default (a Lookahead's inner optimizer by its name). */
+  changedParams(row) {
     const opt = this.optimizer(row.optimizer);
-    if (!opt) return row.optimizer;
+    if (!opt) return [];
     const bits = [];
     for (const p of opt.params) {
       if (!(p.name in row.params)) continue;
@@ -107,8 +108,14 @@ export class Catalog {
       }
       bits.push(`${p.name}=${Array.isArray(v) ? v.map((x) => fmt(x, 3)).join(",") : fmt(v, 3)}`);
     }
-    const lrFirst = bits.sort((a, b) => (b.startsWith("lr=") ? 1 : 0) - (a.startsWith("lr=") ? 1 : 0));
-    const shown = lrFirst.slice(0, 1 + maxExtra);
+    return bits.sort((a, b) => (b.startsWith("lr=") ? 1 : 0) - (a.startsWith("lr=") ? 1 : 0));
+  }
+
+  /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
+  rowLabel(row, maxExtra = 2) {
+    const opt = this.optimizer(row.optimizer);
+    if (!opt) return row.optimizer;
+    const shown = this.changedParams(row).slice(0, 1 + maxExtra);
     let label = `${opt.name}${shown.length ? " " + shown.join(" ") : ""}`;
     if (row.scheduler) label += ` · ${row.scheduler.name}`;
     return label + this.labLabel(row);

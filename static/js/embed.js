@@ -2,6 +2,7 @@
 //   autoplay=1            start the race on load
 //   controls=lr,momentum  which controls show (hyperparameter names, or steps / surface);
 //   controls=none         none; left out: lr
+//   present=1             presentation mode: large text, the legend on the plot, no controls
 // A link opens the full app with the same state.
 
 import { fetchCatalogues, prefetchGrid } from "./api.js";
@@ -19,6 +20,8 @@ import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation } from "./present.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { LabMarks } from "./labmarks.js";
 import { LessonCard, linkSearch } from "./lessons.js";
@@ -61,18 +64,23 @@ async function start() {
   const linkFull = () => { openFull.href = `/?${encodeState(state, catalog)}`; };
   linkFull();
   store.subscribe(linkFull);
-  const contour = new ContourView($("#contour"), { compact: true });
+  const contour = new ContourView($("#contour"), { compact: !state.present });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
   // Changes of course (torch.optim API) on the path and on the scrubber.
   const labMarks = new LabMarks();
   contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
   // A surface from data: the data and each run's model beside (or under) the contour.
   const data = new DataView($("#data-view"), { compact: true });
-  scene.attach({ contour, bar, data, extra: [new ScrubMarks(bar, scene.player), new Announcer()] });
-  buildControls($("#embed-controls"), scene);
+  // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
+  // of the footer's, and no controls.
+  const plotLegend = state.present ? new PlotLegend(contour, scene) : null;
+  scene.attach({ contour, bar, data, extra: [new ScrubMarks(bar, scene.player), new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
+  if (!state.present) buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
   const res = await scene.loadGrid();
   if (!res.ok) {
     errorBox.hidden = false;

@@ -350,6 +350,19 @@ const en = {
   "lr.title": "Learning rate per step",
   "lr.tooltip": "The value at step k is the lr that step k used.",
   "lr.hint": "Shown while an optimizer's lr changes during the run (an LR scheduler, a change at a step) or its param groups differ. Dashed: group y. Click the chart to jump to a step.",
+
+  // Slides and projectors (present.js, plotlegend.js, the GIF and video exports)
+  "present.button": "Present",
+  "present.title": "Presentation mode: the plot fills the screen, with large text and a legend (Esc leaves)",
+  "present.leave": "Leave presentation (Esc)",
+  "legend.label": "Legend",
+  "embed.present": "Presentation mode: large text, the legend on the plot",
+  "export.gif": "GIF",
+  "export.gifTitle": "Download the race as an animated GIF for slides, with its legend and step counter (scene.gif)",
+  "export.video": "Video",
+  "export.videoTitle": "Record the race as a video in this browser (MP4 where it can, else WebM), with its legend and step counter",
+  "export.recording": "Recording… {s} s",
+  "export.videoContour": "the video records the contour view: switch to Contour first",
 };
 
 const zh = {
@@ -697,6 +710,18 @@ const zh = {
   "lr.title": "学习率随步数的变化",
   "lr.tooltip": "第 k 步处的值是第 k 步所用的学习率。",
   "lr.hint": "当优化器的学习率在运行中变化（学习率调度器、中途修改）或各参数组不同时显示。虚线：y 组。单击图表可跳到对应的步数。",
+
+  "present.button": "演示",
+  "present.title": "演示模式：图像铺满屏幕，文字放大，并显示图例（按 Esc 退出）",
+  "present.leave": "退出演示（Esc）",
+  "legend.label": "图例",
+  "embed.present": "演示模式：文字放大，图上显示图例",
+  "export.gif": "GIF",
+  "export.gifTitle": "下载动画 GIF，可直接放进幻灯片，含图例和步数（scene.gif）",
+  "export.video": "视频",
+  "export.videoTitle": "在浏览器中把这场比赛录成视频（支持时为 MP4，否则为 WebM），含图例和步数",
+  "export.recording": "正在录制… 还剩 {s} 秒",
+  "export.videoContour": "视频录制的是等高线视图：请先切换到等高线",
 };
 
 Object.assign(en, LAB_EN);

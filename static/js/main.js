@@ -23,6 +23,8 @@ import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation, sceneTitle } from "./present.js";
 import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
@@ -109,7 +111,8 @@ async function start() {
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
   // Surfaces from data: the data and each run's model beside the contour.
   const dataView = new DataView($("#data-view"));
-  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer()] });
+  const legend = new PlotLegend(contour, scene);
+  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
@@ -124,12 +127,23 @@ async function start() {
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
   const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene });
-  bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
+  bindExportBar($("#export-bar"), scene, {
+    graph: view3d.graph,
+    slide: () => ({ title: sceneTitle(scene), legend, contour }),
+  });
+  const present = new Presentation({
+    scene, contour, legend, button: $("#present-btn"),
+    bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
+    onChange: (on) => store.update({ present: on }),
+  });
+  store.subscribe(({ what }) => what.has("lang") && present.relabel());
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
   window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (state.present) await present.enter();
   // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
   let racing = false;
   const race = () => {

@@ -37,6 +37,7 @@
    map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
    view=3d                               the 3D surface instead of the contour (view3d.js)
    insp=1  arrows=1                      optimizer inspector open, arrows on the contour (page only)
+   present=1                             presentation mode (present.js), page and /embed
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists

@@ -15,11 +15,13 @@ CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param
               "abs", "tanh", "zero_grad", "backward", "step",
               # the optimizer object's own API (the torch.optim API lab, state_dict() print)
               "state_dict", "load_state_dict", "closure", "print",
-              "null", "hessian", "wolfe"}   # JSON's null; Hessian and Wolfe are names
+              "null", "hessian", "wolfe",   # JSON's null; Hessian and Wolfe are names
+              # file formats and the key a Chinese keyboard also labels "Esc"
+              "gif", "mp4", "webm", "esc"}
 
-VISIBLE_TEXT = """() => {
+VISIBLE_TEXT = """(extra) => {
   const out = [];
-  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option';
+  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option' + (extra ? ',' + extra : '');
   const walk = (n) => {
     for (const c of n.childNodes) {
       if (c.nodeType === 3) {
@@ -58,6 +60,18 @@ def pytorch_names(page, base: str) -> set[str]:
     return names
 
 
+def english_left(page, base: str, skip: str = "") -> dict[str, str]:
+    """The English words on the page (and where) that are not PyTorch's or code; `skip`:
+    more CSS selectors of parts to leave out."""
+    allowed = pytorch_names(page, base) | CODE_WORDS
+    left: dict[str, str] = {}
+    for text in page.evaluate(VISIBLE_TEXT, skip or None):
+        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
+            if word.lower() not in allowed:
+                left.setdefault(word, text.strip()[:80])
+    return left
+
+
 def test_chinese_leaves_no_english_in_the_controls(page, server):
     # The torch.optim API lab open on every part: param groups, zero_grad() off, changes
     # of course (kept and re-created), LBFGS's step(closure), state_dict() open.
@@ -79,12 +93,7 @@ def test_chinese_leaves_no_english_in_the_controls(page, server):
         if box.get_attribute("open") is None:
             box.locator("> summary").click()
     assert page.locator(".scrub-mark").count() == 2 and page.locator(".lab-event").count() == 2
-    allowed = pytorch_names(page, server.url) | CODE_WORDS
-    left = {}
-    for text in page.evaluate(VISIBLE_TEXT):
-        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
-            if word.lower() not in allowed:
-                left.setdefault(word, text.strip()[:80])
+    left = english_left(page, server.url)
     assert not left, f"English left after switching to 中文: {left}"
     # Plotly's own mode-bar tooltips follow the switch too.
     titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
