@@ -1,6 +1,7 @@
 """Surfaces from data: what the objective costs, medians of several runs.
 
     python bench/data.py [--repeat 7] [--n 10000] [--steps 1000] [--size 32] [--runs 4]
+                         [--scene]
 
 Issue #16's target: 10,000 points, batch size 32, 4 runs x 1000 steps answered within
 100 ms.  Per model (linear: MSELoss, logistic: BCEWithLogitsLoss) this prints
@@ -14,7 +15,8 @@ Issue #16's target: 10,000 points, batch size 32, 4 runs x 1000 steps answered w
 (f) the whole answer of the target scene: POST /api/v1/run's work (app.engine.run_request
     on the body, the fit of the inline data included) and its JSON encoding, for `runs`
     runs (SGD, SGD with momentum, Adam, RMSprop, in turn) x `steps` steps, inline data of
-    n points, batch size `size`.  --scene prints only (f).
+    n points, batch size `size`: medians of the wall-clock time and of the CPU time (on a
+    loaded machine the CPU time is the work's own cost).  --scene prints only (f).
 """
 
 from __future__ import annotations
