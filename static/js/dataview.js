@@ -11,6 +11,7 @@ import { t } from "./i18n.js";
 import { LOOK } from "./table.js";
 import { touchScreen } from "./plot.js";
 import { plotlyReady } from "./plotlyjs.js";
+import { fitCanvas } from "./dom.js";
 
 const FONT = LOOK.font;
 const SIGMOID_SAMPLES = 160;
@@ -126,13 +127,7 @@ export class DataView {
   }
 
   sizeCanvas() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = this.gd.clientWidth, h = this.gd.clientHeight;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    this.canvas.width = Math.round(w * dpr);
-    this.canvas.height = Math.round(h * dpr);
-    this.dpr = dpr;
+    this.dpr = fitCanvas(this.canvas, this.gd);
   }
 
   /** runs: the scene's descriptors ({color, visible, path, status, stepsDone, escapedAt}). */

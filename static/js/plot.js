@@ -12,6 +12,7 @@ import { plotLocale } from "./plotlocale.js";
 import { plotlyReady } from "./plotlyjs.js";
 import { LOOK } from "./table.js";
 import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
+import { fitCanvas } from "./dom.js";
 
 /* global Plotly */
 
@@ -287,15 +288,7 @@ export class ContourView {
   }
 
   resizeCanvas() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = this.gd.clientWidth, h = this.gd.clientHeight;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr)) {
-      this.canvas.width = Math.round(w * dpr);
-      this.canvas.height = Math.round(h * dpr);
-    }
-    this.dpr = dpr;
+    this.dpr = fitCanvas(this.canvas, this.gd);
   }
 
   /** runs: [{color, visible, path, status, stepsDone, escapedAt, leftAt}]: escapedAt ends
