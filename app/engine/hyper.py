@@ -198,7 +198,7 @@ def _typed(h: Hyper, v: Any) -> Any:
             raise _wrong(h, v, f"Invalid {h.name}: expected a number, got {_describe(v)}")
         return float(v)
     if kind == "int":
-        if _is_int(v) or (not h.type_message and _is_integral_float(v)):
+        if is_int(v) or (not h.type_message and _is_integral_float(v)):
             return int(v)
         raise _wrong(h, v, f"Invalid {h.name}: expected an integer, got {_describe(v)}")
     if kind == "bool":
@@ -239,7 +239,7 @@ def _int_list(h: Hyper, v: Any) -> list:
         raise HyperparameterError(h.name, f"Invalid {h.name}: {len(v)} entries (at most {MAX_LIST})")
     out = []
     for i, x in enumerate(v):
-        if not (_is_int(x) or _is_integral_float(x)):
+        if not (is_int(x) or _is_integral_float(x)):
             raise _wrong(h, v, f"Invalid {h.name}[{i}]: expected an integer, got {_describe(x)}")
         out.append(int(x))
     return out
@@ -296,7 +296,8 @@ def _elements(h: Hyper, v: Any):
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _is_int(v: Any) -> bool:
+def is_int(v: Any) -> bool:
+    """An int (not a bool), as torch's isinstance(v, int) checks mean it."""
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
 
 
