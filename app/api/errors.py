@@ -2,8 +2,8 @@
 More computations at once than a client may have is a 429 that names the limit.
 
 FastAPI's shape is kept: {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
-Tags that pydantic puts in `loc` for tagged unions ("adam", "formula", ...) are dropped,
-so a location reads as the request is written: ["body", "runs", 0, "params", "lr"].
+Tags that pydantic puts in `loc` for tagged unions ("adam", "formula", "StepLR", ...) are
+dropped, so a location reads as the request is written: ["body", "runs", 0, "params", "lr"].
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from pydantic import ValidationError
 
 from ..engine.errors import Cancelled, ComputationTimeout, RequestError
 from ..engine.optim import REGISTRY as OPTIMIZERS
+from ..engine.request import UNKNOWN_SCHEDULER
+from ..engine.sched import REGISTRY as SCHEDULERS
 from .compute import CLIENT_GONE, TooBusy
 from .responses import FastJSONResponse
 
 log = logging.getLogger("optplay")
 
-UNION_TAGS = {"id", "formula", *OPTIMIZERS}
+OPTIMIZER_TAGS = set(OPTIMIZERS)
+SCHEDULER_TAGS = {*SCHEDULERS, UNKNOWN_SCHEDULER}
 
 
 # At most this many items in a 422: a body with 20,000 wrong fields gets a short answer.
@@ -39,10 +42,7 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
         loc = list(e.get("loc", ()))
         if prefix and (not loc or loc[0] != prefix[0]):
             loc = [*prefix, *loc]
-        loc = [part for i, part in enumerate(loc)
-               if not (isinstance(part, str) and part in UNION_TAGS and i > 0
-                       and (isinstance(loc[i - 1], int) or loc[i - 1] == "run"))
-               and not (part in ("id", "formula") and i > 0 and loc[i - 1] == "surface")]
+        loc = [part for i, part in enumerate(loc) if not (i > 0 and _is_tag(part, loc[i - 1]))]
         item = {"loc": loc, "msg": _message(e), "type": e.get("type", "value_error")}
         ctx = e.get("ctx") or {}
         if "column" in ctx:
@@ -51,6 +51,18 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
     if more:
         out.append({"loc": list(prefix), "msg": f"and {more} more errors", "type": "truncated"})
     return out
+
+
+def _is_tag(part, before) -> bool:
+    """A tagged union's tag: runs.0.adam.params, surface.formula.expr,
+    runs.0.scheduler.StepLR.params, ...params.schedulers.1.StepLR.params."""
+    if not isinstance(part, str):
+        return False
+    if before == "surface":
+        return part in ("id", "formula")
+    if isinstance(before, int) or before == "run":
+        return part in OPTIMIZER_TAGS or (isinstance(before, int) and part in SCHEDULER_TAGS)
+    return before == "scheduler" and part in SCHEDULER_TAGS
 
 
 def _message(e: dict) -> str:

@@ -34,6 +34,7 @@ MAX_INT = 2 ** 53      # integers beyond this lose their meaning once turned int
 MAX_LIST = 1000        # entries of an integer list such as milestones
 
 Check = Callable[[dict], None]
+KINDS = ("float", "int", "bool", "pair", "choice", "int_list", "optimizer", "schedulers")
 
 
 class HyperparameterError(ValueError):
@@ -83,6 +84,10 @@ class Hyper:
     nan_passes: bool = False
     required: bool = False
     per_group: bool = False
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Hyper {self.name}: unknown kind {self.kind!r}")
 
     def catalogue(self) -> dict:
         out = {"name": self.name, "type": self.kind, "default": _jsonable(self.default),
@@ -215,7 +220,7 @@ def _typed(h: Hyper, v: Any) -> Any:
             raise HyperparameterError(h.name, h.message.format(value=v) if h.message else
                                       f"Invalid {h.name}: {v!r} (must be one of {listed})")
         return v
-    return _int_list(h, v)
+    return _int_list(h, v)                      # the last of KINDS
 
 
 def _pair(h: Hyper, v: Any) -> tuple:

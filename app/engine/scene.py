@@ -14,7 +14,7 @@ from ..teach.divergence import annotate
 from .build import RunSpec, attach_scheduler, build_optimizer
 from .errors import RequestError
 from .map_request import MapRequest
-from .request import RunRequest, params_of, resolve_surface
+from .request import RunRequest, params_of, resolve_surface, scheduler_of
 from .runner import run_one
 from .surfaces import Surface
 
@@ -30,7 +30,7 @@ def run_specs(req: RunRequest) -> list[RunSpec]:
     for r in req.runs:
         specs.append(RunSpec(
             optimizer=r.optimizer, params=params_of(r),
-            scheduler=r.scheduler.model_dump() if r.scheduler is not None else None,
+            scheduler=scheduler_of(r),
             noise=r.noise.model_dump() if r.noise is not None else None,
             label=r.label, color=r.color))
     return specs
