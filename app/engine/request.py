@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
+    RootModel,
     ConfigDict,
     Discriminator,
     Field,
@@ -211,12 +213,18 @@ def _scheduler_model(name: str) -> type[BaseModel]:
 
 SCHEDULER_MODELS = {name: _scheduler_model(name) for name in SCHEDULERS}
 
-# A name that is none of them is checked against this model (left out of the schema),
-# so that the 422 says where: runs.0.scheduler.name, "Input should be 'StepLR', ...".
+# A name that is none of them is checked against this model, so that the 422 says
+# where: runs.0.scheduler.name, "Input should be 'StepLR', ..." (it is no part of the
+# schema: it only ever refuses).
 UNKNOWN_SCHEDULER = "unknown scheduler"
-_AnyScheduler = create_model("SchedulerSpec", __config__=Strict,
-                             name=(Literal[tuple(SCHEDULERS)], ...),  # type: ignore[valid-type]
-                             params=(dict[str, JsonValue], Field(default_factory=dict)))
+_SchedulerName = create_model("SchedulerSpec", __config__=Strict,
+                              name=(Literal[tuple(SCHEDULERS)], ...),  # type: ignore[valid-type]
+                              params=(dict[str, JsonValue], Field(default_factory=dict)))
+
+
+def _refuse_unknown_scheduler(v: Any) -> Any:
+    _SchedulerName.model_validate(v)          # raises: the name is none of SCHEDULERS
+    raise PydanticCustomError("scheduler", "unknown scheduler")
 
 
 def _scheduler_tag(v: Any) -> str:
@@ -224,11 +232,16 @@ def _scheduler_tag(v: Any) -> str:
     return name if isinstance(name, str) and name in SCHEDULER_MODELS else UNKNOWN_SCHEDULER
 
 
-SchedulerSpec = Annotated[
+_SchedulerUnion = Annotated[
     Union[tuple(Annotated[m, Tag(n)] for n, m in SCHEDULER_MODELS.items())  # type: ignore[misc]
-          + (Annotated[SkipJsonSchema[_AnyScheduler], Tag(UNKNOWN_SCHEDULER)],)],
+          + (Annotated[SkipJsonSchema[Annotated[Any, BeforeValidator(_refuse_unknown_scheduler)]],
+                       Tag(UNKNOWN_SCHEDULER)],)],
     Discriminator(_scheduler_tag)]
-"""A torch.optim.lr_scheduler class by name, with its keyword arguments."""
+
+
+class SchedulerSpec(RootModel[_SchedulerUnion]):
+    """A torch.optim.lr_scheduler class by name, with its keyword arguments."""
+
 
 for _model in SCHEDULER_MODELS.values():          # SequentialLR's children are specs too
     if not _model.__pydantic_complete__:
