@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     max_formula_length: int = 2_000  # characters of a typed formula
     max_formula_depth: int = 100     # nesting of a typed formula
     max_grid: int = 400              # points per side of a contour grid
+    max_data_points: int = 10_000    # pairs (x, y) of inline data; points per batch
     max_body_bytes: int = 256 * 1024 # request body / WebSocket message size
     max_coordinate: float = 1e6      # |start| and |domain| bounds
     compute_budget_s: float = 10.0   # wall-clock budget of one computation
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     max_map_cells: int = 512 * 512   # cells of a map
     max_map_steps: int = 10_000      # optimizer steps per cell of a map
     max_map_run_steps: int = 150_000_000   # cells x steps of one map (512 x 512 x 500 fits)
+    max_tune_n: int = 128            # lr values per run of a tuning (POST /api/v1/tune)
+    max_tune_steps: int = 50_000     # runs x steps of one tuning (its lr values step together)
     batch_threads: int = 1           # threads over a map's chunks (1: see engine/batch.py)
     frame_ancestors: str = "*"       # who may frame /embed
     cors_origins: str = ""           # comma-separated origins allowed to call the API

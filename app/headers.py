@@ -3,7 +3,8 @@ may call the API (CORS for HTTP, the Origin of a WebSocket handshake).
 
 script-src 'self': no inline script and no eval anywhere in the front end (plotly.js's
 contour and scatter traces need neither).  style-src allows inline styles because
-plotly.js writes its own <style> elements and style attributes.
+plotly.js writes its own <style> elements and style attributes.  Scripts and stylesheets
+themselves carry the strictest policy (`default-src 'none'`): they are never documents.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def content_security_policy(frame_ancestors: str) -> str:
     ])
 
 
+# A script or a stylesheet is never a document (nosniff: never rendered as one either), so
+# a page's policy means nothing on it: the strictest policy, in a tenth of the bytes (a
+# first visit fetches forty of them).
+SUBRESOURCE_CSP = b"default-src 'none'; frame-ancestors 'none'"
+SUBRESOURCE_TYPES = (b"text/javascript", b"text/css")
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -72,10 +80,13 @@ class SecurityHeaders:
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+                csp = self.embed_csp if embeddable else self.page_csp
+                if kind.startswith(SUBRESOURCE_TYPES):
+                    csp = SUBRESOURCE_CSP
                 headers += [(b"x-content-type-options", b"nosniff"),
                             (b"referrer-policy", b"strict-origin-when-cross-origin"),
-                            (b"content-security-policy",
-                             self.embed_csp if embeddable else self.page_csp)]
+                            (b"content-security-policy", csp)]
                 if not embeddable:
                     headers.append((b"x-frame-options", b"DENY"))
                 message = {**message, "headers": headers}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from . import __version__, docs, web
-from .api import catalog, code, errors, grid, maps, run, stream
+from .api import catalog, code, errors, grid, maps, run, stream, tune
 from .config import settings
 from .headers import AllowedMethods, SecurityHeaders, origin_list
 from .limits import BodyLimit
@@ -29,7 +29,7 @@ def create_app() -> FastAPI:
                   summary="PyTorch's optimizers and LR schedulers, exact to float64, on 2D "
                           "surfaces.", docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (run, catalog, grid, stream, maps, code):
+    for module in (run, catalog, grid, stream, maps, code, tune):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])
@@ -38,8 +38,9 @@ def create_app() -> FastAPI:
         return {"status": "ok"}
 
     app.include_router(web.router)
+    # The static files' compressed forms, made once, in the background.
+    threading.Thread(target=web.ASSETS.warm, name="assets-warm", daemon=True).start()
     docs.install(app)
-    app.mount("/static", StaticFiles(directory=str(web.STATIC_DIR)), name="static")
 
     # The last added is the outermost: the security headers (and CORS's, when on) go on
     # every answer, the body limit's 413 included.

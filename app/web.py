@@ -1,41 +1,25 @@
-"""The pages ("/" and "/embed"), the static files, and plotly.js from the installed
-`plotly` package: the app never asks another host for anything."""
+"""The pages ("/" and "/embed") and the static files under content-hashed URLs (assets.py):
+the app never asks another host for anything. plotly.js is vendored in static/vendor
+(official partial bundles from the npm registry, tools/vendor_plotly.py)."""
 
 from __future__ import annotations
 
-import sys
-from functools import lru_cache
-from pathlib import Path
 
-import plotly
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from . import __version__
+from .assets import Assets
 from .config import settings
+from .engine.surfaces import SURFACES
+from .paths import STATIC_DIR, TEMPLATES_DIR
 
-
-def _assets_root() -> Path:
-    """The checkout (static/ beside app/), or where `pip install .` put the assets."""
-    here = Path(__file__).resolve().parent.parent
-    if (here / "static").is_dir():
-        return here
-    return Path(sys.prefix) / "share" / "optplay"
-
-
-ROOT = _assets_root()
-STATIC_DIR = ROOT / "static"
-TEMPLATES = Jinja2Templates(directory=str(ROOT / "templates"))
+TEMPLATES = Jinja2Templates(directory=str(TEMPLATES_DIR))
+ASSETS = Assets(STATIC_DIR)
 LANGS = ("en", "zh")
-YEAR = 365 * 24 * 3600
 
 router = APIRouter(include_in_schema=False)
-
-
-@lru_cache(maxsize=1)
-def plotly_js() -> Path:
-    return Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 
 
 def page_lang(request: Request) -> str:
@@ -53,11 +37,16 @@ def page_lang(request: Request) -> str:
 
 
 def render(request: Request, name: str) -> HTMLResponse:
-    # max_runs: the page sizes a fan of seeds to what one request may ask for.
+    # max_runs: the page sizes a fan of seeds to what one request may ask for; surfaces:
+    # the built-in ids, so the page asks for a linked surface's grid before its catalogue;
+    # max_tune_n: the lr values of a tuning.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
                                                       "version": __version__,
+                                                      "assets": ASSETS,
+                                                      "surfaces": ",".join(SURFACES),
                                                       "max_runs": settings().max_runs,
-                                                      "max_state_steps": settings().max_state_steps})
+                                                      "max_state_steps": settings().max_state_steps,
+                                                      "max_tune_n": settings().max_tune_n})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -70,8 +59,16 @@ def embed(request: Request):
     return render(request, "embed.html")
 
 
-@router.get("/static/vendor/plotly.min.js")
-def plotly_bundle():
-    # Versioned by the page (?v=), so it may be cached for a year.
-    return FileResponse(plotly_js(), media_type="text/javascript",
-                        headers={"Cache-Control": f"public, max-age={YEAR}, immutable"})
+@router.api_route("/static/{path:path}", methods=["GET", "HEAD"])
+def static_file(path: str, request: Request) -> Response:
+    # A plain function: FastAPI runs it in the thread pool, where a file's first
+    # compression happens (once; the result is kept).
+    found = ASSETS.answer(path, request.headers.get("accept-encoding", ""),
+                          request.headers.get("if-none-match"))
+    if found is None:
+        return PlainTextResponse("Not Found", status_code=404)
+    body = b"" if request.method == "HEAD" or found.status == 304 else found.body
+    response = Response(body, status_code=found.status, headers=found.headers)
+    if request.method == "HEAD":
+        response.headers["content-length"] = str(len(found.body))
+    return response

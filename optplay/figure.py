@@ -26,8 +26,12 @@ TEXT = {
 
 
 def _surface_of(result: Result):
+    from app.engine.request import DataSurfaceSpec, resolve_surface
     from app.engine.surfaces import SURFACES, custom_surface
     s = result.surface
+    if "data" in s:                  # a surface from data: the request's, resolved again
+        return resolve_surface(DataSurfaceSpec.model_validate(
+            result.raw_request["surface"]))
     return SURFACES[s["id"]] if s["id"] in SURFACES and s["id"] != "custom" \
         else custom_surface(s["expr"], s["domain"])
 
@@ -123,7 +127,7 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
                                    marker={"symbol": "star", "size": 15,
                                            "color": look.MINIMUM_COLOR,
                                            "line": {"color": "#1b1b1b", "width": 1.2}}))
-        if s["saddles"]:
+        if s.get("saddles"):
             data.append(go.Scatter(x=[p[0] for p in s["saddles"]], y=[p[1] for p in s["saddles"]],
                                    mode="markers", name=t["saddle"], showlegend=False,
                                    marker={"symbol": "x-thin", "size": 14, "color": "#ffffff",

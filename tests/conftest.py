@@ -17,15 +17,20 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("OPTPLAY_SHARED", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference"
 TRAJECTORIES = REFERENCE / "trajectories"
+TRAJECTORIES_NEXT = REFERENCE / "trajectories-next"
+CHECK_PARITY = SHARED / "tools" / "check_parity.py"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
-def reference_cases() -> list[dict]:
-    if not TRAJECTORIES.is_dir():
+def reference_cases(folder: Path = TRAJECTORIES, prefixes: tuple[str, ...] = ("",)) -> list[dict]:
+    """The recorded PyTorch cases of a folder whose ids start with one of `prefixes`."""
+    if not folder.is_dir():
         return []
     cases = []
-    for path in sorted(TRAJECTORIES.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         case = json.loads(path.read_text())
+        if not case["id"].startswith(prefixes):
+            continue
         case["_file"] = str(path)
         cases.append(case)
     return cases
@@ -48,14 +53,15 @@ def free_port() -> int:
 class LiveServer:
     """`python -m uvicorn app.main:app` on a free loopback port: the real thing."""
 
-    def __init__(self, env: dict | None = None, workers: int = 1):
+    def __init__(self, env: dict | None = None, workers: int = 1, cwd: Path = REPO):
+        """`cwd`: the checkout to serve (bench/live.py compares two)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                "--port", str(self.port), "--log-level", "warning"]
         if workers > 1:
             cmd += ["--workers", str(workers)]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env={**os.environ, **(env or {})},
+        self.proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -198,7 +199,9 @@ def test_security_headers(client):
 
 
 def test_plotly_is_served_locally_with_a_long_cache(client):
-    r = client.get("/static/vendor/plotly.min.js")
+    html = client.get("/").text
+    url = re.search(r'<script defer src="(/static/vendor/plotly-cartesian[^"]+)"', html)[1]
+    r = client.get(url)
     assert r.status_code == 200 and len(r.content) > 1_000_000
     assert "max-age=31536000" in r.headers["cache-control"]
 

@@ -79,6 +79,9 @@ OVER = [  # (path, body, status, words of the message besides the env variable)
     ("/api/v1/map", {**MAP, "steps": 10_001}, 422, "limit of 10000", "MAX_MAP_STEPS"),
     ("/api/v1/map", {**MAP, "steps": 1000, "x": {"n": 512}, "y": {"n": 512}}, 422,
      "limit of 150000000", "MAX_MAP_RUN_STEPS"),
+    ("/api/v1/tune", {**SMALL, "n": 129}, 422, "limit of 128", "MAX_TUNE_N"),
+    ("/api/v1/tune", {**SMALL, "steps": 5001, "runs": [{"optimizer": "sgd"}] * 10}, 422,
+     "limit of 50000", "MAX_TUNE_STEPS"),
     ("/api/v1/run", "x" * 300_000, 413, "limit of 262144 bytes", "MAX_BODY_BYTES"),
 ]
 
@@ -226,7 +229,7 @@ def test_websocket_message_size_and_rate_are_named(client):
 # --- headers and origins -----------------------------------------------------------
 
 def test_headers_everywhere(client):
-    for path in ("/", "/embed", "/healthz", "/api/v1/optimizers", "/static/js/main.js",
+    for path in ("/", "/embed", "/healthz", "/api/v1/optimizers", "/static/img/favicon.svg",
                  "/openapi.json", "/nosuch"):
         r = client.get(path)
         assert r.headers["x-content-type-options"] == "nosniff", path
@@ -235,6 +238,11 @@ def test_headers_everywhere(client):
         script = next(d for d in csp.split("; ") if d.startswith("script-src"))
         assert script == "script-src 'self'", (path, csp)
         assert "unsafe-eval" not in csp and "object-src 'none'" in csp
+    # Scripts and stylesheets are never documents: the strictest policy, and few bytes.
+    for path in ("/static/js/main.js", "/static/css/app.css"):
+        r = client.get(path)
+        assert r.headers["x-content-type-options"] == "nosniff", path
+        assert r.headers["content-security-policy"] == "default-src 'none'; frame-ancestors 'none'"
     assert "frame-ancestors 'none'" in client.get("/").headers["content-security-policy"]
     assert client.get("/").headers["x-frame-options"] == "DENY"
     assert "x-frame-options" not in client.get("/embed").headers

@@ -92,6 +92,51 @@ SCENES = {
                  {"optimizer": "rprop", "params": {"etas": [0.4, 1.3]}},
                  {"optimizer": "adagrad", "params": {"lr": 0.5},
                   "scheduler": {"name": "LinearLR", "params": {}}}]},
+    # surfaces from data: the data as tensors, a DataLoader in the playground's order
+    "data-mini-batches": {
+        "surface": {"data": "line"}, "steps": 80, "batch": {"size": 8, "seed": 1},
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.05}},
+                 {"optimizer": "adam", "params": {"lr": 0.3},
+                  "scheduler": {"name": "ReduceLROnPlateau", "params": {"patience": 3}}},
+                 {"optimizer": "lbfgs", "params": {"lr": 0.1}},
+                 {"optimizer": "sgd", "params": {"lr": 0.05}, "groups": {"y": {"lr": 0.2}}}]},
+    "data-logistic-full": {
+        "surface": {"data": {"x": [-2.0, -1.0, -0.5, 0.2, 0.4, 1.0, 1.5, 2.5],
+                             "y": [0, 0, 1, 0, 1, 1, 0, 1]}, "model": "logistic"},
+        "steps": 60, "batch": {"size": 3, "shuffle": False},
+        "runs": [{"optimizer": "rmsprop", "params": {"lr": 0.1}, "zero_grad": "never"}]},
+    # the torch.optim API lab: each option as the script writes it
+    "param-groups": {
+        "surface": "ravine", "start": [-4.5, 2.0], "steps": 120,
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.01, "momentum": 0.9},
+                  "groups": {"x": {"lr": 0.05}, "y": {"momentum": 0.0}}},
+                 {"optimizer": "adam", "params": {"lr": 0.1},
+                  "groups": {"y": {"betas": [0.8, 0.99]}},
+                  "scheduler": {"name": "OneCycleLR",
+                                "params": {"max_lr": [0.1, 0.3], "total_steps": 120}}},
+                 {"optimizer": "lookahead", "params": {"optimizer": {
+                     "optimizer": "sgd", "params": {"lr": 0.01, "momentum": 0.5}}},
+                  "groups": {"x": {"lr": 0.03}}, "noise": {"std": 0.2, "seed": 1}},
+                 {"optimizer": "rmsprop", "params": {"lr": 0.01}}]},
+    "zero-grad-never": {
+        "surface": "booth", "start": [-8.0, -8.0], "steps": 100,
+        "runs": [{"optimizer": "sgd", "params": {"lr": 0.01}, "zero_grad": "never",
+                  "noise": {"std": 0.3, "seed": 2}},
+                 {"optimizer": "lbfgs", "params": {"line_search_fn": "strong_wolfe"},
+                  "zero_grad": "never"},
+                 {"optimizer": "adam", "params": {"lr": 0.1}}]},
+    "events": {
+        "surface": "beale", "steps": 150,
+        "runs": [{"optimizer": "adam", "params": {"lr": 0.1},
+                  "events": [{"at": 50, "params": {"lr": 0.03}, "state": "reset"},
+                             {"at": 100, "params": {"amsgrad": True}, "state": "reset"}]},
+                 {"optimizer": "sgd", "params": {"lr": 0.003, "momentum": 0.9},
+                  "groups": {"x": {"lr": 0.006}},
+                  "events": [{"at": 40, "params": {"momentum": 0.5}},
+                             {"at": 90, "params": {"lr": 0.0015, "nesterov": True}}]},
+                 {"optimizer": "lookahead", "params": {"optimizer": {
+                     "optimizer": "adam", "params": {"lr": 0.05}}},
+                  "events": [{"at": 60, "params": {"lr": 0.01}, "state": "reset"}]}]},
 }
 
 
@@ -110,6 +155,13 @@ def compare(mine: dict, theirs: dict, where: str) -> None:
         assert _ok(b, a), f"{where}: loss differs at step {k}: ours {a}, torch {b}"
     for k, (a, b) in enumerate(zip(mine["lr"], theirs["lr"])):
         assert abs(a - b) <= 1e-9 * (abs(a) + 1e-6), f"{where}: lr[{k}] ours {a}, torch {b}"
+    assert ("lrs" in mine) == ("lrs" in theirs), where
+    assert ("batch_loss" in mine) == ("batch_loss" in theirs), where
+    for k, (a, b) in enumerate(zip(mine.get("batch_loss", []), theirs.get("batch_loss", []))):
+        assert _ok(b, a), f"{where}: batch_loss[{k}] ours {a}, torch {b}"
+    for k, (a, b) in enumerate(zip(mine.get("lrs", []), theirs.get("lrs", []))):
+        assert all(abs(u - v) <= 1e-9 * (abs(u) + 1e-6) for u, v in zip(a, b)), \
+            f"{where}: lrs[{k}] ours {a}, torch {b}"
 
 
 def run_script(code: str, tmp_path, *args: str) -> str:
@@ -150,11 +202,18 @@ def test_code_is_python_without_torch():
     for name, body in SCENES.items():
         code = pytorch_snippet(body)
         ast.parse(code)
-        assert ("pytorch_optimizer" in code) == (name in ("lookahead-pullback",
-                                                           "pytorch-optimizer-family"))
-        assert ("import numpy" in code) == (name == "noise")
+        assert ("pytorch_optimizer" in code) == (name in ("lookahead-pullback", "param-groups",
+                                                           "pytorch-optimizer-family", "events"))
+        assert ("import numpy" in code) == (name in ("noise", "param-groups", "zero-grad-never",
+                                                     "data-mini-batches", "data-logistic-full"))
+        assert ("DataLoader" in code) == name.startswith("data-")
+        assert ("optimizer.zero_grad()" in code)
+        assert ("zero_grad=False" in code) == (name in ("zero-grad-never", "data-logistic-full"))
+        assert ("make_optimizer" in code) == (name == "events")
+        assert ('{"params": [x]' in code) == (name in ("param-groups", "events",
+                                                       "data-mini-batches"))
         assert ("to_sparse" in code) == (name == "sparseadam-zero-grads")
-        assert ("ReduceLROnPlateau" in code) == (name == "rmsprop-plateau")
+        assert ("ReduceLROnPlateau" in code) == (name in ("rmsprop-plateau", "data-mini-batches"))
     code = pytorch_snippet(SCENES["custom-formula"])
     assert "torch.sqrt(x**2 + y**2 + 1) + torch.cos(x) * math.e**-y**2" in code
     assert "2 * math.pi * 0.01 * x" in code

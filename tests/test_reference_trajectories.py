@@ -1,50 +1,48 @@
-"""Every recorded PyTorch path, replayed through the engine, with check_parity.py's
-tolerances: path and loss to 1e-6 relative, lr to 1e-9, status and steps_done exact."""
+"""Every recorded PyTorch path, replayed through the engine and compared by the shared
+checker's own `compare` (../shared/tools/check_parity.py: path and loss to 1e-6
+relative, lr and each group's lr to 1e-9, LBFGS's evaluation points as path, status and
+steps_done exact): trajectories/, and the families of trajectories-next/ the engine
+serves."""
 
 from __future__ import annotations
 
-import math
+import importlib.util
 
 import pytest
 
 from app.engine import run_request
 
-from .conftest import reference_cases, require_shared
+from .conftest import (CHECK_PARITY, TRAJECTORIES_NEXT, reference_cases, require_shared)
 
+# trajectories-next/: the torch.optim API lab (param groups, zero_grad, events, LBFGS's
+# closure points) and surfaces from data (mini-batches, batch_loss)
+NEXT_FAMILIES = ("groups-", "zerograd-", "events-", "evals-", "data-")
 CASES = reference_cases()
-PATH_TOL, LOSS_TOL, LR_TOL, LR_FLOOR = 1e-6, 1e-6, 1e-9, 1e-6
+NEXT = reference_cases(TRAJECTORIES_NEXT, NEXT_FAMILIES)
 
 
-def first_difference(expected: dict, got: dict) -> str | None:
-    if got["status"] != expected["status"]:
-        return f"status {got['status']!r} != {expected['status']!r}"
-    if got["steps_done"] != expected["steps_done"]:
-        return f"steps_done {got['steps_done']} != {expected['steps_done']}"
-    for key in ("path", "loss", "lr"):
-        if len(got[key]) != len(expected[key]):
-            return f"len({key}) {len(got[key])} != {len(expected[key])}"
-    for k, (p, r) in enumerate(zip(got["path"], expected["path"])):
-        err = math.hypot(p[0] - r[0], p[1] - r[1]) / (1 + math.hypot(*r))
-        if not err <= PATH_TOL:
-            return f"path[{k}] {p} != {r} (err {err:.3g})"
-    for k, (v, r) in enumerate(zip(got["loss"], expected["loss"])):
-        err = abs(v - r) / (1 + abs(r))
-        if not err <= LOSS_TOL:
-            return f"loss[{k}] {v} != {r} (err {err:.3g})"
-    for k, (v, r) in enumerate(zip(got["lr"], expected["lr"])):
-        err = abs(v - r) / (abs(r) + LR_FLOOR)
-        if not err <= LR_TOL:
-            return f"lr[{k}] {v} != {r} (err {err:.3g})"
-    return None
+def _checker():
+    if not CHECK_PARITY.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("check_parity", CHECK_PARITY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CHECKER = _checker()
 
 
 def test_reference_cases_present():
     require_shared()
+    assert CHECKER is not None, f"{CHECK_PARITY} not found"
     assert len(CASES) >= 100
+    for family in NEXT_FAMILIES:
+        assert sum(c["id"].startswith(family) for c in NEXT) >= 5, family
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES + NEXT, ids=[c["id"] for c in CASES + NEXT])
 def test_matches_pytorch(case):
     answer = run_request(case["request"])
-    problem = first_difference(case["expected"], answer["runs"][0])
+    problem = CHECKER.compare(case["expected"], answer["runs"][0])
     assert problem is None, f"{case['id']}: {problem}"

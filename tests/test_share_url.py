@@ -4,18 +4,11 @@ decoded by Node.js running state.js and by Python, give the same state and run r
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
-
-import pytest
 
 from app.engine import catalog as catalogues
 from app.engine import run_request
 from app.teach import share_url
-from tests.conftest import REPO
-
-STATE_JS = REPO / "static" / "js" / "state.js"
+from tests.nodejs import run_node
 
 QUERIES = [
     "",
@@ -55,38 +48,31 @@ QUERIES = [
     "view=2d",
     "o=adam(lr=0.1)&insp=1&arrows=1",
     "o=adam(lr=0.1)&insp=yes&arrows=0",
+    # The torch.optim API lab: param groups, zero_grad, events (values equal to PyTorch's
+    # defaults are kept: in a group or an event they override the row's).
+    "s=bowl&o=sgd(lr=0.01;momentum=0.9)&groups1=x(lr=0.05),y(momentum=0)&zero_grad1=never"
+    "&o=adam(lr=0.05)&events2=20:keep(lr=0.005),40:reset(betas=0.9,0.99)",
+    "o=sgd(lr=0.1)&groups1=x,y&o=adam&groups2=y(lr=0.2;amsgrad=1),x(lr=bad),z(lr=1),y(lr=3)",
+    "o=lbfgs(lr=1)&groups1=x(lr=0.5)&events1=3:reset(lr=0.5;max_iter=4)&zero_grad1=never",
+    "o=lookahead(k=3;optimizer=adam(lr=0.1))&groups1=x(lr=0.3;betas=0.8,0.9),y(momentum=0.5)"
+    "&events1=5(lr=0.01),5:reset,4:keep,0x10:reset(lr=1e-3),12:swap(lr=1),-3:keep,2.5:keep,:keep",
+    "o=sgd&zero_grad1=sometimes&events1=&groups1=&o=rprop&events2=1:keep(etas=0.4,1.3;nosuch=1)",
 ]
-
-
-def _node():
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    return node
 
 
 def js_decode(tmp_path, queries: list[str]) -> list[dict]:
     cat = {"optimizers": catalogues.optimizers()["optimizers"],
            "schedulers": catalogues.schedulers()["schedulers"],
            "surfaces": catalogues.surfaces()["surfaces"]}
-    (tmp_path / "in.json").write_text(json.dumps({"catalog": cat, "queries": queries}))
-    script = tmp_path / "decode.mjs"
-    script.write_text(f"""
-import {{ readFileSync }} from "node:fs";
-const {{ Catalog }} = await import({json.dumps((REPO / "static/js/catalog.js").as_uri())});
-const {{ decodeState, runRequest }} = await import({json.dumps(STATE_JS.as_uri())});
-const input = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const catalog = new Catalog(input.catalog);
-const out = input.queries.map((q) => {{
+    return run_node(tmp_path, """
+const { Catalog } = await import("{js}/catalog.js");
+const { decodeState, runRequest } = await import("{js}/state.js");
+const catalog = new Catalog(data.catalog);
+console.log(JSON.stringify(data.queries.map((q) => {
   const st = decodeState(q, catalog);
-  return {{ state: st, request: runRequest(st, catalog) }};
-}});
-console.log(JSON.stringify(out));
-""")
-    done = subprocess.run([_node(), str(script), str(tmp_path / "in.json")],
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+  return { state: st, request: runRequest(st, catalog) };
+})));
+""", {"catalog": cat, "queries": queries})
 
 
 def test_python_decodes_as_state_js_does(tmp_path):
@@ -114,16 +100,6 @@ def test_schedulers_are_sized_by_the_urls_steps(tmp_path):
     body, _ = share_url.request_from_url("/?" + query)
     answer = run_request(body)
     assert [r["steps_done"] for r in answer["runs"]] == [500, 500, 500]
-
-
-def test_constants_match_state_js():
-    text = STATE_JS.read_text(encoding="utf-8")
-    palette = re.findall(r'"(#[0-9a-f]{6})"', text[text.index("PALETTE"):text.index("SPEEDS")])
-    assert palette == share_url.PALETTE
-    for name, value in (("MAX_ROWS", share_url.MAX_ROWS), ("STEPS_MAX", share_url.STEPS_MAX),
-                        ("DEFAULT_STEPS", share_url.DEFAULT_STEPS)):
-        assert re.search(rf"export const {name} = {value};", text), name
-    assert f'DEFAULT_SURFACE = "{share_url.DEFAULT_SURFACE}"' in text
 
 
 def test_request_from_url_runs_and_keeps_colours():

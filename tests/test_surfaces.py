@@ -16,6 +16,7 @@ from app.engine.surfaces import (DATA, SURFACES, Surface, custom_surface, defaul
 
 from .conftest import REFERENCE, TRAJECTORIES
 from .ieee import ieee_exact
+from .torch_formula import torch_function
 
 # The custom formulas of the reference trajectories, also kept here so the diff against
 # torch runs without the shared directory.
@@ -168,29 +169,9 @@ def test_custom_surface_refuses_bad_formulas():
 # --------------------------------------------------------------------------- torch diff
 
 def _torch_reference(torch, text: str, x: float, y: float):
-    """The reference's computation: f(param[0], param[1]) written with Python operators
-    on tensors and Python numbers (torch functions on tensors), then backward()."""
-    import operator
-    from app.engine.expr.nodes import Binary, Call, Name, Num, Unary, fold
-    ops = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-           "**": operator.pow}
+    """The reference's computation: f(param[0], param[1]), then backward()."""
     param = torch.tensor([x, y], dtype=torch.float64, requires_grad=True)
-    names = {"x": param[0], "y": param[1], "pi": math.pi, "e": math.e}
-
-    def combine(node, kids):
-        t = type(node)
-        if t is Num:
-            return node.value
-        if t is Name:
-            return names[node.name]
-        if t is Unary:
-            return -kids[0] if node.op == "-" else +kids[0]
-        if t is Binary:
-            return ops[node.op](kids[0], kids[1])
-        assert t is Call
-        return getattr(torch, node.func)(kids[0])
-
-    loss = fold(parse(text), combine)
+    loss = torch_function(torch, text)(param[0], param[1])
     loss.backward()
     return loss.item(), param.grad[0].item(), param.grad[1].item()
 

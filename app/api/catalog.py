@@ -1,4 +1,5 @@
-"""GET /api/v1/surfaces | optimizers | schedulers: what a page needs to build controls."""
+"""GET /api/v1/surfaces | datasets | optimizers | schedulers: what a page needs to build
+controls."""
 
 from __future__ import annotations
 
@@ -6,24 +7,33 @@ import hashlib
 
 from fastapi import APIRouter, Request, Response
 
+from ..encoding import compress, pick_encoding
 from ..engine import catalog
 from .responses import FastJSONResponse, dumps
-from .schemas import OptimizerCatalogue, SchedulerCatalogue, SurfaceCatalogue
+from .schemas import (DatasetCatalogue, OptimizerCatalogue, SchedulerCatalogue,
+                      SurfaceCatalogue)
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
-# Built once: the catalogue only changes with the code.
-_BODIES: dict[str, bytes] = {}
+# Built once (and compressed once, as asked): the catalogue only changes with the code.
+_BODIES: dict[tuple[str, str | None], bytes] = {}
 
 
 def _cached(name: str, build, request: Request) -> Response:
-    body = _BODIES.get(name)
+    body = _BODIES.get((name, None))
     if body is None:
-        body = _BODIES[name] = dumps(build())
+        body = _BODIES[(name, None)] = dumps(build())
     etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    encoding = pick_encoding(request.headers.get("accept-encoding", ""))
+    if encoding:
+        packed = _BODIES.get((name, encoding))
+        if packed is None:
+            packed = _BODIES[(name, encoding)] = compress(body, encoding)
+        if packed is not body:
+            body, headers["Content-Encoding"] = packed, encoding
     return Response(body, media_type="application/json", headers=headers)
 
 
@@ -31,6 +41,13 @@ def _cached(name: str, build, request: Request) -> Response:
 def surfaces(request: Request):
     """Built-in surfaces: ids, names, formulas (text and LaTeX), domains, minima, starts."""
     return _cached("surfaces", catalog.surfaces, request)
+
+
+@router.get("/datasets", response_model=DatasetCatalogue, response_class=FastJSONResponse)
+def datasets(request: Request):
+    """Built-in data sets for surfaces from data: ids, names (English and Chinese),
+    model, size, the view and start of their surface, the full-data minimum, the points."""
+    return _cached("datasets", catalog.datasets, request)
 
 
 @router.get("/optimizers", response_model=OptimizerCatalogue, response_class=FastJSONResponse)

@@ -25,6 +25,10 @@ log = logging.getLogger("optplay")
 
 OPTIMIZER_TAGS = set(OPTIMIZERS)
 SCHEDULER_TAGS = {*SCHEDULERS, UNKNOWN_SCHEDULER}
+# The tags of a surface (a built-in id, a formula, data) and of its data (a built-in id
+# or inline pairs): surface.data.inline.x reads as the request does, surface.data.x.
+SURFACE_TAGS = ("id", "formula", "data")
+DATA_TAGS = ("id", "inline")
 
 
 # At most this many items in a 422: a body with 20,000 wrong fields gets a short answer.
@@ -42,7 +46,7 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
         loc = list(e.get("loc", ()))
         if prefix and (not loc or loc[0] != prefix[0]):
             loc = [*prefix, *loc]
-        loc = [part for i, part in enumerate(loc) if not (i > 0 and _is_tag(part, loc[i - 1]))]
+        loc = [part for i, part in enumerate(loc) if not (i > 0 and _is_tag(loc, i))]
         item = {"loc": loc, "msg": _message(e), "type": e.get("type", "value_error")}
         ctx = e.get("ctx") or {}
         if "column" in ctx:
@@ -53,13 +57,17 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
     return out
 
 
-def _is_tag(part, before) -> bool:
+def _is_tag(loc: list, i: int) -> bool:
     """A tagged union's tag: runs.0.adam.params, surface.formula.expr,
-    runs.0.scheduler.StepLR.params, ...params.schedulers.1.StepLR.params."""
+    surface.data.inline.x, runs.0.scheduler.StepLR.params,
+    ...params.schedulers.1.StepLR.params."""
+    part, before = loc[i], loc[i - 1]
     if not isinstance(part, str):
         return False
     if before == "surface":
-        return part in ("id", "formula")
+        return part in SURFACE_TAGS
+    if before == "data":
+        return part in DATA_TAGS and i > 1 and loc[i - 2] in ("data", "surface")
     if isinstance(before, int) or before == "run":
         return part in OPTIMIZER_TAGS or (isinstance(before, int) and part in SCHEDULER_TAGS)
     return before == "scheduler" and part in SCHEDULER_TAGS

@@ -30,7 +30,7 @@ from ..engine.maps import MapPlan, answer, block_rows, cells, header, plan, run_
 from . import cached, wsjobs
 from .responses import FastJSONResponse, dumps
 from .routing import OrjsonRoute
-from .schemas import UNPROCESSABLE, SurfaceInfo
+from .schemas import UNPROCESSABLE, SurfaceAnswer
 
 router = APIRouter(prefix="/api/v1", tags=["maps"], route_class=OrjsonRoute)
 
@@ -46,7 +46,7 @@ class MapAnswer(BaseModel):
     x: list[float] = Field(description="axis values of the columns (start x, or the "
                                        "swept hyperparameter)")
     y: list[float] = Field(description="axis values of the rows")
-    surface: SurfaceInfo
+    surface: SurfaceAnswer
     minima: list[Point] = Field(description="the points `minimum` indexes")
     tol: float = Field(description="distance within which a minimum counts as reached")
     steps: int

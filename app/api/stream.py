@@ -3,6 +3,7 @@
 The socket takes POST /api/v1/run's body (with an optional "id") and answers
 
     {"id", "run": i, "start", "path", "loss", "lr"}     a piece of run i's path, as computed
+                                                          (and "lrs" with param groups)
     ...
     {"id", "done": true, "surface", "runs": [...]}        each run's status and summary
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["stream"])
 
 # Fields of a finished run that the "done" message repeats (the path came in chunks).
 SUMMARY_FIELDS = ("optimizer", "status", "steps_done", "escaped_at", "label", "color",
-                  "state", "grad", "diverged_reason")
+                  "state", "grad", "evals", "diverged_reason")
 
 
 def validate(body: dict) -> RunRequest:

@@ -26,7 +26,10 @@ import numpy as np
 
 from ..config import settings
 from .build import attach_scheduler, build_optimizer
+from .data import BatchOrder
 from .fence import Fence
+from .loop import Noise
+from .optimizer import merged
 from .surfaces import Surface
 
 CHUNK = 4096          # runs per chunk: (4096, 2) float64 = 64 KiB per array
@@ -54,9 +57,10 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
               params: dict | None = None, scheduler: dict | None = None, *,
               per_run: dict[str, np.ndarray] | None = None,
               targets: np.ndarray | None = None, tol: float = 1e-3,
-              deadline: float | None = None, budget: float = 0.0,
+              noise: dict | None = None, deadline: float | None = None, budget: float = 0.0,
               cancelled: Callable[[], bool] | None = None,
-              chunk: int = CHUNK, workers: int | None = None) -> BatchResult:
+              chunk: int = CHUNK, workers: int | None = None,
+              order: BatchOrder | None = None) -> BatchResult:
     """Run B = len(starts) independent copies of one optimizer for `steps` steps.
 
     `per_run` maps a hyperparameter name to a (B,) array of values (a sweep map); those
@@ -64,7 +68,13 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
     a pair is named with its index: "betas[1]" sweeps beta2, beta1 staying as `params`
     (or the default) has it.  The caller validates the swept range (maps.plan does).
     `targets` (K, 2): for each run, the first step at which it lies within `tol` of one.
+    `noise` ({"std", "seed"}, as a run's): every run of the batch gets the gradient noise
+    a single run with that seed gets, the same draws at the same steps (not for LBFGS,
+    whose runs evaluate the surface a different number of times each).
     `workers`: threads over chunks (default settings().batch_threads).
+    `order` (a surface from data only): step k of every run uses the gradient of the
+    batch `order.indices(k)`, as a run with that `batch` does; the loss that decides
+    divergence and `final_loss` stays the full-data loss.
     """
     starts = np.ascontiguousarray(starts, dtype=np.float64).reshape(-1, 2)
     B = len(starts)
@@ -83,7 +93,7 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
     n_chunks = -(-B // max(1, chunk))
     bounds = [(B * i // n_chunks, B * (i + 1) // n_chunks) for i in range(n_chunks)]
     job = _Job(surface, starts, steps, optimizer, params or {}, scheduler, per_run,
-               targets, tol, deadline, budget, cancelled, out)
+               targets, tol, noise, deadline, budget, cancelled, out, order)
     workers = settings().batch_threads if workers is None else workers
     if workers <= 1 or n_chunks == 1:
         for lo, hi in bounds:
@@ -96,8 +106,9 @@ def run_batch(surface: Surface, starts: np.ndarray, steps: int, optimizer: str,
 
 
 def group_values(optimizer: str, params: dict, per_run: dict[str, Any]) -> dict[str, Any]:
-    """`params` with the swept values in place: "name" replaces a whole value, "name[i]"
-    one element of a pair (the other element kept from `params` or the default)."""
+    """`params` with the swept values in place: "name" replaces a whole value (Lookahead's
+    lr its inner optimizer's), "name[i]" one element of a pair (the other element kept
+    from `params` or the default)."""
     from .optim import REGISTRY
     out = dict(params)
     defaults = {h.name: h.default for h in REGISTRY[optimizer].hypers} \
@@ -105,7 +116,7 @@ def group_values(optimizer: str, params: dict, per_run: dict[str, Any]) -> dict[
     for key, value in per_run.items():
         m = _PAIR_KEY.match(key)
         if m is None:
-            out[key] = value
+            out = merged(optimizer, out, {key: value})
             continue
         name, i = m.group(1), int(m.group(2))
         pair = list(out.get(name, defaults.get(name)) or (None, None))
@@ -125,10 +136,12 @@ class _Job:
     per_run: dict[str, np.ndarray]
     targets: np.ndarray | None
     tol: float
+    noise: dict | None
     deadline: float | None
     budget: float
     cancelled: Callable[[], bool] | None
     out: BatchResult
+    order: BatchOrder | None = None
 
     def build(self, lo: int, hi: int):
         columns = {k: v[lo:hi, None] for k, v in self.per_run.items()}
@@ -140,12 +153,14 @@ class _Job:
                                                            stand_in), ("run",))
         for key, column in columns.items():
             m = _PAIR_KEY.match(key)
+            name = key if m is None else m.group(1)
             if m is None:
                 opt.group[key] = column
             else:
-                pair = list(opt.group[m.group(1)])
+                pair = list(opt.group[name])
                 pair[int(m.group(2))] = column
-                opt.group[m.group(1)] = tuple(pair)
+                opt.group[name] = tuple(pair)
+            opt.defaults[name] = opt.group[name]   # each run's constructor argument
         sched = attach_scheduler(self.scheduler, opt, ("run",), self.steps)
         return opt, sched
 
@@ -162,6 +177,7 @@ class _Job:
         check = fence.check
         evaluate = fence.guard(f.value_and_grad, every=1)
         out, steps, targets = self.out, self.steps, self.targets
+        rng, std = _noise(self.noise, closure)
         tol2 = self.tol * self.tol
         b = hi - lo
         p = self.starts[lo:hi].copy()
@@ -172,8 +188,12 @@ class _Job:
         n_slots = min(BLOCK, max(steps, 1))
         hx, hy, hv = np.empty((n_slots, b)), np.empty((n_slots, b)), np.empty((n_slots, b))
         px, py = p[:, 0], p[:, 1]
+        order = self.order
         with np.errstate(all="ignore"):
-            value, grad = f.value_and_grad(p, check=check)
+            if order is None:
+                value, grad = f.value_and_grad(p, check=check)
+            else:
+                value = f.value(p, check=check)
             last_good[:] = p
             last_loss[:] = value
             bad = ~(np.isfinite(value) & np.isfinite(p).all(axis=1))
@@ -184,13 +204,21 @@ class _Job:
             s = 0
             for k in range(steps):
                 check()
-                if closure:
-                    opt.step(p, evaluate, state)
+                metric = value
+                if order is None:
+                    if closure:
+                        opt.step(p, evaluate, state)
+                    else:
+                        opt.step(p, _noisy(grad, rng, std), state)
                 else:
-                    opt.step(p, grad, state)
+                    metric = self._batch_step(opt, p, state, order.indices(k), fence,
+                                              plateau, rng, std)
                 if sched is not None:
-                    sched.step(value) if plateau else sched.step()
-                value, grad = f.value_and_grad(p, check=check)
+                    sched.step(metric) if plateau else sched.step()
+                if order is None:
+                    value, grad = f.value_and_grad(p, check=check)
+                else:
+                    value = f.value(p, check=check)
                 np.copyto(hx[s], px)
                 np.copyto(hy[s], py)
                 np.copyto(hv[s], value)
@@ -206,6 +234,37 @@ class _Job:
                     k0, s = k + 2, 0
                     if not alive:
                         break
+
+
+    def _batch_step(self, opt, p: np.ndarray, state, idx: np.ndarray, fence: Fence,
+                    plateau: bool, rng=None, std: float = 0.0):
+        """One step on the batch `idx`: its gradient at p (every evaluation of a closure
+        step on that batch too), plus the gradient noise; returns the batch's loss at p
+        (ReduceLROnPlateau's metric) when a scheduler needs it."""
+        f = self.surface.formula
+        if opt.needs_closure:
+            metric = f.value_and_grad_on(p, idx, check=fence.check)[0] if plateau else None
+            opt.step(p, fence.guard(lambda q: f.value_and_grad_on(q, idx, check=fence.check),
+                                    every=1), state)
+            return metric
+        metric, grad = f.value_and_grad_on(p, idx, check=fence.check)
+        opt.step(p, _noisy(grad, rng, std), state)
+        return metric
+
+
+def _noise(spec: dict | None, closure: bool):
+    """(generator, std) of loop.Noise for `spec`, or (None, 0.0) without noise."""
+    noise = Noise(spec)
+    if noise.rng is not None and closure:
+        raise ValueError("gradient noise in a batch needs one gradient per step: "
+                         "run LBFGS with noise one run at a time")
+    return noise.rng, noise.std
+
+
+def _noisy(grad: np.ndarray, rng, std: float) -> np.ndarray:
+    """The gradient plus the single run's draw of this step, (1, 2), the same for every
+    run of the batch (loop.Noise.add's arithmetic)."""
+    return grad if rng is None else grad + std * rng.standard_normal((1, 2))
 
 
 def _settle(hx: np.ndarray, hy: np.ndarray, hv: np.ndarray, k0: int, p: np.ndarray,

@@ -21,6 +21,9 @@ class RunSpec:
     noise: dict | None = None
     label: str | None = None
     color: str | None = None
+    groups: dict | None = None          # {"x": {...}, "y": {...}}: a param group per coordinate
+    zero_grad: str = "every_step"       # or "never": .grad is never cleared
+    events: list | None = None          # [{"at", "params", "state"}]: changes of course
 
 
 def build_optimizer(name: str, params: dict, loc: tuple) -> Optimizer:

@@ -18,8 +18,8 @@ from typing import Any, Callable
 import numpy as np
 
 from .fence import CLOCK_EVERY, Fence
-from .optim.base import Optimizer
 from .optim.ops import FLOAT_ERRORS
+from .optimizer import RunOptimizer, lr_value
 
 # How often (in steps) a streamed run sends the piece of path computed so far.
 CHECK_EVERY = 128
@@ -69,6 +69,19 @@ def jsonable_state(value: Any) -> Any:
     return value
 
 
+def float_state(value: Any) -> Any:
+    """jsonable_state for what a float program holds (a float, a pair of floats, None, an
+    int), without its checks for arrays: a 2,000-step run's state is recorded 10,000 times."""
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is list and len(value) == 2:
+        a, b = value
+        if type(a) is float and type(b) is float:
+            return [a if math.isfinite(a) else None, b if math.isfinite(b) else None]
+    return jsonable_state(value)
+
+
 @dataclass
 class Trace:
     """What the step loop recorded: points, losses, lrs (and state, gradients)."""
@@ -79,33 +92,44 @@ class Trace:
     status: str = "ok"
     states: dict = field(default_factory=dict)
     grads: list = field(default_factory=list)
+    group_lrs: list | None = None      # [[lr_x, lr_y], ...] with param groups
+    evals: list | None = None          # LBFGS: the closure's points, per step
 
     @property
     def done(self) -> int:
         return len(self.path) - 1
 
 
-def _lr_value(lr) -> float:
-    return lr if type(lr) is float else float(np.asarray(lr).reshape(-1)[0])
-
-
 class Loop:
     """The step loop of one run, in two forms that give the same bits: on (1, 2) arrays
-    (every optimizer) and on Python floats (those with a rule).  Each step:
+    (every optimizer) and on Python floats (those with a rule).  Each step, as a
+    training script writes it:
 
-        lr[k] = group["lr"]; optimizer.step(); scheduler.step(); loss, grad = f(p)
+        lr[k] = group["lr"]; [event at k]; optimizer.step(); scheduler.step(); loss, grad = f(p)
 
+    With `zero_grad="never"` `.grad` is never cleared: each backward adds to it, so step
+    k + 1 sees the sum of the gradients at path[0..k] (LBFGS: every evaluation inside
+    its steps adds too).
     """
 
     def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
-                 record_state: bool, on_chunk: Callable[[dict], None] | None):
+                 record_state: bool, on_chunk: Callable[[dict], None] | None,
+                 zero_grad: str = "every_step", batches=None):
         self.f = formula
+        # A surface from data with mini-batches (data.StepBatches): step k's gradient is
+        # its batch's, at the point the step starts from; what the loop records as the
+        # loss is then that batch's loss, and the full-data loss along the path is
+        # computed in bulk (`batch_losses`).
+        self.batches = batches
+        self.data = hasattr(formula, "losses_along")       # a surface from data
         self.start = (float(start[0]), float(start[1]))
         self.steps = steps
         self.noise = noise
         self.fence = fence
         self.record_state = record_state
         self.on_chunk = on_chunk
+        self.accumulate = zero_grad == "never"
+        self.group_lrs: list | None = None
 
     def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
         """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
@@ -120,34 +144,63 @@ class Loop:
         `sent`."""
         end = done + 1 if final else done
         if self.on_chunk is not None:
-            self.on_chunk(_chunk(path, loss, lrs, sent, end))
+            chunk = _chunk(path, loss, lrs, sent, end)
+            if self.group_lrs is not None:
+                chunk["lrs"] = self.group_lrs[sent:end]
+            if self.data:
+                # the batch loss of the steps that start here; the full-data loss
+                chunk["batch_loss"] = chunk["loss"][:min(end, done) - sent]
+                if self.batches is not None:
+                    chunk["loss"] = self.f.losses_along(np.array(chunk["path"]),
+                                                        check=self.fence.check).tolist()
+            self.on_chunk(chunk)
         return done
 
-    def in_arrays(self, opt: Optimizer, sched) -> Trace:
+    def in_arrays(self, ropt: RunOptimizer) -> Trace:
         f, steps, noise, fence = self.f, self.steps, self.noise, self.fence
-        record_state = self.record_state
-        plateau = sched is not None and getattr(sched, "needs_metric", False)
-        group = opt.group
+        record_state, accumulate = self.record_state, self.accumulate
         path = np.empty((steps + 1, 2))
         loss = np.empty(steps + 1)
         lrs: list[float] = []
-        states: dict[str, list] = {name: [] for name in opt.state_names} if record_state else {}
+        group_lrs = self.group_lrs = [] if ropt.grouped else None
+        names = ropt.state_names
+        states: dict[str, list] = {name: [] for name in names} if record_state else {}
         grads: list = []
+        evals: list | None = [] if record_state and ropt.needs_closure else None
+        acc: list = [None]                    # .grad when it is never cleared
 
         p = np.array([self.start], dtype=np.float64)
-        state = opt.init(p)
+        state = ropt.init(p)
+        batches = self.batches
+        at = [0]                               # the step being taken (its batch)
+
+        def evaluate(q: np.ndarray, k: int):
+            return f.value_and_grad(q) if batches is None else batches.value_and_grad(q, k)
+
         with np.errstate(all="ignore"):
-            value, grad = f.value_and_grad(p)
+            value, grad = evaluate(p, 0)
         path[0] = p[0]
         loss[0] = value[0]
         fence.check()
 
-        def closure(q: np.ndarray):
-            v, g = f.value_and_grad(q)
+        def backward(g: np.ndarray) -> np.ndarray:
+            """What .grad holds after a backward that computed g (added to what it held
+            when it is never cleared), and the gradient noise added to it."""
+            if accumulate and acc[0] is not None:
+                g = acc[0] + g
             g = noise.add(g)
+            if accumulate:
+                acc[0] = g
+            return g
+
+        def closure(q: np.ndarray):
+            v, g = evaluate(q, at[0])           # one step(closure): one batch
+            g = backward(g)
             if record_state and not grads_this_step:
                 grads_this_step.append(g[0].tolist())
-            return v, g
+            if evals is not None:
+                evals[-1].append(q[0].tolist())
+            return v, g.copy()
 
         closure = fence.guard(closure)
 
@@ -156,62 +209,71 @@ class Loop:
         sent = 0
         with np.errstate(all="ignore"):
             for k in range(steps):
-                lrs.append(_lr_value(group["lr"]))
-                if opt.needs_closure:
+                event = ropt.event_at(k)
+                if event is not None and ropt.apply(event):
+                    state = ropt.init(p)
+                lrs.append(lr_value(ropt.groups[0]["lr"]))
+                if group_lrs is not None:
+                    group_lrs.append(ropt.lrs())
+                at[0] = k
+                if ropt.needs_closure:
                     grads_this_step: list = []
-                    opt.step(p, closure, state)
+                    if evals is not None:
+                        evals.append([])
+                    ropt.step(p, closure, state)
                     if record_state:
                         grads.append(grads_this_step[0] if grads_this_step else None)
                 else:
-                    g = noise.add(grad)
+                    g = backward(grad)
                     if record_state:
                         grads.append(g[0].tolist())
-                    opt.step(p, g.copy() if g is grad else g, state)
-                if sched is not None:
-                    sched.step(float(loss[k])) if plateau else sched.step()
-                value, grad = f.value_and_grad(p)
+                    ropt.step(p, g, state)
+                ropt.schedule(float(loss[k]))
+                value, grad = evaluate(p, k + 1)
                 if not (math.isfinite(p[0, 0]) and math.isfinite(p[0, 1])
                         and math.isfinite(value[0])):
                     status = "diverged"
-                    lrs.pop()
-                    if record_state:
-                        grads.pop()
+                    _undo_last(lrs, group_lrs, grads if record_state else None, evals)
                     break
                 path[k + 1] = p[0]
                 loss[k + 1] = value[0]
                 done = k + 1
                 if record_state:
-                    for name in opt.state_names:
-                        states[name].append(jsonable_state(state.get(name)))
+                    for name in names:
+                        states[name].append(jsonable_state(ropt.state_entry(state, name)))
                 if done % CLOCK_EVERY == 0:
                     sent = self._tick(path, loss, lrs, sent, done)
 
         self._stream(path, loss, lrs, sent, done, final=True)
         return Trace(path[: done + 1].tolist(), loss[: done + 1].tolist(), lrs, status,
-                     states, grads)
+                     states, grads, group_lrs, evals)
 
-    def in_floats(self, opt: Optimizer, program, sched) -> Trace:
+    def in_floats(self, ropt: RunOptimizer, program, group_arg) -> Trace:
         """The same loop on Python floats: the optimizer's rule lowered to floats
-        (`program.step`) for `opt.step`, the formula's one-point evaluator for `f`, lists
-        for the path.  A step that Python refuses (x / 0) is taken on arrays instead."""
+        (`program.step`) for `optimizer.step`, the formula's one-point evaluator for `f`,
+        lists for the path.  A step that Python refuses (x / 0) is taken on arrays."""
         steps, fence, record_state = self.steps, self.fence, self.record_state
-        plateau = sched is not None and getattr(sched, "needs_metric", False)
-        group = opt.group
-        names = opt.state_names
+        accumulate = self.accumulate
+        group = ropt.groups[0]
+        names = ropt.state_names
         step, retry, read = program.step, program.retry, program.get
         evaluate = self.f.value_and_grad_of_floats
         isfinite = math.isfinite
         rng, std = self.noise.rng, self.noise.std
         draws: list = []
         lrs: list[float] = []
+        group_lrs = self.group_lrs = [] if ropt.grouped else None
         states: dict[str, list] = {name: [] for name in names} if record_state else {}
         grads: list = []
+        next_event = ropt.events[0]["at"] if ropt.events else -1
 
+        stepwise = self.batches.value_and_grad_of_floats if self.batches is not None else None
         x, y = self.start
-        value, gx, gy = evaluate(x, y)
+        value, gx, gy = evaluate(x, y) if stepwise is None else stepwise(x, y, 0)
         path = [[x, y]]
         loss = [value]
         state = program.initial()
+        ax = ay = 0.0                     # .grad, when it is never cleared
         fence.check()
 
         done = 0
@@ -219,39 +281,83 @@ class Loop:
         sent = 0
         with np.errstate(all="ignore"):   # NumPy scalars a scheduler may have put in the group
             for k in range(steps):
+                if k == next_event:
+                    if ropt.apply(ropt.events[0]):
+                        program, group_arg = ropt.float_program()
+                        step, retry, read = program.step, program.retry, program.get
+                        state = program.initial()
+                        group = ropt.groups[0]
+                    next_event = ropt.events[0]["at"] if ropt.events else -1
                 lr = group["lr"]
-                lrs.append(lr if type(lr) is float else _lr_value(lr))
+                lrs.append(lr if type(lr) is float else lr_value(lr))
+                if group_lrs is not None:
+                    group_lrs.append(ropt.lrs())
+                if accumulate and k:        # .grad never cleared: this backward adds to it
+                    gx, gy = ax + gx, ay + gy
                 if rng is not None:
                     i = 2 * (k % NOISE_BLOCK)
                     if i == 0:       # the same numbers as one (1, 2) draw per step
                         draws = rng.standard_normal(2 * NOISE_BLOCK).tolist()
                     gx, gy = gx + std * draws[i], gy + std * draws[i + 1]
+                ax, ay = gx, gy
                 if record_state:
                     grads.append([gx, gy])
                 try:
-                    x, y, state = step(group, x, y, gx, gy, state)
+                    x, y, state = step(group_arg, x, y, gx, gy, state)
                 except FLOAT_ERRORS:
-                    (x, y), state = retry(group, (x, y), (gx, gy), state)
-                if sched is not None:
-                    sched.step(loss[k]) if plateau else sched.step()
-                value, gx, gy = evaluate(x, y)
+                    (x, y), state = retry(group_arg, (x, y), (gx, gy), state)
+                ropt.schedule(loss[k])
+                if stepwise is None:
+                    value, gx, gy = evaluate(x, y)
+                else:
+                    value, gx, gy = stepwise(x, y, k + 1)
                 if not (isfinite(x) and isfinite(y) and isfinite(value)):
                     status = "diverged"
-                    lrs.pop()
-                    if record_state:
-                        grads.pop()
+                    _undo_last(lrs, group_lrs, grads if record_state else None, None)
                     break
                 path.append([x, y])
                 loss.append(value)
                 done = k + 1
                 if record_state:
                     for name in names:
-                        states[name].append(jsonable_state(read(state, name)))
+                        states[name].append(float_state(read(state, name)))
                 if done % CLOCK_EVERY == 0:
                     sent = self._tick(path, loss, lrs, sent, done)
 
         self._stream(path, loss, lrs, sent, done, final=True)
-        return Trace(path, loss, lrs, status, states, grads)
+        return Trace(path, loss, lrs, status, states, grads, group_lrs)
+
+
+def full_data_losses(trace: Trace, objective, fence: Fence, batched: bool) -> list:
+    """A run on a surface from data: its `batch_loss` (the loss of each step's batch at
+    the point the step started from), with `trace.loss` the full-data loss along the path
+    (computed in bulk: the loop evaluated batches only).  The first point whose full-data
+    loss is not finite ends the run there, as the loop ends it on a formula."""
+    done = trace.done
+    batch_loss = trace.loss[:done]
+    if not batched:
+        return batch_loss
+    full = objective.losses_along(np.array(trace.path), check=fence.check)
+    bad = np.flatnonzero(~np.isfinite(full[1:]))     # the start's was checked finite
+    if bad.size:
+        keep = int(bad[0])                  # the last point with a finite loss
+        trace.status = "diverged"
+        del trace.path[keep + 1:]
+        for recorded in (trace.lrs, trace.grads, trace.group_lrs, trace.evals, batch_loss,
+                         *trace.states.values()):
+            if recorded is not None:
+                del recorded[keep:]
+        full = full[:keep + 1]
+    trace.loss = full.tolist()
+    return batch_loss
+
+
+def _undo_last(lrs: list, group_lrs: list | None, grads: list | None, evals: list | None):
+    """A diverged step is not listed: its lr, gradient and evaluations go."""
+    lrs.pop()
+    for recorded in (group_lrs, grads, evals):
+        if recorded:
+            recorded.pop()
 
 
 def _chunk(path, loss, lrs: list, first: int, end: int) -> dict:

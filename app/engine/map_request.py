@@ -22,12 +22,14 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 from ..config import env_name, settings
 from .optim import REGISTRY as OPTIMIZERS
 from .request import (
+    BatchSpec,
     Coordinate,
     FiniteFloat,
     RunSpecModel,
     Strict,
     SurfaceSpec,
     _bounded,
+    batch_needs_data,
     resolve_surface,
 )
 
@@ -102,7 +104,10 @@ class MapRequest(BaseModel):
 
     kind: Literal["basin", "sweep"] = Field(description="basin: a start per cell; "
                                             "sweep: two hyperparameters per cell")
-    surface: SurfaceSpec = Field(description="a built-in surface id, or {expr, domain}")
+    surface: SurfaceSpec = Field(description="a built-in surface id, {expr, domain}, or "
+                                             "{data, model?, domain?}")
+    batch: Optional[BatchSpec] = Field(None, description="mini-batches (a surface from data "
+                                       "only): step j of every cell uses step j's batch")
     run: RunSpecModel = Field(description="the optimizer (and scheduler) every cell runs; "
                                           "no noise")
     steps: StrictInt = Field(200, ge=1, description="optimizer steps per cell "
@@ -118,6 +123,11 @@ class MapRequest(BaseModel):
     minima: Optional[list[tuple[Coordinate, Coordinate]]] = Field(
         None, max_length=64, description="the points `minimum` indexes; the surface's "
         "known minima when left out")
+
+    @model_validator(mode="after")
+    def _batch_on_data(self):
+        batch_needs_data(self.surface, self.batch)
+        return self
 
     @model_validator(mode="after")
     def _check(self):

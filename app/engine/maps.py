@@ -31,7 +31,8 @@ from .build import attach_scheduler, build_optimizer
 from .errors import RequestError
 from .map_request import MapAxis, MapRequest
 from .optim import REGISTRY as OPTIMIZERS
-from .request import params_of, resolve_surface, scheduler_of
+from .data import BatchOrder
+from .request import batch_order, params_of, resolve_surface, scheduler_of
 from .scene import start_of
 from .surfaces import Surface
 
@@ -82,6 +83,7 @@ class MapPlan:
     y_sweep: Sweep | None
     minima: np.ndarray        # (K, 2)
     tol: float
+    order: BatchOrder | None = None     # mini-batches (a surface from data)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -131,7 +133,7 @@ def plan(req: MapRequest) -> MapPlan:
                       dtype=np.float64).reshape(-1, 2)
     tol = req.tol if req.tol is not None else TOL_FRACTION * max(dx1 - dx0, dy1 - dy0)
     return MapPlan(req.kind, surface, req.steps, optimizer, params, scheduler, start,
-                   xs, ys, x_sweep, y_sweep, minima, float(tol))
+                   xs, ys, x_sweep, y_sweep, minima, float(tol), batch_order(req, surface))
 
 
 def _axis_values(axis: MapAxis, default: tuple[float, float]) -> np.ndarray:
@@ -202,7 +204,7 @@ def run_map(p: MapPlan, *, cancelled: Callable[[], bool] | None = None,
     res = MapResult.empty(nx * ny)
     rows = block_rows(nx, ny)
     common = dict(targets=p.minima, tol=p.tol, deadline=deadline, budget=budget,
-                  cancelled=cancelled)
+                  cancelled=cancelled, order=p.order)
     for j0 in range(0, ny, rows):
         j1 = min(ny, j0 + rows)
         lo = j0 * nx

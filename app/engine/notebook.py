@@ -8,6 +8,19 @@
 
 A run is `"adam"`, `("adam", {params})`, `("adam", {params}, {"name": "StepLR", "params":
 {...}})` or the API's own dict `{"optimizer": ..., "params": ..., "scheduler": ...}`.
+The torch.optim API's options (api-v1.md) apply to every run that does not set its own:
+
+    run("ravine", ["sgd"], groups={"x": {"lr": 0.1}, "y": {"lr": 0.01}})   # res[0].lrs
+    run("booth", [("adam", {"lr": 0.1})], zero_grad="never")
+    run("beale", [("adam", {"lr": 0.1})], events=[{"at": 50, "params": {"lr": 0.01},
+                                                    "state": "reset"}])
+
+Training finds w and b in y = f(wx + b): a surface from data instead of a formula,
+mini-batches as a DataLoader would cut them (api-v1.md, "Surfaces from data"):
+
+    run(data="line", runs=[("sgd", {"lr": 0.05})], batch={"size": 8, "seed": 0})
+    run(data=(x, y), model="logistic", runs=["adam"])      # your own arrays
+    res[0].batch_loss          # each step's batch loss; res[0].loss: the full data's
 """
 
 from __future__ import annotations
@@ -30,6 +43,9 @@ class RunResult:
     label: str | None = None
     state: dict = field(default_factory=dict)
     grad: np.ndarray | None = None
+    lrs: np.ndarray | None = None       # with groups: (steps, 2), each group's lr
+    batch_loss: np.ndarray | None = None    # surfaces from data: each step's batch loss
+    evals: list | None = None           # LBFGS with state: the closure's points per step
 
     @property
     def final(self) -> np.ndarray:
@@ -47,6 +63,7 @@ class Result:
     surface: dict
     runs: list[RunResult]
     raw: dict
+    raw_request: dict = field(default_factory=dict)    # the body that was run
 
     def __getitem__(self, key: int | str) -> RunResult:
         if isinstance(key, int):
@@ -63,7 +80,9 @@ class Result:
         return len(self.runs)
 
     def __repr__(self) -> str:
-        head = f"{self.surface['id']}: {self.surface['expr']}"
+        s = self.surface
+        head = f"{s['id']}: {s['expr']}" if "expr" in s else \
+            f"{s['data']}: {s['model']} model over {s['n']} points, p = (w, b)"
         return "\n".join([head, *map(repr, self.runs)])
 
 
@@ -79,7 +98,24 @@ def as_run(spec) -> dict:
     return out
 
 
-def request_body(surface, runs, steps: int = 100, start=None, state: bool = False) -> dict:
+OPTIONS = ("groups", "zero_grad", "events")
+
+
+def data_surface(data, model: str | None = None, domain=None) -> dict:
+    """A surface from data: a built-in id, {"x": [...], "y": [...]}, or a pair of
+    sequences (numpy arrays too)."""
+    if isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (int, float)):
+        data = {"x": [float(v) for v in data[0]], "y": [float(v) for v in data[1]]}
+    out: dict = {"data": data}
+    if model is not None:
+        out["model"] = model
+    if domain is not None:
+        out["domain"] = domain
+    return out
+
+
+def request_body(surface, runs, steps: int = 100, start=None, state: bool = False,
+                 batch: dict | None = None, **options) -> dict:
     body: dict = {"surface": surface, "steps": steps, "runs": [as_run(r) for r in runs]}
     if isinstance(surface, str) and surface not in _builtin_ids():
         body["surface"] = {"expr": surface, "domain": [[-5, 5], [-5, 5]]}
@@ -87,6 +123,13 @@ def request_body(surface, runs, steps: int = 100, start=None, state: bool = Fals
         body["start"] = [float(start[0]), float(start[1])]
     if state:
         body["state"] = True
+    if batch is not None:
+        body["batch"] = batch
+    given = {k: v for k, v in options.items() if v is not None}
+    unknown = set(given) - set(OPTIONS)
+    if unknown:
+        raise TypeError(f"run() got unexpected keyword argument(s) {', '.join(sorted(unknown))}")
+    body["runs"] = [{**given, **r} for r in body["runs"]]
     return body
 
 
@@ -95,9 +138,23 @@ def _builtin_ids():
     return SURFACES
 
 
-def run(surface, runs, steps: int = 100, start=None, state: bool = False) -> Result:
-    """Race `runs` on `surface` (a built-in id, a formula in x and y, or {expr, domain})."""
-    answer = run_request(request_body(surface, runs, steps, start, state))
+def run(surface=None, runs=("sgd",), steps: int = 100, start=None, state: bool = False, *,
+        groups: dict | None = None, zero_grad: str | None = None,
+        events: list | None = None, data=None, model: str | None = None,
+        batch: dict | None = None) -> Result:
+    """Race `runs` on `surface` (a built-in id, a formula in x and y, or {expr, domain}),
+    or on the loss of a one-feature model over `data` (a data set id or (x, y); `model`
+    "linear" or "logistic"; `batch` {"size", "seed", "shuffle"} for mini-batches);
+    `groups`, `zero_grad`, `events` as in the API, for every run that has none."""
+    if data is not None:
+        if surface is not None:
+            raise TypeError("run() takes a surface or data, not both")
+        surface = data_surface(data, model)
+    elif surface is None:
+        raise TypeError("run() needs a surface (or data=...)")
+    body = request_body(surface, runs, steps, start, state, batch, groups=groups,
+                        zero_grad=zero_grad, events=events)
+    answer = run_request(body)
     results = []
     for r in answer["runs"]:
         results.append(RunResult(
@@ -105,5 +162,8 @@ def run(surface, runs, steps: int = 100, start=None, state: bool = False) -> Res
             path=np.array(r["path"], dtype=float), loss=np.array(r["loss"], dtype=float),
             lr=np.array(r["lr"], dtype=float), label=r.get("label"),
             state=r.get("state", {}),
-            grad=np.array(r["grad"], dtype=float) if "grad" in r else None))
-    return Result(surface=answer["surface"], runs=results, raw=answer)
+            grad=np.array(r["grad"], dtype=float) if "grad" in r else None,
+            lrs=np.array(r["lrs"], dtype=float) if "lrs" in r else None,
+            batch_loss=np.array(r["batch_loss"], dtype=float) if "batch_loss" in r else None,
+            evals=r.get("evals")))
+    return Result(surface=answer["surface"], runs=results, raw=answer, raw_request=body)

@@ -21,10 +21,12 @@ from pydantic import (
     Discriminator,
     Field,
     JsonValue,
+    PrivateAttr,
     StrictBool,
     StrictInt,
     Tag,
     ValidationError,
+    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     create_model,
@@ -32,9 +34,11 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..config import env_name, settings
+from .data import DATASETS, MODELS, DataError, DataSurface, check_labels, data_surface
+from .data import inline as inline_dataset
 from .expr import Formula, FormulaError, compile_formula
 from .hyper import MAX_LIST, Hyper
 from .optim import REGISTRY as OPTIMIZERS
@@ -76,12 +80,17 @@ class FormulaSurface(BaseModel):
     @field_validator("domain")
     @classmethod
     def _order(cls, v):
-        for axis, (lo, hi) in zip("xy", v):
-            _bounded(lo, f"domain {axis}"), _bounded(hi, f"domain {axis}")
-            if not lo < hi:
-                raise PydanticCustomError("domain", "domain of {axis}: the lower end must be "
-                                          "below the upper end", {"axis": axis})
-        return v
+        return _ordered_domain(v, "xy")
+
+
+def _ordered_domain(v, axes: str):
+    """Both ends of each axis within max_coordinate, the lower below the upper."""
+    for axis, (lo, hi) in zip(axes, v):
+        _bounded(lo, f"domain {axis}"), _bounded(hi, f"domain {axis}")
+        if not lo < hi:
+            raise PydanticCustomError("domain", "domain of {axis}: the lower end must be "
+                                      "below the upper end", {"axis": axis})
+    return v
 
 
 def formula_or_error(text: str) -> Formula:
@@ -109,22 +118,164 @@ def _compiled(text: str, max_length: int, max_depth: int) -> Formula:
 
 
 SurfaceId = Literal[tuple(SURFACES)]  # type: ignore[valid-type]
+DataSetId = Literal[tuple(DATASETS)]  # type: ignore[valid-type]
+
+
+def _count(v: Any, name: str) -> Any:
+    """A list of more pairs than max_data_points is refused before its numbers are read."""
+    limit = settings().max_data_points
+    if isinstance(v, list) and len(v) > limit:
+        raise PydanticCustomError("limit", "{name}: {n} values is over the limit of {limit} "
+                                  "pairs ({setting})",
+                                  {"name": name, "n": len(v), "limit": limit,
+                                   "setting": env_name("max_data_points")})
+    return v
+
+
+class InlineData(BaseModel):
+    """Your own data: pairs (x[i], y[i]) of finite numbers."""
+
+    model_config = Strict
+    x: list[FiniteFloat] = Field(min_length=1, description="the feature, one number per "
+                                 "pair (1 to max_data_points pairs)")
+    y: list[FiniteFloat] = Field(min_length=1, description="the target, one per x (0 or 1 "
+                                 "for a logistic model)")
+
+    @field_validator("x", "y", mode="before")
+    @classmethod
+    def _not_too_many(cls, v: Any, info: ValidationInfo) -> Any:
+        return _count(v, info.field_name)
+
+    @field_validator("y")
+    @classmethod
+    def _as_many_as_x(cls, v: list, info: ValidationInfo) -> list:
+        x = info.data.get("x")
+        if x is not None and len(v) != len(x):
+            raise PydanticCustomError("length", "y has {ny} values and x has {nx}: give one "
+                                      "y per x", {"ny": len(v), "nx": len(x)})
+        return v
+
+
+def _data_kind(v: Any) -> str:
+    return "id" if isinstance(v, str) else "inline"
+
+
+class DataSurfaceSpec(BaseModel):
+    """The loss of a one-feature model over a data set, as a surface over p = (w, b)."""
+
+    model_config = Strict
+    data: Annotated[Union[Annotated[DataSetId, Tag("id")], Annotated[InlineData, Tag("inline")]],
+                    Discriminator(_data_kind)] = Field(
+        description="a built-in data set's id (GET /api/v1/datasets), or {x, y}",
+        examples=["line", {"x": [0.5, 1.0, 2.0], "y": [1.1, 2.0, 3.9]}])
+    model: Optional[Literal[MODELS]] = Field(  # type: ignore[valid-type]
+        None, description="linear: w·x + b with torch.nn.MSELoss(); logistic: logit w·x + b "
+        "with torch.nn.BCEWithLogitsLoss(). Default: the data set's own; linear for inline data")
+    domain: Optional[tuple[tuple[Coordinate, Coordinate], tuple[Coordinate, Coordinate]]] = Field(
+        None, description="[[w_min, w_max], [b_min, b_max]]; default: the data set's, or one "
+        "that frames the full-data minimum")
+    _resolved: Any = PrivateAttr(None)
+
+    @field_validator("domain")
+    @classmethod
+    def _order(cls, v):
+        return v if v is None else _ordered_domain(v, "wb")
+
+    @model_validator(mode="after")
+    def _labels(self):
+        model = self.model
+        if isinstance(self.data, str):
+            if model is not None:
+                try:
+                    check_labels(DATASETS[self.data].y, model)
+                except DataError as e:
+                    raise _data_error(("model",), f"the data set '{self.data}' cannot take "
+                                      f"this model: {e.msg}", self.model) from None
+        else:
+            try:
+                check_labels(self.data.y, model or "linear")
+            except DataError as e:
+                raise _data_error(("data", "y", e.index), e.msg, self.data.y[e.index]) from None
+        return self
+
+
+def _data_error(loc: tuple, msg: str, value: Any) -> ValidationError:
+    """A validation error at `loc` below the model that raises it."""
+    return ValidationError.from_exception_data("DataSurfaceSpec", [InitErrorDetails(
+        type=PydanticCustomError("data", "{message}", {"message": msg}), loc=loc,
+        input=value)])
 
 
 def _surface_kind(v: Any) -> str:
-    return "id" if isinstance(v, str) else "formula"
+    if isinstance(v, str):
+        return "id"
+    if isinstance(v, DataSurfaceSpec) or (isinstance(v, dict) and "data" in v):
+        return "data"
+    return "formula"
 
 
 SurfaceSpec = Annotated[Union[Annotated[SurfaceId, Tag("id")],
-                              Annotated[FormulaSurface, Tag("formula")]],
+                              Annotated[FormulaSurface, Tag("formula")],
+                              Annotated[DataSurfaceSpec, Tag("data")]],
                         Discriminator(_surface_kind)]
 
 
-def resolve_surface(spec: str | FormulaSurface) -> Surface:
+def resolve_surface(spec: str | FormulaSurface | DataSurfaceSpec) -> Surface | DataSurface:
+    """What the engine runs on: a Surface, or a DataSurface (the same attributes: id,
+    domain, minima, start, formula, to_dict())."""
     if isinstance(spec, str):
         return SURFACES[spec]
+    if isinstance(spec, DataSurfaceSpec):
+        if spec._resolved is None:      # inline data is fitted once per request
+            spec._resolved = _data_surface(spec)
+        return spec._resolved
     domain = [list(spec.domain[0]), list(spec.domain[1])]
     return custom_surface(spec.expr, domain, formula=formula_or_error(spec.expr))
+
+
+def _data_surface(spec: DataSurfaceSpec) -> DataSurface:
+    dataset = DATASETS[spec.data] if isinstance(spec.data, str) else \
+        inline_dataset(spec.data.x, spec.data.y, spec.model or "linear")
+    return data_surface(dataset, spec.model, spec.domain, limit=settings().max_coordinate)
+
+
+class BatchSpec(BaseModel):
+    """Mini-batches, shared by every run: epoch e visits the data in the order
+    numpy.random.default_rng([seed, e]).permutation(n) (data order when shuffle is
+    false), cut into batches of `size`, the last one smaller."""
+
+    model_config = Strict
+    size: StrictInt = Field(ge=1, description="points per batch (≤ max_data_points)")
+    seed: StrictInt = Field(0, ge=0, le=2**63 - 1, description="the order's random seed")
+    shuffle: StrictBool = Field(True, description="a new order each epoch; false: data order")
+
+    @field_validator("size")
+    @classmethod
+    def _at_most_the_data(cls, v: int) -> int:
+        limit = settings().max_data_points
+        if v > limit:
+            raise PydanticCustomError("limit", "size: {n} is over the limit of {limit} "
+                                      "({setting})", {"n": v, "limit": limit,
+                                                      "setting": env_name("max_data_points")})
+        return v
+
+
+def batch_needs_data(surface: Any, batch: Any) -> None:
+    """`batch` only makes sense on a surface from data (a pydantic error at `batch`)."""
+    if batch is not None and not isinstance(surface, DataSurfaceSpec):
+        raise ValidationError.from_exception_data("batch", [InitErrorDetails(
+            type=PydanticCustomError("batch", "batch needs a surface from data "
+                                     "(surface.data): a formula has no data to batch", {}),
+            loc=("batch",), input=None)])
+
+
+def batch_order(req: Any, surface: Any):
+    """The request's BatchOrder on `surface` (a resolved DataSurface), or None: every
+    step then uses the whole data set."""
+    if getattr(req, "batch", None) is None or not isinstance(surface, DataSurface):
+        return None
+    b = req.batch
+    return surface.batch_order(b.size, b.seed, b.shuffle)
 
 
 class NoiseSpec(BaseModel):
@@ -258,9 +409,38 @@ class InnerRun(BaseModel):
     params: dict[str, JsonValue] = Field(default_factory=dict)
 
 
+MAX_EVENTS = 16
+
+
+def _group_models(optimizer_id: str) -> tuple[Any, Any]:
+    """(groups, one event) models of a run of this optimizer: their values are its
+    keywords (Lookahead's param groups are its inner optimizer's: any inner keywords,
+    checked when the inner optimizer is built)."""
+    cls = OPTIMIZERS[optimizer_id]
+    P: Any = dict[str, JsonValue] if optimizer_id == "lookahead" else params_model(optimizer_id)
+    groups = create_model(
+        f"{cls.torch_name}Groups", __config__=Strict,
+        __doc__="One param group per coordinate: torch.optim."
+                f"{cls.torch_name}([{{'params': [x], **x}}, {{'params': [y], **y}}], **params). "
+                "A key left out or empty takes the run's params.",
+        x=(Optional[P], Field(None, description="group of the parameter x")),
+        y=(Optional[P], Field(None, description="group of the parameter y")))
+    event = create_model(
+        f"{cls.torch_name}Event", __config__=Strict,
+        __doc__="A change of course after `at` calls of optimizer.step()",
+        at=(StrictInt, Field(ge=1, description="after this many steps (1 .. steps - 1, "
+                                                "strictly increasing)")),
+        params=(P, Field(default_factory=dict, description="keywords to change")),
+        state=(Literal["keep", "reset"], Field(
+            "keep", description="keep: write the values into every param group; reset: build "
+                                "the optimizer anew (no load_state_dict), its state empty")))
+    return groups, event
+
+
 def _run_model(optimizer_id: str) -> type[BaseModel]:
     cls = OPTIMIZERS[optimizer_id]
     P = params_model(optimizer_id)
+    Groups, Event = _group_models(optimizer_id)
     return create_model(
         f"{cls.torch_name}Run", __config__=Strict,
         __doc__=f"One run of torch.optim {cls.torch_name}" if cls.family == "torch"
@@ -269,6 +449,11 @@ def _run_model(optimizer_id: str) -> type[BaseModel]:
         params=(P, Field(default_factory=P)),
         scheduler=(Optional[SchedulerSpec], None),
         noise=(Optional[NoiseSpec], None),
+        groups=(Optional[Groups], Field(None, description="a param group per coordinate")),
+        zero_grad=(Literal["every_step", "never"], Field(
+            "every_step", description="never: .grad is never cleared, each backward adds to it")),
+        events=(Optional[Annotated[list[Event], Field(max_length=MAX_EVENTS)]], Field(
+            None, description="changes of course at given steps (no scheduler with them)")),
         label=(Optional[Annotated[str, Field(max_length=80)]], None),
         color=(Optional[Annotated[str, Field(max_length=32, pattern=r"^[#a-zA-Z0-9(),.% ]*$")]],
                None))
@@ -299,10 +484,13 @@ class RunRequest(BaseModel):
                  {"optimizer": "adam", "params": {"lr": 0.05},
                   "scheduler": {"name": "StepLR", "params": {"step_size": 50, "gamma": 0.5}}}]}]})
 
-    surface: SurfaceSpec = Field(description="a built-in surface id, or {expr, domain}")
+    surface: SurfaceSpec = Field(description="a built-in surface id, {expr, domain}, or "
+                                             "{data, model?, domain?}")
     start: Optional[tuple[Coordinate, Coordinate]] = Field(
         None, description="start point; the surface's default when left out")
     steps: StrictInt = Field(100, ge=1, description="optimizer steps per run (≤ max_steps)")
+    batch: Optional[BatchSpec] = Field(None, description="mini-batches (a surface from data "
+                                       "only); without it every step uses the whole data set")
     runs: list[RunSpecModel] = Field(min_length=1, description="optimizers to race (≤ max_runs)")
     state: StrictBool = Field(False, description="also return the optimizer state and "
                                                  "gradient after every step")
@@ -320,6 +508,11 @@ class RunRequest(BaseModel):
                                           {"n": n, "limit": limit,
                                            "setting": env_name("max_runs")})
         return data
+
+    @model_validator(mode="after")
+    def _batch_on_data(self):
+        batch_needs_data(self.surface, self.batch)
+        return self
 
     @model_validator(mode="after")
     def _limits(self):
@@ -345,11 +538,31 @@ class RunRequest(BaseModel):
 def params_of(run: BaseModel) -> dict:
     """The keyword arguments the user set, as plain Python values (torch's defaults fill
     in the rest inside the optimizer)."""
-    out = run.params.model_dump(exclude_none=False, exclude_unset=True)
-    return out
+    return _set_values(run.params)
 
 
 def scheduler_of(run: BaseModel) -> dict | None:
     """The run's scheduler as {"name", "params"} with the keywords the user set, children
     of SequentialLR / ChainedScheduler likewise."""
     return None if run.scheduler is None else run.scheduler.model_dump(exclude_unset=True)
+
+
+def groups_of(run: BaseModel) -> dict | None:
+    """The run's param groups: {"x": {...}, "y": {...}} of the values each group sets."""
+    if run.groups is None:
+        return None
+    return {c: _set_values(getattr(run.groups, c)) for c in ("x", "y")}
+
+
+def events_of(run: BaseModel) -> list[dict] | None:
+    if run.events is None:
+        return None
+    return [{"at": e.at, "params": _set_values(e.params), "state": e.state} for e in run.events]
+
+
+def _set_values(model: Any) -> dict:
+    if model is None:
+        return {}
+    if isinstance(model, dict):
+        return dict(model)
+    return model.model_dump(exclude_none=False, exclude_unset=True)

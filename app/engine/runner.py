@@ -10,9 +10,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .build import RunSpec, attach_scheduler, build_optimizer
+from .build import RunSpec
 from .fence import Fence
-from .loop import Loop, Noise
+from .loop import Loop, Noise, full_data_losses
+from .optimizer import RunOptimizer
 from .surfaces import Surface, escaped_at
 
 
@@ -20,7 +21,8 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
             loc: tuple = ("runs", 0), record_state: bool = False,
             deadline: float | None = None, budget: float = 0.0,
             cancelled: Callable[[], bool] | None = None,
-            on_chunk: Callable[[dict], None] | None = None, fast: bool = True) -> dict:
+            on_chunk: Callable[[dict], None] | None = None, fast: bool = True,
+            batches=None) -> dict:
     """Run one optimizer for `steps` steps from `start` on `surface`.
 
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
@@ -28,21 +30,28 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
     and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a rule
     steps in Python floats (the same bits as its array code, several times faster);
-    `fast=False` makes every optimizer step (1, 2) arrays.
+    `fast=False` makes every optimizer step (1, 2) arrays.  `batches`: a surface from
+    data's mini-batches (data.StepBatches), or None (every step sees all the data).
     """
-    opt = build_optimizer(spec.optimizer, spec.params, loc)
-    sched = attach_scheduler(spec.scheduler, opt, loc, steps)
+    ropt = RunOptimizer(spec, loc, steps)
     fence = Fence(deadline, budget, cancelled)
-    loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk)
-    program = opt.float_program() if fast and _plain(opt.group) else None
-    if program is not None:
-        trace = loop.in_floats(opt, program, sched)
+    loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk,
+                zero_grad=spec.zero_grad, batches=batches)
+    program = ropt.float_program() if fast and _plain(ropt.groups) else None
+    if program is not None and program[0] is not None:
+        trace = loop.in_floats(ropt, *program)
     else:
-        trace = loop.in_arrays(opt, sched)
+        trace = loop.in_arrays(ropt)
+    batch_loss = full_data_losses(trace, surface.formula, fence, batches is not None) \
+        if loop.data else None
 
     out: dict[str, Any] = {"optimizer": spec.optimizer, "status": trace.status,
                            "steps_done": trace.done, "path": trace.path, "loss": trace.loss,
                            "lr": trace.lrs}
+    if trace.group_lrs is not None:
+        out["lrs"] = trace.group_lrs
+    if batch_loss is not None:
+        out["batch_loss"] = batch_loss
     escaped = escaped_at(trace.path, surface.domain)
     if escaped is not None:
         out["escaped_at"] = escaped
@@ -53,9 +62,11 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     if record_state:
         out["state"] = trace.states
         out["grad"] = trace.grads
+        if trace.evals is not None:
+            out["evals"] = trace.evals
     return out
 
 
-def _plain(group: dict) -> bool:
-    """No (B, 1) sweep arrays among the group's values (maps put them there, not runs)."""
-    return not any(isinstance(v, np.ndarray) for v in group.values())
+def _plain(groups: list[dict]) -> bool:
+    """No (B, 1) sweep arrays among the groups' values (maps put them there, not runs)."""
+    return not any(isinstance(v, np.ndarray) for group in groups for v in group.values())

@@ -11,10 +11,12 @@ import numpy as np
 
 from ..config import settings
 from ..teach.divergence import annotate
-from .build import RunSpec, attach_scheduler, build_optimizer
+from .build import RunSpec
 from .errors import RequestError
 from .map_request import MapRequest
-from .request import RunRequest, params_of, resolve_surface, scheduler_of
+from .optimizer import RunOptimizer
+from .request import (RunRequest, batch_order, events_of, groups_of, params_of,
+                      resolve_surface, scheduler_of)
 from .runner import run_one
 from .surfaces import Surface
 
@@ -32,7 +34,8 @@ def run_specs(req: RunRequest) -> list[RunSpec]:
             optimizer=r.optimizer, params=params_of(r),
             scheduler=scheduler_of(r),
             noise=r.noise.model_dump() if r.noise is not None else None,
-            label=r.label, color=r.color))
+            label=r.label, color=r.color, groups=groups_of(r), zero_grad=r.zero_grad,
+            events=events_of(r)))
     return specs
 
 
@@ -56,23 +59,25 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     computation gives them one."""
     surface = resolve_surface(req.surface)
     start = start_of(req, surface)
+    validate_all(req)
     budget = settings().compute_budget_s
     if deadline is None:
         deadline = time.monotonic() + budget
+    order = batch_order(req, surface)
     runs = []
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
+        batches = surface.formula.batched(order) if order is not None else None
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
                             record_state=req.state, deadline=deadline, budget=budget,
-                            cancelled=cancelled, on_chunk=chunk))
+                            cancelled=cancelled, on_chunk=chunk, batches=batches))
     answer = {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
               "runs": runs}
     return annotate(answer, req)
 
 
 def validate_all(req: RunRequest) -> None:
-    """Build every optimizer and scheduler once, so bad hyperparameters are refused
-    before any work (and before a stream sends its first chunk)."""
+    """Build every optimizer and scheduler once, and check every event, so bad input is
+    refused before any work (and before a stream sends its first chunk)."""
     for i, spec in enumerate(run_specs(req)):
-        opt = build_optimizer(spec.optimizer, spec.params, ("runs", i))
-        attach_scheduler(spec.scheduler, opt, ("runs", i), req.steps)
+        RunOptimizer(spec, ("runs", i), req.steps)

@@ -145,6 +145,8 @@ def _probes(formula, path, lengths, optimizer, params, lr) -> list[np.ndarray]:
 
 
 def _explain_domain(formula, path, lengths, optimizer, params, lr, k1) -> dict | None:
+    if formula.tree is None:        # a loss over data: defined everywhere
+        return None
     calls = [n for n in postorder(formula.tree) if type(n) is Call and n.func in RESTRICTED]
     if not calls:
         return None
@@ -229,8 +231,9 @@ def explain(surface, run_answer: dict, optimizer: str, params: dict | None = Non
 
 
 def _surface(spec: Any):
+    from ..engine.data import DataSurface
     from ..engine.surfaces import SURFACES, Surface, custom_surface
-    if isinstance(spec, Surface):
+    if isinstance(spec, (Surface, DataSurface)):
         return spec
     if isinstance(spec, str):
         return SURFACES[spec]

@@ -78,4 +78,35 @@ def run_label(run: dict, max_extra: int = 2) -> str:
     sched = run.get("scheduler")
     if sched:
         label += f" · {sched.get('name')}"
-    return label
+    return label + lab_label(run, cls.torch_name)
+
+
+def _values(v: dict | None) -> str:
+    items = list((v or {}).items())
+    text = " ".join(f"{k}={','.join(fmt(y, 3) for y in x) if isinstance(x, (list, tuple)) else fmt(x, 3) if isinstance(x, (int, float)) and not isinstance(x, bool) else _js_str(x)}"
+                    for k, x in items[:2])
+    return text + (" …" if len(items) > 2 else "")
+
+
+def _js_str(x) -> str:
+    return "true" if x is True else "false" if x is False else "null" if x is None else str(x)
+
+
+def lab_label(run: dict, name: str) -> str:
+    """catalog.js labLabel: the torch.optim API options of a run in its label, as code."""
+    parts = []
+    groups = run.get("groups")
+    if groups:
+        parts.append(f"x({_values(groups.get('x'))}) y({_values(groups.get('y'))})")
+    if run.get("zero_grad") == "never":
+        parts.append("no zero_grad()")
+    events = run.get("events") or []
+    for e in events[:2]:
+        params = e.get("params") or {}
+        if e.get("state", "keep") == "reset":
+            parts.append(f"@{e['at']} {name}({_values(params)})")
+        else:
+            parts.append(f"@{e['at']} {_values(params)}".rstrip())
+    if len(events) > 2:
+        parts.append("…")
+    return "".join(f" · {p}" for p in parts)

@@ -1,7 +1,8 @@
-"""The page's plot style in Python (static/js/plot.js, static/js/state.js), so that an
-exported file and a notebook figure look like the playground: its colour scale, path
-colours, log colours for surfaces whose valley a linear scale would hide, and the
-contour grid of POST /api/v1/grid."""
+"""The page's plot style in Python, so that an exported file and a notebook figure look
+like the playground: its colour scale, path colours and font (static/js/table.json
+look), log colours for surfaces whose valley a linear scale would hide (the rule of
+static/js/logcolors.js, with the table's numbers), and the contour grid of
+POST /api/v1/grid."""
 
 from __future__ import annotations
 
@@ -15,18 +16,14 @@ import numpy as np
 from ..engine.grid import grid
 from ..engine.surfaces import Surface
 from .labels import fmt
+from .table import LOOK
 
-# Low = dark teal, high = pale sand (plot.js COLORSCALE).
-COLORSCALE = [[0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
-              [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"]]
-# Path colours, in row order (state.js PALETTE).
-PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7", "#00a3c4",
-           "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
-           "#9467bd", "#17becf"]
-FONT = ('system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", '
-        '"Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif')
-PLOT_BG = "#e9eef2"
-MINIMUM_COLOR = "#ffd43b"
+COLORSCALE = LOOK["colorscale"]          # low = dark teal, high = pale sand
+PALETTE = LOOK["palette"]                # path colours, in row order
+FONT = LOOK["font"]
+PLOT_BG = LOOK["plot_bg"]
+MINIMUM_COLOR = LOOK["minimum_color"]
+LOG_RULE = LOOK["log_colors"]
 
 
 def colors_for(runs: list[dict]) -> list[str]:
@@ -41,16 +38,17 @@ def colors_for(runs: list[dict]) -> list[str]:
 
 
 def wants_log_scale(g: dict) -> bool:
-    """plot.js wantsLogScale: the server's hint, or most of the grid in the bottom tenth."""
+    """logcolors.js wantsLogScale: the server's hint, or most of the grid in the bottom
+    floor_share of the range."""
     z, zmin, zmax = g["z"], g["zmin"], g["zmax"]
     if zmin is None or zmax is None or not zmax > zmin:
         return False
     if g["log_scale"]:
         return True
-    stride = max(1, len(z) // 60)
+    stride = max(1, len(z) // LOG_RULE["samples"])
     sample = sorted(v for row in z[::stride] for v in row[::stride] if v is not None)
     median = sample[len(sample) // 2]
-    return (median - zmin) / (zmax - zmin) < 0.1
+    return (median - zmin) / (zmax - zmin) < LOG_RULE["floor_share"]
 
 
 def _nice(v: float, k: int) -> float:
@@ -59,7 +57,7 @@ def _nice(v: float, k: int) -> float:
 
 
 def log_ticks(zmin: float, zmax: float, delta: float) -> list[float]:
-    """plot.js logTicks: round values of f about a decade apart above the minimum."""
+    """logcolors.js logTicks: round values of f about a decade apart above the minimum."""
     lo = math.ceil(math.log10(delta))
     hi = math.floor(math.log10(zmax - zmin + delta))
     out: list[float] = []
@@ -67,9 +65,9 @@ def log_ticks(zmin: float, zmax: float, delta: float) -> list[float]:
         v = _nice(zmin + 10.0 ** k, k)
         if v - zmin >= delta and v <= zmax and v not in out:
             out.append(v)
-    if len(out) < 3:
+    if len(out) < LOG_RULE["min_ticks"]:
         for k in range(lo - 1, hi + 1):
-            for m in (2, 5):
+            for m in LOG_RULE["fill"]:
                 v = _nice(zmin + m * 10.0 ** k, k)
                 if v - zmin >= delta and v <= zmax and v not in out:
                     out.append(v)
@@ -86,12 +84,12 @@ def contour_data(surface: Surface, n: int = 100) -> dict:
     out = {"x": g["x"], "y": g["y"], "z": z, "text": text, "log": False, "delta": None,
            "tickvals": None, "ticktext": None, "zmin": zmin, "zmax": zmax}
     if wants_log_scale(g):
-        delta = max((zmax - zmin) * 1e-4, 1e-12)
+        delta = max((zmax - zmin) * LOG_RULE["delta_share"], LOG_RULE["delta_min"])
         out["z"] = [[None if v is None else math.log10(v - zmin + delta) for v in row]
                     for row in z]
         ticks = log_ticks(zmin, zmax, delta)
         out.update(log=True, delta=delta, tickvals=[math.log10(v - zmin + delta) for v in ticks],
-                   ticktext=[fmt(v, 3) for v in ticks])
+                   ticktext=[fmt(v, LOG_RULE["tick_digits"]) for v in ticks])
     return out
 
 

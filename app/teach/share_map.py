@@ -1,25 +1,23 @@
-"""The map-mode keys of a share URL, mirroring static/js/mapstate.js decodeMap:
-map=basin|sweep, mrun=, mres=, mx=, my=, mcol= (see the comment at the top of that file).
-A page opens a shared link with the same map settings as this decodes."""
+"""The map-mode keys of a share URL, as static/js/mapstate.js decodeMap reads them, from
+the same table (static/js/table.json url.map): map=basin|sweep, mrun=, mres=, mx=, my=,
+mcol=. A page opens a shared link with the same map settings as this decodes."""
 
 from __future__ import annotations
 
 import math
 import re
 
-MAP_KINDS = ("basin", "sweep")
-MAP_RESOLUTIONS = (32, 64, 128, 256)
-MAP_COLORS = ("loss", "steps")
-DEFAULT_RES = 64
+from .jsquery import UNDEF, as_json_number, js_number, read_field
+from .table import URL_KEYS, defaults, url_field
+
 _NAME = re.compile(r"\w+", re.ASCII)
 
 
 def default_map() -> dict:
-    return {"on": False, "kind": "basin", "run": 0, "res": DEFAULT_RES, "color": "loss",
-            "x": None, "y": None}
+    return {"on": False, **defaults("map")}
 
 
-def _axis(text: str | None, js_number, as_json_number) -> dict | None:
+def _axis(text: str | None) -> dict | None:
     if not text:
         return None
     parts = text.split(",")
@@ -40,21 +38,21 @@ def _axis(text: str | None, js_number, as_json_number) -> dict | None:
             "log": len(parts) > 3 and parts[3] == "log"}
 
 
-def decode_map(q, rows: list, js_number, as_json_number) -> dict:
+def decode_map(q, rows: list) -> dict:
     """mapstate.js decodeMap: the query's map keys -> map settings (mrun checked against
     the decoded rows)."""
     m = default_map()
-    kind = q.get("map")
-    if kind in MAP_KINDS:
-        m["on"], m["kind"] = True, kind
-    run = js_number(q.get("mrun"))
-    if math.isfinite(run) and run == int(run) and 1 <= run <= len(rows):
-        m["run"] = int(run) - 1
-    res = js_number(q.get("mres"))
-    if res in MAP_RESOLUTIONS:
-        m["res"] = int(res)
-    if q.get("mcol") in MAP_COLORS:
-        m["color"] = q.get("mcol")
-    m["x"] = _axis(q.get("mx"), js_number, as_json_number)
-    m["y"] = _axis(q.get("my"), js_number, as_json_number)
+    for spec in URL_KEYS["map"]:
+        if spec["kind"] == "axis":
+            m[spec["field"]] = _axis(q.get(spec["key"]))
+        elif spec["kind"] == "row_number":
+            n = js_number(q.get(spec["key"]))
+            if math.isfinite(n) and n == int(n) and 1 <= n <= len(rows):
+                m[spec["field"]] = int(n) - 1
+        else:
+            v = read_field(q, spec)
+            if v is not UNDEF:
+                m[spec["field"]] = v
+    # map=basin|sweep is the switch as well as the kind.
+    m["on"] = read_field(q, url_field("kind", "map")) is not UNDEF
     return m

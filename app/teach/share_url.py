@@ -1,15 +1,15 @@
-"""The page's share URL -> a run request, mirroring static/js/state.js (decodeState and
-runRequest) function for function, against the same catalogues the page fetches.
+"""The page's share URL -> a run request, as static/js/state.js reads it (decodeState and
+runRequest), against the same catalogues the page fetches and the same table of URL keys
+(static/js/table.json: keys, kinds, limits, defaults).
 
     decode_state(query) -> state          (the page's state object, as a dict)
     run_request(state) -> body            (POST /api/v1/run, exactly as the page sends it)
     request_from_url(url_or_query) -> (body, state)   body plus the rows' colours, without
                                                       hidden rows: what an export draws
 
-The format (see the comment at the top of state.js): s= or f=/d=, start=, steps=, one o=
-per optimizer row as name(key=value;...), sched<n>=, noise<n>=, seed<n>=, fan<n>=, c=, hide=,
-speed=, lang=, view=.
-Every key is optional; anything unusable takes its default, as on the page.
+The format is described at the top of state.js. Every key is optional; anything unusable
+takes its default, as on the page (tests/test_share_url.py decodes the same links with
+state.js under Node.js and here).
 """
 
 from __future__ import annotations
@@ -17,85 +17,15 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
-from urllib.parse import parse_qsl
 
 from ..engine import catalog as catalogues
-from .share_map import decode_map, default_map
+from .jsquery import UNDEF, Query, as_json_number, is_integer, js_number, js_round, read_field
+from .share_map import decode_map
+from .look import colors_for
+from .table import URL_KEYS, defaults, url_field
 
-PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7", "#00a3c4",
-           "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
-           "#9467bd", "#17becf"]
-SPEEDS = [0.25, 0.5, 1, 2, 4, 8]
-MAX_ROWS = 16
-STEPS_MAX = 10000
-DEFAULT_SURFACE = "rosenbrock"
-DEFAULT_STEPS = 200
-FANS = (4, 8, 16)
-SEED_MAX = 2147483647
-DEFAULT_ROWS = [("sgd", {"lr": 0.002}), ("sgd", {"lr": 0.001, "momentum": 0.9}),
-                ("adam", {"lr": 0.1}), ("rmsprop", {"lr": 0.01})]
-STEP_COUNTS = ("total_steps", "T_max")
-
-UNDEF = object()          # JavaScript's undefined: "no usable value"
-
-
-# ----------------------------------------------------------------- JavaScript numbers
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-_PREFIXED = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
-
-
-def js_number(text: str | None) -> float:
-    """Number(text) of JavaScript (Number(null) is 0)."""
-    if text is None:
-        return 0.0
-    s = text.strip()
-    if s == "":
-        return 0.0
-    if s in ("Infinity", "+Infinity"):
-        return math.inf
-    if s == "-Infinity":
-        return -math.inf
-    m = _PREFIXED.fullmatch(s)
-    if m:
-        base = {"x": 16, "o": 8, "b": 2}[m.group(1).lower()]
-        try:
-            return float(int(m.group(2), base))
-        except ValueError:
-            return math.nan
-    if _DECIMAL.fullmatch(s):
-        return float(s)
-    return math.nan
-
-
-def as_json_number(v: float):
-    """What JSON.stringify writes and the server reads: integers without a fraction."""
-    if math.isfinite(v) and v == int(v) and abs(v) < 1e21:
-        return int(v)
-    return v
-
-
-def _is_integer(v: float) -> bool:
-    return math.isfinite(v) and v == int(v)
-
-
-def _js_round(v: float) -> int:
-    return math.floor(v + 0.5)
-
-
-# ----------------------------------------------------------------- URLSearchParams
-class Query:
-    def __init__(self, search: str):
-        self.pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True)
-
-    def get(self, key: str) -> str | None:
-        return next((v for k, v in self.pairs if k == key), None)
-
-    def get_all(self, key: str) -> list[str]:
-        return [v for k, v in self.pairs if k == key]
-
-    def has(self, key: str) -> bool:
-        return any(k == key for k, _ in self.pairs)
-
+DEFAULT_STEPS = url_field("steps")["default"]
+STEP_COUNTS = tuple(URL_KEYS["step_counts"])
 
 # ----------------------------------------------------------------- the catalogue
 class Catalog:
@@ -134,11 +64,11 @@ class Catalog:
                                  p.get("max") if p.get("max") is not None else max(1, steps)]
         kind = p["type"]
         if kind == "int":
-            return min(math.floor(hi), max(math.ceil(lo), max(1, _js_round(steps / 4))))
+            return min(math.floor(hi), max(math.ceil(lo), max(1, js_round(steps / 4))))
         if kind == "float":
             return as_json_number(math.sqrt(max(lo, 1e-12) * hi) if p.get("log") else (lo + hi) / 2)
         if kind in ("int_list", "float_list"):
-            return [_js_round(steps / 3), _js_round(2 * steps / 3)]
+            return [js_round(steps / 3), js_round(2 * steps / 3)]
         if kind == "pair":
             return [lo, hi]
         if kind == "bool":
@@ -209,7 +139,7 @@ def _parse_number(raw: str, spec: dict, integer: bool):
     v = js_number(raw)
     if not math.isfinite(v):
         return UNDEF
-    if integer and not _is_integer(v):
+    if integer and not is_integer(v):
         return UNDEF
     return as_json_number(v)
 
@@ -300,25 +230,20 @@ def full_scheduler(sch: dict, catalog: Catalog) -> dict:
 
 # ----------------------------------------------------------------- whole state
 def _new_row(optimizer: str, params: dict) -> dict:
-    return {"optimizer": optimizer, "params": params, "scheduler": None, "noise": 0, "seed": 0,
-            "fan": 0, "color": None, "visible": True}
+    return {"optimizer": optimizer, "params": params, **defaults("row"), "color": None,
+            "visible": True}
 
 
 def assign_colors(rows: list[dict]) -> None:
-    for i, row in enumerate(rows):
-        if row["color"]:
-            continue
-        used = {r["color"] for r in rows if r["color"]}
-        row["color"] = next((c for c in PALETTE if c not in used), PALETTE[i % len(PALETTE)])
+    for row, color in zip(rows, colors_for(rows)):
+        row["color"] = color
 
 
 def default_state(catalog: Catalog) -> dict:
-    rows = [_new_row(o, dict(p)) for o, p in DEFAULT_ROWS if catalog.optimizer(o)]
+    rows = [_new_row(r["optimizer"], dict(r["params"])) for r in URL_KEYS["default_rows"]
+            if catalog.optimizer(r["optimizer"])]
     assign_colors(rows)
-    return {"surface": DEFAULT_SURFACE, "formula": None, "start": None,
-            "steps": DEFAULT_STEPS, "rows": rows, "speed": 1, "lang": None,
-            "view": "contour", "autoplay": False, "controls": None, "map": default_map(),
-            "inspect": False, "arrows": False}
+    return {**defaults("scene"), "formula": None, "rows": rows}
 
 
 def _numbers(text: str | None, count: int):
@@ -330,75 +255,163 @@ def _numbers(text: str | None, count: int):
     return None
 
 
+def _read_surface(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
+    f = q.get(spec["formula_key"])
+    d = _numbers(q.get(spec["domain_key"]), 4)
+    if f is not None and f.strip() != "":
+        ok = d and d[0] < d[1] and d[2] < d[3]
+        st["formula"] = {"expr": f, "domain": [[d[0], d[1]], [d[2], d[3]]] if ok
+                         else [list(r) for r in spec["domain_default"]]}
+        st["surface"] = None
+    elif catalog.surface(q.get(spec["key"])):
+        st["surface"] = q.get(spec["key"])
+
+
+def _read_point(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
+    p = _numbers(q.get(spec["key"]), 2)
+    if p:
+        st[spec["field"]] = p
+
+
+def _read_rows(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
+    if not q.has(spec["key"]):
+        return
+    colors = (q.get(spec["colors_key"]) or "").split(",")
+    hidden = {js_number(x) for x in (q.get(spec["hidden_key"]) or "").split(",")}
+    rows = []
+    for i, text in enumerate(t for t in q.get_all(spec["key"]) if t.strip()):
+        name, args = parse_call(text)
+        opt = catalog.optimizer(name)
+        if opt is None:
+            continue
+        row = _new_row(opt["id"], typed_args(opt, args, catalog, st["steps"]))
+        n = i + 1
+        for f in URL_KEYS["row"]:
+            key = f"{f['key']}{n}"
+            reader = ROW_READERS.get(f["kind"])
+            v = reader(q.get(key), row, f, catalog, st["steps"]) if reader else read_field(q, f, key)
+            if v is not UNDEF:
+                row[f["field"]] = v
+        if i < len(colors) and re.fullmatch(r"[0-9a-fA-F]{6}", colors[i]):
+            row["color"] = "#" + colors[i].lower()
+        if n in hidden:
+            row["visible"] = False
+        rows.append(row)
+    st["rows"] = rows[:spec["max"]]
+    assign_colors(st["rows"])
+
+
+# ----------------------------------------------------------------- a row's other keys
+GROUP_KINDS = {"float", "int", "bool", "pair", "choice", "float_list", "int_list"}
+COORDINATES = ("x", "y")
+EVENT_STATES = ("keep", "reset")
+
+
+def group_item(row: dict, catalog: Catalog) -> dict | None:
+    """state.js groupItem: the catalogue entry whose hyperparameters the row's param
+    groups and events hold (Lookahead's inner optimizer's), group kinds only."""
+    opt = catalog.optimizer(row["optimizer"])
+    if opt is None:
+        return None
+    inner_spec = next((p for p in opt["params"] if p["type"] == "optimizer"), None)
+    item = opt
+    if inner_spec is not None:
+        inner = row["params"].get(inner_spec["name"]) or inner_spec["default"]
+        item = catalog.optimizer((inner or {}).get("optimizer")) or catalog.optimizer("sgd")
+    if item is None:
+        return None
+    return {**item, "params": [p for p in item["params"] if p["type"] in GROUP_KINDS]}
+
+
+def groups_allowed(row: dict, catalog: Catalog) -> bool:
+    item = group_item(row, catalog)
+    return item is not None and not item.get("closure")
+
+
+def _typed_values(item: dict, args: dict, catalog: Catalog, steps: int) -> dict:
+    out = {}
+    for spec in item["params"]:
+        if spec["name"] in args:
+            v = from_raw(spec, args[spec["name"]], catalog, steps)
+            if v is not UNDEF:
+                out[spec["name"]] = v
+    return out
+
+
+def clean_values(item: dict | None, values: dict | None) -> dict:
+    values = values or {}
+    return {p["name"]: values[p["name"]] for p in (item or {}).get("params", [])
+            if p["name"] in values}
+
+
+def _read_scheduler(raw, row, spec, catalog, steps):
+    return decode_scheduler(raw, catalog, steps) if raw else UNDEF
+
+
+def _read_groups(raw, row, spec, catalog, steps):
+    if not raw or not groups_allowed(row, catalog):
+        return UNDEF
+    item = group_item(row, catalog)
+    groups: dict = {}
+    for part in split_top(raw, ","):
+        name, args = parse_call(part)
+        if name in COORDINATES and name not in groups:
+            groups[name] = _typed_values(item, args, catalog, steps)
+    if not groups:
+        return UNDEF
+    return {"x": groups.get("x", {}), "y": groups.get("y", {})}
+
+
+def _read_events(raw, row, spec, catalog, steps):
+    if not raw:
+        return UNDEF
+    item = group_item(row, catalog)
+    if item is None:
+        return UNDEF
+    events: list = []
+    for part in split_top(raw, ","):
+        name, args = parse_call(part)
+        at_text, _, state = name.partition(":")
+        state = state if ":" in name else "keep"
+        at = js_number(at_text)
+        last = events[-1]["at"] if events else 0
+        if at_text.strip() == "" or not is_integer(at) or at <= last or state not in EVENT_STATES:
+            continue
+        events.append({"at": as_json_number(at), "params": _typed_values(item, args, catalog, steps),
+                       "state": state})
+    return events[:spec["max"]]
+
+
+# state.js ROW_CODECS: a row's keys that are not plain numbers, choices or flags.
+ROW_READERS = {"scheduler": _read_scheduler, "groups": _read_groups, "events": _read_events}
+
+
+def _read_map(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
+    st["map"] = decode_map(q, st["rows"])
+
+
+def _read_names(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
+    if q.has(spec["key"]):
+        c = [s.strip() for s in q.get(spec["key"]).split(",") if s.strip()]
+        st[spec["field"]] = [] if spec["none"] in c else c
+
+
+# state.js CODECS: the keys that are not plain numbers, choices or flags, by kind.
+READERS = {"surface": _read_surface, "point": _read_point, "rows": _read_rows,
+           "map": _read_map, "names": _read_names}
+
+
 def decode_state(search: str, catalog: Catalog | None = None) -> dict:
     """state.js decodeState: URL query -> the page's state."""
     catalog = catalog or Catalog()
     q = Query(search)
     st = default_state(catalog)
-
-    f = q.get("f")
-    d = _numbers(q.get("d"), 4)
-    if f is not None and f.strip() != "":
-        ok = d and d[0] < d[1] and d[2] < d[3]
-        st["formula"] = {"expr": f, "domain": [[d[0], d[1]], [d[2], d[3]]] if ok
-                         else [[-3, 3], [-3, 3]]}
-        st["surface"] = None
-    elif catalog.surface(q.get("s")):
-        st["surface"] = q.get("s")
-
-    start = _numbers(q.get("start"), 2)
-    if start:
-        st["start"] = start
-    steps = js_number(q.get("steps"))
-    if q.has("steps") and _is_integer(steps) and 1 <= steps <= STEPS_MAX:
-        st["steps"] = int(steps)
-
-    if q.has("o"):
-        colors = (q.get("c") or "").split(",")
-        hidden = {js_number(x) for x in (q.get("hide") or "").split(",")}
-        rows = []
-        for i, text in enumerate(t for t in q.get_all("o") if t.strip()):
-            name, args = parse_call(text)
-            opt = catalog.optimizer(name)
-            if opt is None:
-                continue
-            row = _new_row(opt["id"], typed_args(opt, args, catalog, st["steps"]))
-            n = i + 1
-            sched = q.get(f"sched{n}")
-            if sched:
-                row["scheduler"] = decode_scheduler(sched, catalog, st["steps"])
-            noise = js_number(q.get(f"noise{n}"))
-            if q.has(f"noise{n}") and math.isfinite(noise) and noise >= 0:
-                row["noise"] = as_json_number(noise)
-            seed = js_number(q.get(f"seed{n}"))
-            if q.has(f"seed{n}") and _is_integer(seed) and 0 <= seed <= SEED_MAX:
-                row["seed"] = int(seed)
-            fan = js_number(q.get(f"fan{n}"))
-            if fan in FANS:
-                row["fan"] = int(fan)
-            if i < len(colors) and re.fullmatch(r"[0-9a-fA-F]{6}", colors[i]):
-                row["color"] = "#" + colors[i].lower()
-            if n in hidden:
-                row["visible"] = False
-            rows.append(row)
-        st["rows"] = rows[:MAX_ROWS]
-        assign_colors(st["rows"])
-
-    st["map"] = decode_map(q, st["rows"], js_number, as_json_number)
-
-    speed = js_number(q.get("speed"))
-    if speed in SPEEDS:
-        st["speed"] = as_json_number(speed)
-    if q.get("lang") in ("en", "zh"):
-        st["lang"] = q.get("lang")
-    if q.get("view") == "3d":
-        st["view"] = "3d"
-    st["autoplay"] = q.get("autoplay") in ("1", "true")
-    st["inspect"] = q.get("insp") == "1"
-    st["arrows"] = q.get("arrows") == "1"
-    if q.has("controls"):
-        c = [s.strip() for s in q.get("controls").split(",") if s.strip()]
-        st["controls"] = [] if "none" in c else c
+    for spec in URL_KEYS["scene"]:
+        reader = READERS.get(spec["kind"])
+        if reader:
+            reader(q, st, spec, catalog)
+        elif (v := read_field(q, spec)) is not UNDEF:
+            st[spec["field"]] = v
     return st
 
 
@@ -415,6 +428,7 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
             run["scheduler"] = full_scheduler(row["scheduler"], catalog)
         if row["noise"] > 0:
             run["noise"] = {"std": row["noise"], "seed": row["seed"]}
+        run.update(lab_options(row, catalog))
         runs.append(run)
     body: dict[str, Any] = {
         "surface": ({"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}
@@ -423,6 +437,21 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
     if st["start"]:
         body["start"] = st["start"]
     return body
+
+
+def lab_options(row: dict, catalog: Catalog) -> dict:
+    """state.js labOptions: the row's param groups, zero_grad and events as the request
+    writes them."""
+    out: dict[str, Any] = {}
+    item = group_item(row, catalog)
+    if row["groups"] and item:
+        out["groups"] = {c: clean_values(item, row["groups"].get(c)) for c in COORDINATES}
+    if row["zero_grad"] == "never":
+        out["zero_grad"] = "never"
+    if row["events"] and item:
+        out["events"] = [{"at": e["at"], "params": clean_values(item, e["params"]),
+                          "state": e["state"]} for e in row["events"]]
+    return out
 
 
 def query_of(url_or_query: str) -> str:

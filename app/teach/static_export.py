@@ -31,6 +31,7 @@ from ..engine.scene import execute
 from . import divergence, look
 from .formula_code import plain_source
 from .labels import run_label
+from .table import url_field
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 MAX_VARIANTS = 12
@@ -165,6 +166,8 @@ def _runs_view(body: dict, answer: dict, lang: str) -> list[dict]:
             "path": [[_round(x), _round(y)] for x, y in run["path"]],
             "loss": [_round(v) for v in run["loss"]],
             "reason": reason.get(lang),
+            # changes of course (torch.optim API): a diamond on the path at each
+            "events": [[e["at"], e.get("state", "keep")] for e in spec.get("events") or []],
         })
     return out
 
@@ -225,7 +228,7 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
                     "saddles": [list(p) for p in surface.saddles]},
         "contour": look.contour_data(surface, 100),
         "style": {"colorscale": look.COLORSCALE, "font": look.FONT, "plot_bg": look.PLOT_BG,
-                  "minimum": look.MINIMUM_COLOR},
+                  "minimum": look.MINIMUM_COLOR, "speeds": url_field("speed")["choices"]},
         "variants": variants,
         "rules": _rules(body, lang),
     }

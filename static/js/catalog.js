@@ -3,8 +3,19 @@
 // name, so an optimizer added on the server shows up in the page by itself.
 
 import { fmt } from "./format.js";
+import { URL_KEYS } from "./table.js";
 
-const STEP_COUNTS = new Set(["total_steps", "T_max"]);
+// Scheduler lengths measured in steps.
+const STEP_COUNTS = new Set(URL_KEYS.step_counts);
+// The catalogue's values for what PyTorch leaves to the user are written for a run of
+// 200 steps (SequentialLR's warm-up of 20, then a cosine of 180): scaled from there.
+const CATALOGUE_RUN = 200;
+// Lengths in steps inside a scheduler (scaled with the run), and per-step factors.
+const LENGTHS = new Set([...STEP_COUNTS, "total_iters", "step_size", "T_0", "milestones"]);
+const PER_STEP = new Set(["gamma"]);
+// A period PyTorch leaves to the user (StepLR's step_size, the warm restarts' T_0):
+// a quarter of the run, so a default schedule shows a few changes within it.
+const PERIOD_SHARE = 0.25;
 
 export class Catalog {
   constructor({ optimizers, schedulers, surfaces }) {
@@ -49,6 +60,26 @@ export class Catalog {
     return out;
   }
 
+  /** A hyperparameter set as PyTorch builds the optimizer when given nothing: lr
+   *  written out (every reader wants to see it), the rest left to PyTorch. */
+  optimizerDefaults(item, steps = 200) {
+    const lr = item?.params.find((p) => p.name === "lr");
+    return { ...(lr ? { lr: lr.default } : {}), ...this.requiredValues(item, steps) };
+  }
+
+  /** The arguments of a scheduler picked now for a run of `steps` steps: PyTorch's
+   *  defaults, and for what PyTorch leaves to the user (required: StepLR's step_size,
+   *  MultiStepLR's milestones, ExponentialLR's gamma, T_max ...) values sized by the run,
+   *  so the schedule does its work within it rather than after it or in its first steps. */
+  schedulerDefaults(item, steps = 200) {
+    const out = this.requiredValues(item, steps);
+    for (const p of item?.params || []) {
+      if (!p.required) continue;
+      out[p.name] = sizedValue(p, p.default, steps, this);
+    }
+    return out;
+  }
+
   /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
   rowLabel(row, maxExtra = 2) {
     const opt = this.optimizer(row.optimizer);
@@ -73,7 +104,23 @@ export class Catalog {
     const shown = lrFirst.slice(0, 1 + maxExtra);
     let label = `${opt.name}${shown.length ? " " + shown.join(" ") : ""}`;
     if (row.scheduler) label += ` · ${row.scheduler.name}`;
-    return label;
+    return label + this.labLabel(row);
+  }
+
+  /** The torch.optim API options in a label, as code: " · x(lr=0.1) y(lr=0.03)",
+   *  " · no zero_grad()", " · @100 lr=0.01" (kept state) or " · @100 Adam(lr=0.01)"
+   *  (the optimizer re-created). app/teach/labels.py writes the same. */
+  labLabel(row) {
+    const values = (v) => Object.entries(v || {}).slice(0, 2).map(([k, x]) => `${k}=${Array.isArray(x) ? x.map((y) => fmt(y, 3)).join(",") : typeof x === "number" ? fmt(x, 3) : String(x)}`).join(" ")
+      + (Object.keys(v || {}).length > 2 ? " …" : "");
+    const parts = [];
+    if (row.groups) parts.push(`x(${values(row.groups.x)}) y(${values(row.groups.y)})`);
+    if (row.zero_grad === "never") parts.push("no zero_grad()");
+    const events = row.events || [];
+    const name = this.optimizer(row.optimizer)?.name || row.optimizer;
+    for (const e of events.slice(0, 2)) parts.push(e.state === "reset" ? `@${e.at} ${name}(${values(e.params)})` : `@${e.at} ${values(e.params)}`.trimEnd());
+    if (events.length > 2) parts.push("…");
+    return parts.map((p) => ` · ${p}`).join("");
   }
 }
 
@@ -121,6 +168,43 @@ function suggestedValue(p, steps, catalog) {
     default:
       return null;
   }
+}
+
+/** A required scheduler argument for a run of `steps` steps (see schedulerDefaults). */
+function sizedValue(p, value, steps, catalog, scale = steps / CATALOGUE_RUN) {
+  const [lo, hi] = [p.min ?? 1, p.ui?.[1] ?? Infinity];
+  if (p.type === "int" && STEP_COUNTS.has(p.name)) return steps;
+  if (p.type === "int" && LENGTHS.has(p.name)) return clamp(Math.max(1, Math.round(steps * PERIOD_SHARE)), lo, Math.max(hi, steps));
+  if (p.type === "int_list" && LENGTHS.has(p.name)) return scaledSteps(value, scale, steps);
+  if (p.type === "float" && PER_STEP.has(p.name) && value > 0 && value < 1) return tidy(value ** (1 / scale), 4);
+  if (p.type === "schedulers") return (value || []).map((child) => scaledChild(child, scale, steps, catalog));
+  return value;
+}
+
+/** A scheduler inside SequentialLR / ChainedScheduler, its lengths scaled by `scale`. */
+function scaledChild(child, scale, steps, catalog) {
+  const item = catalog.scheduler(child.name);
+  const params = { ...(child.params || {}) };
+  for (const [name, v] of Object.entries(params)) {
+    const spec = item?.params.find((p) => p.name === name);
+    if (!spec || !LENGTHS.has(name)) continue;
+    params[name] = spec.type === "int_list" ? scaledSteps(v, scale, steps) : Math.max(1, Math.round(v * scale));
+  }
+  return { name: child.name, params };
+}
+
+/** Increasing whole steps inside the run, scaled from the catalogue's. */
+function scaledSteps(list, scale, steps) {
+  const out = [];
+  for (const v of list || []) {
+    const s = Math.min(steps - 1, Math.max(1, Math.round(v * scale)));
+    if (!out.length || s > out[out.length - 1]) out.push(s);
+  }
+  return out;
+}
+
+function tidy(v, digits) {
+  return Number(v.toPrecision(digits));
 }
 
 function clamp(v, lo, hi) {

@@ -8,9 +8,10 @@
 import { t, docOf } from "./i18n.js";
 import { numText, tidy } from "./format.js";
 import { sameValue, valueOf } from "./catalog.js";
-import { PALETTE, MAX_ROWS, fullScheduler } from "./state.js";
+import { MAX_ROWS, freeColor, fullScheduler, newRow } from "./state.js";
 import { ruleToggle } from "./rule.js";
 import { noiseBox } from "./noise.js";
+import { TorchApiBlock, fitToOptimizer } from "./torchapi.js";
 import { el } from "./dom.js";
 
 export { el };
@@ -18,8 +19,19 @@ export { el };
 let uid = 0;
 const nextId = (p) => `${p}-${++uid}`;
 
+// Integer hyperparameters counted in optimizer steps (read out as "50 steps").
+const IN_STEPS = new Set(["steps", "step_size", "T_max", "T_0", "total_iters", "total_steps",
+  "step_size_up", "step_size_down", "patience", "cooldown", "k"]);
+
+/** What a screen reader says for a slider: the value and its unit, never the thumb's
+ *  0–1000 position. */
+export function valueText(spec, v) {
+  if (v === null || v === undefined) return t("param.none");
+  return IN_STEPS.has(spec.name) ? t("unit.steps", { n: numText(v) }) : numText(v);
+}
+
 // Hyperparameters shown first; the rest go under "More options".
-const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
+export const PRIMARY = new Set(["lr", "momentum", "betas", "alpha", "rho", "nesterov", "amsgrad",
   "centered", "etas", "step_sizes", "lr_decay", "lambd", "k", "optimizer", "max_iter",
   "history_size", "line_search_fn"]);
 
@@ -83,6 +95,7 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
     if (slider) {
       slider.disabled = isNull;
       if (!isNull) slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
     }
     if (noneBox) noneBox.checked = isNull;
   };
@@ -92,6 +105,7 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
       const v = scale.toValue(Number(slider.value));
       box.value = numText(v);
       box.removeAttribute("aria-invalid");
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
       onValue(v);
     });
   }
@@ -101,7 +115,10 @@ function numberControl(spec, value, onValue, { id, label, nullable = false }) {
     const ok = Number.isFinite(v) && (spec.type !== "int" || Number.isInteger(v));
     box.toggleAttribute("aria-invalid", !ok);
     if (!ok) return;
-    if (slider) slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+    if (slider) {
+      slider.value = String(Math.max(0, Math.min(1000, scale.toPos(v))));
+      slider.setAttribute("aria-valuetext", valueText(spec, v));
+    }
     onValue(v);
   });
   if (noneBox) {
@@ -277,19 +294,40 @@ const ROW_ICONS = {
 };
 
 /**
- * The list of optimizer rows. `hooks`: {onParam(row), onStructure(), onVisual(row)}.
- * onParam: a value changed (recompute); onStructure: rows added/removed/replaced
- * (recompute + relabel); onVisual: colour or visibility (redraw only).
+ * The list of optimizer rows, editing the store's rows: a row's own controls change it
+ * in place (the panel keeps its focus); a change from elsewhere (a sweep map's cell, a
+ * language) rebuilds the cards.
  */
 export class RowsPanel {
-  constructor(container, addButton, state, catalog, hooks) {
+  constructor(container, addButton, store, catalog) {
     this.container = container;
     this.addButton = addButton;
-    this.state = state;
+    this.store = store;
     this.catalog = catalog;
-    this.hooks = hooks;
     this.editors = new Map();
+    this.currentStep = null; // () => the scrubber's step (the page sets it: "add a change here")
     addButton.addEventListener("click", () => this.add());
+    store.subscribe(({ change, what, from }) => {
+      if (what.has("rows") || what.has("lang")) this.render();
+      else if (from !== this && (what.has("row") || what.has("look"))) this.rebuild(change.row);
+    });
+  }
+
+  get state() {
+    return this.store.state;
+  }
+
+  /** Rebuild the card of row index i (changed elsewhere: a sweep map's cell, the phone
+   *  strip), or every card. */
+  rebuild(i) {
+    const ed = this.editors.get(this.state.rows[i]);
+    if (ed) ed.build();
+    else this.render();
+  }
+
+  /** Change row `row`'s fields (`set`) or merge `params` / `schedulerParams` into it. */
+  change(row, change) {
+    this.store.update({ row: this.state.rows.indexOf(row), ...change }, { from: this });
   }
 
   render() {
@@ -314,11 +352,8 @@ export class RowsPanel {
     const used = new Set(rows.map((r) => r.optimizer));
     const pick = ["adam", "rmsprop", "adagrad", "adamw", "nadam", "sgd"].find((id) => this.catalog.optimizer(id) && !used.has(id))
       || this.catalog.optimizers[0].id;
-    const opt = this.catalog.optimizer(pick);
-    const lr = opt.params.find((p) => p.name === "lr");
-    rows.push({ optimizer: pick, params: lr ? { lr: lr.default } : {}, scheduler: null, noise: 0, seed: 0, fan: 0, color: nextColor(rows), visible: true });
-    this.render();
-    this.hooks.onStructure();
+    const params = this.catalog.optimizerDefaults(this.catalog.optimizer(pick), this.state.steps);
+    this.store.update({ rows: [...rows, newRow(pick, params, { color: freeColor(rows) })] });
     const last = this.container.lastElementChild;
     last?.querySelector(".opt-select")?.focus();
   }
@@ -327,24 +362,37 @@ export class RowsPanel {
     const rows = this.state.rows;
     if (rows.length >= MAX_ROWS) return;
     const copy = JSON.parse(JSON.stringify(row));
-    copy.color = nextColor(rows);
+    copy.color = freeColor(rows);
     copy.visible = true;
     // "Same optimizer at another lr" is the usual comparison: start the copy at a
     // different lr so both paths show at once.
     const lr = this.catalog.param(row.optimizer, "lr");
     if (lr && typeof valueOf(row.params, lr) === "number") copy.params.lr = tidy(valueOf(row.params, lr) * 3, 3);
-    rows.splice(rows.indexOf(row) + 1, 0, copy);
-    this.render();
-    this.hooks.onStructure();
+    const at = rows.indexOf(row) + 1;
+    this.store.update({ rows: [...rows.slice(0, at), copy, ...rows.slice(at)] });
+  }
+
+  /** A copy of `row` right after it with `changes` set (same colour family of settings:
+   *  "the same run, the other choice"), e.g. a change of course that re-creates the
+   *  optimizer next to one that keeps its state. */
+  duplicateWith(row, changes) {
+    const rows = this.state.rows;
+    if (rows.length >= MAX_ROWS) return;
+    const copy = { ...JSON.parse(JSON.stringify(row)), ...JSON.parse(JSON.stringify(changes)), color: freeColor(rows), visible: true };
+    const at = rows.indexOf(row) + 1;
+    this.store.update({ rows: [...rows.slice(0, at), copy, ...rows.slice(at)] });
+  }
+
+  /** The scrubber moved: the rows' "add a change at step k" buttons follow it. */
+  followStep() {
+    for (const ed of this.editors.values()) ed.lab?.followStep();
   }
 
   remove(row) {
     const rows = this.state.rows;
     const i = rows.indexOf(row);
     if (i < 0) return;
-    rows.splice(i, 1);
-    this.render();
-    this.hooks.onStructure();
+    this.store.update({ rows: rows.filter((r) => r !== row) });
     const next = this.container.children[Math.min(i, this.container.children.length - 1)];
     (next?.querySelector(".opt-select") || this.addButton).focus();
   }
@@ -369,11 +417,6 @@ export class RowsPanel {
   }
 }
 
-function nextColor(rows) {
-  const used = new Set(rows.map((r) => r.color));
-  return PALETTE.find((c) => !used.has(c)) || PALETTE[rows.length % PALETTE.length];
-}
-
 class RowEditor {
   constructor(row, index, panel) {
     this.row = row;
@@ -395,19 +438,17 @@ class RowEditor {
     const selId = nextId("opt");
     const color = el("input", { type: "color", class: "color", value: row.color, "aria-label": t("row.color"), title: t("row.color") });
     color.addEventListener("input", () => {
-      row.color = color.value;
+      panel.change(row, { set: { color: color.value } });
       node.style.setProperty("--row-color", row.color);
-      panel.hooks.onVisual(row);
     });
     const sel = optimizerSelect(catalog, row.optimizer, selId);
     sel.addEventListener("change", () => {
-      const lr = row.params.lr;
+      // Another optimizer starts from its own PyTorch defaults (LBFGS lr=1, Adagrad 0.01):
+      // the old lr would make it look broken, the opposite of what the tutorials teach.
       const next = catalog.optimizer(sel.value);
-      row.optimizer = sel.value;
-      row.params = lr !== undefined && next.params.some((p) => p.name === "lr") ? { lr } : {};
-      Object.assign(row.params, catalog.requiredValues(next, panel.state.steps));
+      const params = catalog.optimizerDefaults(next, panel.state.steps);
+      panel.change(row, { set: { optimizer: sel.value, params, ...fitToOptimizer(row, sel.value, params, catalog) } });
       this.build();
-      panel.hooks.onStructure();
       this.node.querySelector(".opt-select")?.focus();
     });
     const eye = el("button", { type: "button", class: "icon-btn small", "aria-pressed": String(!row.visible) });
@@ -419,10 +460,9 @@ class RowEditor {
     };
     setEye();
     eye.addEventListener("click", () => {
-      row.visible = !row.visible;
+      panel.change(row, { set: { visible: !row.visible } });
       setEye();
       node.classList.toggle("is-hidden", !row.visible);
-      panel.hooks.onVisual(row);
     });
     const dup = el("button", { type: "button", class: "icon-btn small", title: t("row.duplicate"), "aria-label": t("row.duplicate") });
     dup.innerHTML = ROW_ICONS.copy;
@@ -445,7 +485,7 @@ class RowEditor {
     const more = opt.params.filter((p) => !shownFirst.includes(p));
     const main = el("div", { class: "fields" });
     for (const p of shownFirst) main.append(this.field(p));
-    node.append(main);
+    node.append(main, this.resetButton());
 
     const details = el("details", { class: "more" });
     const moreFields = el("div", { class: "fields" });
@@ -453,21 +493,57 @@ class RowEditor {
     details.append(el("summary", { text: t("row.more") }), moreFields);
     if (more.some((p) => p.name in row.params && !sameValue(row.params[p.name], p.default))) details.open = true;
     node.append(details);
-    const noise = noiseBox(row, () => panel.hooks.onParam(row));
+    const noise = noiseBox(row, (fields) => panel.change(row, { set: fields }));
     this.fields.set("noise", noise);
     node.append(noise.node);
 
     node.append(this.schedulerBlock());
+    this.lab = new TorchApiBlock(this);
+    node.append(this.lab.node);
     this.rowError = el("p", { class: "row-error", role: "status", "aria-live": "polite" });
     node.append(this.rowError);
+  }
+
+  /** "PyTorch defaults": the row's hyperparameters (and its scheduler's) as PyTorch
+   *  builds them when given nothing; disabled while they already are. */
+  resetButton() {
+    const { row, panel } = this;
+    const catalog = panel.catalog;
+    const steps = panel.state.steps;
+    const opt = catalog.optimizer(row.optimizer);
+    const item = row.scheduler && catalog.scheduler(row.scheduler.name);
+    const fresh = () => ({
+      params: catalog.optimizerDefaults(opt, steps),
+      scheduler: item ? fullScheduler({ name: item.id, params: catalog.schedulerDefaults(item, steps) }, catalog) : row.scheduler,
+    });
+    const same = () => {
+      const f = fresh();
+      return opt.params.every((p) => sameValue(valueOf(row.params, p), valueOf(f.params, p)))
+        && sameValue(row.scheduler ? fullScheduler(row.scheduler, catalog) : null, f.scheduler);
+    };
+    const button = el("button", { type: "button", class: "btn small reset-defaults", "data-reset": "", text: t("row.reset"), title: t("row.resetTitle") });
+    button.disabled = same();
+    button.addEventListener("click", () => {
+      panel.change(row, { set: fresh() });
+      this.build();
+      this.node.querySelector("[data-reset]")?.focus();
+    });
+    this.resetBtn = button;
+    this.resetSame = same;
+    return el("div", { class: "reset-line" }, button);
+  }
+
+  /** The reset button follows the values as they change. */
+  syncReset() {
+    if (this.resetBtn) this.resetBtn.disabled = this.resetSame();
   }
 
   field(spec) {
     const { row, panel } = this;
     const f = paramField(spec, valueOf(row.params, spec), (v) => {
-      row.params[spec.name] = v;
       f.setError("");
-      panel.hooks.onParam(row);
+      panel.change(row, { params: { [spec.name]: v } });
+      this.syncReset();
     }, { catalog: panel.catalog });
     this.fields.set(`params.${spec.name}`, f);
     return f.node;
@@ -487,12 +563,18 @@ class RowEditor {
     }
     sel.addEventListener("change", () => {
       const item = catalog.scheduler(sel.value);
-      row.scheduler = item ? fullScheduler({ name: item.id, params: catalog.requiredValues(item, panel.state.steps) }, catalog) : null;
+      const scheduler = item ? fullScheduler({ name: item.id, params: catalog.schedulerDefaults(item, panel.state.steps) }, catalog) : null;
+      panel.change(row, { set: { scheduler } });
       this.build();
-      panel.hooks.onStructure();
       this.node.querySelector(".sched-select")?.focus();
     });
     box.append(el("div", { class: "sched-line" }, el("label", { for: id, text: t("row.scheduler") }), sel));
+    if (row.events?.length && !row.scheduler) {
+      // A scheduler would overwrite the changes at a step (the API refuses both at once).
+      sel.disabled = true;
+      sel.title = t("lab.events.schedulerBlocked");
+      box.append(el("p", { class: "doc full lab-warn", text: t("lab.events.schedulerBlocked") }));
+    }
     const item = row.scheduler && catalog.scheduler(row.scheduler.name);
     if (item) {
       const doc = docOf(item);
@@ -501,9 +583,9 @@ class RowEditor {
       const fields = el("div", { class: "fields" });
       for (const p of item.params) {
         const f = paramField(p, valueOf(row.scheduler.params, p), (v) => {
-          row.scheduler.params[p.name] = v;
           f.setError("");
-          panel.hooks.onParam(row);
+          panel.change(row, { schedulerParams: { [p.name]: v } });
+          this.syncReset();
         }, { catalog });
         this.fields.set(`scheduler.params.${p.name}`, f);
         fields.append(f.node);
@@ -513,16 +595,20 @@ class RowEditor {
     return box;
   }
 
-  /** rest: the loc after ["runs", i], e.g. ["params", "lr"] or ["scheduler", "params", "gamma"]. */
+  /** rest: the loc after ["runs", i], e.g. ["params", "lr"], ["scheduler", "params",
+   *  "gamma"] or ["events", 0, "params", "lr"]: shown at the most specific field. */
   showError(rest, msg) {
-    const key = rest.filter((x) => typeof x === "string").join(".");
+    const key = rest.join(".");
+    let best = null;
     for (const [name, f] of this.fields) {
-      if (key === name || key.startsWith(name + ".")) {
-        f.setError(msg);
-        const details = f.node.closest("details");
-        if (details) details.open = true;
-        return;
-      }
+      if ((key === name || key.startsWith(name + ".")) && (!best || name.length > best[0].length)) best = [name, f];
+    }
+    if (best) {
+      const f = best[1];
+      f.setError(msg);
+      // Open every disclosure around it (a group's "more" inside the torch.optim API).
+      for (let d = f.node.closest("details"); d; d = d.parentElement?.closest("details")) d.open = true;
+      return;
     }
     this.rowError.textContent = rest.length ? t("error.field", { field: rest.join("."), msg }) : msg;
   }

@@ -4,24 +4,35 @@
 //   controls=none         none; left out: lr
 // A link opens the full app with the same state.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
-import { Scene } from "./scene.js";
-import { decodeState, encodeState } from "./state.js";
+import { Scene, gridPoints } from "./scene.js";
+import { DEFAULT_SURFACE, decodeState, encodeState } from "./state.js";
+import { Store } from "./store.js";
+import { URL_KEYS, urlField } from "./table.js";
 import { valueOf } from "./catalog.js";
 import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
+import { Announcer } from "./announce.js";
+import { ScrubMarks } from "./scrubmarks.js";
+import { LabMarks } from "./labmarks.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
-  const state = decodeState(location.search, catalog);
+  const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
+  const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
 
@@ -29,7 +40,7 @@ async function start() {
   const legend = new Legend($("#legend"));
   const openFull = $("#open-full");
   const scene = new Scene({
-    catalog, state, embed: true,
+    catalog, store, embed: true,
     hooks: {
       onErrors(detail) {
         errorBox.hidden = !detail.length;
@@ -37,21 +48,18 @@ async function start() {
       },
       onRuns: () => legend.set(scene.descriptors(), scene.player.k),
       onStep: (k) => legend.update(k),
-      onUrl: () => { openFull.href = `/?${encodeState(state, catalog)}`; },
     },
   });
-  openFull.href = `/?${encodeState(state, catalog)}`;
-  const contour = new ContourView($("#contour"), {
-    compact: true,
-    onPick: (x, y) => {
-      state.start = [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
-      contour.setStart(state.start);
-      scene.compute({ restart: true });
-      scene.saveUrl();
-    },
-  });
-  const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
-  scene.attach({ contour, bar });
+  // "Open in the playground": the same scene on the full page.
+  const linkFull = () => { openFull.href = `/?${encodeState(state, catalog)}`; };
+  linkFull();
+  store.subscribe(linkFull);
+  const contour = new ContourView($("#contour"), { compact: true });
+  const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
+  // Changes of course (torch.optim API) on the path and on the scrubber.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  scene.attach({ contour, bar, extra: [new ScrubMarks(bar, scene.player), new Announcer()] });
   buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
@@ -63,26 +71,26 @@ async function start() {
     return;
   }
   if (state.autoplay) {
-    scene.compute({ restart: true });
+    store.recompute({ restart: true });
   } else {
     // Without autoplay the embed opens on the finished race, like a figure; ▶ replays it.
     scene.player.setMax(state.steps);
     scene.player.seek(state.steps);
-    scene.compute();
+    store.recompute();
   }
 }
 
 /** The controls the embedding page asked for, one per row that has the hyperparameter. */
 function buildControls(box, scene) {
-  const { state, catalog } = scene;
+  const { state, catalog, store } = scene;
   const names = state.controls === null ? ["lr"] : state.controls;
   box.innerHTML = "";
   box.hidden = !names.length;
-  const changed = () => { scene.compute(); scene.saveUrl(); };
   for (const name of names) {
     if (name === "steps") {
-      const spec = { name: "steps", type: "int", default: 200, ui: [10, 5000], log: true, min: 1, doc: "", doc_zh: "" };
-      const f = paramField(spec, state.steps, (v) => { state.steps = Math.max(1, Math.round(v)); changed(); }, { catalog });
+      const steps = urlField("steps");
+      const spec = { name: "steps", type: "int", default: steps.default, ui: URL_KEYS.steps_slider, log: true, min: steps.min, doc: "", doc_zh: "" };
+      const f = paramField(spec, state.steps, (v) => store.update({ steps: Math.max(1, Math.round(v)) }), { catalog });
       f.node.querySelector("code").textContent = t("steps.label");
       box.append(f.node);
       continue;
@@ -94,13 +102,8 @@ function buildControls(box, scene) {
       for (const s of catalog.surfaces) sel.append(new Option(surfaceName(s), s.id));
       sel.value = state.surface || "";
       sel.addEventListener("change", async () => {
-        state.surface = sel.value;
-        state.formula = null;
-        state.start = null;
-        if ((await scene.loadGrid()).ok) {
-          scene.compute({ restart: true });
-          scene.saveUrl();
-        }
+        const id = sel.value;
+        if ((await scene.loadGrid(id)).ok) store.update({ surface: id, formula: null, start: null }, { restart: true });
       });
       const wrap = document.createElement("div");
       wrap.className = "field";
@@ -108,17 +111,25 @@ function buildControls(box, scene) {
       box.append(wrap);
       continue;
     }
-    for (const row of state.rows) {
+    state.rows.forEach((row, i) => {
       const spec = catalog.param(row.optimizer, name);
-      if (!spec || spec.type === "optimizer" || spec.type === "schedulers") continue;
-      const f = paramField(spec, valueOf(row.params, spec), (v) => { row.params[name] = v; changed(); },
-        { catalog, labelPrefix: catalog.optimizer(row.optimizer).name });
+      if (!spec || spec.type === "optimizer" || spec.type === "schedulers") return;
+      const f = paramField(spec, valueOf(row.params, spec), (v) => store.update({ row: i, params: { [name]: v } }),
+        { catalog, labelPrefix: rowName(state.rows, i, catalog) });
       f.node.style.setProperty("--row-color", row.color);
       f.node.classList.add("row-tinted");
       f.node.querySelector(".doc")?.remove();
       box.append(f.node);
-    }
+    });
   }
+}
+
+/** "SGD", or "SGD (2)" when another row runs the same optimizer: two sliders both
+ *  called "SGD lr" cannot be told apart, by eye or by a screen reader. */
+function rowName(rows, i, catalog) {
+  const name = (row) => catalog.optimizer(row.optimizer)?.name || row.optimizer;
+  const shared = rows.filter((r) => name(r) === name(rows[i])).length > 1;
+  return shared ? `${name(rows[i])} (${i + 1})` : name(rows[i]);
 }
 
 /** Colour key with each run's loss at the current step (and its fate). */

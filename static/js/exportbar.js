@@ -4,13 +4,14 @@
 // Exports hold the rows that are shown (all of them when every row is hidden), in their
 // colours; the fan's extra seeds stay on the page.
 
-/* global Plotly */
-
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
 
 const PNG_SCALE = 2;
+// The HTML file's lr slider: the first shown run's lr times these (every run takes the
+// slider's lr, all precomputed; the server allows 12).
+const LR_LADDER = [0.1, 0.2, 0.5, 1, 2, 5, 10];
 
 /** The scene as an export request: visible rows, their colours. */
 export function exportRequest(scene) {
@@ -20,6 +21,18 @@ export function exportRequest(scene) {
     .filter((x) => x.row.visible);
   body.runs = shown.length ? shown.map((x) => x.run) : body.runs.map((run, i) => ({ ...run, color: st.rows[i].color }));
   return body;
+}
+
+/** Learning rates for the HTML file's slider, around the first shown run's lr; none when
+ *  a run's lr is also set elsewhere (its param groups, a change at a step): one slider
+ *  could not say which lr it moves. */
+export function lrVariants(body, catalog) {
+  const run = body.runs[0];
+  if (!run || body.runs.some((r) => r.groups || r.events)) return null;
+  const inner = run.params?.optimizer;
+  const [opt, params] = inner && typeof inner === "object" ? [inner.optimizer, inner.params || {}] : [run.optimizer, run.params || {}];
+  const lr = params.lr ?? catalog.param(opt, "lr")?.default;
+  return typeof lr === "number" && lr > 0 ? LR_LADDER.map((m) => Number((lr * m).toPrecision(3))) : null;
 }
 
 async function post(path, body) {
@@ -74,9 +87,9 @@ function loadImage(src) {
  * The plot as a PNG blob: Plotly's picture of `gd` at PNG_SCALE, on white, with
  * `overlay(target)` (the contour's paths) painted over it at the same scale.
  */
-export async function plotPng(gd, overlay = null) {
+export async function plotPng(gd, overlay = null, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
-  const url = await Plotly.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
   const img = await loadImage(url);
   const canvas = document.createElement("canvas");
   canvas.width = Math.round(w * PNG_SCALE);
@@ -157,11 +170,20 @@ function showCode(code, filename, copied) {
 }
 
 /**
- * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?} (the contour,
- * or the 3D view's graph).
+ * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?, lib?} (the
+ * contour, or the 3D view's graph and the plotly.js that drew it).
  */
 export function bindExportBar(bar, scene, { graph }) {
   const buttons = {};
+  // "with an lr slider": the HTML file then lets its reader try other learning rates.
+  const withSlider = document.createElement("input");
+  withSlider.type = "checkbox";
+  withSlider.id = "export-lr-slider";
+  const sliderLabel = document.createElement("label");
+  sliderLabel.className = "check export-option";
+  sliderLabel.htmlFor = withSlider.id;
+  const sliderText = document.createElement("span");
+  sliderLabel.append(withSlider, sliderText);
   const actions = {
     code: async () => {
       const res = await post("/code", exportRequest(scene));
@@ -172,10 +194,14 @@ export function bindExportBar(bar, scene, { graph }) {
     },
     csv: () => download("/export/csv", exportRequest(scene), "scene.csv"),
     json: () => download("/export/json", exportRequest(scene), "scene.json"),
-    html: () => download("/export/html", { ...exportRequest(scene), lang: getLang() }, "scene.html"),
+    html: () => {
+      const body = { ...exportRequest(scene), lang: getLang() };
+      const ladder = withSlider.checked ? lrVariants(body, scene.catalog) : null;
+      return download("/export/html", ladder ? { ...body, lr_variants: ladder } : body, "scene.html");
+    },
     png: async () => {
-      const { gd, overlay } = graph();
-      saveBlob(await plotPng(gd, overlay), "scene.png");
+      const { gd, overlay, lib } = graph();
+      saveBlob(await plotPng(gd, overlay, lib), "scene.png");
     },
   };
   async function download(path, body, fallback) {
@@ -205,6 +231,7 @@ export function bindExportBar(bar, scene, { graph }) {
   const label = document.createElement("span");
   label.className = "export-label";
   bar.append(label, ...Object.values(buttons));
+  buttons.html.after(sliderLabel);
   const relabel = () => {
     label.textContent = t("export.label");
     bar.setAttribute("aria-label", t("export.label"));
@@ -212,7 +239,9 @@ export function bindExportBar(bar, scene, { graph }) {
       b.textContent = t(`export.${name}`);
       b.title = t(`export.${name}Title`);
     }
+    sliderText.textContent = t("export.lrSlider");
+    sliderLabel.title = t("export.lrSliderTitle");
   };
   relabel();
-  return { relabel };
+  scene.store.subscribe(({ what }) => what.has("lang") && relabel());
 }

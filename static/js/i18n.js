@@ -2,6 +2,8 @@
 // Chinese. PyTorch names (Adam, lr, StepLR, torch.optim) stay as PyTorch spells them in
 // both, because that is what students type in their own code.
 
+import { LAB_EN, LAB_ZH } from "./i18nlab.js";
+
 const en = {
   "app.title": "Optimizer Playground",
   "app.tagline": "Watch torch.optim optimizers race on 2D surfaces",
@@ -29,14 +31,19 @@ const en = {
   "domain.bad": "The lower end must be below the upper end.",
 
   "start.section": "Start point",
-  "start.hint": "Click anywhere on the plot to move it.",
+  "start.hint": "Click or tap the plot to move the start point (the white ring) there.",
   "start.reset": "Default",
   "steps.label": "Steps",
+  "unit.steps": "{n} steps",
 
   "rows.section": "Optimizers",
   "rows.add": "Add optimizer",
   "rows.empty": "No optimizer yet: add one to start the race.",
+  "strip.label": "Sliders of one optimizer, within reach of the plot",
+  "strip.rows": "Which optimizer the sliders change",
   "rows.limit": "At most {n} optimizers.",
+  "row.reset": "PyTorch defaults",
+  "row.resetTitle": "Set this row's hyperparameters (and its scheduler's) to what PyTorch uses when you pass nothing",
   "row.optimizer": "Optimizer",
   "row.color": "Path colour",
   "row.hide": "Hide path",
@@ -101,6 +108,7 @@ const en = {
   "player.stepOf": "step {k} / {n}",
   "player.keys": "Keys: Space play/pause · J / L one step",
 
+  "readout.label": "Each optimizer at the step shown",
   "readout.optimizer": "Optimizer",
   "readout.step": "Step",
   "readout.loss": "Loss",
@@ -112,6 +120,7 @@ const en = {
   "status.diverged": "diverged at step {k}",
   "status.escaped": "left the view at step {k}",
   "status.hidden": "hidden",
+  "status.failed": "not updated: the server refused the new settings",
   "mark.diverged": "diverged @{k}",
   "mark.escaped": "left view @{k}",
 
@@ -148,6 +157,8 @@ const en = {
   "export.jsonTitle": "Download the computed runs as JSON (scene.json)",
   "export.html": "HTML",
   "export.htmlTitle": "Download one HTML file that plays this race offline, without a server",
+  "export.lrSlider": "with an lr slider",
+  "export.lrSliderTitle": "The HTML file gets a learning-rate slider: every optimizer at lr × 0.1 … 10 (of the first row's lr), all computed now",
   "export.png": "PNG",
   "export.pngTitle": "Download the plot as it is on screen, paths included (scene.png)",
   "export.failed": "Export failed: {msg}",
@@ -218,6 +229,38 @@ const en = {
   "map.hoverSweep": "{a}, {b}: {what}.",
   "map.hoverJoin": "{first}; {second}",
 
+  // Fair races (tune.js, tunechart.js)
+  "tune.button": "Tune lr",
+  "tune.title": "Find each optimizer's best lr for this scene, then race them all at their best",
+  "tune.cancel": "Cancel tuning",
+  "tune.cancelTitle": "Stop the tuning; the lrs stay as they are",
+  "tune.objective": "Best means",
+  "tune.objLoss": "lowest final loss",
+  "tune.objSteps": "fewest steps to a minimum",
+  "tune.noMinimum": "This surface has no known minimum to reach.",
+  "tune.help": "A fair race: one lr is rarely good for every optimizer. Each one tries {n} lr values, log-spaced around its PyTorch default, over this scene's steps with its own scheduler and noise, and races at the best.",
+  "tune.running": "Tuning {runs} optimizers × {n} lr values…",
+  "tune.done": "Tuned in {s} s: each optimizer now races at its best lr.",
+  "tune.cancelled": "Tuning cancelled: the lrs are as they were.",
+  "tune.stale": "Tuning cancelled: the scene changed. Press Tune lr again.",
+  "tune.error": "Could not tune: {msg}",
+  "tune.errorRow": "Could not tune {row}: {msg}",
+  "tune.took": "{name}: lr = {lr}, {what}",
+  "tune.single": "({n} values, one run each)",
+  "tune.resultLoss": "final loss {f}",
+  "tune.resultSteps": "a minimum at step {k}",
+  "tune.diverged": "diverged",
+  "tune.chosen": "chosen",
+  "tune.chartLoss": "Final loss after {steps} steps, by lr",
+  "tune.chartSteps": "Steps to reach a minimum, by lr",
+  "tune.axisLr": "lr (log scale)",
+  "tune.axisLoss": "final loss",
+  "tune.axisSteps": "steps",
+  "tune.note.scheduler_sets_lr": "{name}: not tuned, its scheduler sets the lr (max_lr, base_lr).",
+  "tune.note.groups_set_lr": "{name}: not tuned, both param groups set their own lr.",
+  "tune.note.all_diverged": "{name}: every lr tried diverged; its lr is unchanged.",
+  "tune.note.none_reached": "{name}: no lr tried reaches a minimum within {steps} steps; its lr is unchanged.",
+
   // Inside the optimizer (inspector.js, arrows.js, lrstrip.js)
   "insp.title": "Inside the optimizer",
   "insp.definition": "Values at step k: the state PyTorch holds after k calls of optimizer.step(); g is the gradient step k used (computed at θₖ₋₁, noise included); Δθ = θₖ − θₖ₋₁ is the step actually taken; lr is the lr step k used.",
@@ -245,7 +288,7 @@ const en = {
   "arrows.tooltip": "Drawn at each optimizer's current point for the step shown (the inspector's values): −g is minus the gradient, −m minus momentum_buffer or exp_avg (as the update uses it), Δθ the step just taken. Directions are exact; lengths are scaled, not in plot units: a typical size (the median over the visible runs) draws half the longest arrow, larger values grow more slowly. −g and −m share one scale, Δθ has its own.",
   "lr.title": "Learning rate per step",
   "lr.tooltip": "The value at step k is the lr that step k used.",
-  "lr.hint": "Shown while an optimizer has an LR scheduler. Click the chart to jump to a step.",
+  "lr.hint": "Shown while an optimizer's lr changes during the run (an LR scheduler, a change at a step) or its param groups differ. Dashed: group y. Click the chart to jump to a step.",
 };
 
 const zh = {
@@ -275,14 +318,19 @@ const zh = {
   "domain.bad": "下限必须小于上限。",
 
   "start.section": "起点",
-  "start.hint": "在图上任意位置单击即可移动起点。",
+  "start.hint": "在图上单击或轻触，即可把起点（白色圆环）移到那里。",
   "start.reset": "默认",
   "steps.label": "步数",
+  "unit.steps": "{n} 步",
 
   "rows.section": "优化器",
   "rows.add": "添加优化器",
   "rows.empty": "还没有优化器：添加一个，比赛就开始了。",
+  "strip.label": "某个优化器的滑块，看着图就能调",
+  "strip.rows": "滑块调节的是哪个优化器",
   "rows.limit": "最多 {n} 个优化器。",
+  "row.reset": "PyTorch 默认值",
+  "row.resetTitle": "把这一行的超参数（以及调度器的参数）恢复为不传参数时 PyTorch 使用的值",
   "row.optimizer": "优化器",
   "row.color": "路径颜色",
   "row.hide": "隐藏路径",
@@ -347,6 +395,7 @@ const zh = {
   "player.stepOf": "第 {k} / {n} 步",
   "player.keys": "快捷键：空格 播放/暂停 · J / L 单步",
 
+  "readout.label": "各优化器在当前步的情况",
   "readout.optimizer": "优化器",
   "readout.step": "步数",
   "readout.loss": "损失",
@@ -358,6 +407,7 @@ const zh = {
   "status.diverged": "在第 {k} 步发散",
   "status.escaped": "在第 {k} 步离开视野",
   "status.hidden": "已隐藏",
+  "status.failed": "未更新：服务器拒绝了新的设置",
   "mark.diverged": "第 {k} 步发散",
   "mark.escaped": "第 {k} 步离开视野",
 
@@ -394,6 +444,8 @@ const zh = {
   "export.jsonTitle": "以 JSON 格式下载计算结果（scene.json）",
   "export.html": "HTML",
   "export.htmlTitle": "下载一个独立的 HTML 文件，不需要服务器也能离线播放这场比赛",
+  "export.lrSlider": "附学习率滑块",
+  "export.lrSliderTitle": "HTML 文件附带一个学习率滑块：所有优化器的 lr 取第一行 lr 的 0.1 … 10 倍，全部现在算好",
   "export.png": "PNG",
   "export.pngTitle": "按屏幕上的样子下载图像，包括各条路径（scene.png）",
   "export.failed": "导出失败：{msg}",
@@ -464,6 +516,38 @@ const zh = {
   "map.hoverSweep": "{a}，{b}：{what}。",
   "map.hoverJoin": "{first}，{second}",
 
+  // 公平比赛（tune.js、tunechart.js）
+  "tune.button": "调优 lr",
+  "tune.title": "为每个优化器找出在当前场景下最好的 lr，再让它们都以各自最好的 lr 比赛",
+  "tune.cancel": "取消调优",
+  "tune.cancelTitle": "停止调优；各个 lr 保持不变",
+  "tune.objective": "“最好”指",
+  "tune.objLoss": "最终损失最低",
+  "tune.objSteps": "到达极小值的步数最少",
+  "tune.noMinimum": "这个曲面没有已知的极小值可以到达。",
+  "tune.help": "公平的比赛：同一个学习率很难对每个优化器都合适。每个优化器在其 PyTorch 默认值附近按对数间隔尝试 {n} 个 lr，用本场景的步数以及它自己的调度器和噪声运行，再以最好的那个参加比赛。",
+  "tune.running": "正在调优 {runs} 个优化器 × {n} 个 lr 取值…",
+  "tune.done": "调优完成（{s} 秒）：每个优化器现在都以各自最好的 lr 比赛。",
+  "tune.cancelled": "已取消调优：各个 lr 保持原样。",
+  "tune.stale": "场景已改变，调优已取消。请再按一次“调优 lr”。",
+  "tune.error": "无法调优：{msg}",
+  "tune.errorRow": "无法调优 {row}：{msg}",
+  "tune.took": "{name}：lr = {lr}，{what}",
+  "tune.single": "（{n} 个取值，每个单独运行）",
+  "tune.resultLoss": "最终损失 {f}",
+  "tune.resultSteps": "第 {k} 步到达极小值",
+  "tune.diverged": "发散",
+  "tune.chosen": "选中",
+  "tune.chartLoss": "{steps} 步后的最终损失随 lr 的变化",
+  "tune.chartSteps": "到达极小值所需步数随 lr 的变化",
+  "tune.axisLr": "lr（对数刻度）",
+  "tune.axisLoss": "最终损失",
+  "tune.axisSteps": "步数",
+  "tune.note.scheduler_sets_lr": "{name}：未调优，它的调度器自己设定 lr（max_lr、base_lr）。",
+  "tune.note.groups_set_lr": "{name}：未调优，两个参数组都设定了自己的 lr。",
+  "tune.note.all_diverged": "{name}：尝试的每个 lr 都发散了；lr 保持不变。",
+  "tune.note.none_reached": "{name}：尝试的 lr 都不能在 {steps} 步内到达极小值；lr 保持不变。",
+
   // 优化器内部（inspector.js、arrows.js、lrstrip.js）
   "insp.title": "优化器内部",
   "insp.definition": "第 k 步显示的数值：调用 k 次 optimizer.step() 之后 PyTorch 保存的状态；g 是第 k 步所用的梯度（在 θₖ₋₁ 处计算，含噪声）；Δθ = θₖ − θₖ₋₁ 是实际走的一步；lr 是第 k 步所用的学习率。",
@@ -491,8 +575,11 @@ const zh = {
   "arrows.tooltip": "箭头画在每个优化器当前所在的点上，对应当前显示的步数（与“优化器内部”面板中的数值一致）：−g 是负梯度，−m 是 momentum_buffer 或 exp_avg 取负（更新时就是这样使用的），Δθ 是刚走的一步。方向是准确的；长度经过缩放，并非图上的实际长度：典型大小（所有显示中的优化器的中位数）画成最长箭头的一半，更大的值增长得更慢。−g 与 −m 使用同一比例，Δθ 单独一个比例。",
   "lr.title": "学习率随步数的变化",
   "lr.tooltip": "第 k 步处的值是第 k 步所用的学习率。",
-  "lr.hint": "有优化器使用学习率调度器时显示。单击图表可跳到对应的步数。",
+  "lr.hint": "当优化器的学习率在运行中变化（学习率调度器、中途修改）或各参数组不同时显示。虚线：y 组。单击图表可跳到对应的步数。",
 };
+
+Object.assign(en, LAB_EN);
+Object.assign(zh, LAB_ZH);
 
 export const DICTIONARIES = { en, zh };
 export const LANGS = ["en", "zh"];

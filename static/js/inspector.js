@@ -12,6 +12,7 @@ import { el, escapeHtml } from "./inspectdom.js";
 import { ARROW_KINDS } from "./arrows.js";
 import { StripChart } from "./stripchart.js";
 import { effectiveSteps, heldStateNames, isAdaptive, isPair, valuesAt } from "./stepdata.js";
+import { StateDictBox, gradWords, labNote, labRows, labValues } from "./inspectlab.js";
 
 const FILL_EVERY_MS = 120;
 
@@ -28,6 +29,7 @@ export class Inspector {
     this.cards = [];
     this.lastFill = 0;
     this.fillTimer = 0;
+    this.stateDict = { open: false }; // the cards' optimizer.state_dict() open or not
     section.classList.add("inspector");
     // Above this many steps the server does not send the state (it would be megabytes).
     this.maxStateSteps = Number(section.dataset.maxStateSteps) || Infinity;
@@ -59,25 +61,16 @@ export class Inspector {
     this.body = el("div", { id: bodyId, class: "insp-body", hidden: true }, this.definition, this.cardBox);
     this.section.append(head, this.body);
 
-    this.toggle.addEventListener("click", () => {
-      this.scene.state.inspect = !this.open;
+    this.toggle.addEventListener("click", () => this.scene.store.update({ inspect: !this.open }));
+    this.arrowBox.addEventListener("change", () => this.scene.store.update({ arrows: this.arrowBox.checked }));
+    // The scene asks for the optimizer's state when a switch now needs it.
+    this.scene.store.subscribe(({ what }) => {
+      if (!what.has("inspect") && !what.has("arrows")) return;
+      this.arrows.enabled = Boolean(this.scene.state.arrows);
       this.apply();
-      this.changed();
-    });
-    this.arrowBox.addEventListener("change", () => {
-      this.scene.state.arrows = this.arrowBox.checked;
-      this.arrows.enabled = this.arrowBox.checked;
-      this.apply();
-      this.changed();
+      this.contour.draw();
     });
     this.relabel();
-  }
-
-  /** A switch moved: keep the URL, fetch the state if now needed, redraw. */
-  changed() {
-    this.scene.saveUrl();
-    if (this.scene.wantsState() && !this.scene.askedState) this.scene.compute();
-    this.contour.draw();
   }
 
   /** Reflect state.inspect / state.arrows on the controls. */
@@ -114,11 +107,22 @@ export class Inspector {
     if (this.open) this.render(true);
   }
 
+  /** New data: while a stream arrives, the cards follow once a frame at most. */
   setRuns(runs, steps, { final = true } = {}) {
     this.runs = runs;
     this.steps = steps;
     this.showLimit();
-    if (this.open) this.render(final);
+    if (!this.open) return;
+    if (final) {
+      cancelAnimationFrame(this.renderFrame);
+      this.renderFrame = 0;
+      this.render(true);
+    } else if (!this.renderFrame) {
+      this.renderFrame = requestAnimationFrame(() => {
+        this.renderFrame = 0;
+        if (this.open) this.render(false);
+      });
+    }
   }
 
   setStep(k) {
@@ -143,7 +147,13 @@ export class Inspector {
   /** Rebuild the cards when the runs' make-up changed, then fill in the numbers. */
   render(final) {
     const shown = this.runs.map((run, index) => ({ run, index })).filter(({ run }) => run.visible);
-    const signature = shown.map(({ run, index }) => [index, run.label, run.color, run.state ? heldStateNames(run).join(",") : "-"].join("|")).join("\n");
+    // A run being recomputed has no state until its answer ends: its card stays as it is
+    // (its state rows say "—" meanwhile) rather than being rebuilt twice per slider move.
+    const names = ({ run, index }) => (run.state ? heldStateNames(run).join(",")
+      : (run.computing && this.cards.find((c) => c.index === index)?.names) || "-");
+    // Its label (which names its hyperparameters) is updated in place.
+    const signature = shown.map((s) => [s.index, s.run.color, names(s), s.run.lrs ? "groups" : "",
+      s.run.evals ? "evals" : "", s.run.row?.zero_grad].join("|")).join("\n");
     if (signature !== this.signature) {
       this.signature = signature;
       for (const c of this.cards) c.chart?.destroy();
@@ -153,6 +163,7 @@ export class Inspector {
     }
     this.cards.forEach((c, i) => {
       c.run = shown[i].run;
+      if (c.name.textContent !== c.run.label) Object.assign(c.name, { textContent: c.run.label, title: c.run.label });
       if (final && c.chart) this.chartData(c);
     });
     this.fill(true);
@@ -162,7 +173,8 @@ export class Inspector {
     const root = el("article", { class: "insp-card", "data-run": String(index) });
     root.style.setProperty("--run-color", run.color);
     const stepText = el("span", { class: "insp-step" });
-    root.append(el("header", {}, el("span", { class: "swatch" }), el("span", { class: "insp-name", text: run.label, title: run.label }), stepText));
+    const name = el("span", { class: "insp-name", text: run.label, title: run.label });
+    root.append(el("header", {}, el("span", { class: "swatch" }), name, stepText));
     const note = el("p", { class: "insp-note" });
     const table = el("table", { class: "insp-table" });
     const head = table.createTHead().insertRow();
@@ -177,9 +189,11 @@ export class Inspector {
         : [tr.appendChild(el("td", { class: "num", colspan: "2" }))];
       body.append(tr);
     };
-    row("grad", symbol("g", t("insp.grad")), t("insp.gradTip"), "pair");
+    const grad = gradWords(run);
+    row("grad", symbol("g", grad.words), grad.tip, "pair");
     row("update", symbol("Δθ", t("insp.update")), t("insp.updateTip"), "pair");
     row("lr", el("code", { text: "lr" }), t("insp.lrTip"), "scalar");
+    for (const extra of labRows(run)) row(extra.name, extra.label, extra.tip, extra.kind);
     if (run.state) {
       body.append(el("tr", { class: "insp-sep" }, el("th", { colspan: "3", scope: "rowgroup", text: t("insp.state") })));
       for (const name of heldStateNames(run)) {
@@ -187,8 +201,12 @@ export class Inspector {
         row(name, el("code", { text: name }), t("insp.stateTip", { name }), isPair(sample) ? "pair" : "scalar");
       }
     }
-    root.append(note, table);
-    const c = { root, run, index, cells, note, table, stepText, chart: null };
+    const labLine = el("p", { class: "insp-lab-note" });
+    const stateDict = new StateDictBox(this.stateDict, this.scene.catalog);
+    root.append(note, table, labLine, stateDict.node);
+    const stateNames = run.state ? heldStateNames(run) : [];
+    const c = { root, run, index, name, cells, note, table, stepText, chart: null,
+      names: stateNames.join(",") || "-", stateNames, labLine, stateDict };
     if (run.state && isAdaptive(run)) {
       const chartBox = el("div", { class: "insp-eff-chart" });
       root.append(el("div", { class: "insp-eff" },
@@ -205,14 +223,22 @@ export class Inspector {
   chartData(c) {
     const run = c.run;
     if (!run.state || !run.grad) return;
-    const { x, y } = effectiveSteps(run);
-    const label = escapeHtml(run.label);
-    const traces = ["x", "y"].map((axis, i) => ({
-      type: "scatter", mode: "lines", name: axis, x, y: y[i], connectgaps: false,
-      line: { color: run.color, width: 1.5, dash: i ? "dash" : "solid" },
-      hovertemplate: `${label} · ${axis}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
-    }));
-    c.chart.setData({ traces, xmax: this.steps, ylog: true, ytitle: "|Δθᵢ|/|gᵢ|", xtitle: t("loss.step") });
+    // Redrawn only for new data (not for a new label alone: see losschart.js); the
+    // series are made when the chart is drawn.
+    const seen = [run.state, run.grad, run.path.length, this.steps, t("loss.step")];
+    if (c.seen && seen.every((v, i) => v === c.seen[i])) return;
+    c.seen = seen;
+    const steps = this.steps;
+    c.chart.setData(() => {
+      const { x, y } = effectiveSteps(run);
+      const label = escapeHtml(run.label);
+      const traces = ["x", "y"].map((axis, i) => ({
+        type: "scatter", mode: "lines", name: axis, x, y: y[i], connectgaps: false,
+        line: { color: run.color, width: 1.5, dash: i ? "dash" : "solid" },
+        hovertemplate: `${label} · ${axis}<br>${t("loss.step")} %{x}: %{y:.4g}<extra></extra>`,
+      }));
+      return { traces, xmax: steps, ylog: true, ytitle: "|Δθᵢ|/|gᵢ|", xtitle: t("loss.step") };
+    });
   }
 
   /** The numbers for the step shown (only when the whole step or the data changed). */
@@ -237,7 +263,17 @@ export class Inspector {
       put(c.cells.grad, v.grad);
       put(c.cells.update, v.delta);
       put(c.cells.lr, v.lr);
-      for (const [name, value] of Object.entries(v.state)) if (c.cells[name]) put(c.cells[name], value);
+      if (v.hasState) {
+        for (const [name, value] of Object.entries(v.state)) if (c.cells[name]) put(c.cells[name], value);
+      } else {
+        for (const name of c.stateNames) for (const td of c.cells[name] || []) Object.assign(td, { textContent: "—", title: "" });
+      }
+      c.root.classList.toggle("is-stale", !v.hasState && c.stateNames.length > 0);
+      if (v.step > 0) for (const [name, value] of Object.entries(labValues(c.run, v.step))) if (c.cells[name]) put(c.cells[name], value);
+      const lab = labNote(c.run, v.step);
+      c.labLine.textContent = lab;
+      c.labLine.hidden = !lab;
+      c.stateDict.update(c.run, v.step);
     }
   }
 }

@@ -1,43 +1,59 @@
 // The full page "/": surface panel, optimizer rows, contour + race, loss chart, share.
 
-import { fetchCatalogues } from "./api.js";
+import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { Readout } from "./readout.js";
+import { Announcer } from "./announce.js";
+import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
-import { Scene } from "./scene.js";
+import { Scene, gridPoints } from "./scene.js";
 import { MapMode } from "./mapmode.js";
+import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
 import { LRStrip } from "./lrstrip.js";
+import { LabMarks } from "./labmarks.js";
+import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
-import { decodeState } from "./state.js";
+import { DEFAULT_SURFACE, decodeState } from "./state.js";
+import { Store } from "./store.js";
+import { urlField } from "./table.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
+  // the catalogue, which decides how it is read).
+  const q = new URLSearchParams(location.search);
+  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
+  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const state = decodeState(location.search, catalog);
+  const store = new Store(decodeState(location.search, catalog), catalog);
+  const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
+  // First of the subscribers: every view that relabels on a language change finds it set.
+  bindLanguage(store);
 
   const banner = $("#conn-banner");
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
   let mapMode = null;
+  let tunePanel = null;
   const scene = new Scene({
     catalog,
-    state,
+    store,
     hooks: {
       onConnection(status) {
         banner.hidden = status === "open" || status === "connecting";
@@ -51,93 +67,82 @@ async function start() {
       },
       onGrid() {
         surfacePanel?.syncStart();
+        tunePanel?.show();
       },
+      // "Add a change at step k" names the step the scrubber is on.
+      onStep: () => rowsPanel?.followStep(),
     },
   });
 
-  const contour = new ContourView($("#contour"), {
-    onPick: (x, y) => {
-      state.start = mapMode?.pickStart(x, y) || [round(x), round(y)];
-      contour.setStart(state.start);
-      surfacePanel.syncStart();
-      scene.compute({ restart: true });
-      scene.saveUrl();
-    },
-  });
+  const contour = new ContourView($("#contour"));
   const loss = new LossChart($("#loss"), { onScrub: (k) => { scene.player.pause(); scene.player.seek(k); } });
   const readout = new Readout($("#readout"));
-  const bar = new PlayerBar($("#player"), scene.player, { onSpeed: (s) => { state.speed = s; scene.saveUrl(); } });
+  const bar = new PlayerBar($("#player"), scene.player, { onSpeed: (speed) => store.update({ speed }) });
   // Inside the optimizer (issue #4): state inspector, arrows on the contour, lr strip.
   const arrows = new ArrowLayer();
   contour.overlays.push((ctx, ax, view) => arrows.paint(ctx, ax, view));
+  // The torch.optim API lab: changes of course on the paths and the scrubber, LBFGS's
+  // closure evaluations on the contour.
+  const labMarks = new LabMarks();
+  contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
+  const scrubMarks = new ScrubMarks(bar, scene.player);
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip] });
+  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, scrubMarks, new Announcer()] });
 
-  rowsPanel = new RowsPanel($("#rows"), $("#add-row"), state, catalog, {
-    onParam: () => { scene.compute(); scene.saveUrl(); },
-    onStructure: () => { scene.compute(); scene.saveUrl(); },
-    onVisual: () => { scene.restyle(); scene.saveUrl(); },
-  });
+  rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
+  rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
+  tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
+  new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
-    { scene, catalog, contour, rowsPanel });
+    { scene, catalog, contour });
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
-  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene, onChange: () => scene.saveUrl() });
-  const exportBar = bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
-  bindLanguage(scene, () => {
-    applyI18n();
-    rowsPanel.render();
-    surfacePanel.render();
-    bar.relabel();
-    exportBar.relabel();
-    view3d.relabel();
-    inspector.relabel();
-    lrStrip.relabel();
-    scene.refreshRuns(true);
-    if (scene.grid) contour.setGrid(scene.grid);
-    mapMode.render();
-    mapMode.paint();
-  });
+  const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene });
+  bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
+  window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
-  let res = await scene.loadGrid();
+  // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
+  let racing = false;
+  const race = () => {
+    racing = true;
+    store.recompute({ restart: true });
+  };
+  const res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok && state.formula) {
     // A link with a formula this server refuses: show why, and fall back to the default.
-    surfacePanel.setStatus("error", res.detail?.[0]?.msg || "");
-    state.formula = null;
-    state.surface = "rosenbrock";
-    res = await scene.loadGrid();
-    surfacePanel.render();
+    const why = res.detail?.[0]?.msg || "";
+    await scene.loadGrid(DEFAULT_SURFACE);
+    store.update({ formula: null, surface: DEFAULT_SURFACE });
+    surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
-  scene.compute({ restart: true });
-  scene.saveUrl();
+  if (!racing) store.recompute({ restart: true });
+  store.saveUrl();
 }
 
-/** EN / 中文 buttons: switch without a reload and keep it in the URL. */
-export function bindLanguage(scene, rerender) {
+/** EN / 中文 buttons: switch without a reload and keep it in the URL; the views relabel
+ *  themselves as subscribers of the store ("lang"). */
+export function bindLanguage(store) {
   const buttons = document.querySelectorAll(".lang-switch [data-lang]");
   const mark = () => buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === getLang())));
   mark();
-  buttons.forEach((b) => b.addEventListener("click", () => {
-    if (b.dataset.lang === getLang()) return;
-    setLang(b.dataset.lang);
-    scene.state.lang = b.dataset.lang;
+  store.subscribe(({ what }) => {
+    if (!what.has("lang")) return;
+    setLang(store.state.lang);
+    applyI18n();
     mark();
-    rerender();
-    scene.saveUrl();
+  });
+  buttons.forEach((b) => b.addEventListener("click", () => {
+    if (b.dataset.lang !== getLang()) store.update({ lang: b.dataset.lang });
   }));
-}
-
-function round(v) {
-  return Number(v.toPrecision(4));
 }
 
 start().catch((e) => {

@@ -23,7 +23,7 @@ function part(strip, cls) {
 }
 
 /** The progress bar and the line beside it. */
-export function renderProgress(strip, { status, data, elapsed, cached, noise }) {
+export function renderProgress(strip, { status, data, elapsed, cached, noise, lab = false }) {
   const box = part(strip, "map-status");
   box.innerHTML = "";
   const pct = status === "done" ? 100 : data && status === "streaming" ? Math.round(100 * data.progress) : 0;
@@ -40,6 +40,7 @@ export function renderProgress(strip, { status, data, elapsed, cached, noise }) 
   else if (status === "idle") text = t("map.nothing");
   box.append(bar, el("span", { class: "map-status-text", role: "status", text }));
   if (noise) box.append(el("span", { class: "map-note", text: t("map.noNoise") }));
+  if (lab) box.append(el("span", { class: "map-note", text: t("map.noLab") }));
 }
 
 function item(color, label, count, attrs = {}, cls = "") {

@@ -7,42 +7,45 @@
 // The map follows the page: every computation the scene sends is a chance for the map
 // request to have changed (surface, steps, start, the row's hyperparameters); when it
 // has, a new request goes out shortly after, and the server drops the old one.
+//
+// The panel is built at once; what a map needs to be computed and shown (its stream, data,
+// painting, sweep view and legend) is loaded when a map is first switched on.
 
 import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
+import { usesLab } from "./torchapi.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
-import { MapStream } from "./mapstream.js";
-import { MapData } from "./mapdata.js";
-import { BasinLayer } from "./mappaint.js";
-import { SweepView } from "./mapsweep.js";
-import { renderLegend, renderProgress } from "./maplegend.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
 
+let loading = null;
+
+/** The modules that compute and show a map, loaded once, on first use. */
+function mapParts() {
+  loading = loading || Promise.all([import("./mapstream.js"), import("./mapdata.js"), import("./mappaint.js"),
+    import("./mapsweep.js"), import("./maplegend.js")]).then(([stream, data, paint, sweep, legend]) => ({
+    MapStream: stream.MapStream, MapData: data.MapData, BasinLayer: paint.BasinLayer, SweepView: sweep.SweepView,
+    renderLegend: legend.renderLegend, renderProgress: legend.renderProgress,
+  }));
+  return loading;
+}
+
 export class MapMode {
   /**
-   * els: {panel, strip, sweepHost, stage}; views: {scene, catalog, contour, rowsPanel}.
+   * els: {panel, strip, sweepHost, stage}; views: {scene, catalog, contour}.
    */
-  constructor(els, { scene, catalog, contour, rowsPanel }) {
+  constructor(els, { scene, catalog, contour }) {
     Object.assign(this, els);
     this.scene = scene;
+    this.store = scene.store;
     this.catalog = catalog;
     this.contour = contour;
-    this.rowsPanel = rowsPanel;
-    this.map = scene.state.map;
-    this.basin = new BasinLayer(contour, { onZoom: () => this.sync() });
-    this.sweep = new SweepView(this.sweepHost, {
-      onPick: (cell) => this.pickSweep(cell),
-      onHover: (cell) => this.setHover(cell),
-    });
-    this.stream = new MapStream({
-      onHeader: (msg) => this.onHeader(msg),
-      onRows: (msg) => this.onRows(msg),
-      onDone: (msg) => this.onDone(msg),
-      onError: (detail) => this.onError(detail),
-    });
+    this.parts = null; // mapParts(), once a map has been switched on
+    this.basin = null;
+    this.sweep = null;
+    this.stream = null;
     this.data = null;
     this.status = "off"; // off | waiting | streaming | done | error | idle
     this.sentKey = null;
@@ -59,11 +62,27 @@ export class MapMode {
     const onGrid = scene.hooks.onGrid;
     scene.hooks.onGrid = (grid) => {
       onGrid?.(grid);
-      this.basin.draw();
+      this.basin?.draw();
     };
+    // A click on the plot starts the race from the basin cell's centre under it.
+    scene.snapStart = (x, y) => this.pickStart(x, y);
+    this.store.subscribe(({ what, from }) => {
+      if (what.has("lang")) {
+        this.render();
+        this.paint();
+      } else if (what.has("map") && from !== this) {
+        this.render();
+        this.apply();
+      }
+    });
     this.bindHover();
     this.render();
     this.apply();
+  }
+
+  /** The map settings (read-only: changed through the store). */
+  get map() {
+    return this.scene.state.map;
   }
 
   // ------------------------------------------------------------------- panel
@@ -85,17 +104,17 @@ export class MapMode {
 
     const body = el("div", { class: "map-form" });
     body.append(this.segmented("kind", t("map.kind"), [["basin", t("map.basin")], ["sweep", t("map.sweep")]], m.kind,
-      (v) => this.change(() => { m.kind = v; }, true)));
+      (v) => this.change({ kind: v }, true)));
     body.append(this.runField());
     body.append(this.segmented("res", t("map.res"), MAP_RESOLUTIONS.map((n) => [n, `${n}²`]), m.res,
-      (v) => this.change(() => { m.res = Number(v); })));
+      (v) => this.change({ res: Number(v) })));
     if (m.kind === "sweep") {
       const row = this.scene.state.rows[m.run];
       const { x, y } = row ? sweepAxes(m, this.catalog, row.optimizer) : {};
       if (x && y) {
         body.append(this.axisField("x", x, t("map.xAxis")), this.axisField("y", y, t("map.yAxis")));
         body.append(this.segmented("color", t("map.colorBy"), [["loss", t("map.colorLoss")], ["steps", t("map.colorSteps")]], m.color,
-          (v) => this.change(() => { m.color = v; }, false, true)));
+          (v) => this.change({ color: v }, false, true)));
       } else if (row) {
         body.append(el("p", { class: "map-note", text: t("map.noSweep", { name: this.catalog.optimizer(row.optimizer)?.name || row.optimizer }) }));
       }
@@ -134,7 +153,7 @@ export class MapMode {
   runField() {
     const sel = el("select", { id: "map-run", "data-focus": "run" });
     this.fillRuns(sel);
-    sel.addEventListener("change", () => this.change(() => { this.map.run = Number(sel.value); }, true));
+    sel.addEventListener("change", () => this.change({ run: Number(sel.value) }, true));
     this.runSelect = sel;
     return this.field("run", el("label", { class: "label", for: "map-run", text: t("map.run") }), sel);
   }
@@ -167,14 +186,11 @@ export class MapMode {
     const current = () => this.axesNow()[name];
     sel.addEventListener("change", () => {
       const choice = choices.find((c) => axisKey(c) === sel.value);
-      this.change(() => {
-        const axes = this.axesNow();
-        this.map[name] = defaultAxis(choice);
-        const otherName = name === "x" ? "y" : "x";
-        // Picking the other axis's hyperparameter swaps the two.
-        if (axisKey(axes[otherName]) === sel.value) this.map[otherName] = axes[name];
-        else this.map[otherName] = axes[otherName];
-      }, true);
+      const axes = this.axesNow();
+      const otherName = name === "x" ? "y" : "x";
+      // Picking the other axis's hyperparameter swaps the two.
+      const other = axisKey(axes[otherName]) === sel.value ? axes[name] : axes[otherName];
+      this.change({ [name]: defaultAxis(choice), [otherName]: other }, true);
     });
     const box = (i) => {
       const input = el("input", { type: "number", step: "any", class: "num", id: `map-${name}-${i ? "hi" : "lo"}`,
@@ -184,17 +200,17 @@ export class MapMode {
         const v = Number(input.value);
         const ok = input.value.trim() !== "" && Number.isFinite(v);
         input.toggleAttribute("aria-invalid", !ok);
-        if (ok) this.change(() => {
+        if (ok) {
           const a = { ...current(), range: [...current().range] };
           a.range[i] = v;
-          this.pinAxes(name, a);
-        });
+          this.change(this.pinAxes(name, a));
+        }
       });
       return input;
     };
     const log = el("input", { type: "checkbox", id: `map-${name}-log`, "data-focus": `${name}-log` });
     log.checked = axis.log;
-    log.addEventListener("change", () => this.change(() => this.pinAxes(name, { ...current(), log: log.checked })));
+    log.addEventListener("change", () => this.change(this.pinAxes(name, { ...current(), log: log.checked })));
     return this.field(name,
       el("label", { class: "label", for: sel.id, text: label }),
       el("div", { class: "map-axis" }, sel,
@@ -208,19 +224,18 @@ export class MapMode {
     return row ? sweepAxes(this.map, this.catalog, row.optimizer) : { x: null, y: null };
   }
 
-  /** Write both axes into the state, `name` replaced by `axis`. */
+  /** Both axes as the state should hold them, `name` replaced by `axis`. */
   pinAxes(name, axis) {
     const axes = this.axesNow();
-    this.map.x = name === "x" ? axis : axes.x;
-    this.map.y = name === "y" ? axis : axes.y;
+    return { x: name === "x" ? axis : axes.x, y: name === "y" ? axis : axes.y };
   }
 
-  /** A settings change: apply it, save the URL, and recompute (or only repaint). */
-  change(mutate, rebuild = false, repaintOnly = false) {
-    mutate();
+  /** A settings change (`patch` of the map settings): into the store, then the panel
+   *  rebuilt or marked, and the map asked for again (or only repainted). */
+  change(patch, rebuild = false, repaintOnly = false) {
+    this.store.update({ map: patch }, { from: this });
     if (rebuild) this.render();
     else this.markPressed();
-    this.scene.saveUrl();
     if (repaintOnly) this.paint();
     else this.apply();
   }
@@ -235,28 +250,50 @@ export class MapMode {
   }
 
   setOn(on) {
-    this.map.on = on;
+    this.store.update({ map: { on } }, { from: this });
     this.render();
-    this.scene.saveUrl();
     this.apply();
   }
 
   // ------------------------------------------------------------- computing
 
+  /** Load the map's modules, make its layers and stream, and apply the settings again. */
+  async load() {
+    const parts = await mapParts();
+    if (this.parts) return;
+    this.parts = parts;
+    this.basin = new parts.BasinLayer(this.contour, { onZoom: () => this.sync() });
+    this.sweep = new parts.SweepView(this.sweepHost, {
+      onPick: (cell) => this.pickSweep(cell),
+      onHover: (cell) => this.setHover(cell),
+    });
+    this.stream = new parts.MapStream({
+      onHeader: (msg) => this.onHeader(msg),
+      onRows: (msg) => this.onRows(msg),
+      onDone: (msg) => this.onDone(msg),
+      onError: (detail) => this.onError(detail),
+    });
+    this.apply();
+  }
+
   /** Show or hide the map's layers for the settings, and ask for the map they need. */
   apply() {
     const m = this.map;
+    if (m.on && !this.parts) {
+      this.load();
+      return;
+    }
     const basin = m.on && m.kind === "basin";
     const sweep = m.on && m.kind === "sweep";
-    this.contour.setMapBelow(basin).then(() => this.basin.draw());
+    this.contour.setMapBelow(basin).then(() => this.basin?.draw());
     this.stage.classList.toggle("has-sweep", sweep);
     this.sweepHost.hidden = !sweep;
     this.strip.hidden = !m.on;
-    if (!basin) this.basin.hide();
-    if (!sweep) this.sweep.hide();
+    if (!basin) this.basin?.hide();
+    if (!sweep) this.sweep?.hide();
     if (!m.on) {
       clearTimeout(this.timer);
-      this.stream.stop();
+      this.stream?.stop();
       this.data = null;
       this.sentKey = null;
       this.status = "off";
@@ -275,9 +312,7 @@ export class MapMode {
     if (st.map.kind === "sweep") {
       // The axes in force go into the state (and the URL), defaults included.
       const { x, y } = sweepAxes(st.map, this.catalog, row.optimizer);
-      const before = JSON.stringify([st.map.x, st.map.y]);
-      [st.map.x, st.map.y] = [x, y];
-      if (JSON.stringify([x, y]) !== before) this.scene.saveUrl();
+      if (JSON.stringify([x, y]) !== JSON.stringify([st.map.x, st.map.y])) this.store.update({ map: { x, y } }, { from: this });
     }
     const view = st.map.kind === "basin" ? this.zoomedView() : null;
     return mapRequest(st.map, runRequest({ ...st, rows: [row] }, this.catalog), st.start, this.catalog, view);
@@ -295,9 +330,9 @@ export class MapMode {
 
   /** Send a new request if the page's has changed since the last one. */
   sync(delay = SEND_DELAY_MS) {
-    if (!this.map.on) return;
+    if (!this.map.on || !this.parts) return;
     const rows = this.scene.state.rows;
-    if (this.map.run >= rows.length) this.map.run = Math.max(0, rows.length - 1);
+    if (this.map.run >= rows.length) this.store.update({ map: { run: Math.max(0, rows.length - 1) } }, { from: this });
     if (this.runSelect && this.fillRuns(this.runSelect) && this.map.kind === "sweep") this.render();
     this.updateMarker();
     const body = this.request();
@@ -329,7 +364,7 @@ export class MapMode {
 
   onHeader(msg) {
     const log = { x: this.body.x?.scale === "log", y: this.body.y?.scale === "log" };
-    this.data = new MapData(msg, log, this.data);
+    this.data = new this.parts.MapData(msg, log, this.data);
     this.hover = null;
     this.status = "streaming";
     this.paint();
@@ -380,6 +415,7 @@ export class MapMode {
   // --------------------------------------------------------------- painting
 
   paint() {
+    if (!this.parts) return;
     const d = this.data;
     if (d && this.map.on && d.kind === "basin" && this.map.kind === "basin") this.basin.show(d);
     if (d && this.map.on && d.kind === "sweep" && this.map.kind === "sweep") {
@@ -394,7 +430,7 @@ export class MapMode {
   }
 
   updateMarker() {
-    if (this.map.kind !== "sweep") return;
+    if (this.map.kind !== "sweep" || !this.sweep) return;
     const row = this.scene.state.rows[this.map.run];
     const { x, y } = this.axesNow();
     const point = row && x && y ? [this.valueOf(row, x), this.valueOf(row, y)] : null;
@@ -414,18 +450,19 @@ export class MapMode {
     s.dataset.request = String(this.requestId);
     s.dataset.shape = d ? `${d.ny}x${d.nx}` : "";
     s.dataset.painted = d ? String(d.rowsDone * d.nx) : "0";
-    if (!this.map.on) return;
-    renderProgress(s, {
+    if (!this.map.on || !this.parts) return;
+    this.parts.renderProgress(s, {
       status: this.status, data: d, elapsed: this.elapsed, cached: this.cached,
       noise: this.scene.state.rows[this.map.run]?.noise > 0,
+      lab: usesLab(this.scene.state.rows[this.map.run] || {}),
     });
-    renderLegend(s, d, this.map, this.hover);
+    this.parts.renderLegend(s, d, this.map, this.hover);
   }
 
   // ----------------------------------------------------------------- clicks
 
-  /** main.js asks where a click on the contour puts the start: a basin cell's centre
-   *  when a basin map is on screen there, else null (the point itself). */
+  /** Where a click on the contour puts the start: a basin cell's centre when a basin
+   *  map is on screen there, else null (the point itself). */
   pickStart(x, y) {
     const d = this.data;
     if (!this.map.on || this.map.kind !== "basin" || !d || d.kind !== "basin") return null;
@@ -439,18 +476,17 @@ export class MapMode {
     const d = this.data;
     if (!row || !d || d.kind !== "sweep") return;
     const { x, y } = this.axesNow();
+    const params = {};
     for (const [axis, v] of [[x, cell.x], [y, cell.y]]) {
       if (axis.index === null || axis.index === undefined) {
-        row.params[axis.param] = v;
+        params[axis.param] = v;
       } else {
-        const pair = [...valueOf(row.params, this.catalog.param(row.optimizer, axis.param))];
+        const pair = [...(params[axis.param] || valueOf(row.params, this.catalog.param(row.optimizer, axis.param)))];
         pair[axis.index] = v;
-        row.params[axis.param] = pair;
+        params[axis.param] = pair;
       }
     }
-    this.rowsPanel.render();
-    this.scene.compute({ restart: true });
-    this.scene.saveUrl();
+    this.store.update({ row: this.map.run, params }, { restart: true });
   }
 
   /** Over a basin map, the strip says what the cell under the pointer does. */
@@ -471,7 +507,7 @@ export class MapMode {
     const next = cell && d && d.rowState(cell.j) === 2 ? cell : null;
     if (next?.k === this.hover?.k) return;
     this.hover = next;
-    renderLegend(this.strip, d, this.map, next);
+    if (this.parts) this.parts.renderLegend(this.strip, d, this.map, next);
   }
 
   /** For tests and the curious: what the map holds. */
@@ -486,8 +522,8 @@ export class MapMode {
           xParam: d?.xParam ?? null, yParam: d?.yParam ?? null, rowsDone: d?.rowsDone ?? 0,
           counts: d ? d.counts() : null,
           // What is on screen: the basin canvas's cells, or the sweep heatmap's z.
-          basinImage: mode.basin.data ? [mode.basin.image.height, mode.basin.image.width] : null,
-          sweepImage: mode.sweep.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
+          basinImage: mode.basin?.data ? [mode.basin.image.height, mode.basin.image.width] : null,
+          sweepImage: mode.sweep?.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
         };
       },
       cells() {

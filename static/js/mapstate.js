@@ -13,14 +13,12 @@
 */
 
 import { numText } from "./format.js";
+import { URL_KEYS, defaults, readField, urlField, writeField } from "./table.js";
 
-export const MAP_KINDS = ["basin", "sweep"];
-export const MAP_RESOLUTIONS = [32, 64, 128, 256];
-export const MAP_COLORS = ["loss", "steps"];
-const DEFAULT_RES = 64;
+export const MAP_RESOLUTIONS = urlField("res", "map").choices;
 
 export function defaultMap() {
-  return { on: false, kind: "basin", run: 0, res: DEFAULT_RES, color: "loss", x: null, y: null };
+  return { on: false, ...defaults("map") };
 }
 
 /** The hyperparameters a sweep can put on an axis: the server sweeps numbers (float)
@@ -80,31 +78,35 @@ function encodeAxis(a) {
 /** URL query -> map settings (rows already decoded: mrun is checked against them). */
 export function decodeMap(q, rows) {
   const m = defaultMap();
-  const kind = q.get("map");
-  if (MAP_KINDS.includes(kind)) {
-    m.on = true;
-    m.kind = kind;
+  for (const spec of URL_KEYS.map) {
+    if (spec.kind === "axis") {
+      m[spec.field] = decodeAxis(q.get(spec.key));
+    } else if (spec.kind === "row_number") {
+      const n = Number(q.get(spec.key));
+      if (Number.isInteger(n) && n >= 1 && n <= rows.length) m[spec.field] = n - 1;
+    } else {
+      const v = readField(q, spec);
+      if (v !== undefined) m[spec.field] = v;
+    }
   }
-  const run = Number(q.get("mrun"));
-  if (Number.isInteger(run) && run >= 1 && run <= rows.length) m.run = run - 1;
-  const res = Number(q.get("mres"));
-  if (MAP_RESOLUTIONS.includes(res)) m.res = res;
-  if (MAP_COLORS.includes(q.get("mcol"))) m.color = q.get("mcol");
-  m.x = decodeAxis(q.get("mx"));
-  m.y = decodeAxis(q.get("my"));
+  // map=basin|sweep is the switch as well as the kind.
+  m.on = readField(q, urlField("kind", "map")) !== undefined;
   return m;
 }
 
 /** map settings -> URL keys through `put(key, value)`; nothing at all when off. */
 export function encodeMap(m, put) {
   if (!m || !m.on) return;
-  put("map", m.kind);
-  if (m.run) put("mrun", m.run + 1);
-  if (m.res !== DEFAULT_RES) put("mres", m.res);
-  if (m.kind === "sweep") {
-    if (m.x) put("mx", encodeAxis(m.x));
-    if (m.y) put("my", encodeAxis(m.y));
-    if (m.color !== "loss") put("mcol", m.color);
+  for (const spec of URL_KEYS.map) {
+    if (spec.when && spec.when !== m.kind) continue;
+    const v = m[spec.field];
+    if (spec.kind === "axis") {
+      if (v) put(spec.key, encodeAxis(v));
+    } else if (spec.kind === "row_number") {
+      if (v) put(spec.key, v + 1);
+    } else {
+      writeField(put, spec, v);
+    }
   }
 }
 
@@ -116,12 +118,14 @@ function axisBody(a, n) {
 
 /** The body of a /api/v1/map request, from the body of a /api/v1/run request for the
  *  mapped row alone (`run`, from state.runRequest), or null when there is nothing to map.
- *  The row's noise is left out: a map runs without it. A basin map covers `view`
+ *  The row's noise and torch.optim API options are left out: a map runs without them. A basin map covers `view`
  *  ([[x0, x1], [y0, y1]], the zoomed plot) when given, else the surface's domain. */
 export function mapRequest(m, runBody, start, catalog, view = null) {
   const spec = runBody.runs[0];
   if (!spec) return null;
-  const { noise, ...run } = spec;
+  // Without the torch.optim API options either (param groups, zero_grad, changes at a
+  // step): the map engine runs the plain optimizer, and says so (map.noLab).
+  const { noise, groups, zero_grad: zeroGrad, events, ...run } = spec;
   const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
   if (m.kind === "basin") {
     body.x = view ? { n: m.res, range: view[0] } : { n: m.res };

@@ -9,18 +9,16 @@ import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { CellCanvas, oncePerFrame } from "./mapcanvas.js";
 import { NONE_COLOR, PENDING, ROW_ALPHA, rgb } from "./mappaint.js";
+import { LOOK } from "./table.js";
 
 /* global Plotly */
 
 // The contour's own scale, so "deep" means "low loss" on both plots.
-const SCALE = [
-  [0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
-  [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"],
-];
+const SCALE = LOOK.colorscale;
 const SCALE_RGB = SCALE.map(([f, hex]) => [f, rgb(hex)]);
 export const SWEEP_DIVERGED = "#8b1e1e";
 const LOSS_FLOOR = 1e-8; // losses below this all read as "converged"
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+const FONT = LOOK.font;
 
 export class SweepView {
   /** host: an element beside the contour; onPick(cell) when a cell is clicked,

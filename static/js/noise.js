@@ -6,8 +6,11 @@
 
 import { t } from "./i18n.js";
 import { fmt, numText, tidy } from "./format.js";
-import { FANS, SEED_MAX } from "./state.js";
+import { urlField } from "./table.js";
 import { strokePath } from "./plot.js";
+
+const FANS = urlField("fan", "row").choices;
+const SEED_MAX = urlField("seed", "row").max;
 
 // σ slider: position 0 is "off"; 1 … 1000 spread 0.001 … 100 on a log scale, so the small
 // values that matter on gentle surfaces get most of the travel.
@@ -45,10 +48,11 @@ function el(tag, attrs = {}, ...children) {
 }
 
 /**
- * The row's noise controls: σ (slider and box), seed, fan. `onChange()` after each change
- * (the scene recomputes). Returns {node, setError(msg)} like the other fields.
+ * The row's noise controls: σ (slider and box), seed, fan. `set(fields)` changes the row
+ * ({noise}, {seed}, {fan}: the store recomputes). Returns {node, setError(msg)} like the
+ * other fields.
  */
-export function noiseBox(row, onChange) {
+export function noiseBox(row, set) {
   const id = `noise-${++uid}`;
   const box = el("details", { class: "more noise-box", "data-noise": "" });
   const summary = el("summary");
@@ -64,25 +68,28 @@ export function noiseBox(row, onChange) {
     "aria-label": t("noise.label") });
   const sigma = el("input", { type: "number", id: `${id}-sigma`, class: "num", min: "0", step: "any",
     inputmode: "decimal" });
+  const sayValue = (v) => slider.setAttribute("aria-valuetext", v > 0 ? `σ = ${numText(v)}` : t("noise.fanOff"));
   const showSigma = () => {
     slider.value = String(sigmaToPos(row.noise));
     sigma.value = numText(row.noise || 0);
+    sayValue(row.noise);
   };
   showSigma();
   slider.addEventListener("input", () => {
-    row.noise = sigmaToValue(Number(slider.value));
-    sigma.value = numText(row.noise);
+    const v = sigmaToValue(Number(slider.value));
+    sigma.value = numText(v);
+    sayValue(v);
     sigma.removeAttribute("aria-invalid");
-    changed();
+    changed({ noise: v });
   });
   sigma.addEventListener("input", () => {
     const v = Number(sigma.value);
     const ok = sigma.value.trim() !== "" && Number.isFinite(v) && v >= 0 && v <= 1e6;
     sigma.toggleAttribute("aria-invalid", !ok);
     if (!ok) return;
-    row.noise = v;
     slider.value = String(sigmaToPos(v));
-    changed();
+    sayValue(v);
+    changed({ noise: v });
   });
 
   const seed = el("input", { type: "number", id: `${id}-seed`, class: "num seed", min: "0",
@@ -93,26 +100,22 @@ export function noiseBox(row, onChange) {
     const ok = seed.value.trim() !== "" && Number.isInteger(v) && v >= 0 && v <= SEED_MAX;
     seed.toggleAttribute("aria-invalid", !ok);
     if (!ok) return;
-    row.seed = v;
-    changed();
+    changed({ seed: v });
   });
 
   const fan = el("select", { id: `${id}-fan`, class: "fan-select" });
   fan.append(el("option", { value: "0", text: t("noise.fanOff") }));
   for (const n of FANS) fan.append(el("option", { value: String(n), text: t("noise.fanN", { n }) }));
   fan.value = String(row.fan || 0);
-  fan.addEventListener("change", () => {
-    row.fan = Number(fan.value);
-    changed();
-  });
+  fan.addEventListener("change", () => changed({ fan: Number(fan.value) }));
 
   const status = el("p", { class: "noise-status", role: "status", "aria-live": "polite" });
   const error = el("p", { class: "field-error", role: "status", "aria-live": "polite" });
   statusOf.set(row, status);
-  function changed() {
+  function changed(fields) {
+    set(fields);
     label();
     error.textContent = "";
-    onChange();
   }
 
   box.append(summary, el("div", { class: "fields" },

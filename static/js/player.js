@@ -2,7 +2,9 @@
 // buttons, scrubber and speed, and the keyboard shortcuts.
 
 import { t } from "./i18n.js";
-import { SPEEDS } from "./state.js";
+import { urlField } from "./table.js";
+
+const SPEEDS = urlField("speed").choices;
 
 /** Steps per second at 1×: short runs at a pace the eye can follow, long runs in ~6 s. */
 export function baseRate(steps) {
@@ -185,6 +187,7 @@ export class PlayerBar {
       this.shownK = k;
       this.scrubber.value = String(k);
       this.stepLabel.textContent = t("player.stepOf", { k, n: p.max });
+      this.scrubber.setAttribute("aria-valuetext", this.stepLabel.textContent);
     }
     if (force || this.shownSpeed !== p.speed) {
       this.shownSpeed = p.speed;

@@ -9,16 +9,16 @@
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { plotLocale } from "./plotlocale.js";
+import { plotlyReady } from "./plotlyjs.js";
+import { LOOK } from "./table.js";
+import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 
 /* global Plotly */
 
-// Low = dark teal, high = pale sand: the valley floor reads as "deep", and the paths'
-// saturated colours (with a white halo) stay visible on both ends.
-export const COLORSCALE = [
-  [0, "#0b3954"], [0.12, "#145c74"], [0.25, "#1f7f8c"], [0.4, "#4fa39a"],
-  [0.55, "#8cc3a4"], [0.7, "#c5deb3"], [0.85, "#ece9c9"], [1, "#fbf6ea"],
-];
-export const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+// Low = dark teal, high = pale sand (table.json look.colorscale): the valley floor reads
+// as "deep", and the paths' saturated colours (with a white halo) stay visible on both ends.
+export const COLORSCALE = LOOK.colorscale;
+export const FONT = LOOK.font;
 
 export class ContourView {
   /**
@@ -53,6 +53,7 @@ export class ContourView {
 
   /** A new surface: redraw the contour (the only time Plotly redraws it). */
   async setGrid(grid) {
+    await plotlyReady();
     this.grid = grid;
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
@@ -61,11 +62,11 @@ export class ContourView {
     if (wantsLogScale(grid)) {
       // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
       // half the colours instead of one.
-      const delta = Math.max((zmax - zmin) * 1e-4, 1e-12);
+      const delta = logDelta(zmin, zmax);
       zt = z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + delta))));
       text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
       const ticks = logTicks(zmin, zmax, delta);
-      colorbar = { ...colorbar, tickvals: ticks.map((v) => Math.log10(v - zmin + delta)), ticktext: ticks.map((v) => fmt(v, 3)) };
+      colorbar = { ...colorbar, tickvals: ticks.map((v) => Math.log10(v - zmin + delta)), ticktext: ticks.map((v) => fmt(v, TICK_DIGITS)) };
     } else {
       text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
     }
@@ -87,7 +88,7 @@ export class ContourView {
       marks.push({
         type: "scatter", mode: "markers", name: t("surface.minimum"),
         x: s.minima.map((p) => p[0]), y: s.minima.map((p) => p[1]),
-        marker: { symbol: "star", size: 15, color: "#ffd43b", line: { color: "#1b1b1b", width: 1.2 } },
+        marker: { symbol: "star", size: 15, color: LOOK.minimum_color, line: { color: "#1b1b1b", width: 1.2 } },
         hovertemplate: `${t("surface.minimum")} (%{x:.4g}, %{y:.4g})<extra></extra>`,
       });
     }
@@ -105,10 +106,12 @@ export class ContourView {
       xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
       yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
       showlegend: false,
-      dragmode: "zoom",
+      // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
+      // (it would trap the page under the finger).
+      dragmode: touchScreen() ? false : "zoom",
       hovermode: "closest",
       paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "#e9eef2",
+      plot_bgcolor: LOOK.plot_bg,
       font: { family: FONT, size: 11, color: getCss("--fg-muted", "#475467") },
       uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
     };
@@ -117,8 +120,8 @@ export class ContourView {
       // sendChartToCloud would upload the chart to another host: never offered here.
       modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toImage", "zoomIn2d", "zoomOut2d", "sendChartToCloud"],
       showSendToCloud: false, showEditInChartStudio: false,
-      displayModeBar: this.compact ? false : "hover",
-      doubleClick: "reset",
+      displayModeBar: this.compact || touchScreen() ? false : "hover",
+      doubleClick: touchScreen() ? false : "reset",
       locale: plotLocale(),
     };
     if (this.mapBelow) lineOnly(contour, layout);
@@ -452,7 +455,7 @@ function drawStar(ctx, x, y, r) {
     ctx.lineTo(x + Math.cos(a) * rr, y + Math.sin(a) * rr);
   }
   ctx.closePath();
-  ctx.fillStyle = "#ffd43b";
+  ctx.fillStyle = LOOK.minimum_color;
   ctx.fill();
   ctx.lineWidth = 1.2;
   ctx.strokeStyle = "#1b1b1b";
@@ -522,44 +525,9 @@ function roundRect(ctx, x, y, w, h, r) {
   ctx.closePath();
 }
 
-/** Log colours when the server says so, or when most of the grid sits in the bottom
- *  tenth of the range (Rosenbrock: median 145 under a top of 2,509), where a linear
- *  scale paints the whole valley one colour. */
-export function wantsLogScale(grid) {
-  const { z, zmin, zmax } = grid;
-  if (zmin === null || zmax === null || !(zmax > zmin)) return false;
-  if (grid.log_scale) return true;
-  const sample = [];
-  const stride = Math.max(1, Math.floor(z.length / 60));
-  for (let j = 0; j < z.length; j += stride) {
-    for (let i = 0; i < z[j].length; i += stride) if (z[j][i] !== null) sample.push(z[j][i]);
-  }
-  sample.sort((a, b) => a - b);
-  const median = sample[Math.floor(sample.length / 2)];
-  return (median - zmin) / (zmax - zmin) < 0.1;
-}
-
-/** Colour bar ticks for log colours: round values of f about a decade apart above the
- *  minimum (4.1, 13, 100, 1000, … for Goldstein-Price, whose minimum is 3). */
-function logTicks(zmin, zmax, delta) {
-  const lo = Math.ceil(Math.log10(delta)), hi = Math.floor(Math.log10(zmax - zmin + delta));
-  const out = [];
-  const nice = (v, k) => {
-    const unit = 10 ** (k - 1);
-    return Math.round(v / unit) * unit;
-  };
-  for (let k = lo; k <= hi; k++) {
-    const v = nice(zmin + 10 ** k, k);
-    if (v - zmin >= delta && v <= zmax && !out.includes(v)) out.push(v);
-  }
-  if (out.length < 3) {
-    for (let k = lo - 1; k <= hi; k++) for (const m of [2, 5]) {
-      const v = nice(zmin + m * 10 ** k, k);
-      if (v - zmin >= delta && v <= zmax && !out.includes(v)) out.push(v);
-    }
-    out.sort((a, b) => a - b);
-  }
-  return out;
+/** A phone or tablet: no hover, a finger for a pointer. */
+export function touchScreen() {
+  return typeof matchMedia === "function" && matchMedia("(hover: none) and (pointer: coarse)").matches;
 }
 
 function getCss(name, fallback) {

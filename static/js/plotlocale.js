@@ -30,13 +30,14 @@ const ZH = {
   "Produced with Plotly.js": "由 Plotly.js 绘制",
 };
 
-let registered = false;
+const registered = new WeakSet();
 
-/** The `locale` to put in a plot's config: registers our Chinese words once. */
-export function plotLocale() {
-  if (!registered && typeof Plotly !== "undefined") {
-    Plotly.register({ moduleType: "locale", name: "zh-CN", dictionary: ZH, format: {} });
-    registered = true;
+/** The `locale` to put in a plot's config: registers our Chinese words once with `lib`
+ *  (window.Plotly, or the 3D view's own plotly.js). */
+export function plotLocale(lib = window.Plotly) {
+  if (lib && !registered.has(lib)) {
+    lib.register({ moduleType: "locale", name: "zh-CN", dictionary: ZH, format: {} });
+    registered.add(lib);
   }
   return getLang() === "zh" ? "zh-CN" : "en";
 }

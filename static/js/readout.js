@@ -1,7 +1,8 @@
 // The table under the player: per run, the step it is at, its loss and position, and
-// whether it finished, diverged (and when) or left the view (and when).
+// whether it finished, diverged (when, and why: the server's explanation under the row)
+// or left the view (and when).
 
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 import { fmt, fmtPoint } from "./format.js";
 
 export class Readout {
@@ -44,6 +45,16 @@ export class Readout {
       cells.loss.className = "num";
       cells.pos.className = "num pos";
       cells.status.className = "status";
+      if (!this.compact) {
+        // Why it diverged, in a row of its own under the run's (the whole table's width).
+        cells.why = body.insertRow();
+        cells.why.className = "reason-row";
+        cells.why.hidden = true;
+        const td = cells.why.insertCell();
+        td.colSpan = 5;
+        td.className = "reason";
+        td.style.setProperty("--row-color", run.color);
+      }
       return cells;
     });
     this.k = -1;
@@ -65,17 +76,37 @@ export class Readout {
         c.status.textContent = t("status.computing");
         return;
       }
-      const j = Math.min(step, n - 1);
-      c.step.textContent = String(j);
-      c.loss.textContent = fmt(run.loss?.[j]);
-      c.pos.textContent = fmtPoint(run.path[j]);
+      const kind = statusKind(run, step);
+      const blewUp = run.status === "diverged" && step >= run.stepsDone;
+      if (blewUp) {
+        // The step that gave no number: the one the status names, with nothing to show.
+        c.step.textContent = String(run.stepsDone + 1);
+        c.loss.textContent = "—";
+        c.pos.textContent = "—";
+      } else {
+        const j = Math.min(step, n - 1);
+        c.step.textContent = String(j);
+        c.loss.textContent = fmt(run.loss?.[j]);
+        c.pos.textContent = fmtPoint(run.path[j]);
+      }
       c.status.textContent = statusText(run, step);
-      c.status.dataset.kind = statusKind(run, step);
+      c.status.dataset.kind = kind;
+      if (c.why) {
+        const why = blewUp && run.visible ? reasonText(run) : "";
+        c.why.hidden = !why;
+        if (c.why.firstChild.textContent !== why) c.why.firstChild.textContent = why;
+      }
     });
   }
 }
 
+/** The server's explanation of a divergence, in the page's language ("" if none). */
+export function reasonText(run) {
+  return run.reason ? run.reason[getLang()] || run.reason.en || "" : "";
+}
+
 export function statusKind(run, step) {
+  if (run.failed) return "failed";
   if (run.leftAt != null && step >= run.leftAt) return "escaped";
   if (run.status === "diverged" && step >= run.stepsDone) return "diverged";
   if (run.computing) return "computing";
@@ -91,6 +122,8 @@ export function statusText(run, step) {
       return t("status.diverged", { k: run.stepsDone + 1 });
     case "computing":
       return t("status.computing");
+    case "failed":
+      return t("status.failed");
     case "finished":
       return t("status.finished");
     default:

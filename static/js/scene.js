@@ -1,22 +1,33 @@
-// The scene: state + server + views. It turns a state change into a grid fetch or a
-// streamed recomputation, keeps the paths as they arrive, and drives the shared player.
-// Used by both the full page (main.js) and the embed (embed.js).
+// The scene: state + server + views. It computes what the store schedules (a streamed
+// recomputation), fetches grids, keeps the paths as they arrive, and drives the shared
+// player. Used by both the full page (main.js) and the embed (embed.js).
 
 import { fetchGrid, StreamClient } from "./api.js";
-import { encodeState, runRequest } from "./state.js";
+import { runRequest } from "./state.js";
 import { Player } from "./player.js";
 import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 
+/** Points per side of the contour's grid: fewer in an embed and on a phone. */
+export function gridPoints(embed) {
+  return embed || window.innerWidth < 520 ? 90 : 120;
+}
+
+/** The reader asked the system for less motion: no race starts by itself, the paths
+ *  are shown finished (▶ still plays them). */
+export function reducedMotion() {
+  return typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
 export class Scene {
   /**
-   * views: {contour, loss?, readout?, bar?}; hooks: {onFormula?(result), onErrors?(detail),
-   * onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
+   * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?};
+   * hooks: {onErrors?(detail), onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
    */
-  constructor({ catalog, state, embed = false, hooks = {} }) {
+  constructor({ catalog, store, embed = false, hooks = {} }) {
     this.catalog = catalog;
-    this.state = state;
+    this.store = store;
     this.embed = embed;
     this.hooks = hooks;
     this.views = {};
@@ -36,7 +47,10 @@ export class Scene {
       onStep: (k) => this.showStep(k),
       onState: () => this.views.bar?.update(),
     });
-    this.player.setSpeed(state.speed || 1);
+    this.player.setSpeed(this.state.speed || 1);
+    this.snapStart = null; // map mode's say in where a click puts the start
+    store.onCompute((p) => this.compute(p));
+    store.subscribe((info) => this.changed(info));
     this.stream = new StreamClient({
       onChunk: (msg, id) => this.onChunk(msg, id),
       onDone: (msg, id) => this.onDone(msg, id),
@@ -45,9 +59,35 @@ export class Scene {
     });
   }
 
+  /** The page's state (read-only: change it with this.store.update). */
+  get state() {
+    return this.store.state;
+  }
+
   attach(views) {
     this.views = views;
     views.contour.layers?.push((ctx, ax, step) => paintFans(ctx, ax, this.fanDescriptors(), step));
+    views.contour.onPick = (x, y) => this.pickStart(x, y);
+  }
+
+  /** A state change: what the scene itself shows of it (computing is the store's call). */
+  changed({ what }) {
+    if (what.has("start") || what.has("surface") || what.has("formula")) this.views.contour?.setStart(this.startPoint());
+    if (what.has("look")) this.restyle();
+    if (what.has("speed")) this.player.setSpeed(this.state.speed);
+    if ((what.has("inspect") || what.has("arrows")) && this.wantsState() && !this.askedState) this.store.recompute();
+    if (what.has("lang")) {
+      for (const v of [this.views.bar, ...(this.views.extra || [])]) v?.relabel();
+      this.refreshRuns(true);
+      if (this.grid) this.views.contour?.setGrid(this.grid);
+    }
+  }
+
+  /** A click on the plot: the race starts again from there (from the centre of the
+   *  basin map's cell under it, when one is shown), at 4 significant digits. */
+  pickStart(x, y) {
+    const start = this.snapStart?.(x, y) || [Number(x.toPrecision(4)), Number(y.toPrecision(4))];
+    this.store.update({ start }, { restart: true });
   }
 
   /** The surface the state names, as sent to the server. */
@@ -56,15 +96,17 @@ export class Scene {
     return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface;
   }
 
-  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes. */
-  async loadGrid(spec = this.surfaceSpec()) {
+  /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes.
+   *  `beforeDraw()`: called once the grid has arrived, before the contour is drawn (the
+   *  first run request goes out then, and is computed while Plotly draws). */
+  async loadGrid(spec = this.surfaceSpec(), { beforeDraw } = {}) {
     const token = ++this.gridToken;
-    const compact = this.embed || window.innerWidth < 520;
-    const res = await fetchGrid(spec, compact ? 90 : 120);
+    const res = await fetchGrid(spec, gridPoints(this.embed));
     if (token !== this.gridToken) return { ok: false, stale: true };
     if (!res.ok) return res;
     this.grid = res.grid;
     this.surface = res.grid.surface;
+    beforeDraw?.();
     await this.views.contour.setGrid(res.grid);
     this.views.contour.setStart(this.startPoint());
     this.hooks.onGrid?.(res.grid);
@@ -79,7 +121,13 @@ export class Scene {
 
   /** Recompute every run (throttled: the newest state always goes out last). */
   compute({ restart = false } = {}) {
-    if (restart) {
+    if (restart && reducedMotion()) {
+      // The finished race at once: the paths arrive drawn to their ends.
+      this.playOnData = false;
+      this.player.pause();
+      this.player.setMax(this.state.steps);
+      this.player.seek(this.player.max);
+    } else if (restart) {
       this.playOnData = true;
       this.player.pause();
       this.player.seek(0);
@@ -138,12 +186,16 @@ export class Scene {
       run.path = [];
       run.loss = [];
       run.lr = [];
+      run.lrs = [];
+      run.evals = null;
       run.status = "ok";
       run.escapedAt = null;
       run.leftAt = null;
       run.stepsDone = null;
       run.state = null;
       run.grad = null;
+      run.reason = null;
+      run.failed = false;
     }
     const k = msg.start || 0;
     run.path.length = Math.min(run.path.length, k);
@@ -153,6 +205,11 @@ export class Scene {
     if (msg.lr) {
       run.lr.length = Math.min(run.lr.length, k);
       pushAll(run.lr, msg.lr);
+    }
+    if (msg.lrs) {
+      // Each param group's lr (a run with param groups): [[lr_x, lr_y], ...].
+      run.lrs.length = Math.min(run.lrs.length, k);
+      pushAll(run.lrs, msg.lrs);
     }
     this.refreshRuns(false);
   }
@@ -174,6 +231,9 @@ export class Scene {
       run.computing = false;
       run.state = info.state || null;
       run.grad = info.grad || null;
+      run.evals = info.evals || null;
+      run.reason = info.diverged_reason || null;
+      run.failed = false;
     });
     this.doneCount++;
     this.hooks.onErrors?.([]);
@@ -186,7 +246,12 @@ export class Scene {
   }
 
   onError(detail) {
-    for (const r of [...this.runs, ...this.extra]) r.computing = false;
+    // The paths on screen are the last ones computed, not the new settings': say so
+    // rather than call them finished.
+    for (const r of [...this.runs, ...this.extra]) {
+      r.computing = false;
+      r.failed = true;
+    }
     this.doneCount++;
     this.hooks.onErrors?.(detail);
     this.refreshRuns(true);
@@ -208,9 +273,15 @@ export class Scene {
       leftAt: run.leftAt,
       computing: run.computing,
       lr: run.lr,
+      lrs: run.lrs.length ? run.lrs : null,
       state: run.state,
       grad: run.grad,
+      evals: run.evals,
       scheduler: Boolean(run.row.scheduler),
+      // The torch.optim API options the views explain (inspector, lr strip, markers).
+      row: run.row,
+      reason: run.reason,
+      failed: run.failed,
     }));
   }
 
@@ -248,18 +319,6 @@ export class Scene {
     this.hooks.onStep?.(k);
   }
 
-  // --------------------------------------------------------------------- URL
-
-  /** Write the state into the URL without adding history entries (debounced). */
-  saveUrl() {
-    clearTimeout(this.urlTimer);
-    this.urlTimer = setTimeout(() => {
-      const q = encodeState(this.state, this.catalog, { embed: this.embed });
-      history.replaceState(null, "", `${location.pathname}?${q}`);
-      this.hooks.onUrl?.(q);
-    }, 120);
-  }
-
   /** For tests and curious users: read-only views of what is on screen. */
   exposeHooks() {
     const scene = this;
@@ -267,7 +326,10 @@ export class Scene {
       get state() { return JSON.parse(JSON.stringify(scene.state)); },
       paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
       losses: () => scene.runs.map((r) => [...r.loss]),
-      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing })),
+      lrs: () => scene.runs.map((r) => [...r.lr]),
+      groupLrs: () => scene.runs.map((r) => r.lrs.map((v) => [...v])),
+      evals: () => scene.runs.map((r) => r.evals && r.evals.map((step) => step.map((p) => [...p]))),
+      statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing, reason: r.reason, failed: r.failed })),
       currentStep: () => scene.player.k,
       playing: () => scene.player.playing,
       requests: () => scene.requests,
@@ -284,7 +346,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null };
+  return { row, path: [], loss: [], lr: [], lrs: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {

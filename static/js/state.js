@@ -1,7 +1,8 @@
 /*
  The whole view lives in the URL query, so a reload or a shared link shows the same thing.
  Every key is optional: a missing, unknown or malformed one takes its default, so old links
- keep working when keys are added.
+ keep working when keys are added. The keys, their kinds, limits and defaults are in
+ table.json (url.scene, url.row, url.map), read by this file, mapstate.js and Python.
 
    s=rosenbrock                          built-in surface id (default: rosenbrock)
    f=x**2+%2B+3*sin(y)  d=-3,3,-3,3      a typed formula instead of s, and its domain x0,x1,y0,y1
@@ -15,6 +16,12 @@
    noise3=0.1                            gradient noise σ of row 3
    seed3=7  fan3=8                       its random seed (default 0), and a fan of 8 seeds
                                          (7, 8, …, 14) drawn together: 4, 8 or 16
+   groups1=x(lr=0.1),y(momentum=0)       row 1's param groups: one per coordinate, each with
+                                         the values it sets (`groups1=x,y`: both take the row's)
+   zero_grad1=never                      .grad is never cleared (default every_step)
+   events1=100:keep(lr=0.001),150:reset  changes of course after 100 and 150 steps: values
+                                         written into every param group (keep), or the
+                                         optimizer built anew, its state empty (reset)
    c=e4572e,2e86ab                       row colours (hex without #), in row order
    hide=2,3                              rows whose path is hidden
    speed=2                               animation speed, 0.25 … 8
@@ -32,57 +39,37 @@
 import { sameValue, valueOf } from "./catalog.js";
 import { numText } from "./format.js";
 import { decodeMap, defaultMap, encodeMap } from "./mapstate.js";
+import { LOOK, URL_KEYS, defaults, readField, urlField, writeField, writtenIn } from "./table.js";
 
-export const PALETTE = ["#e8453c", "#1f77d0", "#f2a900", "#7b3fd1", "#11a37f", "#ef5fa7",
-  "#00a3c4", "#8c564b", "#b8c400", "#444444", "#ff8c1a", "#4b6bff", "#2ca02c", "#d62728",
-  "#9467bd", "#17becf"];
-export const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
-export const MAX_ROWS = 16;
-export const STEPS_MAX = 10000;
-export const DEFAULT_SURFACE = "rosenbrock";
-export const DEFAULT_STEPS = 200;
-export const FANS = [4, 8, 16];
-export const SEED_MAX = 2147483647;
-const DEFAULT_ROWS = [
-  { optimizer: "sgd", params: { lr: 0.002 } },
-  { optimizer: "sgd", params: { lr: 0.001, momentum: 0.9 } },
-  { optimizer: "adam", params: { lr: 0.1 } },
-  { optimizer: "rmsprop", params: { lr: 0.01 } },
-];
+export const PALETTE = LOOK.palette;
+export const MAX_ROWS = urlField("rows").max;
+export const STEPS_MAX = urlField("steps").max;
+export const DEFAULT_SURFACE = urlField("surface").default;
+export const DEFAULT_STEPS = urlField("steps").default;
 
 /** A fresh default state (rows only of optimizers the catalogue has). */
 export function defaultState(catalog) {
-  const rows = DEFAULT_ROWS.filter((r) => catalog.optimizer(r.optimizer))
+  const rows = URL_KEYS.default_rows.filter((r) => catalog.optimizer(r.optimizer))
     .map((r) => newRow(r.optimizer, { ...r.params }));
   assignColors(rows);
-  return {
-    surface: DEFAULT_SURFACE,
-    formula: null,
-    start: null,
-    steps: DEFAULT_STEPS,
-    rows,
-    speed: 1,
-    lang: null,
-    view: "contour",
-    autoplay: false,
-    controls: null,
-    map: defaultMap(),
-    inspect: false,
-    arrows: false,
-  };
+  return { ...defaults("scene"), formula: null, rows, map: defaultMap() };
 }
 
 export function newRow(optimizer, params = {}, extra = {}) {
-  return { optimizer, params, scheduler: null, noise: 0, seed: 0, fan: 0, color: null, visible: true, ...extra };
+  return { optimizer, params, ...defaults("row"), color: null, visible: true, ...extra };
+}
+
+/** The first palette colour no row uses (the palette again, by position, past 16 rows). */
+export function freeColor(rows, index = rows.length) {
+  const used = new Set(rows.map((r) => r.color).filter(Boolean));
+  return PALETTE.find((c) => !used.has(c)) || PALETTE[index % PALETTE.length];
 }
 
 /** Give rows without a colour the first palette colour no other row uses. */
 export function assignColors(rows) {
-  for (const row of rows) {
-    if (row.color) continue;
-    const used = new Set(rows.map((r) => r.color).filter(Boolean));
-    row.color = PALETTE.find((c) => !used.has(c)) || PALETTE[rows.indexOf(row) % PALETTE.length];
-  }
+  rows.forEach((row, i) => {
+    if (!row.color) row.color = freeColor(rows, i);
+  });
 }
 
 export function cloneRow(row) {
@@ -224,8 +211,9 @@ function encodeArgs(item, params, catalog) {
   for (const spec of item.params) {
     if (!(spec.name in params)) continue;
     const v = params[spec.name];
-    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to see.
-    if (spec.name !== "lr" && sameValue(v, spec.default)) continue;
+    // Defaults are left out (PyTorch fills them), except lr, which every reader wants to
+    // see, and what PyTorch has no default for (StepLR's step_size: the page sizes it).
+    if (spec.name !== "lr" && !spec.required && sameValue(v, spec.default)) continue;
     args[spec.name] = toRaw(spec, v, catalog);
   }
   return args;
@@ -258,67 +246,237 @@ function numbers(text, count) {
   return v.length === count && v.every(Number.isFinite) && text.trim() !== "" ? v : null;
 }
 
+/** The codecs of the keys that are not plain numbers, choices or flags, by kind:
+ *  read(q, st, spec, catalog) sets the state's field; write(put, st, spec, ctx) writes it. */
+const CODECS = {
+  surface: {
+    read(q, st, spec, catalog) {
+      const f = q.get(spec.formula_key);
+      const d = numbers(q.get(spec.domain_key), 4);
+      if (f !== null && f.trim() !== "") {
+        const domain = d && d[0] < d[1] && d[2] < d[3] ? [[d[0], d[1]], [d[2], d[3]]] : structuredClone(spec.domain_default);
+        st.formula = { expr: f, domain };
+        st.surface = null;
+      } else if (catalog.surface(q.get(spec.key))) {
+        st.surface = q.get(spec.key);
+      }
+    },
+    write(put, st, spec) {
+      if (st.formula) {
+        put(spec.formula_key, st.formula.expr);
+        put(spec.domain_key, st.formula.domain.flat().map(numText).join(","));
+      } else {
+        put(spec.key, st.surface || spec.default);
+      }
+    },
+  },
+  point: {
+    read(q, st, spec) {
+      const p = numbers(q.get(spec.key), 2);
+      if (p) st[spec.field] = p;
+    },
+    write(put, st, spec) {
+      if (st[spec.field]) put(spec.key, st[spec.field].map(numText).join(","));
+    },
+  },
+  rows: {
+    read(q, st, spec, catalog) {
+      if (!q.has(spec.key)) return;
+      // Per-row keys (sched2, noise2, c, hide) count the non-empty `o` values as written;
+      // a row whose optimizer is unknown is dropped together with its keys.
+      const colors = (q.get(spec.colors_key) || "").split(",");
+      const hidden = new Set((q.get(spec.hidden_key) || "").split(",").map((x) => Number(x)));
+      const rows = [];
+      q.getAll(spec.key).filter((text) => text.trim()).forEach((text, i) => {
+        const call = parseCall(text);
+        const opt = catalog.optimizer(call.name);
+        if (!opt) return;
+        const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
+        const n = i + 1;
+        for (const f of URL_KEYS.row) {
+          const codec = ROW_CODECS[f.kind];
+          const v = codec ? codec.read(q.get(`${f.key}${n}`), row, f, catalog, st.steps) : readField(q, f, `${f.key}${n}`);
+          if (v !== undefined) row[f.field] = v;
+        }
+        if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
+        if (hidden.has(n)) row.visible = false;
+        rows.push(row);
+      });
+      st.rows = rows.slice(0, spec.max);
+      assignColors(st.rows);
+    },
+    write(put, st, spec, { catalog }) {
+      if (!st.rows.length) put(spec.key, "");
+      st.rows.forEach((row) => put(spec.key, encodeOptimizerCall(row.optimizer, row.params, catalog)));
+      st.rows.forEach((row, i) => {
+        for (const f of URL_KEYS.row) {
+          const codec = ROW_CODECS[f.kind];
+          if (!codec) {
+            writeField(put, f, row[f.field], `${f.key}${i + 1}`);
+            continue;
+          }
+          const text = codec.write(row[f.field], row, catalog);
+          if (text !== null) put(`${f.key}${i + 1}`, text);
+        }
+      });
+      const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
+      if (st.rows.length && !defaultColors) put(spec.colors_key, st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
+      const hidden = st.rows.map((r, i) => (r.visible ? 0 : i + 1)).filter(Boolean);
+      if (hidden.length) put(spec.hidden_key, hidden.join(","));
+    },
+  },
+  map: {
+    read(q, st) {
+      st.map = decodeMap(q, st.rows);
+    },
+    write(put, st) {
+      encodeMap(st.map, put);
+    },
+  },
+  names: {
+    read(q, st, spec) {
+      if (!q.has(spec.key)) return;
+      const c = q.get(spec.key).split(",").map((s) => s.trim()).filter(Boolean);
+      st[spec.field] = c.includes(spec.none) ? [] : c;
+    },
+    write(put, st, spec) {
+      const v = st[spec.field];
+      if (v) put(spec.key, v.length ? v.join(",") : spec.none);
+    },
+  },
+};
+
+// ------------------------------------------------ a row's keys that are not plain
+
+/** The catalogue entry whose hyperparameters a row's param groups and events hold:
+ *  the optimizer's own, or for Lookahead its inner optimizer's (torch's param groups
+ *  are the inner optimizer's). Only the kinds a param group can hold. */
+export function groupItem(row, catalog) {
+  const opt = catalog.optimizer(row.optimizer);
+  if (!opt) return null;
+  const innerSpec = opt.params.find((p) => p.type === "optimizer");
+  let item = opt;
+  if (innerSpec) {
+    const inner = row.params?.[innerSpec.name] || innerSpec.default;
+    item = catalog.optimizer(inner?.optimizer) || catalog.optimizer("sgd");
+  }
+  return item && { ...item, params: item.params.filter((p) => GROUP_KINDS.has(p.type)) };
+}
+
+/** The values a row's param groups and changes fall back on: its params (Lookahead's:
+ *  its inner optimizer's, whose param groups they are). */
+export function baseValues(row, catalog) {
+  const opt = catalog.optimizer(row.optimizer);
+  const inner = opt?.params.find((p) => p.type === "optimizer");
+  if (!inner) return row.params;
+  const v = row.params[inner.name] || inner.default;
+  return v?.params || {};
+}
+
+const GROUP_KINDS = new Set(["float", "int", "bool", "pair", "choice", "float_list", "int_list"]);
+const COORDINATES = ["x", "y"];
+const EVENT_STATES = ["keep", "reset"];
+
+/** Can this row's optimizer take param groups? LBFGS (a closure optimizer) cannot:
+ *  PyTorch refuses per-parameter options for it. */
+export function groupsAllowed(row, catalog) {
+  const item = groupItem(row, catalog);
+  return Boolean(item) && !item.closure;
+}
+
+/** Values typed by the catalogue, every one kept: in a param group or an event a value
+ *  equal to PyTorch's default still overrides the row's. */
+function typedValues(item, args, catalog, steps) {
+  const out = {};
+  for (const spec of item.params) {
+    if (!(spec.name in args)) continue;
+    const v = fromRaw(spec, args[spec.name], catalog, steps);
+    if (v !== undefined) out[spec.name] = v;
+  }
+  return out;
+}
+
+function valuesText(item, values, catalog) {
+  return item.params.filter((spec) => spec.name in values).map((spec) => `${spec.name}=${toRaw(spec, values[spec.name], catalog)}`).join(";");
+}
+
+/** Only what the item knows, in its catalogue order (the server's order too). */
+export function cleanValues(item, values) {
+  const out = {};
+  for (const spec of item?.params || []) if (spec.name in (values || {})) out[spec.name] = values[spec.name];
+  return out;
+}
+
+/** The codecs of a row's keys that are not plain, by kind: read(raw or null, row, spec,
+ *  catalog, steps) gives the field's value or undefined; write(value, row, catalog) the
+ *  text, or null to leave the key out. */
+const ROW_CODECS = {
+  scheduler: {
+    read: (raw, row, spec, catalog, steps) => (raw ? decodeScheduler(raw, catalog, steps) : undefined),
+    write: (sch, row, catalog) => (sch ? encodeScheduler(sch, catalog) : null),
+  },
+  groups: {
+    read(raw, row, spec, catalog, steps) {
+      if (!raw || !groupsAllowed(row, catalog)) return undefined;
+      const item = groupItem(row, catalog);
+      const groups = {};
+      for (const part of splitTop(raw, ",")) {
+        const call = parseCall(part);
+        if (COORDINATES.includes(call.name) && !(call.name in groups)) groups[call.name] = typedValues(item, call.args, catalog, steps);
+      }
+      if (!Object.keys(groups).length) return undefined;
+      return { x: groups.x || {}, y: groups.y || {} };
+    },
+    write(groups, row, catalog) {
+      const item = groupItem(row, catalog);
+      if (!groups || !item) return null;
+      return COORDINATES.map((c) => {
+        const text = valuesText(item, groups[c] || {}, catalog);
+        return text ? `${c}(${text})` : c;
+      }).join(",");
+    },
+  },
+  events: {
+    read(raw, row, spec, catalog, steps) {
+      if (!raw) return undefined;
+      const item = groupItem(row, catalog);
+      if (!item) return undefined;
+      const events = [];
+      for (const part of splitTop(raw, ",")) {
+        const call = parseCall(part);
+        const colon = call.name.indexOf(":");
+        const atText = colon < 0 ? call.name : call.name.slice(0, colon);
+        const state = colon < 0 ? "keep" : call.name.slice(colon + 1);
+        const at = Number(atText);
+        const last = events.length ? events[events.length - 1].at : 0;
+        if (atText.trim() === "" || !Number.isInteger(at) || at <= last || !EVENT_STATES.includes(state)) continue;
+        events.push({ at, params: typedValues(item, call.args, catalog, steps), state });
+      }
+      return events.slice(0, spec.max);
+    },
+    write(events, row, catalog) {
+      const item = groupItem(row, catalog);
+      if (!events?.length || !item) return null;
+      return events.map((e) => {
+        const text = valuesText(item, e.params, catalog);
+        return `${e.at}:${e.state}${text ? `(${text})` : ""}`;
+      }).join(",");
+    },
+  },
+};
+
 /** URL query -> state. Anything unusable falls back to its default. */
 export function decodeState(search, catalog) {
   const q = new URLSearchParams(search);
   const st = defaultState(catalog);
-
-  const f = q.get("f");
-  const d = numbers(q.get("d"), 4);
-  if (f !== null && f.trim() !== "") {
-    const domain = d && d[0] < d[1] && d[2] < d[3] ? [[d[0], d[1]], [d[2], d[3]]] : [[-3, 3], [-3, 3]];
-    st.formula = { expr: f, domain };
-    st.surface = null;
-  } else if (catalog.surface(q.get("s"))) {
-    st.surface = q.get("s");
-  }
-
-  const start = numbers(q.get("start"), 2);
-  if (start) st.start = start;
-
-  const steps = Number(q.get("steps"));
-  if (q.has("steps") && Number.isInteger(steps) && steps >= 1 && steps <= STEPS_MAX) st.steps = steps;
-
-  if (q.has("o")) {
-    // Per-row keys (sched2, noise2, c, hide) count the non-empty `o` values as written;
-    // a row whose optimizer is unknown is dropped together with its keys.
-    const colors = (q.get("c") || "").split(",");
-    const hidden = new Set((q.get("hide") || "").split(",").map((x) => Number(x)));
-    const rows = [];
-    q.getAll("o").filter((text) => text.trim()).forEach((text, i) => {
-      const call = parseCall(text);
-      const opt = catalog.optimizer(call.name);
-      if (!opt) return;
-      const row = newRow(opt.id, typedArgs(opt, call.args, catalog, st.steps));
-      const n = i + 1;
-      const sched = q.get(`sched${n}`);
-      if (sched) row.scheduler = decodeScheduler(sched, catalog, st.steps);
-      const noise = Number(q.get(`noise${n}`));
-      if (q.has(`noise${n}`) && Number.isFinite(noise) && noise >= 0) row.noise = noise;
-      const seed = Number(q.get(`seed${n}`));
-      if (q.has(`seed${n}`) && Number.isInteger(seed) && seed >= 0 && seed <= SEED_MAX) row.seed = seed;
-      const fan = Number(q.get(`fan${n}`));
-      if (FANS.includes(fan)) row.fan = fan;
-      if (/^[0-9a-fA-F]{6}$/.test(colors[i] || "")) row.color = `#${colors[i].toLowerCase()}`;
-      if (hidden.has(n)) row.visible = false;
-      rows.push(row);
-    });
-    st.rows = rows.slice(0, MAX_ROWS);
-    assignColors(st.rows);
-  }
-
-  st.map = decodeMap(q, st.rows);
-
-  const speed = Number(q.get("speed"));
-  if (SPEEDS.includes(speed)) st.speed = speed;
-  if (["en", "zh"].includes(q.get("lang"))) st.lang = q.get("lang");
-  if (q.get("view") === "3d") st.view = "3d";
-  st.autoplay = q.get("autoplay") === "1" || q.get("autoplay") === "true";
-  st.inspect = q.get("insp") === "1";
-  st.arrows = q.get("arrows") === "1";
-  if (q.has("controls")) {
-    const c = q.get("controls").split(",").map((s) => s.trim()).filter(Boolean);
-    st.controls = c.includes("none") ? [] : c;
+  for (const spec of URL_KEYS.scene) {
+    const codec = CODECS[spec.kind];
+    if (codec) {
+      codec.read(q, st, spec, catalog);
+    } else {
+      const v = readField(q, spec);
+      if (v !== undefined) st[spec.field] = v;
+    }
   }
   return st;
 }
@@ -331,39 +489,15 @@ function esc(text) {
     .replace(/%3A/g, ":").replace(/%2F/g, "/").replace(/%40/g, "@");
 }
 
-/** state -> URL query (without "?"). `extra` adds keys such as autoplay for /embed. */
+/** state -> URL query (without "?"); `embed` writes the embed's keys instead of the page's. */
 export function encodeState(st, catalog, { embed = false } = {}) {
   const parts = [];
   const put = (k, v) => parts.push(`${k}=${esc(String(v))}`);
-  if (st.formula) {
-    put("f", st.formula.expr);
-    put("d", st.formula.domain.flat().map(numText).join(","));
-  } else {
-    put("s", st.surface || DEFAULT_SURFACE);
-  }
-  if (st.start) put("start", st.start.map(numText).join(","));
-  put("steps", st.steps);
-  if (!st.rows.length) parts.push("o=");
-  st.rows.forEach((row) => put("o", encodeOptimizerCall(row.optimizer, row.params, catalog)));
-  st.rows.forEach((row, i) => {
-    if (row.scheduler) put(`sched${i + 1}`, encodeScheduler(row.scheduler, catalog));
-    if (row.noise > 0) put(`noise${i + 1}`, numText(row.noise));
-    if (row.seed > 0) put(`seed${i + 1}`, row.seed);
-    if (row.fan > 0) put(`fan${i + 1}`, row.fan);
-  });
-  const defaultColors = st.rows.every((r, i) => r.color === PALETTE[i % PALETTE.length]);
-  if (st.rows.length && !defaultColors) put("c", st.rows.map((r) => (r.color || "").replace("#", "")).join(","));
-  const hidden = st.rows.map((r, i) => (r.visible ? 0 : i + 1)).filter(Boolean);
-  if (hidden.length) put("hide", hidden.join(","));
-  if (!embed) encodeMap(st.map, put);
-  if (st.speed !== 1) put("speed", st.speed);
-  if (st.lang) put("lang", st.lang);
-  if (st.view === "3d" && !embed) put("view", "3d");
-  if (!embed && st.inspect) put("insp", 1);
-  if (!embed && st.arrows) put("arrows", 1);
-  if (embed) {
-    if (st.autoplay) put("autoplay", 1);
-    if (st.controls) put("controls", st.controls.length ? st.controls.join(",") : "none");
+  for (const spec of URL_KEYS.scene) {
+    if (!writtenIn(spec, embed)) continue;
+    const codec = CODECS[spec.kind];
+    if (codec) codec.write(put, st, spec, { catalog });
+    else writeField(put, spec, st[spec.field]);
   }
   return parts.join("&");
 }
@@ -377,11 +511,23 @@ export function runRequest(st, catalog) {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
       if (row.scheduler) run.scheduler = fullScheduler(row.scheduler, catalog);
       if (row.noise > 0) run.noise = { std: row.noise, seed: row.seed || 0 };
+      Object.assign(run, labOptions(row, catalog));
       return run;
     }),
   };
   if (st.start) body.start = st.start;
   return body;
+}
+
+/** A run's options from the torch.optim API (api-v1.md): param groups, zero_grad,
+ *  events, as the request writes them (nothing when the row leaves them at their default). */
+function labOptions(row, catalog) {
+  const out = {};
+  const item = groupItem(row, catalog);
+  if (row.groups && item) out.groups = { x: cleanValues(item, row.groups.x), y: cleanValues(item, row.groups.y) };
+  if (row.zero_grad === "never") out.zero_grad = "never";
+  if (row.events?.length && item) out.events = row.events.map((e) => ({ at: e.at, params: cleanValues(item, e.params), state: e.state }));
+  return out;
 }
 
 /** A scheduler with every catalogue default written out: PyTorch has no default for some

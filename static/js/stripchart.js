@@ -1,14 +1,19 @@
 // A time-series chart linked to the shared player: Plotly draws the lines (only when the
-// data change), a canvas on top draws the cursor (a vertical line at the current step
-// and a dot per line), so playing costs no Plotly redraw. A click or drag over the plot
-// area scrubs. The loss chart, the lr strip and the effective step charts are these.
+// data change, one chart at a time after the frame: redraws.js), a canvas on top draws the
+// cursor (a vertical line at the current step and a dot per line), so playing costs no
+// Plotly redraw. A click or drag over the plot area scrubs. The loss chart, the lr strip
+// and the effective step charts are these.
 //
 // Traces are Plotly scatter traces whose x values are consecutive whole steps; the dot
 // of a trace at step k is y[k - x[0]] (its last point once k is past its end).
 
 /* global Plotly */
 
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif';
+import { plotlyReady } from "./plotlyjs.js";
+import { dropRedraw, queueRedraw } from "./redraws.js";
+import { LOOK } from "./table.js";
+
+const FONT = LOOK.font;
 const REDRAW_MS = 100;
 
 export class StripChart {
@@ -24,7 +29,7 @@ export class StripChart {
     this.canvas.setAttribute("aria-hidden", "true");
     wrap.append(this.gd, this.canvas);
     this.ctx = this.canvas.getContext("2d");
-    this.traces = [];
+    this.traces = [];   // as drawn (the cursor's dots follow the lines on screen)
     this.xmax = 1;
     this.k = 0;
     this.shownK = null;
@@ -37,15 +42,23 @@ export class StripChart {
     this.observer.observe(wrap);
   }
 
-  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally margin, fontSize,
-   *  nticks, dtick, rangemode}; Plotly redraws at most every `every` ms (a slider drag finishes ~20
-   *  computations a second). */
-  setData(spec, every = REDRAW_MS) {
+  /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally yrange (in axis
+   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode}, or a
+   *  function that makes them when the chart is drawn. Plotly redraws at most every
+   *  `every` ms (a slider drag finishes ~20 computations a second), in its turn after the
+   *  next frame (redraws.js). `partial`: an answer still arriving, drawn only once it has
+   *  taken `every` ms (most answers end sooner, and a redraw then would only hold up the
+   *  rest of it). */
+  setData(spec, every = REDRAW_MS, partial = false) {
     this.spec = spec;
-    this.traces = spec.traces;
-    this.xmax = Math.max(1, spec.xmax);
+    const now = performance.now();
+    if (!partial) this.partialSince = null;
+    else if (this.partialSince == null) this.partialSince = now;
     clearTimeout(this.pending);
-    this.pending = setTimeout(() => this.render(), Math.max(0, every - (performance.now() - this.lastRender)));
+    let wait = every - (now - this.lastRender);
+    if (partial) wait = Math.max(wait, every - (now - this.partialSince));
+    if (wait > 0) this.pending = setTimeout(() => queueRedraw(this), wait);
+    else queueRedraw(this);
   }
 
   /** Move the cursor (cheap: a canvas repaint once per frame, only when the whole step changes). */
@@ -55,27 +68,33 @@ export class StripChart {
   }
 
   async render() {
-    this.lastRender = performance.now();
-    const { ylog = false, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = this.spec;
+    if (!this.spec) return;
+    if (!window.Plotly) await plotlyReady();
     const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
-    const muted = getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
+    this.lastRender = performance.now();
+    const spec = typeof this.spec === "function" ? this.spec() : this.spec;
+    const { traces, xmax, ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = spec;
+    this.muted = this.muted || getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
     const layout = {
       width: w, height: h,
       margin,
-      xaxis: { range: [0, this.xmax], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
+      xaxis: { range: [0, Math.max(1, xmax)], title: { text: xtitle, standoff: 2 }, zeroline: false, gridcolor: "rgba(128,128,128,0.15)" },
       yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
-        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode },
+        gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode,
+        ...(yrange ? { range: yrange, autorange: false } : {}) },
       showlegend: false, hovermode: "closest", dragmode: false,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
-      font: { family: FONT, size: fontSize, color: muted },
+      font: { family: FONT, size: fontSize, color: this.muted },
     };
-    await Plotly.react(this.gd, this.traces, layout, { displayModeBar: false, responsive: false, doubleClick: false, staticPlot: false });
+    await Plotly.react(this.gd, traces, layout, { displayModeBar: false, responsive: false, doubleClick: false, staticPlot: false });
+    this.traces = traces;
+    this.xmax = Math.max(1, xmax);
     // Under Plotly's hover layer, as on the loss chart.
     const first = this.gd.querySelector(".svg-container svg.main-svg");
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
     this.ready = true;
-    this.sizeCanvas();
+    this.sizeCanvas(w, h); // the size just given to Plotly: no layout read after its redraw
     this.shownK = null;
     this.draw();
   }
@@ -85,17 +104,20 @@ export class StripChart {
     this.resizeFrame = requestAnimationFrame(() => {
       if (!this.spec) return;
       const w = this.wrap.clientWidth, h = this.wrap.clientHeight;
-      if (w && h && (w !== this.gd.clientWidth || h !== this.gd.clientHeight || !this.ready)) this.render();
+      if (w && h && (w !== this.gd.clientWidth || h !== this.gd.clientHeight || !this.ready)) queueRedraw(this);
     });
   }
 
-  sizeCanvas() {
+  /** The cursor's canvas at the graph's size (only when that changed: a resize clears it). */
+  sizeCanvas(w = this.gd.clientWidth, h = this.gd.clientHeight) {
     const dpr = window.devicePixelRatio || 1;
-    const w = this.gd.clientWidth, h = this.gd.clientHeight;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    this.canvas.width = Math.round(w * dpr);
-    this.canvas.height = Math.round(h * dpr);
+    const cw = Math.round(w * dpr), ch = Math.round(h * dpr);
+    if (this.canvas.width !== cw || this.canvas.height !== ch || this.dpr !== dpr) {
+      this.canvas.style.width = `${w}px`;
+      this.canvas.style.height = `${h}px`;
+      this.canvas.width = cw;
+      this.canvas.height = ch;
+    }
     this.dpr = dpr;
   }
 
@@ -179,6 +201,7 @@ export class StripChart {
 
   destroy() {
     clearTimeout(this.pending);
+    dropRedraw(this);
     cancelAnimationFrame(this.frame);
     this.observer.disconnect();
     window.removeEventListener("pointermove", this.onMove, true);

@@ -4,9 +4,10 @@
 import { getLang, t, surfaceName } from "./i18n.js";
 import { numText } from "./format.js";
 import { STEPS_MAX } from "./state.js";
+import { URL_KEYS } from "./table.js";
 
 const CUSTOM = "__custom__";
-const STEPS_UI = [10, 5000];
+const STEPS_UI = URL_KEYS.steps_slider;
 
 function $(root, sel) {
   return root.querySelector(sel);
@@ -32,6 +33,12 @@ export class SurfacePanel {
     this.timer = 0;
     this.bind();
     this.render();
+    scene.store.subscribe(({ what, from }) => {
+      if (what.has("lang")) this.render();
+      if (from === this) return;
+      if (what.has("start") || what.has("surface") || what.has("formula")) this.syncStart();
+      if (what.has("steps")) this.syncSteps();
+    });
   }
 
   render() {
@@ -70,33 +77,30 @@ export class SurfacePanel {
     const n = this.scene.state.steps;
     this.stepsBox.value = String(n);
     this.stepsSlider.value = String(stepsToPos(n));
+    this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n }));
   }
 
   bind() {
     const scene = this.scene;
+    const store = scene.store;
     const st = scene.state;
     this.select.addEventListener("change", async () => {
       if (this.select.value === CUSTOM) {
         // Start from the surface on screen, so a student can edit Rosenbrock's formula.
+        // The paths stay as they are until the formula is checked.
         const cur = scene.surface;
-        st.formula = { expr: cur?.expr || "x**2 + y**2", domain: cur?.domain || [[-3, 3], [-3, 3]] };
-        st.surface = null;
+        store.update({ formula: { expr: cur?.expr || "x**2 + y**2", domain: cur?.domain || [[-3, 3], [-3, 3]] }, surface: null }, { from: this });
         this.render();
         this.formula.focus();
         this.setStatus("ok", t("formula.ok"));
-        scene.saveUrl();
         return;
       }
-      st.formula = null;
-      st.surface = this.select.value;
-      st.start = null;
+      const id = this.select.value;
       this.box.hidden = true;
-      this.showExpr();
-      const res = await scene.loadGrid();
+      const res = await scene.loadGrid(id);
       if (res.ok) {
-        this.syncStart();
-        scene.compute({ restart: true });
-        scene.saveUrl();
+        store.update({ formula: null, surface: id, start: null }, { restart: true });
+        this.showExpr();
       }
     });
     const onFormula = () => {
@@ -113,38 +117,27 @@ export class SurfacePanel {
       this.startX.toggleAttribute("aria-invalid", !ok && !Number.isFinite(x));
       this.startY.toggleAttribute("aria-invalid", !ok && !Number.isFinite(y));
       if (!ok) return;
-      st.start = [x, y];
+      store.update({ start: [x, y] }, { from: this });
       this.startReset.disabled = false;
-      scene.views.contour.setStart(st.start);
-      scene.compute();
-      scene.saveUrl();
     };
     this.startX.addEventListener("input", onStart);
     this.startY.addEventListener("input", onStart);
-    this.startReset.addEventListener("click", () => {
-      st.start = null;
-      this.syncStart();
-      scene.views.contour.setStart(scene.startPoint());
-      scene.compute({ restart: true });
-      scene.saveUrl();
-    });
+    this.startReset.addEventListener("click", () => store.update({ start: null }, { restart: true }));
 
     this.stepsSlider.addEventListener("input", () => {
-      st.steps = posToSteps(Number(this.stepsSlider.value));
+      store.update({ steps: posToSteps(Number(this.stepsSlider.value)) }, { from: this });
       this.stepsBox.value = String(st.steps);
+      this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n: st.steps }));
       this.stepsBox.removeAttribute("aria-invalid");
-      scene.compute();
-      scene.saveUrl();
     });
     this.stepsBox.addEventListener("input", () => {
       const n = Number(this.stepsBox.value);
       const ok = Number.isInteger(n) && n >= 1 && n <= STEPS_MAX;
       this.stepsBox.toggleAttribute("aria-invalid", !ok);
       if (!ok) return;
-      st.steps = n;
+      store.update({ steps: n }, { from: this });
       this.stepsSlider.value = String(stepsToPos(n));
-      scene.compute();
-      scene.saveUrl();
+      this.stepsSlider.setAttribute("aria-valuetext", t("unit.steps", { n }));
     });
   }
 
@@ -172,13 +165,9 @@ export class SurfacePanel {
     }
     this.formula.removeAttribute("aria-invalid");
     this.setStatus("ok", t("formula.ok"));
-    st.formula = { expr, domain };
-    st.surface = null;
     // Keep a typed start point only if it is still on the plot.
-    if (st.start && !insideDomain(st.start, domain)) st.start = null;
-    this.syncStart();
-    scene.compute({ restart: true });
-    scene.saveUrl();
+    const start = st.start && insideDomain(st.start, domain) ? st.start : null;
+    scene.store.update({ formula: { expr, domain }, surface: null, start }, { restart: true });
   }
 
   /** kind: ok | checking | error; with a caret under the column that is wrong. */

@@ -3,14 +3,15 @@
 // moves with the shared player. Heights: log10(1 + f − f_min) where the contour uses log
 // colours (Rosenbrock's valley floor would otherwise be flat under a 2,500-high rim), f
 // itself elsewhere; the z axis says which. Without WebGL the page says so and keeps the
-// contour.
-
-/* global Plotly */
+// contour. plotly.js's 3D bundle is loaded when the view is first shown (plotlyjs.js).
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { plotLocale } from "./plotlocale.js";
-import { COLORSCALE, FONT, wantsLogScale } from "./plot.js";
+import { COLORSCALE, FONT } from "./plot.js";
+import { wantsLogScale } from "./logcolors.js";
+import { LOOK } from "./table.js";
+import { plotly3d } from "./plotlyjs.js";
 
 const REDRAW_MS = 250; // a slider held down: redraw at most this often
 const SURFACE_N = 80;   // grid points per side of the 3D mesh (the paths stay exact)
@@ -101,7 +102,7 @@ export class SurfaceView {
       const t0 = performance.now();
       const step = this.step;
       const m = this.markers();
-      Plotly.restyle(this.gd, { x: [m.x], y: [m.y], z: [m.z], "marker.color": [m.color] }, [this.markerTrace]);
+      this.lib.restyle(this.gd, { x: [m.x], y: [m.y], z: [m.z], "marker.color": [m.color] }, [this.markerTrace]);
       const now = performance.now();
       this.nextMarkers = now + 3 * (now - t0);
       this.shown(step);
@@ -212,7 +213,7 @@ export class SurfaceView {
         type: "scatter3d", mode: "markers", name: t("surface.minimum"), hoverinfo: "name",
         x: minima.map((p) => p[0]), y: minima.map((p) => p[1]),
         z: minima.map(() => zlo + this.lift),
-        marker: { symbol: "diamond", size: 5, color: "#ffd43b", line: { color: "#1b1b1b", width: 1 } },
+        marker: { symbol: "diamond", size: 5, color: LOOK.minimum_color, line: { color: "#1b1b1b", width: 1 } },
       });
     }
     const step = this.step;
@@ -242,8 +243,9 @@ export class SurfaceView {
       },
     };
     this.drawn = false;
-    await Plotly.react(this.gd, traces, layout, { displaylogo: false, responsive: true,
-      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"], locale: plotLocale() });
+    this.lib = await plotly3d();
+    await this.lib.react(this.gd, traces, layout, { displaylogo: false, responsive: true,
+      modeBarButtonsToRemove: ["toImage", "resetCameraLastSave3d"], locale: plotLocale(this.lib) });
     this.drawn = true;
     this.shown(step);
     if (this.step !== step) this.setStep(this.step);
@@ -252,10 +254,10 @@ export class SurfaceView {
 
 /**
  * The Contour | 3D switch over the plot, wired to the scene (its grid, runs and player)
- * through the scene's hooks. Returns {view, graph(), relabel()}: graph() is what a PNG of
- * "the current view" should show.
+ * through the scene's hooks, and to the store (view, lang). Returns {view, graph()}:
+ * graph() is what a PNG of "the current view" should show.
  */
-export function bindView3d({ toggle, box, contourWrap, contour, scene, onChange }) {
+export function bindView3d({ toggle, box, contourWrap, contour, scene }) {
   const view = new SurfaceView(box);
   const note = document.createElement("p");
   note.className = "view3d-note";
@@ -267,10 +269,7 @@ export function bindView3d({ toggle, box, contourWrap, contour, scene, onChange 
     b.type = "button";
     b.dataset.view = mode;
     b.addEventListener("click", () => {
-      if (scene.state.view === mode) return;
-      scene.state.view = mode;
-      apply();
-      onChange();
+      if (scene.state.view !== mode) scene.store.update({ view: mode });
     });
     toggle.append(b);
     return b;
@@ -310,10 +309,14 @@ export function bindView3d({ toggle, box, contourWrap, contour, scene, onChange 
     view.relabel();
   }
   relabel();
+  scene.store.subscribe(({ what }) => {
+    if (what.has("view")) apply();
+    if (what.has("lang")) relabel();
+  });
   if (scene.grid) view.setGrid(scene.grid);
   apply();
   const graph = () => (view.active
-    ? { gd: view.gd, overlay: null }
+    ? { gd: view.gd, overlay: null, lib: view.lib }
     : { gd: contour.gd, overlay: (target) => contour.paint(target) });
-  return { view, graph, relabel, apply };
+  return { view, graph, apply };
 }

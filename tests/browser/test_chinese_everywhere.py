@@ -12,7 +12,10 @@ from .conftest import wait_ready
 CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param_groups",
               "grad", "buffer", "seed", "scene", "csv", "json", "html", "png", "mini",
               "batch", "epoch", "plotly", "sin", "cos", "tan", "exp", "log", "sqrt",
-              "abs", "tanh", "zero_grad", "backward", "step"}
+              "abs", "tanh", "zero_grad", "backward", "step",
+              # the optimizer object's own API (the torch.optim API lab, state_dict() print)
+              "state_dict", "load_state_dict", "closure", "print",
+              "null", "hessian", "wolfe"}   # JSON's null; Hessian and Wolfe are names
 
 VISIBLE_TEXT = """() => {
   const out = [];
@@ -47,19 +50,35 @@ def pytorch_names(page, base: str) -> set[str]:
             add(it.get("expr", ""))
             for p in it.get("params", []):
                 add(p["name"])
+                for c in p.get("choices") or []:      # PyTorch's own values ("strong_wolfe")
+                    if isinstance(c, str):
+                        add(c)
             for s in it.get("state", []):
                 add(s)
     return names
 
 
 def test_chinese_leaves_no_english_in_the_controls(page, server):
+    # The torch.optim API lab open on every part: param groups, zero_grad() off, changes
+    # of course (kept and re-created), LBFGS's step(closure), state_dict() open.
     page.goto(server.url + "/?s=himmelblau&o=adam(lr=0.1)&o=sgd(lr=0.01)"
-              "&sched1=StepLR(step_size=50)&map=basin&mres=32&insp=1&arrows=1")
+              "&sched1=StepLR(step_size=50)&map=basin&mres=32&insp=1&arrows=1"
+              "&o=sgd(lr=0.01)&groups3=x,y(lr=0.003)&zero_grad3=never"
+              "&o=adam(lr=0.05)&events4=20:keep(lr=0.01),40:reset&o=lbfgs(lr=0.5)")
     wait_ready(page)
     page.get_by_role("button", name="中文").click()
     page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     page.locator(".rule-toggle").first.click()
+    for lab in page.locator("[data-torch-api]").all():
+        if lab.get_attribute("open") is None:
+            lab.locator("> summary").click()
     wait_ready(page)
+    page.locator("#player [data-action=reset]").click()
+    page.locator("#player .scrubber").fill("45")
+    for box in page.locator(".insp-sd").all():
+        if box.get_attribute("open") is None:
+            box.locator("> summary").click()
+    assert page.locator(".scrub-mark").count() == 2 and page.locator(".lab-event").count() == 2
     allowed = pytorch_names(page, server.url) | CODE_WORDS
     left = {}
     for text in page.evaluate(VISIBLE_TEXT):

@@ -294,7 +294,7 @@ def test_url_keys_restore_the_panels_and_old_urls_keep_working(page, server):
 
 
 # Allowed Latin in the Chinese panels: PyTorch's own names and code, symbols, numbers.
-CODE = re.compile(r"optimizer\.step\(\)|optimizer\.state(\[p\]\[\"\w+\"\])?|param_groups\[0\]\[\"lr\"\]|p\.grad")
+CODE = re.compile(r"(print\()?optimizer\.state_dict\(\)\)?|optimizer\.step\(\)|optimizer\.state(\[p\]\[\"\w+\"\])?|param_groups\[0\]\[\"lr\"\]|p\.grad")
 
 
 def test_new_panels_speak_chinese(page, server):

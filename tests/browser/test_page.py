@@ -25,7 +25,7 @@ def test_page_loads_clean_and_offline(page, server):
     assert page.locator("#contour .contourlayer path").count() > 5
     paths = hook(page, "h.paths()")
     assert len(paths) >= 3 and all(len(p) == 201 for p in paths)
-    assert page.locator("#readout tbody tr").count() == len(paths)
+    assert page.locator("#readout tbody tr:not(.reason-row)").count() == len(paths)
     assert page.locator("#rows .row-card").count() == len(paths)
     # Catalogue-driven controls: an lr slider and number box in each row.
     assert page.locator("#rows .row-card [data-param='lr'] input[type=range]").count() == len(paths)

@@ -16,13 +16,12 @@ from .base import (
     register,
     weight_decay_hyper,
 )
-from .rule import rule
+from .rule import Default, rule
 
 
-@rule(per_coordinate=("sum",), initial={"step": 0.0})
+@rule(per_coordinate=("sum",),
+      initial={"step": 0.0, "sum": Default("initial_accumulator_value")})
 def adagrad(ops, group, p, g, step, sum):
-    if sum is None:                     # torch fills it when the optimizer is built
-        sum = ops.full_like(p, group["initial_accumulator_value"])
     step = step + 1.0
     if group["maximize"]:
         g = -g

@@ -102,12 +102,13 @@ class Optimizer(ABC):
         """torch.optim.<Class>(params, **kwargs): HyperparameterError where torch refuses."""
         self.group = check_params(self.torch_name, self.hypers, params, self.checks,
                                   self.implementation_flags)
+        self.defaults = dict(self.group)      # torch's `defaults`: the constructor's values
 
     # -- to be provided by subclasses ------------------------------------------------
     def init(self, p: np.ndarray) -> dict[str, Any]:
         """Fresh state for parameters p of shape (B, 2): the rule's initial values (state
         torch creates at the first step is None until then)."""
-        return self.update.init(p) if self.update is not None else {}
+        return self.update.init(p, self.defaults) if self.update is not None else {}
 
     def step(self, p: np.ndarray, grad, state: dict[str, Any]) -> Any:
         """One `optimizer.step()`: update p (B, 2) in place from grad (B, 2).
@@ -118,10 +119,15 @@ class Optimizer(ABC):
         if new is not p:
             p[...] = new
 
+    def state_per_coordinate(self, name: str) -> bool:
+        """Does state entry `name` hold one value per coordinate (exp_avg), rather than
+        one per parameter (step)?"""
+        return self.update is not None and name in self.update.per_coordinate
+
     def float_program(self, n: int = 2) -> FloatProgram | None:
         """The rule on one run's n coordinates in Python floats (rule.FloatProgram); None
         when the optimizer has none (the runner then steps (1, 2) arrays)."""
-        return self.update.on_floats(n) if self.update is not None else None
+        return self.update.on_floats(n, self.defaults) if self.update is not None else None
 
     # -- shared helpers -------------------------------------------------------------
     @classmethod

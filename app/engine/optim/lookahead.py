@@ -104,6 +104,7 @@ class Lookahead(Optimizer):
         self.k = own["k"]
         inner = self.optimizer = _build_inner(own["optimizer"])
         self.group = inner.group            # the library's param_groups are the inner's
+        self.defaults = {**inner.defaults, **own}   # the library merges the inner defaults
         self.needs_closure = inner.needs_closure
         names = tuple(inner.state_names) + ("slow_params",)
         if own["pullback_momentum"] == "pullback":
@@ -126,6 +127,9 @@ class Lookahead(Optimizer):
         state[_COUNTER] = counter
         return loss
 
+    def state_per_coordinate(self, name: str) -> bool:
+        return name in sync.per_coordinate or self.optimizer.state_per_coordinate(name)
+
     def float_program(self, n: int = 2) -> LookaheadFloats | None:
         inner = self.optimizer.float_program(n)
         return None if inner is None else LookaheadFloats(self, inner, n)
@@ -137,7 +141,7 @@ class LookaheadFloats:
     The state is (the inner's state, sync's state, the counter)."""
 
     def __init__(self, opt: Lookahead, inner: FloatProgram, n: int):
-        self.inner, self.sync, self.n = inner, sync.on_floats(n), n
+        self.inner, self.sync, self.n = inner, sync.on_floats(n, opt.own), n
         self.step = self._stepper(opt.own, opt.k, "momentum_buffer" in inner.layout
                                   and opt.own["pullback_momentum"] != "none")
 

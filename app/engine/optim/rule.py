@@ -8,7 +8,7 @@
 The arguments after `g` are the optimizer's state under torch's `state_dict()` names, in
 torch's order; the rule returns the parameter and the new state.  `initial` gives what an
 entry holds before the first step (None, the default: torch has not created it yet; the
-rule creates it, as torch does).  Entries named in `per_coordinate` hold one value per
+rule creates it, as torch does; a Default: the optimizer's constructor argument).  Entries named in `per_coordinate` hold one value per
 coordinate of the parameter (exp_avg); the others one value per parameter (step).
 
 - `rule.on_arrays(group, p, g, state)`: p and g of shape (B, n), state a dict (entries
@@ -31,21 +31,29 @@ from . import ops as _ops
 from .lowering import lower
 
 
+class Default(str):
+    """An initial state value taken from the optimizer's constructor arguments (torch's
+    `defaults`), not from a param group: Adagrad fills `sum` in its __init__ from its own
+    `initial_accumulator_value`, whatever a param group says."""
+
+
 @dataclass
 class FloatProgram:
     """A rule on one run's n coordinates in Python floats: `step(group, p__0.., g__0..,
-    state) -> (p__0.., state)`; `state` is a flat tuple (see `layout`)."""
+    state) -> (p__0.., state)`; `state` is a flat tuple (see `layout`).  `defaults`: the
+    constructor arguments of the optimizer it serves (for Default initial values)."""
 
     rule: "Rule"
     n: int
     step: Callable
     layout: dict[str, slice] = field(default_factory=dict)
+    defaults: dict = field(default_factory=dict)
 
     def initial(self) -> tuple:
         out: list = []
         for name in self.rule.state:
-            out.extend([self.rule.initial.get(name)] * (self.layout[name].stop
-                                                         - self.layout[name].start))
+            value = self.rule.initial_value(name, self.defaults)
+            out.extend([value] * (self.layout[name].stop - self.layout[name].start))
         return tuple(out)
 
     def get(self, state: tuple, name: str) -> Any:
@@ -98,16 +106,21 @@ class Rule:
         if unknown:
             raise TypeError(f"rule {self.name}: not in its state: {sorted(unknown)}")
         self.initial = dict(initial)
-        self._programs: dict[int, FloatProgram] = {}
+        self._lowered: dict[int, tuple] = {}
 
     def __repr__(self) -> str:
         return f"<rule {self.name}>"
 
     # -- arrays --------------------------------------------------------------------------
-    def init(self, p: np.ndarray) -> dict:
+    def initial_value(self, name: str, defaults: dict) -> Any:
+        value = self.initial.get(name)
+        return defaults[value] if isinstance(value, Default) else value
+
+    def init(self, p: np.ndarray, defaults: dict) -> dict:
         """State before the first step, for parameters p of shape (B, n)."""
         state = {}
-        for name, v in self.initial.items():
+        for name in self.initial:
+            v = self.initial_value(name, defaults)
             state[name] = _ops._full_like(p, v) if name in self.per_coordinate else v
         return state
 
@@ -121,17 +134,19 @@ class Rule:
         return out[0]
 
     # -- floats --------------------------------------------------------------------------
-    def on_floats(self, n: int) -> FloatProgram:
-        program = self._programs.get(n)
-        if program is None:
+    def on_floats(self, n: int, defaults: dict | None = None) -> FloatProgram:
+        """The rule lowered for n coordinates (once per n), for an optimizer whose
+        constructor arguments are `defaults`."""
+        lowered = self._lowered.get(n)
+        if lowered is None:
             step = lower(self.fn, self.state, self.per_coordinate, n)
             layout, at = {}, 0
             for name in self.state:
                 width = n if name in self.per_coordinate else 1
                 layout[name] = slice(at, at + width)
                 at += width
-            program = self._programs[n] = FloatProgram(self, n, step, layout)
-        return program
+            lowered = self._lowered[n] = (step, layout)
+        return FloatProgram(self, n, lowered[0], lowered[1], defaults or {})
 
 
 def rule(per_coordinate: tuple[str, ...] = (), initial: dict | None = None):

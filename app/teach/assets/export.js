@@ -10,7 +10,7 @@
   const $ = (id) => document.getElementById(id);
   const gd = $("plot"), canvas = $("overlay"), ctx = canvas.getContext("2d");
   const lossDiv = $("loss");
-  const SPEEDS = [0.25, 0.5, 1, 2, 4, 8];
+  const SPEEDS = D.style.speeds;
   const state = { variant: D.variant, k: 0, playing: false, speed: 1, last: 0, ready: false };
   let lossStep = -1, lossTimer = 0;
 
@@ -159,6 +159,20 @@
       ctx.strokeStyle = run.color;
       ctx.lineWidth = 2.4;
       stroke(ax, path, whole, tip);
+      for (const [at, how] of run.events || []) {
+        // A change of course at step `at`: hollow when the state was kept, filled when
+        // the optimizer was built anew (as on the playground).
+        if (at > end) continue;
+        const ex = ax.px(path[at][0]), ey = ax.py(path[at][1]), r = 5.5;
+        ctx.beginPath();
+        ctx.moveTo(ex, ey - r); ctx.lineTo(ex + r, ey); ctx.lineTo(ex, ey + r); ctx.lineTo(ex - r, ey);
+        ctx.closePath();
+        ctx.fillStyle = how === "reset" ? run.color : "#fff";
+        ctx.fill();
+        ctx.lineWidth = 1.8;
+        ctx.strokeStyle = run.color;
+        ctx.stroke();
+      }
       const head = tip || path[whole];
       const hx = ax.px(head[0]), hy = ax.py(head[1]);
       if (state.k >= end && run.status === "diverged") {
@@ -352,7 +366,8 @@
     variant: () => state.variant,
     variants: () => D.variants.length,
     setVariant,
-    runs: () => runs().map((r) => ({ label: r.label, status: r.status, steps_done: r.steps_done, lr: D.variants[state.variant].lr })),
+    runs: () => runs().map((r) => ({ label: r.label, status: r.status, steps_done: r.steps_done, lr: D.variants[state.variant].lr, events: r.events || [] })),
+    paths: () => runs().map((r) => r.path.map((p) => [...p])),
   };
 
   drawContour().then(() => {
@@ -363,7 +378,9 @@
       lossDiv.on("plotly_click", (ev) => { if (ev.points && ev.points.length) { stop(); seek(ev.points[0].x); } });
       state.ready = true;
       render();
-      if (D.autoplay) play();
+      // Asked for less motion: the finished race, no autoplay (Play still plays it).
+      if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) seek(maxStep());
+      else if (D.autoplay) play();
     });
   });
 })();

@@ -1,0 +1,68 @@
+"""plotly.js in parts: the first view loads the cartesian bundle only; the 3D bundle
+comes from this server the first time the 3D view is shown, and works with every other
+host out of reach; the rest of the page keeps drawing with its own plotly.js after."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from .conftest import hook, wait_ready, wait_recomputed
+
+SLOW = 90_000   # SwiftShader draws WebGL on the CPU
+
+
+def test_3d_loads_on_first_use_and_works_offline(context, server):
+    ours = urlparse(server.url).netloc
+    blocked: list[str] = []
+
+    def offline(route):
+        if urlparse(route.request.url).netloc == ours:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort("internetdisconnected")
+
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.set_default_timeout(SLOW)
+    scripts: list[str] = []
+    page.on("request", lambda r: r.resource_type == "script" and scripts.append(urlparse(r.url).path))
+    errors: list[str] = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(server.url + "/?s=himmelblau&steps=80&o=adam(lr=0.1)&o=sgd(lr=0.01)")
+    wait_ready(page, timeout=SLOW)
+    plotly = [s for s in scripts if "/vendor/" in s]
+    assert len(plotly) == 1 and "plotly-cartesian" in plotly[0], scripts
+    assert page.evaluate("() => window.Plotly.version") == "4.1.1"
+    # The first view's graphs are drawn without any 3D code: no trace type of it there.
+    assert page.evaluate("() => ['surface', 'scatter3d'].some((t) => window.Plotly.PlotSchema.get().traces[t])") is False
+
+    page.get_by_role("button", name="3D surface").click()
+    page.wait_for_function("() => document.querySelector('#surface3d').dataset.step !== undefined",
+                           timeout=SLOW)
+    gl3d = [s for s in scripts if "plotly-gl3d" in s]
+    assert len(gl3d) == 1 and gl3d[0].startswith("/static/vendor/plotly-gl3d.min.")
+    types = page.evaluate("() => document.querySelector('#surface3d .plot3d-graph').data.map((d) => d.type)")
+    assert types[0] == "surface" and types.count("scatter3d") >= 2
+    assert page.locator("#surface3d canvas").count() >= 1
+    # window.Plotly is still the page's own: back on the contour, a new answer redraws the
+    # loss chart with it.
+    assert page.evaluate("() => Boolean(window.Plotly.PlotSchema.get().traces.surface)") is False
+    page.get_by_role("button", name="Contour").click()
+    before = hook(page, "h.done()")
+    slider = page.locator("#rows .row-card").first.locator("[data-param='lr'] input[type=range]")
+    slider.fill("600")
+    wait_recomputed(page, before, timeout=SLOW)
+    page.wait_for_function("""() => { const gd = document.querySelector('#loss .loss-graph');
+        const ys = gd && gd.data && gd.data[0].y; const l = window.__optplay.losses()[0];
+        return ys && ys.length === l.length && ys[ys.length - 1] === l[l.length - 1]; }""", timeout=SLOW)
+    # Switching again reuses the bundle already loaded.
+    page.get_by_role("button", name="3D surface").click()
+    page.wait_for_function("() => !document.querySelector('#surface3d').hidden")
+    page.wait_for_timeout(300)
+    assert len([s for s in scripts if "plotly-gl3d" in s]) == 1
+    assert not errors, errors
+    assert not blocked, blocked   # nothing was even asked of another host
+    page.close()
