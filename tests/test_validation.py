@@ -1,6 +1,6 @@
 """Where validation lives: one check of every optimizer's and scheduler's keywords
 (engine/hyper.py), the schema typed from the same Hyper specs (schedulers included, so
-/docs shows their keywords), and the map's shape in MapRequest."""
+/docs shows their keywords), and the shape of a request (events, a map) in its model."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import pytest
 from pydantic import ValidationError
 
 from app.api.errors import validation_detail
+from app.engine.errors import RequestError
 from app.engine.hyper import Hyper, HyperparameterError
 from app.engine.map_request import MapRequest
 from app.engine.optim import REGISTRY as OPTIMIZERS
 from app.engine.request import RunRequest
 from app.engine.sched import REGISTRY as SCHEDULERS
 from app.engine.sched import build_scheduler
+from app.engine.scene import validate_all
 from app.main import app
 
 
@@ -161,3 +163,65 @@ def test_the_maps_shape_is_checked_by_map_request(body, loc, words):
         MapRequest.model_validate(body)
     item = validation_detail(e.value)[0]
     assert item["loc"] == ["body", *loc] and words in item["msg"], item
+
+
+@pytest.mark.parametrize("option,value", [("groups", {"x": {"lr": 0.1}}),
+                                          ("events", [{"at": 5, "params": {"lr": 0.1}}]),
+                                          ("zero_grad", "never")])
+def test_a_map_refuses_the_torch_optim_api_options_it_would_not_run(option, value):
+    # every cell is one optimizer of one param group: a map never ran these
+    body = {**BASIN, "run": {"optimizer": "sgd", option: value}}
+    with pytest.raises(ValidationError) as e:
+        MapRequest.model_validate(body)
+    item = validation_detail(e.value)[0]
+    assert item["loc"] == ["body", "run", option] and f"leave {option} out" in item["msg"]
+
+
+# -- the events' shape, in RunRequest ----------------------------------------------------------
+@pytest.mark.parametrize("run,loc,words", [
+    ({"optimizer": "sgd", "events": [{"at": 5, "params": {}}, {"at": 5, "params": {}}]},
+     ["events", 1, "at"], "at must lie in 6..9"),
+    ({"optimizer": "sgd", "events": [{"at": 10, "params": {}}]},
+     ["events", 0, "at"], "at must lie in 1..9"),
+    ({"optimizer": "sgd", "scheduler": {"name": "StepLR", "params": {"step_size": 5}},
+      "events": [{"at": 5, "params": {}}]}, ["events"], "cannot have a scheduler"),
+])
+def test_the_events_shape_is_checked_by_run_request(run, loc, words):
+    with pytest.raises(ValidationError) as e:
+        RunRequest.model_validate({"surface": "bowl", "steps": 10, "runs": [run]})
+    item = validation_detail(e.value)[0]
+    assert item["loc"] == ["body", "runs", 0, *loc] and words in item["msg"], item
+
+
+# -- keywords per param group, with two groups -------------------------------------------------
+@pytest.mark.parametrize("name,params", [
+    ("OneCycleLR", {"max_lr": [0.01], "total_steps": 10}),
+    ("CyclicLR", {"base_lr": [0.1], "max_lr": 1.0}),
+    ("ReduceLROnPlateau", {"min_lr": [0.1]}),
+])
+def test_a_list_per_param_group_of_another_length_is_refused_in_torchs_words(name, params):
+    torch = pytest.importorskip("torch")
+    x, y = torch.zeros(1, requires_grad=True), torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([{"params": [x]}, {"params": [y]}], lr=0.1, momentum=0.9)
+    with pytest.raises(ValueError) as theirs:
+        getattr(torch.optim.lr_scheduler, name)(opt, **params)
+    run = {"optimizer": "sgd", "params": {"lr": 0.1, "momentum": 0.9},
+           "groups": {"x": {"lr": 0.2}}, "scheduler": {"name": name, "params": params}}
+    req = RunRequest.model_validate({"surface": "bowl", "steps": 10, "runs": [run]})
+    with pytest.raises(RequestError) as ours:
+        validate_all(req)
+    key = next(k for k, v in params.items() if isinstance(v, list))
+    assert ours.value.loc == ("runs", 0, "scheduler", "params", key)
+    assert ours.value.msg == str(theirs.value)
+
+
+def test_an_lr_that_a_schedule_makes_nan_is_null_in_the_answer_as_documented():
+    # PyTorch gives NaN here too (0 * inf); the typed schema lets schemathesis find it
+    from fastapi.testclient import TestClient
+    from app.api.schemas import RunAnswer
+    body = {"surface": "rosenbrock", "steps": 4, "runs": [{
+        "optimizer": "lbfgs", "params": {"lr": 0.0, "max_iter": 0},
+        "scheduler": {"name": "LinearLR", "params": {"start_factor": 5e-324}}}]}
+    run = TestClient(app).post("/api/v1/run", json=body).json()["runs"][0]
+    assert run["status"] == "ok" and run["lr"][0] == 0.0 and run["lr"][1] is None
+    RunAnswer.model_validate(run)

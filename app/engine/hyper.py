@@ -63,7 +63,8 @@ class Hyper:
     (then an integer must be an int, not 5.0); `nan_passes` says its comparison lets NaN
     through (`lr < 0.0`, not torch's `not 0.0 <= lr`), so that our finiteness check
     answers instead.  `required`: the signature has no default.  `per_group`: a number,
-    or a list with one per param group (torch's `_format_param`).
+    or a list with one per param group (torch's `_format_param`); `group_message` the
+    origin's text for a list of another length (`{n}` values, `{groups}` param groups).
     """
 
     name: str
@@ -84,6 +85,8 @@ class Hyper:
     nan_passes: bool = False
     required: bool = False
     per_group: bool = False
+    group_message: str = ("{name} must have the same length as optimizer.param_groups. "
+                          "{name} has {n} values, param_groups has {groups}.")
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -180,13 +183,18 @@ def _origin(h: Hyper, values: dict) -> None:
 
 def _one_per_group(h: Hyper, v: Any) -> Any:
     """torch's `_format_param` with one param group: [x] is x."""
+    return per_group_values(h, v, 1)[0]
+
+
+def per_group_values(h: Hyper, v: Any, groups: int) -> list:
+    """A per-group keyword's value for each of `groups` param groups: a number for every
+    group, or a list with one per group (else the origin's refusal)."""
     if not isinstance(v, (list, tuple)):
-        return v
-    if len(v) != 1:
-        raise HyperparameterError(
-            h.name, f"{h.name} must have the same length as optimizer.param_groups. "
-                    f"{h.name} has {len(v)} values, param_groups has 1.")
-    return v[0]
+        return [v] * groups
+    if len(v) != groups:
+        raise HyperparameterError(h.name, h.group_message.format(name=h.name, n=len(v),
+                                                                 groups=groups))
+    return list(v)
 
 
 def _typed(h: Hyper, v: Any) -> Any:

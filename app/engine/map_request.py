@@ -17,7 +17,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 
 from ..config import env_name, settings
 from .optim import REGISTRY as OPTIMIZERS
@@ -30,6 +30,7 @@ from .request import (
     SurfaceSpec,
     _bounded,
     batch_needs_data,
+    refused,
     resolve_surface,
 )
 
@@ -37,9 +38,7 @@ SWEEPABLE = ("float", "pair")      # Hyper kinds a sweep axis can carry (pairs b
 
 
 def _refused(loc: tuple, msg: str) -> ValidationError:
-    """A 422 at `loc` inside the map request, raised from a check of the whole request."""
-    return ValidationError.from_exception_data("MapRequest", [InitErrorDetails(
-        type=PydanticCustomError("value_error", "{msg}", {"msg": msg}), loc=loc, input=None)])
+    return refused("MapRequest", loc, msg)
 
 
 def _limit(what: str, n: int | float, setting: str) -> PydanticCustomError:
@@ -153,6 +152,13 @@ class MapRequest(BaseModel):
         if self.run.noise is not None:
             raise _refused(("run", "noise"), "a map runs without gradient noise; leave noise "
                                              "out")
+        # nor the torch.optim API's options: every cell is one optimizer of one group
+        for field, what in (("groups", "param groups"), ("events", "events")):
+            if getattr(self.run, field) is not None:
+                raise _refused(("run", field), f"a map runs without {what}; leave {field} out")
+        if self.run.zero_grad != "every_step":
+            raise _refused(("run", "zero_grad"), "a map clears .grad at every step; leave "
+                                                 "zero_grad out")
         axes = (("x", self.x), ("y", self.y))
         if self.kind == "sweep":
             for name, axis in axes:

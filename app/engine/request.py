@@ -49,6 +49,12 @@ FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Strict = ConfigDict(extra="forbid")
 
 
+def refused(model: str, loc: tuple, msg: str) -> ValidationError:
+    """A 422 at `loc` inside the request, raised from a check of the whole request."""
+    return ValidationError.from_exception_data(model, [InitErrorDetails(
+        type=PydanticCustomError("value_error", "{msg}", {"msg": msg}), loc=loc, input=None)])
+
+
 def _bounded(v: float, what: str) -> float:
     limit = settings().max_coordinate
     if abs(v) > limit:
@@ -532,6 +538,26 @@ class RunRequest(BaseModel):
                                                       "setting": env_name("max_runs")})
         if self.start is not None:
             _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
+        return self
+
+    @model_validator(mode="after")
+    def _events(self):
+        """Events come one after another between the first and the last step, and never
+        beside a scheduler (their values are the run's keywords: the engine checks them)."""
+        for i, run in enumerate(self.runs):
+            if not run.events:
+                continue
+            if run.scheduler is not None:
+                raise refused("RunRequest", ("runs", i, "events"),
+                              "a run with events cannot have a scheduler: an event sets "
+                              "the values a scheduler would overwrite")
+            last = 0
+            for j, event in enumerate(run.events):
+                if not last < event.at <= self.steps - 1:
+                    raise refused("RunRequest", ("runs", i, "events", j, "at"),
+                                  f"at must lie in {last + 1}..{self.steps - 1} (after an "
+                                  f"earlier event, before the last step)")
+                last = event.at
         return self
 
 

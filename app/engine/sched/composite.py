@@ -73,7 +73,7 @@ class _Composite(Scheduler):
             try:
                 children.append(_build(spec, optimizer, self._depth + 1, self._tree))
             except HyperparameterError as e:
-                raise _nested_error(i, e) from None
+                raise nested_error(i, e) from None
         return children
 
     def _check_children(self, optimizer: Any, children: list[Scheduler], none_msg: str) -> None:
@@ -102,7 +102,7 @@ class _Composite(Scheduler):
         return any(s.can_fail(steps) for s in self._schedulers)
 
 
-def _nested_error(i: int, e: HyperparameterError) -> HyperparameterError:
+def nested_error(i: int, e: HyperparameterError) -> HyperparameterError:
     """A child's error, named "schedulers", its message prefixed with where it sits:
     `e.path` is the place relative to the parent's spec, e.g.
     ("params", "schedulers", 1, "params", "gamma")."""

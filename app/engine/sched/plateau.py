@@ -15,15 +15,8 @@ import math
 
 import numpy as np
 
-from ..hyper import Hyper, HyperparameterError
+from ..hyper import Hyper
 from .base import Scheduler, _copy, register
-
-
-def _one_min_lr_per_group(v: dict) -> None:
-    """torch's own length check of a min_lr list (one per param group)."""
-    m = v["min_lr"]
-    if isinstance(m, (list, tuple)) and len(m) != 1:
-        raise HyperparameterError("min_lr", f"expected 1 min_lrs, got {len(m)}")
 
 
 @register
@@ -53,7 +46,7 @@ class ReduceLROnPlateau(Scheduler):
                   "事先不知道该怎样安排学习率时的自适应选择。")
     needs_metric = True
     hidden = ()
-    checks = ("factor", _one_min_lr_per_group, "min_lr", "mode", "threshold_mode")  # torch's
+    checks = ("factor", "min_lr", "mode", "threshold_mode")  # torch's order
     error_field = "factor"
     hypers = (
         Hyper("mode", "choice", "min", "'min': reduce when the loss stops decreasing; 'max': "
@@ -77,7 +70,7 @@ class ReduceLROnPlateau(Scheduler):
               "counting bad steps again", ui=(0, 100),
               doc_zh="降低学习率之后的冷却步数，期间不统计“无改善”的步"),
         Hyper("min_lr", "float", 0.0, "lower bound on the learning rate", ui=(0.0, 0.1),
-              per_group=True,
+              per_group=True, group_message="expected {groups} min_lrs, got {n}",
               doc_zh="学习率的下限"),
         Hyper("eps", "float", 1e-8, "minimal decay: a reduction smaller than eps is skipped",
               ui=(0.0, 1e-3), doc_zh="最小衰减量：若新旧学习率之差小于 eps，则不做这次更新"),
