@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from . import __version__, docs, web
-from .api import catalog, code, errors, grid, maps, run, stream, tune
+from .api import animation, catalog, code, errors, grid, maps, run, stream, tune
 from .config import settings
 from .headers import AllowedMethods, SecurityHeaders, origin_list
 from .limits import BodyLimit
@@ -29,7 +29,7 @@ def create_app() -> FastAPI:
                   summary="PyTorch's optimizers and LR schedulers, exact to float64, on 2D "
                           "surfaces.", docs_url=None, redoc_url=None)
     errors.install(app)
-    for module in (run, catalog, grid, stream, maps, code, tune):
+    for module in (run, catalog, grid, stream, maps, code, tune, animation):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["health"])

@@ -39,12 +39,14 @@ def page_lang(request: Request) -> str:
 def render(request: Request, name: str) -> HTMLResponse:
     # max_runs: the page sizes a fan of seeds to what one request may ask for; surfaces:
     # the built-in ids, so the page asks for a linked surface's grid before its catalogue;
-    # max_tune_n: the lr values of a tuning.
+    # max_tune_n: the lr values of a tuning; max_data_points: pasted data is checked
+    # against the server's limit before it is sent.
     return TEMPLATES.TemplateResponse(request, name, {"lang": page_lang(request),
                                                       "version": __version__,
                                                       "assets": ASSETS,
                                                       "surfaces": ",".join(SURFACES),
                                                       "max_runs": settings().max_runs,
+                                                      "max_data_points": settings().max_data_points,
                                                       "max_state_steps": settings().max_state_steps,
                                                       "max_tune_n": settings().max_tune_n})
 

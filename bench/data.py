@@ -1,6 +1,7 @@
 """Surfaces from data: what the objective costs, medians of several runs.
 
     python bench/data.py [--repeat 7] [--n 10000] [--steps 1000] [--size 32] [--runs 4]
+                         [--scene]
 
 Issue #16's target: 10,000 points, batch size 32, 4 runs x 1000 steps answered within
 100 ms.  Per model (linear: MSELoss, logistic: BCEWithLogitsLoss) this prints
@@ -10,7 +11,12 @@ Issue #16's target: 10,000 points, batch size 32, 4 runs x 1000 steps answered w
 (c) for comparison, steps evaluations of the full data set (a run without `batch`);
 (d) the objective's share of the target scene: runs x ((a) + (b)), before the
     optimizer's own steps and the answer's encoding;
-(e) POST /api/v1/grid's work for the data surface at n = 120.
+(e) POST /api/v1/grid's work for the data surface at n = 120;
+(f) the whole answer of the target scene: POST /api/v1/run's work (app.engine.run_request
+    on the body, the fit of the inline data included) and its JSON encoding, for `runs`
+    runs (SGD, SGD with momentum, Adam, RMSprop, in turn) x `steps` steps, inline data of
+    n points, batch size `size`: medians of the wall-clock time and of the CPU time (on a
+    loaded machine the CPU time is the work's own cost).  --scene prints only (f).
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.api.responses import dumps  # noqa: E402
+from app.engine import run_request  # noqa: E402
 from app.engine.data import BatchOrder, data_surface, inline  # noqa: E402
 from app.engine.grid import grid  # noqa: E402
 
@@ -37,6 +45,19 @@ def median_time(fn, repeat: int) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def median_wall_and_cpu(fn, repeat: int) -> tuple[float, float]:
+    """Medians of the wall-clock time and of this process's CPU time: on a shared,
+    loaded machine the CPU time says what the work costs, the wall time what a user waits."""
+    fn()  # warm-up
+    walls, cpus = [], []
+    for _ in range(repeat):
+        t, c = time.perf_counter(), time.process_time()
+        fn()
+        walls.append(time.perf_counter() - t)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def make_data(model: str, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,6 +109,30 @@ def bench_model(model: str, args) -> None:
           f"(e) grid n=120: {grid_s * 1e3:.0f} ms")
 
 
+SCENE_RUNS = [("sgd", {"lr": 0.05}), ("sgd", {"lr": 0.05, "momentum": 0.9}),
+              ("adam", {"lr": 0.05}), ("rmsprop", {"lr": 0.01})]
+
+
+def scene_body(model: str, args) -> dict:
+    x, y = make_data(model, args.n)
+    runs = [{"optimizer": name, "params": params}
+            for name, params in (SCENE_RUNS * args.runs)[:args.runs]]
+    return {"surface": {"data": {"x": x.tolist(), "y": y.tolist()}, "model": model},
+            "steps": args.steps, "batch": {"size": args.size, "seed": 0}, "runs": runs}
+
+
+def bench_scene(model: str, args) -> None:
+    body = scene_body(model, args)
+    answer = run_request(body)
+    done = [r["steps_done"] for r in answer["runs"]]
+    size = len(dumps(answer))
+    wall, cpu = median_wall_and_cpu(lambda: dumps(run_request(body)), args.repeat)
+    print(f"{model:9s} (f) the whole answer, {args.runs} runs x {args.steps} steps, "
+          f"n={args.n}, batches of {args.size}: {wall * 1e3:7.1f} ms wall, "
+          f"{cpu * 1e3:7.1f} ms CPU (target 100 ms; {size / 1e6:.2f} MB of JSON; "
+          f"steps done {done})")
+
+
 def numpy_call_us(repeat: int) -> float:
     """One NumPy call on 32 numbers, in microseconds: the unit a batch step is made of
     (about ten of them), printed so that figures from a busy machine can be compared."""
@@ -107,11 +152,17 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1000)
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--runs", type=int, default=4)
+    ap.add_argument("--scene", action="store_true", help="only (f), the whole answer")
     args = ap.parse_args()
+    if args.scene:
+        for model in ("linear", "logistic"):
+            bench_scene(model, args)
+        return
     print(f"one NumPy call on 32 numbers: {numpy_call_us(args.repeat):.2f} us "
           f"(a batch step is about ten such calls)")
     for model in ("linear", "logistic"):
         bench_model(model, args)
+        bench_scene(model, args)
 
 
 if __name__ == "__main__":

@@ -13,16 +13,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.engine.notebook import Result, as_run, request_body, run
+from app.engine.notebook import Result, as_run, run
 from app.teach import look
 from app.teach.labels import run_label
 
 TEXT = {
     "en": {"play": "▶ Play", "pause": "❚❚ Pause", "step": "step ", "minimum": "minimum",
-           "saddle": "saddle point", "start": "start", "loss": "f(x, y)"},
+           "saddle": "saddle point", "start": "start", "loss": "f(x, y)",
+           "w": "w (weight)", "b": "b (bias)"},
     "zh": {"play": "▶ 播放", "pause": "❚❚ 暂停", "step": "步数 ", "minimum": "极小值点",
-           "saddle": "鞍点", "start": "起点", "loss": "f(x, y)"},
+           "saddle": "鞍点", "start": "起点", "loss": "f(x, y)",
+           "w": "w（权重）", "b": "b（偏置）"},
 }
+
+
+def _plane(result: Result, t: dict) -> dict:
+    """The names of the plane's coordinates and of the height: (x, y) and f on a
+    formula; on a surface from data the model's weight and bias, and the loss L."""
+    if "data" in result.surface:
+        return {"x": t["w"], "y": t["b"], "loss": "L(w, b)", "hx": "w", "hy": "b", "hz": "L"}
+    return {"x": "x", "y": "y", "loss": t["loss"], "hx": "x", "hy": "y", "hz": "f"}
 
 
 def _surface_of(result: Result):
@@ -64,10 +74,12 @@ def _frame_steps(steps: int, max_frames: int) -> list[int]:
     return sorted({int(round(k)) for k in np.linspace(0, steps, n)})
 
 
-def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
-           mode: str = "contour", max_frames: int = 200):
-    """The race of `runs` on `surface` (as optplay.run takes them; or pass a Result of
-    optplay.run as `runs`) as a plotly.graph_objects.Figure with an animation."""
+def figure(surface=None, runs=("sgd",), steps: int = 100, start=None, lang: str = "en",
+           mode: str = "contour", max_frames: int = 200, *, data=None,
+           model: str | None = None, batch: dict | None = None):
+    """The race of `runs` on `surface` (as optplay.run takes them, `data`, `model` and
+    `batch` too; or pass a Result of optplay.run as `runs`) as a
+    plotly.graph_objects.Figure with an animation."""
     import plotly.graph_objects as go
 
     if mode not in ("contour", "3d"):
@@ -78,9 +90,10 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
     if isinstance(runs, Result):
         result, specs = runs, [{"optimizer": r.optimizer, "label": r.label} for r in runs]
     else:
-        specs = [as_run(r) for r in runs]
-        result = run(surface, specs, steps=steps, start=start)
-        specs = request_body(surface, specs, steps, start)["runs"]
+        result = run(surface, [as_run(r) for r in runs], steps=steps, start=start,
+                     data=data, model=model, batch=batch)
+        specs = result.raw_request["runs"]
+    plane = _plane(result, t)
     surf = _surface_of(result)
     contour = look.contour_data(surf, 80 if mode == "3d" else 100)
     colors = look.colors_for(specs)
@@ -99,7 +112,7 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
         tracks.append({"path": path, "z": [look.height_of(contour, float(v)) for v in loss],
                        "diverged": r.status == "diverged" and not clipped})
 
-    colorbar = {"title": {"text": t["loss"], "side": "right"}, "thickness": 12,
+    colorbar = {"title": {"text": plane["loss"], "side": "right"}, "thickness": 12,
                 "outlinewidth": 0, "tickfont": {"size": 10}}
     if contour["log"]:
         colorbar.update(tickvals=contour["tickvals"], ticktext=contour["ticktext"])
@@ -108,8 +121,9 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
         data.append(go.Surface(x=contour["x"], y=contour["y"], z=contour["z"],
                                text=contour["text"], colorscale=look.COLORSCALE,
                                colorbar=colorbar, opacity=0.92, showlegend=False,
-                               hovertemplate="x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}"
-                                             "<extra></extra>"))
+                               hovertemplate=f"{plane['hx']} = %{{x:.3f}}<br>"
+                                             f"{plane['hy']} = %{{y:.3f}}<br>"
+                                             f"{plane['hz']} = %{{text}}<extra></extra>"))
     else:
         # The filled contour is a picture under the axes: Plotly's frame transitions
         # remove contour traces, so the race could not play over one.  An invisible
@@ -202,9 +216,9 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
                             for k in ks]}],
     )
     if three_d:
-        layout.update(height=640, scene={"xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
-                                         "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
-                                         "zaxis": {"title": {"text": t["loss"]}},
+        layout.update(height=640, scene={"xaxis": {"title": {"text": plane["x"]}, "range": [x0, x1]},
+                                         "yaxis": {"title": {"text": plane["y"]}, "range": [y0, y1]},
+                                         "zaxis": {"title": {"text": plane["loss"]}},
                                          "aspectmode": "manual",
                                          "aspectratio": {"x": 1, "y": (y1 - y0) / (x1 - x0),
                                                          "z": 0.6}})
@@ -214,9 +228,9 @@ def figure(surface, runs, steps: int = 100, start=None, lang: str = "en",
             images=[{"source": look.contour_image(surf, contour), "xref": "x", "yref": "y",
                      "x": x0, "y": y1, "sizex": x1 - x0, "sizey": y1 - y0,
                      "sizing": "stretch", "layer": "below"}],
-            xaxis={"range": [x0, x1], "title": {"text": "x"}, "zeroline": False,
+            xaxis={"range": [x0, x1], "title": {"text": plane["x"]}, "zeroline": False,
                    "showgrid": False, "constrain": "domain"},
-            yaxis={"range": [y0, y1], "title": {"text": "y"}, "zeroline": False,
+            yaxis={"range": [y0, y1], "title": {"text": plane["y"]}, "zeroline": False,
                    "showgrid": False, "scaleanchor": "x", "scaleratio": 1,
                    "constrain": "domain"})
     return go.Figure(data=data, layout=layout, frames=frames)

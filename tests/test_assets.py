@@ -160,3 +160,32 @@ def test_a_shipped_brotli_form_is_used_only_if_it_is_the_files(tmp_path):
     assert answer.headers["Content-Encoding"] == "br" and brotli.decompress(answer.body) == data
     (tmp_path / "vendor" / "lib.js.br").write_bytes(b"shipped" + brotli.compress(data))
     assert brotli.decompress(Assets(tmp_path).answer("vendor/lib.js", "br").body) == data
+
+
+def test_every_stylesheet_closes_each_rule_it_opens():
+    """A brace lost in a merge does not fail loudly: the browser nests every later rule
+    inside the open one (CSS nesting) and they silently stop applying. Nothing here
+    nests style rules, so one opened inside another is a lost '}'."""
+    for css in sorted((REPO / "static").rglob("*.css")) + sorted((REPO / "app").rglob("*.css")):
+        text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m[0].count("\n"),
+                      css.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'', '""', text)
+        open_blocks: list[bool] = []        # True: an @-rule's block (it may hold rules)
+        prelude, line = "", 1
+        for ch in text:
+            line += ch == "\n"
+            if ch == "{":
+                at_rule = prelude.strip().startswith("@")
+                assert not open_blocks or open_blocks[-1], \
+                    f"{css.name}:{line}: a rule opened inside another ({prelude.strip()[:40]})"
+                open_blocks.append(at_rule)
+                prelude = ""
+            elif ch == "}":
+                assert open_blocks, f"{css.name}:{line}: a '}}' closes nothing"
+                open_blocks.pop()
+                prelude = ""
+            elif ch == ";":
+                prelude = ""
+            else:
+                prelude += ch
+        assert not open_blocks, f"{css.name}: {len(open_blocks)} rule(s) left open"

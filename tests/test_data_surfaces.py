@@ -6,6 +6,7 @@ order against the contract's words and the recorded PyTorch paths."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -307,6 +308,33 @@ def test_tiny_logistic_losses_keep_their_digits():
     assert np.all(want > 0) and np.max(np.abs(got - want) / want) < 1e-12
 
 
+def test_logistic_losses_of_both_classes_keep_their_digits():
+    """Both classes right by a wide margin: torch's (1 - y) z - log_sigmoid(z) is
+    z - (z - 1e-9) for a 0 at z = -20, which keeps only the digits z leaves; summed as
+    max(sigma z, 0) + log1p(exp(-|z|)) every term keeps its own, one point or many."""
+    x = np.concatenate([np.linspace(-3.0, -1.0, 50), np.linspace(1.0, 3.0, 50)])
+    y = (x > 0).astype(float)
+    f = DataObjective(x, y, "logistic")
+    path = np.array([[20.0, 0.0], [30.0, 1.0], [15.0, -2.0]])
+    for (w, b), got in zip(path, f.losses_along(path)):
+        want = math.fsum(math.log1p(math.exp(-abs(w * v + b))) for v in x) / len(x)
+        assert abs(got - want) <= 1e-12 * want, (w, b, got, want)
+        assert abs(f.value_and_grad_at(w, b)[0] - want) <= 1e-12 * want
+
+
+def test_an_infinite_logit_gives_no_finite_logistic_loss():
+    """x near the float limit: where w * x overflows, torch's loss is NaN (here both far
+    points are on their right side, where sigma z = -inf would add nothing); so is ours
+    (the run ends there), one point or many, while the points beside stay finite."""
+    f = DataObjective(np.array([1e308, -1e308, 3.0, 4.0]), np.array([1.0, 0.0, 1.0, 0.0]),
+                      "logistic")
+    with np.errstate(all="ignore"):
+        along = f.losses_along(np.array([[2.0, 0.0], [0.5, 0.0], [1e-300, 1.0]]))
+        assert not np.isfinite(along[0]) and np.isfinite(along[1:]).all()
+        assert not math.isfinite(f.value_and_grad_at(2.0, 0.0)[0])
+        assert math.isfinite(f.value_and_grad_at(0.5, 0.0)[0])
+
+
 def test_losses_along_look_at_the_clock_between_chunks():
     x, y = _noisy_labels(20_000, 1)
     f = DataObjective(x, y, "logistic")
@@ -348,23 +376,81 @@ def test_batch_order_is_the_contracts():
     assert order.indices(3).tolist() == BatchOrder(n, s, seed=k).indices(3).tolist()
 
 
-def test_step_batches_are_the_batch_order():
+@pytest.mark.parametrize("model", ["linear", "logistic"])
+def test_step_batches_are_the_batch_order(model):
     """StepBatches (the step loop's view: step k's batch, sliced from the epoch's data
-    kept in visiting order) gives what the indices give, over several epochs."""
-    x, y = _noisy_line(50, 1)
-    f = DataObjective(x, y, "linear")
+    kept in visiting order; a linear batch from its sums) gives what the indices give,
+    over several epochs."""
+    x, y = (_noisy_line if model == "linear" else _noisy_labels)(50, 1)
+    f = DataObjective(x, y, model)
     order = BatchOrder(50, 8, seed=2)
     steps = f.batched(order)
     for k in list(range(20)) + [3, 100, 7]:          # out of order too
         idx = order.indices(k)
         assert steps.indices(k).tolist() == idx.tolist()
-        assert steps.value_and_grad_of_floats(0.7, -0.2, k) == \
+        got, want = steps.value_and_grad_of_floats(0.7, -0.2, k), \
             f.value_and_grad_of_floats_on(0.7, -0.2, idx)
+        if model == "logistic":
+            assert got == want
+        else:
+            assert _close(got[0], want[0], 1e-13) and _close(got[1:], want[1:], 1e-13), k
         V, G = steps.value_and_grad(np.array([[0.7, -0.2], [1.0, 1.0]]), k)
         v, gw, gb = f.value_and_grad_of_floats_on(1.0, 1.0, idx)
         assert _close(V[1], v, 1e-14) and _close(G[1], [gw, gb], 1e-14)
+        # one point on arrays (the array loop) has the float loop's bits
+        V, G = steps.value_and_grad(np.array([[0.7, -0.2]]), k)
+        assert (V[0], G[0, 0], G[0, 1]) == got
     with pytest.raises(ValueError):
         f.batched(BatchOrder(49, 8))
+
+
+def _batch_cases():
+    """(x, y, batch size): noisy lines, a line without noise, residuals tiny beside the
+    data (y ~ 1e4), large offsets, and squares near the float limit."""
+    rng = np.random.default_rng(7)
+    x = rng.normal(3.0, 2.0, 300)
+    yield x, 2.0 * x + 1.0 + rng.normal(0.0, 1.0, 300), 32
+    yield x, 2.0 * x + 1.0 + rng.normal(0.0, 1.0, 300), 1
+    yield x, 2.0 * x + 1.0 + rng.normal(0.0, 1.0, 300), 3
+    yield x, 0.5 * x - 2.0, 8
+    yield x, 1e4 + 3.0 * x + rng.normal(0.0, 1e-3, 300), 16
+    yield 1e6 + x, 5.0 * x + rng.normal(0.0, 1.0, 300), 32
+    yield x * 1e150, x * 1e152, 32
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_batch_sums_give_the_direct_sums(case):
+    """A linear batch from its sums (Quadratic.batch_floats, the float loop's step) is
+    the direct sum (torch's operations) to 1e-12, or falls back to it: small batches,
+    tiny residuals, large offsets, squares that overflow."""
+    x, y, size = list(_batch_cases())[case]
+    f = DataObjective(x, y, "linear")
+    order = BatchOrder(len(x), size, seed=1)
+    steps = f.batched(order)
+    rng = np.random.default_rng(case)
+    w0, b0 = f.quad.w0, f.quad.b0
+    scale = max(1.0, abs(w0), abs(b0))
+    points = [(w0, b0), (w0 + 1e-9 * scale, b0), (0.0, 0.0)] + \
+        [(w0 + rng.normal(0, 0.3) * scale, b0 + rng.normal(0, 0.3) * scale) for _ in range(20)]
+    fast = 0
+    with np.errstate(all="ignore"):
+        for k in range(2 * order.per_epoch):
+            sums = steps._sums if steps._e == k // order.per_epoch else None
+            for w, b in points:
+                got = steps.value_and_grad_of_floats(w, b, k)
+                want = f.value_and_grad_of_floats_on(w, b, order.indices(k))
+                if not np.isfinite(want[0]):
+                    assert got == want
+                    continue
+                assert abs(got[0] - want[0]) <= 1e-12 * want[0], (k, w, b, got, want)
+                g = np.hypot(want[1], want[2])
+                assert np.hypot(got[1] - want[1], got[2] - want[2]) <= 1e-12 * g + 1e-15 * \
+                    np.sqrt(want[0]) * np.sqrt(np.mean(x[order.indices(k)] ** 2) + 1.0), \
+                    (k, w, b, got, want)
+                if sums is not None:
+                    fast += f.quad.batch_floats(w, b, sums[k % order.per_epoch]) is not None
+    if case in (0, 5):         # well-posed batches take the fast way nearly always
+        assert fast > 0.9 * 2 * order.per_epoch * len(points) * 0.5
 
 
 def test_batch_order_without_shuffle_is_data_order():

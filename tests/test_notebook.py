@@ -62,3 +62,30 @@ def test_figure_animation_and_look():
     assert len(optplay.figure(None, res).frames) == 31
     with pytest.raises(ValueError):
         optplay.figure("bowl", ["sgd"], mode="surface")
+
+
+def test_figure_of_a_surface_from_data_names_its_axes_w_and_b():
+    """On a surface from data the plane is the model's (w, b), not (x, y): the axes,
+    the colour bar and the hover say so, in both languages, from data= or a Result."""
+    import optplay
+    fig = optplay.figure(data="line", runs=[("sgd", {"lr": 0.05})], steps=20,
+                         batch={"size": 8, "seed": 0})
+    assert fig.layout.xaxis.title.text == "w (weight)"
+    assert fig.layout.yaxis.title.text == "b (bias)"
+    assert fig.data[0].marker.colorbar.title.text == "L(w, b)"
+    zh = optplay.figure(None, optplay.run(data="pass-fail", runs=["adam"], steps=10),
+                        lang="zh", mode="3d")
+    assert zh.layout.scene.xaxis.title.text == "w（权重）"
+    assert zh.layout.scene.yaxis.title.text == "b（偏置）"
+    assert zh.layout.scene.zaxis.title.text == "L(w, b)"
+    assert zh.data[0].hovertemplate.startswith("w = ")
+    # The path is the one mini-batch SGD takes (the batch reached the run).
+    res = optplay.run(data="line", runs=[("sgd", {"lr": 0.05})], steps=20,
+                      batch={"size": 8, "seed": 0})
+    moving = [t for t in fig.frames[-1].data if t.mode == "lines+markers"][0]
+    assert list(moving.x) == list(res[0].path[:, 0])
+    # A formula's plane stays (x, y).
+    plain = optplay.figure("bowl", ["sgd"], steps=5)
+    assert (plain.layout.xaxis.title.text, plain.layout.yaxis.title.text) == ("x", "y")
+    with pytest.raises(TypeError):
+        optplay.figure("bowl", ["sgd"], data="line")

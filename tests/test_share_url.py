@@ -48,6 +48,17 @@ QUERIES = [
     "view=2d",
     "o=adam(lr=0.1)&insp=1&arrows=1",
     "o=adam(lr=0.1)&insp=yes&arrows=0",
+    # Surfaces from data: a built-in set, pasted points, a model, mini-batches.
+    "data=line&o=sgd(lr=0.05)&batch=8&bseed=3&shuffle=0",
+    "data=pass-fail&model=linear&batch=4",
+    "data=nosuch&s=booth&batch=8",
+    "pts=0.5:1.1,1:2,2:3.9,-1e-7:1e%2B21&model=logistic&batch=2&shuffle=1",
+    "pts=1:2,3&data=line&model=quadratic",
+    "pts=1:2,0x10:Infinity&s=bowl",
+    "pts=1:2,:3",
+    "s=bowl&batch=8&bseed=-1&shuffle=0",
+    "f=x**2&d=-1,1,-1,1&pts=1:2&batch=0",
+    "data=local&model=logistic",
     # The torch.optim API lab: param groups, zero_grad, events (values equal to PyTorch's
     # defaults are kept: in a group or an event they override the row's).
     "s=bowl&o=sgd(lr=0.01;momentum=0.9)&groups1=x(lr=0.05),y(momentum=0)&zero_grad1=never"
@@ -57,13 +68,18 @@ QUERIES = [
     "o=lookahead(k=3;optimizer=adam(lr=0.1))&groups1=x(lr=0.3;betas=0.8,0.9),y(momentum=0.5)"
     "&events1=5(lr=0.01),5:reset,4:keep,0x10:reset(lr=1e-3),12:swap(lr=1),-3:keep,2.5:keep,:keep",
     "o=sgd&zero_grad1=sometimes&events1=&groups1=&o=rprop&events2=1:keep(etas=0.4,1.3;nosuch=1)",
+    # A lesson's name (lessons.json): read when it is a name, whichever lesson it names.
+    "lesson=zero-grad&s=bowl&o=sgd(lr=0.1)",
+    "lesson=Zero_Grad!&o=adam",
+    "o=sgd&lesson=nosuch-lesson-1",
 ]
 
 
 def js_decode(tmp_path, queries: list[str]) -> list[dict]:
     cat = {"optimizers": catalogues.optimizers()["optimizers"],
            "schedulers": catalogues.schedulers()["schedulers"],
-           "surfaces": catalogues.surfaces()["surfaces"]}
+           "surfaces": catalogues.surfaces()["surfaces"],
+           "datasets": catalogues.datasets()["datasets"]}
     return run_node(tmp_path, """
 const { Catalog } = await import("{js}/catalog.js");
 const { decodeState, runRequest } = await import("{js}/state.js");
@@ -114,3 +130,24 @@ def test_request_from_url_runs_and_keeps_colours():
     assert share_url.query_of("/embed?s=bowl&autoplay=1") == "s=bowl&autoplay=1"
     assert share_url.query_of("?s=bowl") == "s=bowl"
     assert share_url.query_of("http://host/") == ""
+
+
+def test_links_carry_data_and_batches(tmp_path):
+    """A built-in data set, pasted points and the batch keys reach the run request; the
+    server runs it (batch_loss per step)."""
+    body, st = share_url.request_from_url("/?data=line&steps=30&o=sgd(lr=0.05)&batch=8&bseed=3")
+    assert body["surface"] == {"data": "line"}
+    assert body["batch"] == {"size": 8, "seed": 3, "shuffle": True}
+    answer = run_request(body)
+    assert len(answer["runs"][0]["batch_loss"]) == 30
+    body, _ = share_url.request_from_url("/?pts=0:0,1:1,2:1,3:0&model=logistic&o=adam(lr=0.1)")
+    assert body["surface"] == {"data": {"x": [0, 1, 2, 3], "y": [0, 1, 1, 0]}, "model": "logistic"}
+    assert "batch" not in body
+
+
+def test_a_link_whose_data_stayed_in_the_browser_says_so():
+    import pytest
+
+    from app.engine.errors import RequestError
+    with pytest.raises(RequestError, match="too long to travel in a link"):
+        share_url.request_from_url("/?data=local&o=sgd(lr=0.1)")

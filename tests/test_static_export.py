@@ -100,6 +100,28 @@ def test_lr_variants_and_languages():
     assert data["variants"][0]["runs"][0]["path"] != data["variants"][1]["runs"][0]["path"]
 
 
+def test_a_scene_from_data_carries_its_data_batches_and_epochs():
+    body = {"surface": {"data": "line"}, "batch": {"size": 8, "seed": 2, "shuffle": False},
+            "steps": 30, "runs": [{"optimizer": "sgd", "params": {"lr": 0.05}}]}
+    html = export_html(body, lang="zh")
+    data = data_of(html)
+    answer = run_request(body)
+    ours = answer["runs"][0]
+    assert data["data"]["model"] == "linear" and len(data["data"]["x"]) == 40
+    assert data["data"]["best"] == pytest.approx(answer["surface"]["minima"][0])
+    assert data["epoch"] == 5                                  # ceil(40 / 8)
+    (run,) = data["variants"][0]["runs"]
+    assert run["batch_loss"] == pytest.approx(ours["batch_loss"], rel=1e-8)
+    assert "学习时长与考试分数" in html and "L(w, b) = 对所有数据取平均" in html
+    assert "每批 8 个（随机种子 2，按数据顺序）：一个 epoch 为 5 步" in html
+    # Your own data, logistic, no batches.
+    own = {"surface": {"data": {"x": [0, 1, 2, 3], "y": [0, 1, 0, 1]}, "model": "logistic"},
+           "steps": 10, "runs": [{"optimizer": "adam", "params": {"lr": 0.1}}]}
+    data = scene_data(own)
+    assert data["data"]["y"] == [0, 1, 0, 1] and data["epoch"] is None
+    assert data["surface"]["name"] == "Your data"
+
+
 def test_refusals():
     from pydantic import ValidationError
 

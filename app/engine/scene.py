@@ -64,10 +64,11 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     if deadline is None:
         deadline = time.monotonic() + budget
     order = batch_order(req, surface)
+    # one StepBatches for every run: they visit the same batches, made once
+    batches = surface.formula.batched(order) if order is not None else None
     runs = []
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
-        batches = surface.formula.batched(order) if order is not None else None
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
                             record_state=req.state, deadline=deadline, budget=budget,
                             cancelled=cancelled, on_chunk=chunk, batches=batches))

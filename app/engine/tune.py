@@ -250,9 +250,9 @@ def _by_batch(p: TunePlan, rp: RunPlan, fence: Fence) -> Outcome:
 def _by_single(p: TunePlan, rp: RunPlan, i: int, fence: Fence) -> Outcome:
     n = len(rp.lrs)
     out = Outcome(np.empty(n), np.zeros(n, dtype=bool), np.full(n, -1, dtype=np.int64))
-    for j, lr in enumerate(rp.lrs):
+    batches = p.surface.formula.batched(p.order) if p.order is not None else None
+    for j, lr in enumerate(rp.lrs):     # every lr visits the same batches: made once
         fence.check()
-        batches = p.surface.formula.batched(p.order) if p.order is not None else None
         run = run_one(p.surface, p.start, p.req.steps, with_lr(rp.spec, lr), loc=("runs", i),
                       deadline=fence.deadline, budget=fence.budget,
                       cancelled=fence.cancelled, batches=batches)

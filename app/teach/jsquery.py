@@ -90,4 +90,6 @@ def read_field(q: Query, spec: dict, key: str | None = None):
         return UNDEF
     if kind == "flag":
         return raw in spec["true"]
+    if kind == "name":
+        return raw if re.fullmatch(spec["pattern"], raw) else UNDEF   # JS: no "$" before "\n"
     raise ValueError(f"read_field: {kind} is not a plain kind")

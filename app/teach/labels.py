@@ -46,14 +46,12 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def run_label(run: dict, max_extra: int = 2) -> str:
-    """"Adam lr=0.05 amsgrad · StepLR": the run's own label if it has one, else its
-    optimizer, lr and what differs from the defaults (as the page's legend)."""
-    if run.get("label"):
-        return str(run["label"])
+def changed_params(run: dict) -> list[str]:
+    """The run's hyperparameters as "name=value", lr first, then every other one that
+    differs from PyTorch's default (a Lookahead's inner optimizer by its name)."""
     cls = OPTIMIZERS.get(run.get("optimizer"))
     if cls is None:
-        return str(run.get("optimizer"))
+        return []
     params = run.get("params") or {}
     bits = []
     for h in cls.hypers:
@@ -73,12 +71,42 @@ def run_label(run: dict, max_extra: int = 2) -> str:
         else:
             bits.append(f"{h.name}={fmt(v, 3)}")
     bits.sort(key=lambda b: 0 if b.startswith("lr=") else 1)
-    shown = bits[: 1 + max_extra]
+    return bits
+
+
+def run_label(run: dict, max_extra: int = 2) -> str:
+    """"Adam lr=0.05 amsgrad · StepLR": the run's own label if it has one, else its
+    optimizer, lr and what differs from the defaults (as the page's legend)."""
+    if run.get("label"):
+        return str(run["label"])
+    cls = OPTIMIZERS.get(run.get("optimizer"))
+    if cls is None:
+        return str(run.get("optimizer"))
+    shown = changed_params(run)[: 1 + max_extra]
     label = cls.torch_name + (" " + " ".join(shown) if shown else "")
     sched = run.get("scheduler")
     if sched:
         label += f" · {sched.get('name')}"
     return label + lab_label(run, cls.torch_name)
+
+
+def legend_parts(run: dict) -> tuple[str, str]:
+    """A legend entry's two texts: ("SGD", "lr=0.002 momentum=0.9 · StepLR · σ=0.1"),
+    every changed hyperparameter (static/js/plotlegend.js legendParts writes the same)."""
+    cls = OPTIMIZERS.get(run.get("optimizer"))
+    name = str(run.get("label") or (cls.torch_name if cls else run.get("optimizer")))
+    detail = " ".join(changed_params(run))
+    extra = []
+    if run.get("scheduler"):
+        extra.append(str(run["scheduler"].get("name")))
+    noise = run.get("noise") or {}
+    if noise.get("std"):
+        extra.append(f"σ={fmt(noise['std'], 3)}")
+    if cls is not None:
+        lab = lab_label(run, cls.torch_name).removeprefix(" · ")
+        if lab:
+            extra.append(lab)
+    return name, " · ".join([detail, *extra] if detail else extra)
 
 
 def _values(v: dict | None) -> str:

@@ -75,12 +75,13 @@ def log_ticks(zmin: float, zmax: float, delta: float) -> list[float]:
     return out
 
 
-def contour_data(surface: Surface, n: int = 100) -> dict:
+def contour_data(surface: Surface, n: int = 100, hover: bool = True) -> dict:
     """The contour as the page draws it: x, y, z (log10(f - min + δ) where a log scale
-    shows the valley better), hover text with f itself, colour-bar ticks."""
+    shows the valley better), hover text with f itself (unless `hover` is False: a
+    picture has no hover), colour-bar ticks."""
     g = grid(surface, n)
     z, zmin, zmax = g["z"], g["zmin"], g["zmax"]
-    text = [["" if v is None else fmt(v) for v in row] for row in z]
+    text = [["" if v is None else fmt(v) for v in row] for row in z] if hover else None
     out = {"x": g["x"], "y": g["y"], "z": z, "text": text, "log": False, "delta": None,
            "tickvals": None, "ticktext": None, "zmin": zmin, "zmax": zmax}
     if wants_log_scale(g):
@@ -127,21 +128,42 @@ def _png(rgba: np.ndarray) -> bytes:
 
 def contour_image(surface: Surface, contour: dict, size: int = 360, levels: int = 26) -> str:
     """The filled contour as a PNG data URI, for a figure whose animation must not redraw
-    it (Plotly's frame transitions remove contour traces): `levels` colour bands on the
-    same colour axis as `contour` (log colours included), with light lines between bands;
-    transparent where f has no value."""
+    it (Plotly's frame transitions remove contour traces)."""
     (x0, x1), (y0, y1) = surface.domain
     ratio = (y1 - y0) / (x1 - x0)
     nx = size if ratio <= 1 else max(16, int(round(size / ratio)))
     ny = max(16, int(round(nx * ratio))) if ratio <= 1 else size
+    rgba = contour_rgba(surface, contour, nx, ny, levels)
+    return "data:image/png;base64," + base64.b64encode(_png(rgba)).decode("ascii")
+
+
+def contour_rgba(surface: Surface, contour: dict, nx: int, ny: int,
+                 levels: int = 26) -> np.ndarray:
+    """The filled contour as (ny, nx, 4) uint8 pixels, top row first (one value of f per
+    pixel centre): see band_rgba."""
+    return band_rgba(surface_values(surface, contour, nx, ny), contour, levels)
+
+
+def surface_values(surface: Surface, contour: dict, nx: int, ny: int, check=None) -> np.ndarray:
+    """f at the centres of an nx × ny grid of pixels over the domain, top row first, on
+    the contour's colour axis (log10(f - min + δ) for log colours).  `check()` is called
+    every few milliseconds of a long formula (it raises to stop)."""
+    (x0, x1), (y0, y1) = surface.domain
     xs = x0 + (np.arange(nx) + 0.5) * (x1 - x0) / nx
     ys = y1 - (np.arange(ny) + 0.5) * (y1 - y0) / ny          # top row first
     X, Y = np.meshgrid(xs, ys)
     with np.errstate(all="ignore"):
-        Z = surface.formula.value(np.column_stack([X.ravel(), Y.ravel()])).reshape(ny, nx)
+        Z = surface.formula.value(X.ravel(), Y.ravel(), check=check).reshape(ny, nx)
         if contour["log"]:
             Z = np.log10(np.maximum(Z - contour["zmin"] + contour["delta"],
                                     contour["delta"] * 1e-3))
+    return Z
+
+
+def band_rgba(Z: np.ndarray, contour: dict, levels: int = 26) -> np.ndarray:
+    """Values on the contour's colour axis as (ny, nx, 4) uint8 pixels: `levels` colour
+    bands as Plotly spaces them, with light lines between bands; transparent where Z is
+    not finite (f has no value there)."""
     finite = np.isfinite(Z)
     lo, hi = color_range(contour)
     span = hi - lo if hi > lo else 1.0
@@ -155,8 +177,7 @@ def contour_image(surface: Surface, contour: dict, size: int = 360, levels: int 
     edge[:-1, :] |= band[:-1, :] != band[1:, :]
     rgb = np.where(edge[..., None], rgb * 0.65 + 255 * 0.35, rgb)
     alpha = np.where(finite, 255, 0)[..., None]
-    rgba = np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8)
-    return "data:image/png;base64," + base64.b64encode(_png(rgba)).decode("ascii")
+    return np.concatenate([rgb, alpha], axis=-1).round().astype(np.uint8)
 
 
 def nice_step(raw: float) -> float:

@@ -19,8 +19,10 @@ import re
 from typing import Any
 
 from ..engine import catalog as catalogues
+from ..engine.errors import RequestError
 from .jsquery import UNDEF, Query, as_json_number, is_integer, js_number, js_round, read_field
 from .share_map import decode_map
+from .lessons import lesson_search
 from .look import colors_for
 from .table import URL_KEYS, defaults, url_field
 
@@ -35,9 +37,11 @@ class Catalog:
         self.optimizers = catalogues.optimizers()["optimizers"]
         self.schedulers = catalogues.schedulers()["schedulers"]
         self.surfaces = catalogues.surfaces()["surfaces"]
+        self.datasets = catalogues.datasets()["datasets"]
         self._opt = {o["id"]: o for o in self.optimizers}
         self._sched = {s["id"]: s for s in self.schedulers}
         self._surf = {s["id"]: s for s in self.surfaces}
+        self._data = {d["id"]: d for d in self.datasets}
 
     def optimizer(self, id_):
         return self._opt.get(id_)
@@ -47,6 +51,9 @@ class Catalog:
 
     def surface(self, id_):
         return self._surf.get(id_)
+
+    def dataset(self, id_):
+        return self._data.get(id_)
 
     def required_values(self, item, steps: int = 200) -> dict:
         out = {}
@@ -243,7 +250,7 @@ def default_state(catalog: Catalog) -> dict:
     rows = [_new_row(r["optimizer"], dict(r["params"])) for r in URL_KEYS["default_rows"]
             if catalog.optimizer(r["optimizer"])]
     assign_colors(rows)
-    return {**defaults("scene"), "formula": None, "rows": rows}
+    return {**defaults("scene"), "formula": None, "data": None, "model": None, "rows": rows}
 
 
 def _numbers(text: str | None, count: int):
@@ -255,14 +262,37 @@ def _numbers(text: str | None, count: int):
     return None
 
 
+def parse_points(text: str | None) -> dict | None:
+    """state.js parsePoints: "0.5:1.1,1:2" -> {x, y}, or None when any pair is unusable."""
+    if not isinstance(text, str) or text.strip() == "":
+        return None
+    x, y = [], []
+    for pair in text.split(","):
+        xy = pair.split(":")
+        if len(xy) != 2 or any(v.strip() == "" for v in xy):
+            return None
+        a, b = js_number(xy[0]), js_number(xy[1])
+        if not (math.isfinite(a) and math.isfinite(b)):
+            return None
+        x.append(as_json_number(a))
+        y.append(as_json_number(b))
+    return {"x": x, "y": y}
+
+
 def _read_surface(q: Query, st: dict, spec: dict, catalog: Catalog) -> None:
     f = q.get(spec["formula_key"])
     d = _numbers(q.get(spec["domain_key"]), 4)
+    pts = parse_points(q.get(spec["points_key"]))
     if f is not None and f.strip() != "":
         ok = d and d[0] < d[1] and d[2] < d[3]
         st["formula"] = {"expr": f, "domain": [[d[0], d[1]], [d[2], d[3]]] if ok
                          else [list(r) for r in spec["domain_default"]]}
         st["surface"] = None
+    elif pts or catalog.dataset(q.get(spec["data_key"])):
+        st["data"] = pts or {"id": q.get(spec["data_key"])}
+        st["surface"] = None
+        if q.get(spec["model_key"]) in spec["models"]:
+            st["model"] = q.get(spec["model_key"])
     elif catalog.surface(q.get(spec["key"])):
         st["surface"] = q.get(spec["key"])
 
@@ -407,6 +437,8 @@ def decode_state(search: str, catalog: Catalog | None = None) -> dict:
     q = Query(search)
     st = default_state(catalog)
     for spec in URL_KEYS["scene"]:
+        if spec.get("when") == "data" and not st["data"]:
+            continue                    # batch keys: only on a surface from data
         reader = READERS.get(spec["kind"])
         if reader:
             reader(q, st, spec, catalog)
@@ -430,13 +462,29 @@ def run_request(st: dict, catalog: Catalog | None = None) -> dict:
             run["noise"] = {"std": row["noise"], "seed": row["seed"]}
         run.update(lab_options(row, catalog))
         runs.append(run)
-    body: dict[str, Any] = {
-        "surface": ({"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}
-                    if st["formula"] else st["surface"]),
-        "steps": st["steps"], "runs": runs}
+    if st["formula"]:
+        surface = {"expr": st["formula"]["expr"], "domain": st["formula"]["domain"]}
+    elif st["data"]:
+        surface = data_surface(st)
+    else:
+        surface = st["surface"]
+    body: dict[str, Any] = {"surface": surface, "steps": st["steps"], "runs": runs}
     if st["start"]:
         body["start"] = st["start"]
+    if st["data"] and st["batchSize"]:
+        body["batch"] = {"size": st["batchSize"], "seed": st["batchSeed"],
+                         "shuffle": st["shuffle"]}
     return body
+
+
+def data_surface(st: dict) -> dict:
+    """state.js dataSurface: {data: id | {x, y}, model?}."""
+    data = st["data"]
+    spec: dict[str, Any] = {"data": data["id"] if "id" in data else
+                            {"x": data["x"], "y": data["y"]}}
+    if st["model"]:
+        spec["model"] = st["model"]
+    return spec
 
 
 def lab_options(row: dict, catalog: Catalog) -> dict:
@@ -465,10 +513,18 @@ def query_of(url_or_query: str) -> str:
 
 
 def request_from_url(url_or_query: str) -> tuple[dict, dict]:
-    """(run request with each row's colour, page state) for a share URL: the rows the
-    page shows (hidden ones left out, unless every row is hidden)."""
+    """(run request with each row's colour, page state) for a share URL (a lesson's link
+    stands for its scene): the rows the page shows (hidden ones left out, unless every row
+    is hidden)."""
     catalog = Catalog()
-    st = decode_state(query_of(url_or_query), catalog)
+    query = lesson_search(query_of(url_or_query))
+    spec = url_field("surface")
+    q = Query(query)
+    if q.get(spec["data_key"]) == spec["local"] and not parse_points(q.get(spec["points_key"])):
+        raise RequestError((spec["data_key"],), "this link's data was too long to travel in a "
+                           "link (it stayed in the browser that made it): export the scene "
+                           "from that page, or give its request with --body")
+    st = decode_state(query, catalog)
     body = run_request(st, catalog)
     for run, row in zip(body["runs"], st["rows"]):
         run["color"] = row["color"]

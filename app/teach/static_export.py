@@ -1,6 +1,8 @@
 """A scene as ONE self-contained HTML file: opened from disk, with no server and no
 network, it plays the race (play/pause, scrubber, speed, step readout, loss chart), over
-the surface's contour, with the legend and the optimizers' update rules.
+the surface's contour, with the legend and the optimizers' update rules.  On a surface
+from data it also shows the data with each run's model at the step shown, each step's
+batch loss behind the full-data loss, and the epochs.
 
     export_html(request_body, lang="en", lr_variants=None) -> str
 
@@ -25,6 +27,7 @@ import plotly
 from .. import __version__
 from ..config import settings
 from ..engine.errors import RequestError
+from ..engine.data import DataSurface
 from ..engine.optim import REGISTRY as OPTIMIZERS
 from ..engine.request import RunRequest, resolve_surface
 from ..engine.scene import execute
@@ -52,6 +55,17 @@ STRINGS = {
         "footer": "Made with Optimizer Playground {version}: every path is the one "
                   "torch.optim takes (float64). This file works offline. Exported {date}.",
         "custom": "Custom formula",
+        "data.title": "The data, and each optimizer's model at step {k}",
+        "data.w": "w (weight)", "data.b": "b (bias)", "data.x": "x (feature)",
+        "data.y": "y (target)", "data.yLogistic": "y (0 or 1), and P(y = 1)",
+        "data.colorbar": "loss L(w, b)", "data.best": "dashed: the best fit (★ on the contour)",
+        "data.linearModel": "ŷ = w·x + b", "data.logisticModel": "P(y = 1) = σ(w·x + b)",
+        "data.lossLinear": "L(w, b) = mean over the data of (w·x + b − y)²",
+        "data.lossLogistic": "L(w, b) = mean over the data of −[y·log σ(w·x + b) + "
+                             "(1 − y)·log(1 − σ(w·x + b))]",
+        "data.batches": "mini-batches of {size} (seed {seed}{order}): an epoch is {steps} steps",
+        "data.inOrder": ", in data order",
+        "loss.batch": "batch loss", "loss.epoch": "epoch {n}",
     },
     "zh": {
         "title": "优化器游乐场", "player.play": "播放", "player.pause": "暂停",
@@ -67,6 +81,17 @@ STRINGS = {
         "footer": "由优化器游乐场 {version} 生成：每条路径都与 torch.optim 的实际计算一致"
                   "（float64）。本文件可离线打开。导出日期 {date}。",
         "custom": "自定义公式",
+        "data.title": "数据，以及各优化器在第 {k} 步的模型",
+        "data.w": "w（权重）", "data.b": "b（偏置）", "data.x": "x（特征）",
+        "data.y": "y（目标值）", "data.yLogistic": "y（0 或 1）与 P(y = 1)",
+        "data.colorbar": "损失 L(w, b)", "data.best": "虚线：最佳拟合（等高线图上的 ★）",
+        "data.linearModel": "ŷ = w·x + b", "data.logisticModel": "P(y = 1) = σ(w·x + b)",
+        "data.lossLinear": "L(w, b) = 对所有数据取平均 (w·x + b − y)²",
+        "data.lossLogistic": "L(w, b) = 对所有数据取平均 −[y·log σ(w·x + b) + "
+                             "(1 − y)·log(1 − σ(w·x + b))]",
+        "data.batches": "小批量，每批 {size} 个（随机种子 {seed}{order}）：一个 epoch 为 {steps} 步",
+        "data.inOrder": "，按数据顺序",
+        "loss.batch": "批损失", "loss.epoch": "第 {n} 个 epoch",
     },
 }
 
@@ -84,6 +109,8 @@ SURFACE_NAMES_ZH = {
 
 
 def surface_title(surface, lang: str) -> str:
+    if isinstance(surface, DataSurface):
+        return surface.name_zh if lang == "zh" and surface.name_zh else surface.name
     if surface.id == "custom":
         return STRINGS[lang]["custom"]
     if lang == "zh":
@@ -165,6 +192,7 @@ def _runs_view(body: dict, answer: dict, lang: str) -> list[dict]:
             "escaped_at": run.get("escaped_at"),
             "path": [[_round(x), _round(y)] for x, y in run["path"]],
             "loss": [_round(v) for v in run["loss"]],
+            "batch_loss": [_round(v) for v in run.get("batch_loss") or []],
             "reason": reason.get(lang),
             # changes of course (torch.optim API): a diamond on the path at each
             "events": [[e["at"], e.get("state", "keep")] for e in spec.get("events") or []],
@@ -221,8 +249,9 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
     return {
         "lang": lang, "t": STRINGS[lang], "steps": req.steps, "variant": pick,
         "autoplay": True, "start": list(answer["start"]),
+        **_data_view(surface, req, lang),
         "surface": {"name": surface_title(surface, lang),
-                    "formula": plain_source(surface.formula.tree),
+                    "formula": _formula_line(surface, lang),
                     "domain": [list(surface.domain[0]), list(surface.domain[1])],
                     "minima": [list(p) for p in surface.minima],
                     "saddles": [list(p) for p in surface.saddles]},
@@ -232,6 +261,33 @@ def scene_data(request_body: dict | RunRequest, lang: str = "en",
         "variants": variants,
         "rules": _rules(body, lang),
     }
+
+
+def _formula_line(surface, lang: str) -> str:
+    """f(x, y) = <formula>, or the loss of a surface from data in words."""
+    if isinstance(surface, DataSurface):
+        return STRINGS[lang]["data.lossLogistic" if surface.model == "logistic"
+                             else "data.lossLinear"]
+    return f"f(x, y) = {plain_source(surface.formula.tree)}"
+
+
+def _data_view(surface, req: RunRequest, lang: str) -> dict:
+    """A surface from data: its points, model and best fit (the data panel), and the
+    steps per epoch when mini-batches are on (the loss chart's marks)."""
+    if not isinstance(surface, DataSurface):
+        return {"data": None, "epoch": None, "batches": None}
+    ds = surface.dataset
+    batch = req.batch
+    epoch = math.ceil(surface.n / batch.size) if batch is not None else None
+    batches = None
+    if batch is not None:
+        t = STRINGS[lang]
+        batches = t["data.batches"].format(size=batch.size, seed=batch.seed, steps=epoch,
+                                           order="" if batch.shuffle else t["data.inOrder"])
+    return {"data": {"x": [float(v) for v in ds.x], "y": [float(v) for v in ds.y],
+                     "model": surface.model,
+                     "best": list(surface.minima[0]) if surface.minima else None},
+            "epoch": epoch, "batches": batches}
 
 
 def _json_for_script(data: dict) -> str:
@@ -254,7 +310,7 @@ PAGE = """<!doctype html>
 <main>
 <header>
 <h1>{title}</h1>
-<p>{surface_name} · <code>f(x, y) = {formula}</code></p>
+<p>{surface_name} · <code>{formula}</code>{batches}</p>
 </header>
 <div class="layout">
 <section>
@@ -272,6 +328,8 @@ PAGE = """<!doctype html>
 </div>
 </section>
 <section>
+<div id="data-panel" hidden><p id="data-title"></p><p id="data-model"></p>
+<div class="plot-wrap" id="data-wrap"><div id="data-plot"></div><canvas id="data-overlay" aria-hidden="true"></canvas></div></div>
 <table><thead><tr><th>{legend_run}</th><th>{legend_status}</th><th>{legend_loss}</th></tr></thead>
 <tbody id="legend-body"></tbody></table>
 <div id="loss"></div>
@@ -296,6 +354,7 @@ def render_html(data: dict) -> str:
         html_lang="zh-CN" if data["lang"] == "zh" else "en", version=e(__version__),
         title=e(t["title"]), font=look.FONT, css=_asset("export.css"),
         surface_name=e(data["surface"]["name"]), formula=e(data["surface"]["formula"]),
+        batches=f" · {e(data['batches'])}" if data.get("batches") else "",
         play=e(t["player.play"]), scrubber=e(t["player.scrubber"]), speed=e(t["player.speed"]),
         lr_label=e(t["lr.label"]), legend_run=e(t["legend.run"]),
         legend_status=e(t["legend.status"]), legend_loss=e(t["legend.loss"]),

@@ -10,10 +10,10 @@ async function getJSON(path) {
   return res.json();
 }
 
-/** The three catalogues, fetched in parallel. */
+/** The four catalogues, fetched in parallel. */
 export async function fetchCatalogues() {
-  const [o, s, f] = await Promise.all([getJSON("/optimizers"), getJSON("/schedulers"), getJSON("/surfaces")]);
-  return { optimizers: o.optimizers, schedulers: s.schedulers, surfaces: f.surfaces };
+  const [o, s, f, d] = await Promise.all([getJSON("/optimizers"), getJSON("/schedulers"), getJSON("/surfaces"), getJSON("/datasets")]);
+  return { optimizers: o.optimizers, schedulers: s.schedulers, surfaces: f.surfaces, datasets: d.datasets };
 }
 
 const GRID_DIGITS = 5;
@@ -169,7 +169,7 @@ export class StreamClient {
         this.handlers.onError(body.detail || [{ loc: [], msg: `HTTP ${res.status}` }], req.id);
         return;
       }
-      body.runs.forEach((run, i) => this.handlers.onChunk({ id: req.id, run: i, start: 0, path: run.path, loss: run.loss, lr: run.lr }, req.id));
+      body.runs.forEach((run, i) => this.handlers.onChunk({ id: req.id, run: i, start: 0, path: run.path, loss: run.loss, lr: run.lr, batch_loss: run.batch_loss }, req.id));
       this.handlers.onDone({ id: req.id, done: true, surface: body.surface, runs: body.runs }, req.id);
     } catch (e) {
       if (e.name !== "AbortError" && this.current === req) {

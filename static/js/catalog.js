@@ -1,4 +1,4 @@
-// The server's catalogues (optimizers, schedulers, surfaces) and what the page derives
+// The server's catalogues (optimizers, schedulers, surfaces, data sets) and what the page derives
 // from them: defaults, value checks and short labels. Nothing here knows an optimizer by
 // name, so an optimizer added on the server shows up in the page by itself.
 
@@ -18,13 +18,15 @@ const PER_STEP = new Set(["gamma"]);
 const PERIOD_SHARE = 0.25;
 
 export class Catalog {
-  constructor({ optimizers, schedulers, surfaces }) {
+  constructor({ optimizers, schedulers, surfaces, datasets = [] }) {
     this.optimizers = optimizers;
     this.schedulers = schedulers;
     this.surfaces = surfaces;
+    this.datasets = datasets;
     this.optById = new Map(optimizers.map((o) => [o.id, o]));
     this.schedById = new Map(schedulers.map((s) => [s.id, s]));
     this.surfById = new Map(surfaces.map((s) => [s.id, s]));
+    this.dataById = new Map(datasets.map((d) => [d.id, d]));
   }
 
   optimizer(id) {
@@ -37,6 +39,11 @@ export class Catalog {
 
   surface(id) {
     return this.surfById.get(id);
+  }
+
+  /** A built-in data set (GET /api/v1/datasets: id, names, model, n, x, y ...). */
+  dataset(id) {
+    return this.dataById.get(id);
   }
 
   /** The optimizer's spec of hyperparameter `name` (or undefined). */
@@ -80,10 +87,11 @@ export class Catalog {
     return out;
   }
 
-  /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
-  rowLabel(row, maxExtra = 2) {
+  /** A row's hyperparameters as "name=value": lr first, then every other one that
+   *  differs from PyTorch's default (a Lookahead's inner optimizer by its name). */
+  changedParams(row) {
     const opt = this.optimizer(row.optimizer);
-    if (!opt) return row.optimizer;
+    if (!opt) return [];
     const bits = [];
     for (const p of opt.params) {
       if (!(p.name in row.params)) continue;
@@ -100,8 +108,14 @@ export class Catalog {
       }
       bits.push(`${p.name}=${Array.isArray(v) ? v.map((x) => fmt(x, 3)).join(",") : fmt(v, 3)}`);
     }
-    const lrFirst = bits.sort((a, b) => (b.startsWith("lr=") ? 1 : 0) - (a.startsWith("lr=") ? 1 : 0));
-    const shown = lrFirst.slice(0, 1 + maxExtra);
+    return bits.sort((a, b) => (b.startsWith("lr=") ? 1 : 0) - (a.startsWith("lr=") ? 1 : 0));
+  }
+
+  /** Short label for a run: "Adam lr=0.05" plus what differs from the defaults. */
+  rowLabel(row, maxExtra = 2) {
+    const opt = this.optimizer(row.optimizer);
+    if (!opt) return row.optimizer;
+    const shown = this.changedParams(row).slice(0, 1 + maxExtra);
     let label = `${opt.name}${shown.length ? " " + shown.join(" ") : ""}`;
     if (row.scheduler) label += ` · ${row.scheduler.name}`;
     return label + this.labLabel(row);

@@ -14,3 +14,15 @@ export function el(tag, attrs = {}, ...children) {
   for (const c of children) if (c !== null && c !== undefined) e.append(c);
   return e;
 }
+
+/** Size a canvas laid over `box` to it, in device pixels (a canvas is cleared only when
+ *  its size changes); returns the device pixel ratio its drawing is scaled by. */
+export function fitCanvas(canvas, box) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = box.clientWidth, h = box.clientHeight;
+  canvas.style.width = `${w}px`;
+  canvas.style.height = `${h}px`;
+  const width = Math.round(w * dpr), height = Math.round(h * dpr);
+  if (canvas.width !== width || canvas.height !== height) Object.assign(canvas, { width, height });
+  return dpr;
+}

@@ -2,11 +2,13 @@
 //   autoplay=1            start the race on load
 //   controls=lr,momentum  which controls show (hyperparameter names, or steps / surface);
 //   controls=none         none; left out: lr
+//   present=1             presentation mode: large text, the legend on the plot, no controls
 // A link opens the full app with the same state.
 
 import { fetchCatalogues, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
+import { DataView } from "./dataview.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
 import { Scene, gridPoints } from "./scene.js";
@@ -18,23 +20,31 @@ import { applyI18n, detectLang, setLang, surfaceName, t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { statusKind, statusText } from "./readout.js";
 import { Announcer } from "./announce.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation } from "./present.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { LabMarks } from "./labmarks.js";
+import { LessonCard, linkSearch } from "./lessons.js";
 
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
   // The link's surface's grid, asked for with the catalogues (a typed formula waits for
   // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
-  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
-  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog, { embed: true });
+  const store = new Store(decodeState(search, catalog), catalog, { embed: true });
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
+  new LessonCard($("#lesson-card"), store, { path: "/embed", compact: true }).show();
 
   const errorBox = $("#global-error");
   const legend = new Legend($("#legend"));
@@ -54,16 +64,23 @@ async function start() {
   const linkFull = () => { openFull.href = `/?${encodeState(state, catalog)}`; };
   linkFull();
   store.subscribe(linkFull);
-  const contour = new ContourView($("#contour"), { compact: true });
+  const contour = new ContourView($("#contour"), { compact: !state.present });
   const bar = new PlayerBar($("#player"), scene.player, { compact: true, onSpeed: (speed) => store.update({ speed }) });
   // Changes of course (torch.optim API) on the path and on the scrubber.
   const labMarks = new LabMarks();
   contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
-  scene.attach({ contour, bar, extra: [new ScrubMarks(bar, scene.player), new Announcer()] });
-  buildControls($("#embed-controls"), scene);
+  // A surface from data: the data and each run's model beside (or under) the contour.
+  const data = new DataView($("#data-view"), { compact: true });
+  // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
+  // of the footer's, and no controls.
+  const plotLegend = state.present ? new PlotLegend(contour, scene) : null;
+  scene.attach({ contour, bar, data, extra: [new ScrubMarks(bar, scene.player), new Announcer(), ...(plotLegend ? [plotLegend] : [])] });
+  if (!state.present) buildControls($("#embed-controls"), scene);
   bindKeys(scene.player);
   scene.exposeHooks();
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
   const res = await scene.loadGrid();
   if (!res.ok) {
     errorBox.hidden = false;

@@ -1,12 +1,16 @@
 // Code and data out of the current scene: "Copy as PyTorch" (POST /api/v1/code), CSV and
-// JSON (POST /api/v1/export/csv|json), a self-contained HTML file (/export/html) and a
-// PNG of the plot as it is on screen (Plotly's image with the paths' canvas drawn over).
-// Exports hold the rows that are shown (all of them when every row is hidden), in their
-// colours; the fan's extra seeds stay on the page.
+// JSON (POST /api/v1/export/csv|json), a self-contained HTML file (/export/html), a PNG
+// of the plot as it is on screen (Plotly's image with the paths' canvas drawn over, a
+// title line with the surface and the step, the legend under it), an animated GIF for
+// slides (/export/gif, drawn on the server) and a video recorded in the browser
+// (recorder.js, where MediaRecorder can). Exports hold the rows that are shown (all of
+// them when every row is hidden), in their colours; the fan's extra seeds stay on the page.
 
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
+import { loadImage, makeSlide } from "./slidecanvas.js";
+import { recordRace, videoFormat } from "./recorder.js";
 
 const PNG_SCALE = 2;
 // The HTML file's lr slider: the first shown run's lr times these (every run takes the
@@ -74,37 +78,32 @@ export function saveBlob(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 30_000);
 }
 
-function loadImage(src) {
-  return new Promise((resolve, reject) => {
-    const img = new Image();
-    img.onload = () => resolve(img);
-    img.onerror = () => reject(new Error("image"));
-    img.src = src;
-  });
-}
-
 /**
- * The plot as a PNG blob: Plotly's picture of `gd` at PNG_SCALE, on white, with
- * `overlay(target)` (the contour's paths) painted over it at the same scale.
+ * The plot as a PNG blob at PNG_SCALE: a title line (`slide.title`, `slide.stepText`),
+ * Plotly's picture of `gd` with `overlay(target)` (the contour's paths) painted over it,
+ * and under it the legend (`slide.entries`: {color, name, detail, text, kind}).
  */
-export async function plotPng(gd, overlay = null, lib = window.Plotly) {
+export async function plotPng(gd, overlay = null, slide = { title: "", stepText: "", entries: [] }, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
   const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
   const img = await loadImage(url);
-  const canvas = document.createElement("canvas");
-  canvas.width = Math.round(w * PNG_SCALE);
-  canvas.height = Math.round(h * PNG_SCALE);
-  const ctx = canvas.getContext("2d");
-  ctx.fillStyle = "#ffffff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  let layer = null;
   if (overlay) {
-    const layer = document.createElement("canvas");
-    layer.width = canvas.width;
-    layer.height = canvas.height;
+    layer = document.createElement("canvas");
+    layer.width = Math.round(w * PNG_SCALE);
+    layer.height = Math.round(h * PNG_SCALE);
     overlay({ ctx: layer.getContext("2d"), canvas: layer, dpr: PNG_SCALE });
-    ctx.drawImage(layer, 0, 0);
   }
+  const picture = makeSlide({ width: w, plotHeight: h, scale: PNG_SCALE, title: slide.title, entries: slide.entries, stepSample: slide.stepText });
+  picture.draw({
+    stepText: slide.stepText,
+    entries: slide.entries,
+    paintPlot: (ctx) => {
+      ctx.drawImage(img, 0, 0, w, h);
+      if (layer) ctx.drawImage(layer, 0, 0, w, h);
+    },
+  });
+  const canvas = picture.canvas;
   return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("png"))), "image/png"));
 }
 
@@ -171,9 +170,10 @@ function showCode(code, filename, copied) {
 
 /**
  * The bar of export buttons. `graph()`: what the PNG shows, {gd, overlay?, lib?} (the
- * contour, or the 3D view's graph and the plotly.js that drew it).
+ * contour, or the 3D view's graph and the plotly.js that drew it); `slide()`: {title,
+ * legend, contour, steps} for the PNG's title and legend and the video.
  */
-export function bindExportBar(bar, scene, { graph }) {
+export function bindExportBar(bar, scene, { graph, slide }) {
   const buttons = {};
   // "with an lr slider": the HTML file then lets its reader try other learning rates.
   const withSlider = document.createElement("input");
@@ -201,9 +201,26 @@ export function bindExportBar(bar, scene, { graph }) {
     },
     png: async () => {
       const { gd, overlay, lib } = graph();
-      saveBlob(await plotPng(gd, overlay, lib), "scene.png");
+      const s = slide();
+      const k = scene.player.k;
+      const stepText = t("player.stepOf", { k: Math.floor(k + 1e-9), n: scene.player.max });
+      saveBlob(await plotPng(gd, overlay, { title: s.title, stepText, entries: s.legend.snapshot(k) }, lib), "scene.png");
+    },
+    gif: () => download("/export/gif", { ...exportRequest(scene), lang: getLang() }, "scene.gif"),
+    video: async () => {
+      const s = slide();
+      if (!s.contour.gd.offsetParent) throw new Error(t("export.videoContour"));
+      const b = buttons.video;
+      const { blob, ext } = await recordRace({
+        contour: s.contour, legend: s.legend, title: s.title, steps: scene.player.max,
+        stepText: (k) => t("player.stepOf", { k, n: scene.player.max }),
+        onProgress: (left) => { b.textContent = t("export.recording", { s: left }); },
+      });
+      b.textContent = t("export.video");
+      saveBlob(blob, `scene.${ext}`);
     },
   };
+  if (!videoFormat()) delete actions.video;
   async function download(path, body, fallback) {
     const res = await post(path, body);
     saveBlob(await res.blob(), fileName(res, fallback));

@@ -18,9 +18,14 @@ import { LRStrip } from "./lrstrip.js";
 import { LabMarks } from "./labmarks.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
+import { DataView } from "./dataview.js";
+import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3d.js";
+import { PlotLegend } from "./plotlegend.js";
+import { Presentation, sceneTitle } from "./present.js";
+import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
 import { urlField } from "./table.js";
@@ -29,23 +34,34 @@ import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
-  // The link's surface's grid, asked for with the catalogues (a typed formula waits for
-  // the catalogue, which decides how it is read).
-  const q = new URLSearchParams(location.search);
-  const surface = q.get(urlField("surface").key) || DEFAULT_SURFACE;
-  if (!q.get("f") && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
+  // A lesson's link stands for its scene (lessons.js). The link's surface's grid is asked
+  // for with the catalogues (a typed formula waits for the catalogue, which decides how it
+  // is read).
+  const search = await linkSearch(location.search);
+  const q = new URLSearchParams(search);
+  // (Not on a surface from data: its grid is the data's, asked for once they are read.)
+  const spec = urlField("surface");
+  const surface = q.get(spec.key) || DEFAULT_SURFACE;
+  const fromData = q.get(spec.data_key) || q.get(spec.points_key);
+  if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
-  const store = new Store(decodeState(location.search, catalog), catalog);
+  // Pasted data too long for a link: this tab kept it (or the link says it is lost).
+  const local = restoreLocalData(search, catalog);
+  const store = new Store(decodeState(local.search, catalog), catalog);
   const state = store.state;
   if (state.lang) setLang(state.lang);
   applyI18n();
   // First of the subscribers: every view that relabels on a language change finds it set.
   bindLanguage(store);
+  const lessonsMenu = new LessonsMenu($("#lessons-menu"));
+  store.subscribe(({ what }) => what.has("lang") && lessonsMenu.relabel());
+  new LessonCard($("#lesson-card"), store).show();
 
   const banner = $("#conn-banner");
+  const batchHint = $("#loss-batch-hint");
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
@@ -61,13 +77,17 @@ async function start() {
         if (status === "http") setTimeout(() => { banner.hidden = true; }, 4000);
       },
       onErrors(detail) {
-        const rest = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const mine = rowsPanel ? rowsPanel.showErrors(detail) : detail;
+        const rest = surfacePanel ? surfacePanel.data.showErrors(mine) : mine;
         globalError.hidden = !rest.length;
         globalError.textContent = rest.map((d) => t("error.server", { msg: `${(d.loc || []).filter((x) => x !== "body").join(".")} ${d.msg}`.trim() })).join("\n");
       },
       onGrid() {
         surfacePanel?.syncStart();
         tunePanel?.show();
+      },
+      onRuns() {
+        batchHint.hidden = !scene.epochSteps();
       },
       // "Add a change at step k" names the step the scrubber is on.
       onStep: () => rowsPanel?.followStep(),
@@ -89,7 +109,10 @@ async function start() {
   const scrub = (k) => { scene.player.pause(); scene.player.seek(k); };
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
-  scene.attach({ contour, loss, readout, bar, extra: [inspector, lrStrip, scrubMarks, new Announcer()] });
+  // Surfaces from data: the data and each run's model beside the contour.
+  const dataView = new DataView($("#data-view"));
+  const legend = new PlotLegend(contour, scene);
+  scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
@@ -97,18 +120,30 @@ async function start() {
   tunePanel = new TunePanel($("#tune-panel"), { store, catalog, scene });
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
+  if (local.lost) surfacePanel.data.setNote(t("csv.linkLost", { name: getLang() === "zh" && local.lost.name_zh ? local.lost.name_zh : local.lost.name }));
   mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
     { scene, catalog, contour });
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
   bindEmbed($("#embed-btn"), $("#embed-dialog"), scene);
   const view3d = bindView3d({ toggle: $("#view-toggle"), box: $("#surface3d"), contourWrap: $("#contour"), contour, scene });
-  bindExportBar($("#export-bar"), scene, { graph: view3d.graph });
+  bindExportBar($("#export-bar"), scene, {
+    graph: view3d.graph,
+    slide: () => ({ title: sceneTitle(scene), legend, contour }),
+  });
+  const present = new Presentation({
+    scene, contour, legend, button: $("#present-btn"),
+    bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
+    onChange: (on) => store.update({ present: on }),
+  });
+  store.subscribe(({ what }) => what.has("lang") && present.relabel());
   scene.exposeHooks();
   mapMode.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
   window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (state.present) await present.enter();
   // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
   let racing = false;
   const race = () => {
@@ -116,12 +151,14 @@ async function start() {
     store.recompute({ restart: true });
   };
   const res = await scene.loadGrid(undefined, { beforeDraw: race });
-  if (!res.ok && state.formula) {
-    // A link with a formula this server refuses: show why, and fall back to the default.
+  if (!res.ok && (state.formula || state.data)) {
+    // A link with a formula or data this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
+    const wasData = Boolean(state.data);
     await scene.loadGrid(DEFAULT_SURFACE);
-    store.update({ formula: null, surface: DEFAULT_SURFACE });
-    surfacePanel.setStatus("error", why);
+    store.update({ formula: null, data: null, model: null, surface: DEFAULT_SURFACE });
+    if (wasData) surfacePanel.data.setNote(why);
+    else surfacePanel.setStatus("error", why);
   }
   document.body.classList.remove("is-loading");
   if (!racing) store.recompute({ restart: true });

@@ -127,6 +127,8 @@ export function mapRequest(m, runBody, start, catalog, view = null) {
   // step): the map engine runs the plain optimizer, and says so (map.noLab).
   const { noise, groups, zero_grad: zeroGrad, events, ...run } = spec;
   const body = { kind: m.kind, surface: runBody.surface, steps: runBody.steps, run };
+  // Mini-batches on a surface from data: step j of every cell uses step j's batch.
+  if (runBody.batch) body.batch = runBody.batch;
   if (m.kind === "basin") {
     body.x = view ? { n: m.res, range: view[0] } : { n: m.res };
     body.y = view ? { n: m.res, range: view[1] } : { n: m.res };

@@ -12,6 +12,7 @@ import { plotLocale } from "./plotlocale.js";
 import { plotlyReady } from "./plotlyjs.js";
 import { LOOK } from "./table.js";
 import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
+import { fitCanvas } from "./dom.js";
 
 /* global Plotly */
 
@@ -19,6 +20,8 @@ import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 // as "deep", and the paths' saturated colours (with a white halo) stay visible on both ends.
 export const COLORSCALE = LOOK.colorscale;
 export const FONT = LOOK.font;
+// Height / width of the plot area on a surface from data (its axes are not kept 1:1).
+const DATA_ASPECT = 0.8;
 
 export class ContourView {
   /**
@@ -46,6 +49,9 @@ export class ContourView {
     this.ready = false;
     this.frame = 0;
     this.overlays = []; // extra painters (ctx, axes, view), drawn over the paths
+    this.big = false; // presentation mode: text and lines at projector size
+    this.reserve = null; // () => ({w, h}): room the wrapper keeps for a legend beside/below
+    this.onGrid = null; // () => void: a new grid, before it is sized (the legend re-arranges)
     this.bindPointer();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(wrap);
@@ -55,9 +61,14 @@ export class ContourView {
   async setGrid(grid) {
     await plotlyReady();
     this.grid = grid;
+    // Whether a legend fits beside the plot depends on the surface's aspect.
+    this.onGrid?.();
     const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
-    let zt = z, colorbar = { title: { text: t("plot.colorbar"), side: "right" } };
+    // A surface from data is the loss over (w, b): named so, and not drawn 1:1 (w and b
+    // have units of their own).
+    const [xn, yn, fn] = s.data ? ["w", "b", t("loss.loss")] : ["x", "y", "f"];
+    let zt = z, colorbar = { title: { text: s.data ? t("data.colorbar") : t("plot.colorbar"), side: "right" } };
     let text = null;
     if (wantsLogScale(grid)) {
       // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
@@ -72,23 +83,23 @@ export class ContourView {
     }
     const contour = {
       type: "contour", x, y, z: zt, text,
-      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
+      hovertemplate: `${xn} = %{x:.3f}<br>${yn} = %{y:.3f}<br>${fn} = %{text}<extra></extra>`,
       colorscale: COLORSCALE, ncontours: 26, connectgaps: false,
       contours: { coloring: "fill", showlines: true },
       line: { width: 0.6, color: "rgba(255,255,255,0.35)", smoothing: 0.6 },
       colorbar: this.isNarrow()
         // Phones: the colour bar goes under the plot, so the plot keeps the width.
-        ? { ...colorbar, orientation: "h", thickness: 8, len: 1, x: 0.5, xanchor: "center", y: -0.16, yanchor: "top",
-          outlinewidth: 0, tickfont: { size: 10 }, title: undefined }
-        : { ...colorbar, thickness: this.compact ? 8 : 12, len: 1, lenmode: "fraction", y: 0.5,
-          outlinewidth: 0, tickfont: { size: 10 }, title: this.compact ? undefined : colorbar.title },
+        ? { ...colorbar, orientation: "h", thickness: 8 * this.ink(), len: 1, x: 0.5, xanchor: "center", y: -0.16, yanchor: "top",
+          outlinewidth: 0, tickfont: { size: this.fontSize() - 1 }, title: undefined }
+        : { ...colorbar, thickness: (this.compact ? 8 : 12) * this.ink(), len: 1, lenmode: "fraction", y: 0.5,
+          outlinewidth: 0, tickfont: { size: this.fontSize() - 1 }, title: this.compact ? undefined : colorbar.title },
     };
     const marks = [];
     if (s.minima?.length) {
       marks.push({
         type: "scatter", mode: "markers", name: t("surface.minimum"),
         x: s.minima.map((p) => p[0]), y: s.minima.map((p) => p[1]),
-        marker: { symbol: "star", size: 15, color: LOOK.minimum_color, line: { color: "#1b1b1b", width: 1.2 } },
+        marker: { symbol: "star", size: 15 * this.ink(), color: LOOK.minimum_color, line: { color: "#1b1b1b", width: 1.2 } },
         hovertemplate: `${t("surface.minimum")} (%{x:.4g}, %{y:.4g})<extra></extra>`,
       });
     }
@@ -102,9 +113,9 @@ export class ContourView {
     }
     const [[x0, x1], [y0, y1]] = s.domain;
     const layout = {
-      margin: this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? { l: 34, r: 4, t: 10, b: 26 } : { l: 44, r: 8, t: 10, b: 36 },
-      xaxis: { range: [x0, x1], constrain: "domain", title: this.compact ? undefined : { text: "x", standoff: 4 }, zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 },
-      yaxis: { range: [y0, y1], title: this.compact ? undefined : { text: "y", standoff: 2 }, zeroline: false, showgrid: false, scaleanchor: "x", scaleratio: 1, constrain: "domain", ticks: "outside", ticklen: 3 },
+      margin: this.margins(),
+      xaxis: { range: [x0, x1], constrain: "domain", title: this.axisTitle(s, t("data.w"), "w", "x", 4), zeroline: false, showgrid: false, ticks: "outside", ticklen: 3 * this.ink() },
+      yaxis: { range: [y0, y1], title: this.axisTitle(s, t("data.b"), "b", "y", 2), zeroline: false, showgrid: false, ...(s.data ? {} : { scaleanchor: "x", scaleratio: 1 }), constrain: "domain", ticks: "outside", ticklen: 3 * this.ink() },
       showlegend: false,
       // On a touch screen a drag is the page's scroll, a tap moves the start: no box zoom
       // (it would trap the page under the finger).
@@ -112,8 +123,8 @@ export class ContourView {
       hovermode: "closest",
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: LOOK.plot_bg,
-      font: { family: FONT, size: 11, color: getCss("--fg-muted", "#475467") },
-      uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
+      font: { family: FONT, size: this.fontSize(), color: this.big ? getCss("--fg", "#1d2433") : getCss("--fg-muted", "#475467") },
+      uirevision: `${s.id ?? s.data}:${s.expr ?? s.model}:${s.domain.flat().join(",")}`,
     };
     const config = {
       responsive: false, displaylogo: false, scrollZoom: false,
@@ -125,13 +136,15 @@ export class ContourView {
       locale: plotLocale(),
     };
     if (this.mapBelow) lineOnly(contour, layout);
-    if (this.ready && this.narrowDrawn !== this.isNarrow()) {
+    if (this.ready && (this.narrowDrawn !== this.isNarrow() || this.bigDrawn !== this.big)) {
       // Plotly.react leaves the old colour bar behind when it changes orientation (the
-      // stage narrows when map mode puts a sweep beside the plot): draw afresh.
+      // stage narrows when map mode puts a sweep beside the plot), nor its old size
+      // when the text grows for a presentation: draw afresh.
       Plotly.purge(this.gd);
       this.ready = false;
     }
     this.narrowDrawn = this.isNarrow();
+    this.bigDrawn = this.big;
     const size = this.sizeGraph();
     layout.width = size.w;
     layout.height = size.h;
@@ -145,6 +158,17 @@ export class ContourView {
     }
     this.resizeCanvas();
     this.draw();
+  }
+
+  /** Presentation mode: fill the wrapper, text and lines at projector size. */
+  async setBig(on) {
+    if (this.big === on) return;
+    this.big = on;
+    if (this.fillDefault === undefined) this.fillDefault = this.wrap.dataset.fill || "";
+    if (on) this.wrap.dataset.fill = "1";
+    else if (this.fillDefault) this.wrap.dataset.fill = this.fillDefault;
+    else delete this.wrap.dataset.fill;
+    if (this.grid) await this.setGrid(this.grid);
   }
 
   /** Map mode paints a basin map under the plot: the contour then draws lines only, on
@@ -163,24 +187,70 @@ export class ContourView {
     if (first && this.canvas.previousElementSibling !== first) first.after(this.canvas);
   }
 
-  /** Height from the width and the domain's aspect (the axes are kept 1:1). */
+  /** An axis's title: none in a compact plot (an embed) of a formula, whose axes are
+   *  plainly x and y; a surface from data keeps "w" and "b" there (the data panel's own
+   *  axis is x: the two must not be confused). */
+  axisTitle(s, dataText, dataShort, plain, standoff) {
+    if (this.compact) return s.data ? { text: dataShort, standoff: 2 } : undefined;
+    return { text: s.data ? dataText : plain, standoff };
+  }
+
+  /** Plotly's margins: room for the tick labels and axis titles at the font's size. */
+  margins() {
+    const f = this.fontSize() / 11;
+    const m = this.isNarrow() ? { l: 36, r: 6, t: 10, b: 34 } : this.compact ? compactMargin(this.grid.surface) : { l: 44, r: 8, t: 10, b: 36 };
+    return { l: Math.round(m.l * f), r: m.r, t: Math.round(m.t * f), b: Math.round(m.b * f) };
+  }
+
+  /** Text size: 11 px, or in a presentation about 1/48 of the screen (21 px at
+   *  1280×720, 26 px at 1400×900: legible from the back of a room). */
+  fontSize() {
+    if (!this.big) return 11;
+    return Math.round(Math.max(14, Math.min(26, Math.min(window.innerWidth, window.innerHeight * 1.4) / 48)));
+  }
+
+  /** Lines and marks grow with the text. */
+  ink() {
+    return this.fontSize() / 11 > 1.4 ? 1.6 : 1;
+  }
+
+  /** The graph's margins around the plot area (colour bar included) and the
+   *  domain's height / width. */
+  geometry() {
+    const [[x0, x1], [y0, y1]] = this.grid.surface.domain;
+    const pm = this.margins();
+    const bar = (this.compact ? 50 : 80) * this.ink() + (this.big ? this.fontSize() : 0);
+    const m = this.isNarrow() ? { l: pm.l + 4, r: pm.r + 2, t: pm.t, b: pm.b + 46 * this.ink() } : { ...pm, r: pm.r + bar };
+    // A surface from data gets a fixed aspect (its w and b are not lengths to compare).
+    return { m, ratio: this.grid.surface.data ? DATA_ASPECT : (y1 - y0) / (x1 - x0) };
+  }
+
+  /** How wide the graph is when it is h pixels tall (the axes kept at their aspect). */
+  widthAtHeight(h) {
+    if (!this.grid) return 0;
+    const { m, ratio } = this.geometry();
+    return Math.round((h - m.t - m.b) / ratio + m.l + m.r);
+  }
+
+  /** Height from the width and the domain's aspect (the axes are kept 1:1; a surface
+   *  from data gets a fixed aspect instead). */
   sizeGraph() {
     if (!this.grid) return { w: 600, h: 400 };
-    const [[x0, x1], [y0, y1]] = this.grid.surface.domain;
-    const w = this.wrap.clientWidth || 600;
-    const narrow = this.isNarrow();
-    const m = narrow ? { l: 40, r: 8, t: 10, b: 80 } : this.compact ? { l: 34, r: 4 + 50, t: 10, b: 26 } : { l: 44, r: 8 + 80, t: 10, b: 36 };
-    const fill = this.wrap.dataset.fill === "1"; // embed: the wrapper decides the height
+    const spare = this.reserve ? this.reserve() : { w: 0, h: 0 };
+    const w = Math.max(200, (this.wrap.clientWidth || 600) - spare.w);
+    const { m, ratio } = this.geometry();
+    const fill = this.wrap.dataset.fill === "1"; // embed, presentation: the wrapper decides the height
     let h;
     let width = w;
     if (fill) {
       // Sized by the iframe: as tall as the wrapper, only as wide as the 1:1 axes need,
       // so the colour bar sits next to the plot rather than at the far edge.
-      h = this.wrap.clientHeight || 300;
-      const ratio = (y1 - y0) / (x1 - x0);
+      h = Math.max(160, (this.wrap.clientHeight || 300) - spare.h);
+      // A presentation on a tall screen (a phone): no taller than the width needs, so
+      // the legend below sits right under the plot.
+      if (this.big) h = Math.round(Math.min(h, Math.max(200, (w - m.l - m.r) * ratio + m.t + m.b)));
       width = Math.round(Math.min(w, (h - m.t - m.b) / ratio + m.l + m.r));
     } else {
-      const ratio = (y1 - y0) / (x1 - x0);
       const ideal = (w - m.l - m.r) * ratio + m.t + m.b;
       const maxH = Math.max(280, window.innerHeight * 0.72);
       h = Math.round(Math.min(maxH, Math.max(240, ideal)));
@@ -218,15 +288,7 @@ export class ContourView {
   }
 
   resizeCanvas() {
-    const dpr = window.devicePixelRatio || 1;
-    const w = this.gd.clientWidth, h = this.gd.clientHeight;
-    this.canvas.style.width = `${w}px`;
-    this.canvas.style.height = `${h}px`;
-    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(h * dpr)) {
-      this.canvas.width = Math.round(w * dpr);
-      this.canvas.height = Math.round(h * dpr);
-    }
-    this.dpr = dpr;
+    this.dpr = fitCanvas(this.canvas, this.gd);
   }
 
   /** runs: [{color, visible, path, status, stepsDone, escapedAt, leftAt}]: escapedAt ends
@@ -299,9 +361,21 @@ export class ContourView {
     });
   }
 
-  /** Draw the overlay; `target` another canvas (a PNG export at another resolution). */
-  paint(target = { ctx: this.ctx, canvas: this.canvas, dpr: this.dpr || 1 }) {
+  /** Draw the overlay; `target` another canvas (a PNG export at another resolution),
+   *  `step` another step than the one on screen (a video's frames). */
+  paint(target = { ctx: this.ctx, canvas: this.canvas, dpr: this.dpr || 1 }, step = this.step) {
+    const shown = this.step;
+    this.step = step;
+    try {
+      this.paintAt(target);
+    } finally {
+      this.step = shown;
+    }
+  }
+
+  paintAt(target) {
     const { ctx, canvas, dpr } = target, ax = this.axes();
+    const ink = this.ink();
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!ax) return;
@@ -323,7 +397,7 @@ export class ContourView {
       // Ghost: where the run will go, faint.
       ctx.globalAlpha = 0.35;
       ctx.strokeStyle = run.color;
-      ctx.lineWidth = 1.4;
+      ctx.lineWidth = 1.4 * ink;
       ctx.setLineDash([4, 4]);
       strokePath(ctx, ax, path, 0, end, null);
       ctx.setLineDash([]);
@@ -334,23 +408,23 @@ export class ContourView {
       const frac = k - whole;
       const tip = whole < end && frac > 0 ? lerp(path[whole], path[whole + 1], frac) : null;
       ctx.strokeStyle = "rgba(255,255,255,0.75)";
-      ctx.lineWidth = 5;
+      ctx.lineWidth = 5 * ink;
       strokePath(ctx, ax, path, 0, whole, tip);
       ctx.strokeStyle = run.color;
-      ctx.lineWidth = 2.4;
+      ctx.lineWidth = 2.4 * ink;
       strokePath(ctx, ax, path, 0, whole, tip);
       const head = tip || path[whole];
       const hx = ax.px(head[0]), hy = ax.py(head[1]);
       const left = run.leftAt != null && this.step >= run.leftAt;
       if (!left && this.step >= end && run.status === "diverged") {
-        drawCross(ctx, hx, hy, run.color);
+        drawCross(ctx, hx, hy, run.color, ink);
         labels.push({ x: hx, y: hy, text: t("mark.diverged", { k: run.stepsDone + 1 }), color: run.color });
       } else {
         ctx.beginPath();
-        ctx.arc(hx, hy, 5.5, 0, 2 * Math.PI);
+        ctx.arc(hx, hy, 5.5 * ink, 0, 2 * Math.PI);
         ctx.fillStyle = run.color;
         ctx.fill();
-        ctx.lineWidth = 2;
+        ctx.lineWidth = 2 * ink;
         ctx.strokeStyle = "#fff";
         ctx.stroke();
       }
@@ -360,7 +434,7 @@ export class ContourView {
         const a = [ax.px(path[j][0]), ax.py(path[j][1])];
         const b = [ax.px(path[j + 1][0]), ax.py(path[j + 1][1])];
         const [ex, ey] = exitPoint(ax, a, b);
-        drawArrowOut(ctx, ex, ey, b[0], b[1], run.color);
+        drawArrowOut(ctx, ex, ey, b[0], b[1], run.color, ink);
         labels.push({ x: ex, y: ey, text: t("mark.escaped", { k: run.leftAt }), color: run.color });
       }
     }
@@ -369,23 +443,23 @@ export class ContourView {
     if (this.start) {
       const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);
       ctx.beginPath();
-      ctx.arc(sx, sy, 7, 0, 2 * Math.PI);
-      ctx.lineWidth = 4;
+      ctx.arc(sx, sy, 7 * ink, 0, 2 * Math.PI);
+      ctx.lineWidth = 4 * ink;
       ctx.strokeStyle = "rgba(0,0,0,0.55)";
       ctx.stroke();
-      ctx.lineWidth = 2;
+      ctx.lineWidth = 2 * ink;
       ctx.strokeStyle = "#fff";
       ctx.stroke();
       ctx.beginPath();
-      ctx.arc(sx, sy, 2, 0, 2 * Math.PI);
+      ctx.arc(sx, sy, 2 * ink, 0, 2 * Math.PI);
       ctx.fillStyle = "#fff";
       ctx.fill();
     }
     // Minima on top of the paths (they converge there; Plotly's star below keeps the hover).
-    for (const m of this.grid?.surface?.minima || []) drawStar(ctx, ax.px(m[0]), ax.py(m[1]), 7);
+    for (const m of this.grid?.surface?.minima || []) drawStar(ctx, ax.px(m[0]), ax.py(m[1]), 7 * ink);
     ctx.restore();
     const placed = [];
-    for (const l of labels) placed.push(drawLabel(ctx, ax, l, placed));
+    for (const l of labels) placed.push(drawLabel(ctx, ax, l, placed, ink));
   }
 
   destroy() {
@@ -432,10 +506,10 @@ function clamp(v, lo, hi) {
   return Math.min(hi, Math.max(lo, v));
 }
 
-function drawCross(ctx, x, y, color) {
-  const r = 7;
+function drawCross(ctx, x, y, color, ink = 1) {
+  const r = 7 * ink;
   ctx.lineCap = "round";
-  for (const [w, c] of [[6, "#fff"], [3, color]]) {
+  for (const [w, c] of [[6 * ink, "#fff"], [3 * ink, color]]) {
     ctx.beginPath();
     ctx.moveTo(x - r, y - r);
     ctx.lineTo(x + r, y + r);
@@ -462,9 +536,9 @@ function drawStar(ctx, x, y, r) {
   ctx.stroke();
 }
 
-function drawArrowOut(ctx, x, y, tx, ty, color) {
+function drawArrowOut(ctx, x, y, tx, ty, color, ink = 1) {
   const a = Math.atan2(ty - y, tx - x);
-  const s = 9;
+  const s = 9 * ink;
   ctx.beginPath();
   ctx.moveTo(x + Math.cos(a) * s, y + Math.sin(a) * s);
   ctx.lineTo(x + Math.cos(a + 2.5) * s, y + Math.sin(a + 2.5) * s);
@@ -472,33 +546,34 @@ function drawArrowOut(ctx, x, y, tx, ty, color) {
   ctx.closePath();
   ctx.fillStyle = color;
   ctx.fill();
-  ctx.lineWidth = 1.5;
+  ctx.lineWidth = 1.5 * ink;
   ctx.strokeStyle = "#fff";
   ctx.stroke();
 }
 
 /** A boxed label near (x, y), moved down past the labels already placed. */
-function drawLabel(ctx, ax, { x, y, text, color }, placed = []) {
-  ctx.font = `600 12px ${FONT}`;
-  const w = ctx.measureText(text).width + 10;
-  let lx = x + 10, ly = y - 22;
-  if (lx + w > ax.left + ax.width) lx = x - 10 - w;
+function drawLabel(ctx, ax, { x, y, text, color }, placed = [], ink = 1) {
+  const fs = 12 * ink, bh = 18 * ink, gap = bh + 3;
+  ctx.font = `600 ${fs}px ${FONT}`;
+  const w = ctx.measureText(text).width + 10 * ink;
+  let lx = x + 10 * ink, ly = y - bh - 4;
+  if (lx + w > ax.left + ax.width) lx = x - 10 * ink - w;
   lx = clamp(lx, ax.left + 2, ax.left + ax.width - w - 2);
-  ly = clamp(ly, ax.top + 2, ax.top + ax.height - 20);
+  ly = clamp(ly, ax.top + 2, ax.top + ax.height - bh - 2);
   for (let tries = 0; tries < 8; tries++) {
-    const hit = placed.find((p) => lx < p.x + p.w && p.x < lx + w && ly < p.y + 20 && p.y < ly + 20);
+    const hit = placed.find((p) => lx < p.x + p.w && p.x < lx + w && ly < p.y + bh + 2 && p.y < ly + bh + 2);
     if (!hit) break;
-    ly = hit.y + 21 > ax.top + ax.height - 20 ? hit.y - 21 : hit.y + 21;
+    ly = hit.y + gap > ax.top + ax.height - bh - 2 ? hit.y - gap : hit.y + gap;
   }
   ctx.fillStyle = "rgba(255,255,255,0.92)";
-  roundRect(ctx, lx, ly, w, 18, 4);
+  roundRect(ctx, lx, ly, w, bh, 4 * ink);
   ctx.fill();
-  ctx.lineWidth = 1.5;
+  ctx.lineWidth = 1.5 * ink;
   ctx.strokeStyle = color;
   ctx.stroke();
   ctx.fillStyle = "#1d2433";
   ctx.textBaseline = "middle";
-  ctx.fillText(text, lx + 5, ly + 9.5);
+  ctx.fillText(text, lx + 5 * ink, ly + bh / 2 + 0.5);
   return { x: lx, y: ly, w };
 }
 
@@ -533,4 +608,9 @@ export function touchScreen() {
 function getCss(name, fallback) {
   const v = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   return v || fallback;
+}
+
+/** A compact plot's margins: room for the w and b titles on a surface from data. */
+function compactMargin(s) {
+  return s.data ? { l: 40, r: 4, t: 10, b: 34 } : { l: 34, r: 4, t: 10, b: 26 };
 }

@@ -22,7 +22,8 @@ export class Readout {
     tb.innerHTML = "";
     if (!this.compact) {
       const head = tb.createTHead().insertRow();
-      for (const key of ["readout.optimizer", "readout.step", "readout.loss", "readout.position", "readout.status"]) {
+      // On a surface from data the point is (w, b) (the scene sets `wb`).
+      for (const key of ["readout.optimizer", "readout.step", "readout.loss", this.wb ? "readout.positionWb" : "readout.position", "readout.status"]) {
         const th = document.createElement("th");
         th.scope = "col";
         th.textContent = t(key);

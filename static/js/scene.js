@@ -3,7 +3,7 @@
 // player. Used by both the full page (main.js) and the embed (embed.js).
 
 import { fetchGrid, StreamClient } from "./api.js";
-import { runRequest } from "./state.js";
+import { dataSurface, runRequest } from "./state.js";
 import { Player } from "./player.js";
 import { paintFans, withFans } from "./noise.js";
 
@@ -22,7 +22,7 @@ export function reducedMotion() {
 
 export class Scene {
   /**
-   * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?};
+   * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?, data?, extra?};
    * hooks: {onErrors?(detail), onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
    */
   constructor({ catalog, store, embed = false, hooks = {} }) {
@@ -72,12 +72,12 @@ export class Scene {
 
   /** A state change: what the scene itself shows of it (computing is the store's call). */
   changed({ what }) {
-    if (what.has("start") || what.has("surface") || what.has("formula")) this.views.contour?.setStart(this.startPoint());
+    if (["start", "surface", "formula", "data", "model"].some((w) => what.has(w))) this.views.contour?.setStart(this.startPoint());
     if (what.has("look")) this.restyle();
     if (what.has("speed")) this.player.setSpeed(this.state.speed);
     if ((what.has("inspect") || what.has("arrows")) && this.wantsState() && !this.askedState) this.store.recompute();
     if (what.has("lang")) {
-      for (const v of [this.views.bar, ...(this.views.extra || [])]) v?.relabel();
+      for (const v of [this.views.bar, this.views.data, ...(this.views.extra || [])]) v?.relabel();
       this.refreshRuns(true);
       if (this.grid) this.views.contour?.setGrid(this.grid);
     }
@@ -93,7 +93,22 @@ export class Scene {
   /** The surface the state names, as sent to the server. */
   surfaceSpec() {
     const st = this.state;
-    return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface;
+    return st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.data ? dataSurface(st) : st.surface;
+  }
+
+  /** What the data panel draws for a surface spec and the grid's surface: the points,
+   *  the model and its best fit; null for a surface that is not from data. */
+  dataOf(spec, surface) {
+    if (!spec?.data || !surface?.data) return null;
+    const points = typeof spec.data === "string" ? this.catalog.dataset(spec.data) : spec.data;
+    if (!points?.x) return null;
+    return { x: points.x, y: points.y, model: surface.model, best: surface.minima?.[0] || null };
+  }
+
+  /** Steps per epoch, ceil(n / batch size), while mini-batches are on; else null. */
+  epochSteps() {
+    const st = this.state, n = this.surface?.n;
+    return st.data && st.batchSize && n ? Math.ceil(n / st.batchSize) : null;
   }
 
   /** Fetch and draw the grid. Resolves {ok, detail?}; on a 422 nothing changes.
@@ -107,7 +122,11 @@ export class Scene {
     this.grid = res.grid;
     this.surface = res.grid.surface;
     beforeDraw?.();
+    // The data panel first: it takes its place beside the contour before the contour sizes.
+    const data = this.views.data?.setData(this.dataOf(spec, res.grid.surface));
+    if (this.views.readout) this.views.readout.wb = Boolean(res.grid.surface.data);
     await this.views.contour.setGrid(res.grid);
+    await data;
     this.views.contour.setStart(this.startPoint());
     this.hooks.onGrid?.(res.grid);
     return res;
@@ -186,6 +205,7 @@ export class Scene {
       run.path = [];
       run.loss = [];
       run.lr = [];
+      run.batchLoss = [];
       run.lrs = [];
       run.evals = null;
       run.status = "ok";
@@ -205,6 +225,10 @@ export class Scene {
     if (msg.lr) {
       run.lr.length = Math.min(run.lr.length, k);
       pushAll(run.lr, msg.lr);
+    }
+    if (msg.batch_loss) {
+      run.batchLoss.length = Math.min(run.batchLoss.length, k);
+      pushAll(run.batchLoss, msg.batch_loss);
     }
     if (msg.lrs) {
       // Each param group's lr (a run with param groups): [[lr_x, lr_y], ...].
@@ -267,6 +291,7 @@ export class Scene {
       visible: run.row.visible,
       path: run.path,
       loss: run.loss,
+      batchLoss: run.batchLoss,
       status: run.status,
       stepsDone: run.stepsDone ?? (run.path.length ? run.path.length - 1 : null),
       escapedAt: run.escapedAt,
@@ -294,7 +319,8 @@ export class Scene {
   refreshRuns(final) {
     const d = this.descriptors();
     this.views.contour.setRuns(d);
-    this.views.loss?.setRuns(d, this.state.steps, { final });
+    this.views.loss?.setRuns(d, this.state.steps, { final, epoch: this.epochSteps() });
+    this.views.data?.setRuns(d);
     if (final || !this.views.readout?.runs?.length || this.views.readout.runs.length !== d.length) {
       this.views.readout?.setRuns(d);
     } else {
@@ -313,6 +339,7 @@ export class Scene {
   showStep(k) {
     this.views.contour.setStep(k);
     this.views.loss?.setStep(k);
+    this.views.data?.setStep(k);
     this.views.readout?.update(k);
     this.views.bar?.update();
     for (const v of this.views.extra || []) v.setStep(k);
@@ -327,6 +354,9 @@ export class Scene {
       paths: () => scene.runs.map((r) => r.path.map((p) => [...p])),
       losses: () => scene.runs.map((r) => [...r.loss]),
       lrs: () => scene.runs.map((r) => [...r.lr]),
+      batchLosses: () => scene.runs.map((r) => [...(r.batchLoss || [])]),
+      epochSteps: () => scene.epochSteps(),
+      dataLines: () => (scene.views.data?.drawn || []).map((d) => ({ ...d })),
       groupLrs: () => scene.runs.map((r) => r.lrs.map((v) => [...v])),
       evals: () => scene.runs.map((r) => r.evals && r.evals.map((step) => step.map((p) => [...p]))),
       statuses: () => scene.runs.map((r) => ({ status: r.status, stepsDone: r.stepsDone, escapedAt: r.escapedAt, leftAt: r.leftAt, computing: r.computing, reason: r.reason, failed: r.failed })),
@@ -346,7 +376,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], lrs: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
+  return { row, path: [], loss: [], lr: [], lrs: [], batchLoss: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {

@@ -4,6 +4,7 @@
 
 import { t } from "./i18n.js";
 import { encodeState } from "./state.js";
+import { linkDropsData } from "./datapanel.js";
 
 export async function copyText(text) {
   try {
@@ -37,8 +38,8 @@ export function shareUrl(scene) {
   return `${location.origin}/?${encodeState(scene.state, scene.catalog)}`;
 }
 
-export function embedUrl(scene, { autoplay, controls }) {
-  const st = { ...scene.state, autoplay, controls };
+export function embedUrl(scene, { autoplay, controls, present = false }) {
+  const st = { ...scene.state, autoplay, controls, present };
   return `${location.origin}/embed?${encodeState(st, scene.catalog, { embed: true })}`;
 }
 
@@ -47,11 +48,13 @@ export function bindShare(button, fallback, scene) {
   const field = fallback.querySelector("input");
   button.addEventListener("click", async () => {
     const url = shareUrl(scene);
+    const dropsData = linkDropsData(scene.state);
     if (await copyText(url)) {
       fallback.hidden = true;
-      toast(t("share.copied"));
+      toast(dropsData ? t("share.dataTooLong") : t("share.copied"));
       return;
     }
+    if (dropsData) toast(t("share.dataTooLong"));
     fallback.hidden = false;
     field.value = url;
     field.focus();
@@ -64,17 +67,18 @@ export function bindShare(button, fallback, scene) {
 export function bindEmbed(button, dialog, scene) {
   const code = dialog.querySelector("#embed-code");
   const autoplay = dialog.querySelector("#embed-autoplay");
+  const present = dialog.querySelector("#embed-present");
   const controls = dialog.querySelector("#embed-controls");
   const height = dialog.querySelector("#embed-height");
   const copy = dialog.querySelector("#embed-copy");
   const close = dialog.querySelector("#embed-close");
   const refresh = () => {
     const list = controls.value.split(",").map((s) => s.trim()).filter(Boolean);
-    const src = embedUrl(scene, { autoplay: autoplay.checked, controls: list.includes("none") || !list.length ? [] : list });
+    const src = embedUrl(scene, { autoplay: autoplay.checked, present: present.checked, controls: list.includes("none") || !list.length ? [] : list });
     const h = Math.max(240, Math.min(2000, Number(height.value) || 520));
     code.value = `<iframe src="${src.replace(/&/g, "&amp;").replace(/"/g, "&quot;")}" width="100%" height="${h}" style="border:0;max-width:960px" loading="lazy" title="${t("app.title")}"></iframe>`;
   };
-  for (const e of [autoplay, controls, height]) e.addEventListener("input", refresh);
+  for (const e of [autoplay, present, controls, height]) e.addEventListener("input", refresh);
   button.addEventListener("click", () => {
     refresh();
     if (dialog.showModal) dialog.showModal();

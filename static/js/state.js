@@ -6,6 +6,14 @@
 
    s=rosenbrock                          built-in surface id (default: rosenbrock)
    f=x**2+%2B+3*sin(y)  d=-3,3,-3,3      a typed formula instead of s, and its domain x0,x1,y0,y1
+   data=line                             a surface from data instead: a built-in data set, the
+                                         loss of y = w·x + b over it, p = (w, b)
+   pts=0.5:1.1,1:2,2:3.9                 your own data, x:y pairs (data=local: too long for a
+                                         link, kept in this tab only; see table.json)
+   model=logistic                        linear (MSELoss) | logistic (BCEWithLogitsLoss);
+                                         default: the data set's own, linear for pts
+   batch=8  bseed=3  shuffle=0           mini-batches of 8, the order's seed, data order
+                                         (written only on a surface from data)
    start=-1.2,1                          start point (default: the surface's own)
    steps=200                             optimizer steps per run
    o=sgd(lr=0.001;momentum=0.9)          one `o` per optimizer row, in order; hyperparameters
@@ -29,6 +37,7 @@
    map=basin, mrun, mres, mx, my, mcol   map mode (see mapstate.js)
    view=3d                               the 3D surface instead of the contour (view3d.js)
    insp=1  arrows=1                      optimizer inspector open, arrows on the contour (page only)
+   present=1                             presentation mode (present.js), page and /embed
    /embed only: autoplay=1, controls=lr,momentum (or controls=none)
 
  Values: numbers as JavaScript prints them, booleans 1/0, None as null, pairs and lists
@@ -52,7 +61,7 @@ export function defaultState(catalog) {
   const rows = URL_KEYS.default_rows.filter((r) => catalog.optimizer(r.optimizer))
     .map((r) => newRow(r.optimizer, { ...r.params }));
   assignColors(rows);
-  return { ...defaults("scene"), formula: null, rows, map: defaultMap() };
+  return { ...defaults("scene"), formula: null, data: null, model: null, rows, map: defaultMap() };
 }
 
 export function newRow(optimizer, params = {}, extra = {}) {
@@ -253,10 +262,16 @@ const CODECS = {
     read(q, st, spec, catalog) {
       const f = q.get(spec.formula_key);
       const d = numbers(q.get(spec.domain_key), 4);
+      const pts = parsePoints(q.get(spec.points_key));
       if (f !== null && f.trim() !== "") {
         const domain = d && d[0] < d[1] && d[2] < d[3] ? [[d[0], d[1]], [d[2], d[3]]] : structuredClone(spec.domain_default);
         st.formula = { expr: f, domain };
         st.surface = null;
+      } else if (pts || catalog.dataset(q.get(spec.data_key))) {
+        st.data = pts || { id: q.get(spec.data_key) };
+        st.surface = null;
+        const model = q.get(spec.model_key);
+        if (spec.models.includes(model)) st.model = model;
       } else if (catalog.surface(q.get(spec.key))) {
         st.surface = q.get(spec.key);
       }
@@ -265,6 +280,12 @@ const CODECS = {
       if (st.formula) {
         put(spec.formula_key, st.formula.expr);
         put(spec.domain_key, st.formula.domain.flat().map(numText).join(","));
+      } else if (st.data) {
+        const text = st.data.id ? null : pointsText(st.data);
+        if (st.data.id) put(spec.data_key, st.data.id);
+        else if (text.length <= spec.points_max_chars) put(spec.points_key, text);
+        else put(spec.data_key, spec.local);
+        if (st.model) put(spec.model_key, st.model);
       } else {
         put(spec.key, st.surface || spec.default);
       }
@@ -345,6 +366,27 @@ const CODECS = {
     },
   },
 };
+
+/** Pasted data as the URL writes it: "x:y" pairs, comma-separated, each number the
+ *  shortest text that reads back as the same float. */
+export function pointsText(data) {
+  return data.x.map((x, i) => `${x}:${data.y[i]}`).join(",");
+}
+
+/** "0.5:1.1,1:2" -> {x: [0.5, 1], y: [1.1, 2]}, or null when any pair is unusable. */
+export function parsePoints(text) {
+  if (typeof text !== "string" || text.trim() === "") return null;
+  const x = [], y = [];
+  for (const pair of text.split(",")) {
+    const xy = pair.split(":");
+    if (xy.length !== 2 || xy.some((v) => v.trim() === "")) return null;
+    const [a, b] = xy.map(Number);
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return null;
+    x.push(a);
+    y.push(b);
+  }
+  return { x, y };
+}
 
 // ------------------------------------------------ a row's keys that are not plain
 
@@ -470,6 +512,7 @@ export function decodeState(search, catalog) {
   const q = new URLSearchParams(search);
   const st = defaultState(catalog);
   for (const spec of URL_KEYS.scene) {
+    if (spec.when === "data" && !st.data) continue; // batch keys: only on a surface from data
     const codec = CODECS[spec.kind];
     if (codec) {
       codec.read(q, st, spec, catalog);
@@ -494,7 +537,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
   const parts = [];
   const put = (k, v) => parts.push(`${k}=${esc(String(v))}`);
   for (const spec of URL_KEYS.scene) {
-    if (!writtenIn(spec, embed)) continue;
+    if (!writtenIn(spec, embed) || (spec.when === "data" && !st.data)) continue;
     const codec = CODECS[spec.kind];
     if (codec) codec.write(put, st, spec, { catalog });
     else writeField(put, spec, st[spec.field]);
@@ -505,7 +548,7 @@ export function encodeState(st, catalog, { embed = false } = {}) {
 /** The request body of POST /api/v1/run (and of the WebSocket) for a state. */
 export function runRequest(st, catalog) {
   const body = {
-    surface: st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.surface,
+    surface: st.formula ? { expr: st.formula.expr, domain: st.formula.domain } : st.data ? dataSurface(st) : st.surface,
     steps: st.steps,
     runs: st.rows.map((row) => {
       const run = { optimizer: row.optimizer, params: cleanParams(row.optimizer, row.params, catalog) };
@@ -516,7 +559,15 @@ export function runRequest(st, catalog) {
     }),
   };
   if (st.start) body.start = st.start;
+  if (st.data && st.batchSize) body.batch = { size: st.batchSize, seed: st.batchSeed, shuffle: st.shuffle };
   return body;
+}
+
+/** The `surface` of a request on a surface from data: {data: id | {x, y}, model?}. */
+export function dataSurface(st) {
+  const spec = { data: st.data.id ? st.data.id : { x: st.data.x, y: st.data.y } };
+  if (st.model) spec.model = st.model;
+  return spec;
 }
 
 /** A run's options from the torch.optim API (api-v1.md): param groups, zero_grad,

@@ -5,6 +5,7 @@
 //
 // A change is a plain object:
 //   {steps: 300}, {start: [1, 2]}, {surface: "booth", formula: null, start: null}, ...
+//   {data: {id: "line"}, surface: null, formula: null}, {batchSize: 8}, ...
 //                             top-level fields, replaced
 //   {rows: [...]}             the list of rows (added, removed, reordered, replaced)
 //   {row: 2, set: {...}}      fields of row 2 replaced (optimizer, params, scheduler,
@@ -19,7 +20,7 @@
 import { encodeState } from "./state.js";
 
 // What a computation depends on; a change to anything else only redraws or relabels.
-const COMPUTED = new Set(["surface", "formula", "start", "steps", "rows", "row"]);
+const COMPUTED = new Set(["surface", "formula", "data", "model", "batchSize", "batchSeed", "shuffle", "start", "steps", "rows", "row"]);
 const LOOK_ONLY = new Set(["color", "visible"]);
 const URL_DELAY_MS = 120;
 

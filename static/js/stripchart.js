@@ -43,12 +43,12 @@ export class StripChart {
   }
 
   /** New lines: {traces, xmax, ylog, ytitle, xtitle, and optionally yrange (in axis
-   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode}, or a
-   *  function that makes them when the chart is drawn. Plotly redraws at most every
-   *  `every` ms (a slider drag finishes ~20 computations a second), in its turn after the
-   *  next frame (redraws.js). `partial`: an answer still arriving, drawn only once it has
-   *  taken `every` ms (most answers end sooner, and a redraw then would only hold up the
-   *  rest of it). */
+   *  units: log10 for a log axis), margin, fontSize, nticks, dtick, rangemode, shapes,
+   *  annotations}, or a function that makes them when the chart is drawn. Plotly redraws
+   *  at most every `every` ms (a slider drag finishes ~20 computations a second), in its
+   *  turn after the next frame (redraws.js). `partial`: an answer still arriving, drawn
+   *  only once it has taken `every` ms (most answers end sooner, and a redraw then would
+   *  only hold up the rest of it). A trace with meta "batch" is drawn without a cursor dot. */
   setData(spec, every = REDRAW_MS, partial = false) {
     this.spec = spec;
     const now = performance.now();
@@ -74,7 +74,7 @@ export class StripChart {
     if (!w || !h) return; // hidden: drawn when it is shown (resize)
     this.lastRender = performance.now();
     const spec = typeof this.spec === "function" ? this.spec() : this.spec;
-    const { traces, xmax, ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode } = spec;
+    const { traces, xmax, ylog = false, yrange, ytitle = "", xtitle = "", margin = { l: 50, r: 10, t: 4, b: 28 }, fontSize = 10.5, nticks = 4, dtick, rangemode, shapes = [], annotations = [] } = spec;
     this.muted = this.muted || getComputedStyle(document.documentElement).getPropertyValue("--fg-muted").trim() || "#475467";
     const layout = {
       width: w, height: h,
@@ -83,7 +83,7 @@ export class StripChart {
       yaxis: { type: ylog ? "log" : "linear", title: { text: ytitle, standoff: 4 }, zeroline: false,
         gridcolor: "rgba(128,128,128,0.15)", exponentformat: "power", nticks, dtick, rangemode,
         ...(yrange ? { range: yrange, autorange: false } : {}) },
-      showlegend: false, hovermode: "closest", dragmode: false,
+      showlegend: false, hovermode: "closest", dragmode: false, shapes, annotations,
       paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
       font: { family: FONT, size: fontSize, color: this.muted },
     };
@@ -153,7 +153,8 @@ export class StripChart {
     ctx.lineWidth = 1.2;
     ctx.stroke();
     for (const tr of this.traces) {
-      if (!tr.x.length || k < tr.x[0]) continue;
+      // A trace drawn behind the others (a batch loss) gets no dot.
+      if (!tr.x.length || k < tr.x[0] || tr.meta === "batch") continue;
       const i = Math.min(k - tr.x[0], tr.y.length - 1);
       const v = tr.y[i];
       if (typeof v !== "number" || !Number.isFinite(v) || (ya.type === "log" && v <= 0)) continue;

@@ -1,10 +1,12 @@
 // Surface picker, custom formula box (checked live by POST /api/v1/grid: a 422 says what
-// is wrong and at which column), start point and number of steps.
+// is wrong and at which column), the data controls on a surface from data (datapanel.js),
+// start point and number of steps.
 
 import { getLang, t, surfaceName } from "./i18n.js";
 import { numText } from "./format.js";
 import { STEPS_MAX } from "./state.js";
 import { URL_KEYS } from "./table.js";
+import { DataControls, dataOptions, dataValue, isDataValue } from "./datapanel.js";
 
 const CUSTOM = "__custom__";
 const STEPS_UI = URL_KEYS.steps_slider;
@@ -31,10 +33,13 @@ export class SurfacePanel {
     this.stepsSlider = $(root, "#steps-slider");
     this.stepsBox = $(root, "#steps");
     this.timer = 0;
+    this.data = new DataControls(root, scene);
     this.bind();
     this.render();
     scene.store.subscribe(({ what, from }) => {
       if (what.has("lang")) this.render();
+      else if (what.has("data") || what.has("model")) this.syncData();
+      else if (["batchSize", "batchSeed", "shuffle"].some((w) => what.has(w)) && from !== this.data) this.data.syncBatch();
       if (from === this) return;
       if (what.has("start") || what.has("surface") || what.has("formula")) this.syncStart();
       if (what.has("steps")) this.syncSteps();
@@ -46,10 +51,15 @@ export class SurfacePanel {
     const cat = this.scene.catalog;
     const sel = this.select;
     sel.innerHTML = "";
-    for (const s of cat.surfaces) sel.append(new Option(surfaceName(s), s.id));
-    sel.append(new Option(t("surface.custom"), CUSTOM));
-    sel.value = st.formula ? CUSTOM : st.surface;
+    const functions = document.createElement("optgroup");
+    functions.label = t("surface.groupFunctions");
+    for (const s of cat.surfaces) functions.append(new Option(surfaceName(s), s.id));
+    functions.append(new Option(t("surface.custom"), CUSTOM));
+    sel.append(functions);
+    if (cat.datasets.length) sel.append(dataOptions(cat));
+    sel.value = st.formula ? CUSTOM : st.data ? dataValue(st) : st.surface;
     this.box.hidden = !st.formula;
+    this.data.render();
     if (st.formula) {
       this.formula.value = st.formula.expr;
       st.formula.domain.flat().forEach((v, i) => { this.domain[i].value = numText(v); });
@@ -59,14 +69,34 @@ export class SurfacePanel {
     this.syncSteps();
   }
 
+  /** A surface from data came or went: the select, the data controls, the start's names
+   *  (the formula box keeps what is typed in it). */
+  syncData() {
+    const st = this.scene.state;
+    this.select.value = st.formula ? CUSTOM : st.data ? dataValue(st) : st.surface;
+    this.box.hidden = !st.formula;
+    this.data.render();
+    this.showExpr();
+    this.syncStart();
+  }
+
   showExpr() {
     const st = this.scene.state;
+    if (st.data) {
+      this.expr.textContent = t(this.data.modelOf() === "logistic" ? "data.lossLogistic" : "data.lossLinear");
+      this.expr.hidden = false;
+      return;
+    }
     const s = st.formula ? null : this.scene.catalog.surface(st.surface);
     this.expr.textContent = s ? `f(x, y) = ${s.expr}` : "";
     this.expr.hidden = !s;
   }
 
   syncStart() {
+    // On a surface from data the point is (w, b).
+    const [xn, yn] = this.scene.state.data ? ["w", "b"] : ["x", "y"];
+    this.root.querySelector("label[for=start-x]").textContent = xn;
+    this.root.querySelector("label[for=start-y]").textContent = yn;
     const p = this.scene.startPoint();
     if (document.activeElement !== this.startX) this.startX.value = numText(round(p[0]));
     if (document.activeElement !== this.startY) this.startY.value = numText(round(p[1]));
@@ -85,11 +115,18 @@ export class SurfacePanel {
     const store = scene.store;
     const st = scene.state;
     this.select.addEventListener("change", async () => {
+      this.data.setNote("");
+      if (isDataValue(this.select.value)) {
+        this.box.hidden = true;
+        await this.data.pick(this.select.value);
+        return;
+      }
       if (this.select.value === CUSTOM) {
         // Start from the surface on screen, so a student can edit Rosenbrock's formula.
         // The paths stay as they are until the formula is checked.
         const cur = scene.surface;
-        store.update({ formula: { expr: cur?.expr || "x**2 + y**2", domain: cur?.domain || [[-3, 3], [-3, 3]] }, surface: null }, { from: this });
+        const domain = cur && !cur.data ? cur.domain : [[-3, 3], [-3, 3]];
+        store.update({ formula: { expr: cur?.expr || "x**2 + y**2", domain }, surface: null, data: null, model: null }, { from: this });
         this.render();
         this.formula.focus();
         this.setStatus("ok", t("formula.ok"));
@@ -99,7 +136,7 @@ export class SurfacePanel {
       this.box.hidden = true;
       const res = await scene.loadGrid(id);
       if (res.ok) {
-        store.update({ formula: null, surface: id, start: null }, { restart: true });
+        store.update({ formula: null, data: null, model: null, surface: id, start: null }, { restart: true });
         this.showExpr();
       }
     });

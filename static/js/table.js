@@ -22,7 +22,7 @@ export function defaults(group) {
   return out;
 }
 
-/** The typed value of a plain key (int, float, choice, flag) in query `q`, or undefined
+/** The typed value of a plain key (int, float, choice, flag, name) in query `q`, or undefined
  *  when the key is absent or its value unusable. `key` overrides the spec's (noise3). */
 export function readField(q, spec, key = spec.key) {
   if (!q.has(key)) return undefined;
@@ -39,6 +39,8 @@ export function readField(q, spec, key = spec.key) {
       return spec.choices.find((c) => (typeof c === "number" ? c === Number(raw) : c === raw));
     case "flag":
       return spec.true.includes(raw);
+    case "name":
+      return new RegExp(spec.pattern).test(raw) ? raw : undefined;
     default:
       throw new Error(`readField: ${spec.kind} is not a plain kind`);
   }

@@ -72,7 +72,7 @@ export class SurfaceView {
     this.mesh = {
       type: "surface", x: pick(grid.x), y: pick(grid.y), z, colorscale: COLORSCALE, showscale: false,
       text: rows.map((row) => pick(row).map((v) => (v === null ? "" : fmt(v)))),
-      hovertemplate: "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
+      hovertemplate: grid.surface.data ? "w = %{x:.3f}<br>b = %{y:.3f}<br>L = %{text}<extra></extra>" : "x = %{x:.3f}<br>y = %{y:.3f}<br>f = %{text}<extra></extra>",
       contours: { z: { show: true, usecolormap: true, highlightcolor: "#ffffff", project: { z: false } } },
       lighting: { ambient: 0.75, diffuse: 0.55, specular: 0.08, roughness: 0.9 },
       opacity: 0.96,
@@ -232,11 +232,12 @@ export class SurfaceView {
       paper_bgcolor: "rgba(0,0,0,0)",
       font: { family: FONT, size: 11 },
       showlegend: false,
-      uirevision: `${s.id}:${s.expr}:${s.domain.flat().join(",")}`,
+      uirevision: `${s.id ?? s.data}:${s.expr ?? s.model}:${s.domain.flat().join(",")}`,
       scene: {
-        xaxis: axis("x", [x0, x1]), yaxis: axis("y", [y0, y1]),
-        zaxis: axis(logScale ? t("view3d.zlog") : t("view3d.z"), [zlo, zhi + 4 * this.lift]),
-        aspectmode: "manual", aspectratio: { x: 1, y: (y1 - y0) / (x1 - x0), z: 0.6 },
+        xaxis: axis(s.data ? t("data.w") : "x", [x0, x1]), yaxis: axis(s.data ? t("data.b") : "y", [y0, y1]),
+        zaxis: axis(logScale ? t(s.data ? "data.zlog" : "view3d.zlog") : t(s.data ? "data.colorbar" : "view3d.z"), [zlo, zhi + 4 * this.lift]),
+        // A surface from data: w and b have units of their own, so the base is square.
+        aspectmode: "manual", aspectratio: { x: 1, y: s.data ? 1 : (y1 - y0) / (x1 - x0), z: 0.6 },
         // From the front and above: a valley's floor (where the paths run) stays in sight.
         camera: { eye: { x: 0.15, y: -1.35, z: 1.35 }, center: { x: 0, y: 0, z: -0.12 } },
         dragmode: "turntable",

@@ -27,8 +27,16 @@ PAGES = [
     f"/?{SCENE}&groups1=x,y(lr=0.003)&events3=40:reset&lang=zh",
     f"{TUNED}/?{SCENE}",
     f"{TUNED}/?{SCENE}&lang=zh",
+    # a lesson: its card over the plot, the menu beside the language switch
+    "/?lesson=lr-too-large",
+    "/?lesson=lbfgs-closure&lang=zh",
+    "/embed?lesson=restart-spike&lang=zh",
     f"/embed?{SCENE}&controls=lr,steps,surface",
     f"/embed?{SCENE}&lang=zh&autoplay=1",
+    # presentation mode (the plot's own legend, the bar with its way out), page and embed
+    f"/?{SCENE}&present=1",
+    f"/?{SCENE}&present=1&lang=zh",
+    f"/embed?{SCENE}&present=1&lang=zh",
     EXPORT + json.dumps({"surface": "rosenbrock", "steps": 80, "lang": "en", "runs": [
         {"optimizer": "sgd", "params": {"lr": 0.01}}, {"optimizer": "adam", "params": {"lr": 0.1}}]}),
     EXPORT + json.dumps({"surface": "himmelblau", "steps": 60, "lang": "zh", "lr_variants": [0.01, 0.03],

@@ -15,11 +15,13 @@ CODE_WORDS = {"pytorch", "torch", "optim", "optimizer", "state", "param", "param
               "abs", "tanh", "zero_grad", "backward", "step",
               # the optimizer object's own API (the torch.optim API lab, state_dict() print)
               "state_dict", "load_state_dict", "closure", "print",
-              "null", "hessian", "wolfe"}   # JSON's null; Hessian and Wolfe are names
+              "null", "hessian", "wolfe",   # JSON's null; Hessian and Wolfe are names
+              # file formats and the key a Chinese keyboard also labels "Esc"
+              "gif", "mp4", "webm", "esc"}
 
-VISIBLE_TEXT = """() => {
+VISIBLE_TEXT = """(extra) => {
   const out = [];
-  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option';
+  const skip = 'math,code,pre,textarea,.formula,.xtick,.ytick,.colorbar,select option' + (extra ? ',' + extra : '');
   const walk = (n) => {
     for (const c of n.childNodes) {
       if (c.nodeType === 3) {
@@ -58,6 +60,18 @@ def pytorch_names(page, base: str) -> set[str]:
     return names
 
 
+def english_left(page, base: str, skip: str = "") -> dict[str, str]:
+    """The English words on the page (and where) that are not PyTorch's or code; `skip`:
+    more CSS selectors of parts to leave out."""
+    allowed = pytorch_names(page, base) | CODE_WORDS
+    left: dict[str, str] = {}
+    for text in page.evaluate(VISIBLE_TEXT, skip or None):
+        for word in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text):
+            if word.lower() not in allowed:
+                left.setdefault(word, text.strip()[:80])
+    return left
+
+
 def test_chinese_leaves_no_english_in_the_controls(page, server):
     # The torch.optim API lab open on every part: param groups, zero_grad() off, changes
     # of course (kept and re-created), LBFGS's step(closure), state_dict() open.
@@ -79,6 +93,25 @@ def test_chinese_leaves_no_english_in_the_controls(page, server):
         if box.get_attribute("open") is None:
             box.locator("> summary").click()
     assert page.locator(".scrub-mark").count() == 2 and page.locator(".lab-event").count() == 2
+    left = english_left(page, server.url)
+    assert not left, f"English left after switching to 中文: {left}"
+    # Plotly's own mode-bar tooltips follow the switch too.
+    titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
+    assert titles and all(not re.search(r"[A-Za-z]{3}", t or "") for t in titles), titles
+    page.watch.assert_clean()
+
+
+def test_chinese_leaves_no_english_on_a_scene_from_data(page, server):
+    """Your own data (the CSV box, the model, the mini-batch controls), the data panel
+    beside the contour, the batch loss and the epochs on the loss chart."""
+    page.goto(server.url + "/?pts=0.5:0,1:0,1.5:1,2:0,2.5:1,3:1,3.5:1&model=logistic"
+              "&o=adam(lr=0.1)&o=sgd(lr=0.5)&batch=3&steps=60&insp=1")
+    wait_ready(page)
+    page.get_by_role("button", name="中文").click()
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
+    wait_ready(page)
+    assert page.locator("#data-view").is_visible() and page.locator("#csv-box").is_visible()
+    assert page.locator("#data-view .data-title").inner_text().startswith("数据，以及各优化器在第")
     allowed = pytorch_names(page, server.url) | CODE_WORDS
     left = {}
     for text in page.evaluate(VISIBLE_TEXT):
@@ -86,7 +119,9 @@ def test_chinese_leaves_no_english_in_the_controls(page, server):
             if word.lower() not in allowed:
                 left.setdefault(word, text.strip()[:80])
     assert not left, f"English left after switching to 中文: {left}"
-    # Plotly's own mode-bar tooltips follow the switch too.
-    titles = page.eval_on_selector_all("#contour .modebar-btn", "bs => bs.map(b => b.getAttribute('data-title'))")
-    assert titles and all(not re.search(r"[A-Za-z]{3}", t or "") for t in titles), titles
+    # Plotly draws the axis titles: the contour's are w and b, in Chinese.
+    titles = page.eval_on_selector_all("#contour .g-xtitle, #contour .g-ytitle", "ts => ts.map(t => t.textContent)")
+    assert titles == ["w（权重）", "b（偏置）"]
+    notes = page.locator("#loss .loss-graph").evaluate("gd => gd.layout.annotations.map(a => a.text)")
+    assert notes[0] == "第 1 个 epoch"
     page.watch.assert_clean()

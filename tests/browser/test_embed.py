@@ -48,3 +48,32 @@ def test_embed_controls_none_at_phone_width(browser, server):
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 320
     watch.assert_clean()
     ctx.close()
+
+
+def test_embed_of_a_data_scene_shows_the_data_and_each_runs_model(browser, server):
+    """A surface from data embedded in a course page: the data panel beside the contour
+    (under it at phone width), each run's line at the step shown, nothing overlapping."""
+    for width, height in ((720, 460), (360, 640)):
+        ctx = browser.new_context(viewport={"width": width, "height": height})
+        page = ctx.new_page()
+        watch = Watch(page, server.url)
+        page.goto(server.url + "/embed?data=line&steps=40&o=sgd(lr=0.05)&o=adam(lr=0.3)&batch=8&lang=zh")
+        wait_ready(page)
+        assert page.locator("#data-view").is_visible()
+        paths = hook(page, "h.paths()")
+        page.evaluate("() => { const p = window.__optplay.player; p.pause(); p.seek(25); }")
+        page.wait_for_function("() => { const d = window.__optplay.dataLines(); "
+                               "return d.length === 2 && d.every((l) => l.step === 25); }")
+        for line, path in zip(hook(page, "h.dataLines()"), paths):
+            assert [line["w"], line["b"]] == path[25]
+        # The contour's axes are w and b (short: the embed is small).
+        titles = page.eval_on_selector_all("#contour .g-xtitle, #contour .g-ytitle", "ts => ts.map(t => t.textContent)")
+        assert titles == ["w", "b"]
+        assert page.locator("#data-view .data-title").inner_text().startswith("数据，以及各优化器在第 25 步的模型")
+        boxes = [page.locator(sel).bounding_box() for sel in ("#contour", "#data-view")]
+        (a, b) = boxes
+        apart = a["x"] + a["width"] <= b["x"] + 1 or a["y"] + a["height"] <= b["y"] + 1
+        assert apart, boxes
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+        watch.assert_clean()
+        ctx.close()

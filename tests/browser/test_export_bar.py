@@ -10,6 +10,9 @@ import json
 import re
 import struct
 
+import numpy as np
+from PIL import Image
+
 from .conftest import hook, poll, wait_ready
 from .test_static_export_browser import _open
 from .test_static_export_browser import hook as export_hook
@@ -93,7 +96,23 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def test_png_is_the_plot_with_its_paths(page, server):
+COUNT_COLOURS = """async ([b64, bands, colours]) => {
+    // Per band of rows [y0, y1), how many pixels are near each colour.
+    const img = new Image(); img.src = 'data:image/png;base64,' + b64; await img.decode();
+    const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
+    const x = c.getContext('2d'); x.drawImage(img, 0, 0);
+    const d = x.getImageData(0, 0, c.width, c.height).data;
+    return bands.map(([y0, y1]) => colours.map(([r, g, b]) => {
+        let n = 0;
+        for (let i = y0 * c.width * 4; i < Math.min(y1, c.height) * c.width * 4; i += 4)
+            if (Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 40) n++;
+        return n;
+    }));
+}"""
+RED, BLUE, AMBER, INK = (232, 69, 60), (31, 119, 208), (242, 169, 0), (29, 36, 51)
+
+
+def test_png_is_the_plot_with_its_paths_a_title_and_the_legend(page, server):
     page.goto(server.url + SCENE)
     wait_ready(page)
     page.locator("#player [data-action=reset]").click()
@@ -105,20 +124,20 @@ def test_png_is_the_plot_with_its_paths(page, server):
     w, h = _png_size(data)
     size = page.evaluate("() => { const g = document.querySelector('#contour .plot-graph');"
                          " return [g.clientWidth, g.clientHeight]; }")
-    assert (w, h) == (2 * size[0], 2 * size[1])
-    # Decode it in the page and count the first path's red (#e8453c) and the second's blue
-    # (#1f77d0): the contour's colours hold neither, so they come from the paths' canvas.
-    counts = page.evaluate("""async (b64) => {
-        const img = new Image(); img.src = 'data:image/png;base64,' + b64; await img.decode();
-        const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
-        const x = c.getContext('2d'); x.drawImage(img, 0, 0);
-        const d = x.getImageData(0, 0, c.width, c.height).data;
-        const near = (i, r, g, b) => Math.abs(d[i] - r) + Math.abs(d[i + 1] - g) + Math.abs(d[i + 2] - b) < 40;
-        let red = 0, blue = 0;
-        for (let i = 0; i < d.length; i += 4) { if (near(i, 232, 69, 60)) red++; if (near(i, 31, 119, 208)) blue++; }
-        return {red, blue};
-    }""", base64.b64encode(data).decode())
-    assert counts["red"] > 400 and counts["blue"] > 400, counts
+    # As wide as the plot; taller by a title line (40 px) and the legend (a row of 24 px).
+    head, plot = 2 * 40, 2 * size[1]
+    assert w == 2 * size[0] and h >= head + plot + 2 * 24, (w, h, size)
+    title, paths, legend = page.evaluate(COUNT_COLOURS, [base64.b64encode(data).decode(), [
+        [0, head], [head, head + plot], [head + plot, h]], [RED, BLUE, AMBER, INK]])
+    # The paths: the first one's red (#e8453c) and the second's blue (#1f77d0), which the
+    # contour's colours hold neither of, come from the paths' canvas.
+    assert paths[0] > 400 and paths[1] > 400, paths
+    # The title line: dark text (the surface's name and the step counter).
+    assert title[3] > 200, title
+    # The legend: a swatch of each shown run's colour and its text; the hidden third row
+    # (amber) is not named.
+    assert legend[0] > 150 and legend[1] > 150 and legend[3] > 300, legend
+    assert legend[2] == 0, legend
     page.watch.assert_clean()
 
 
@@ -126,8 +145,43 @@ def test_export_bar_speaks_chinese(page, server):
     page.goto(server.url + "/?lang=zh")
     wait_ready(page)
     labels = page.locator("#export-bar button").all_inner_texts()
-    assert labels == ["复制为 PyTorch 代码", "CSV", "JSON", "HTML", "PNG"]
+    assert labels == ["复制为 PyTorch 代码", "CSV", "JSON", "HTML", "PNG", "GIF", "视频"]
     assert re.search("离线", page.locator("[data-export=html]").get_attribute("title"))
     page.get_by_role("button", name="EN").click()
     assert page.locator("[data-export=code]").inner_text() == "Copy as PyTorch"
     page.watch.assert_clean()
+
+
+def _phone_png(browser, server, lang: str):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                              has_touch=True, device_scale_factor=2, accept_downloads=True)
+    page = ctx.new_page()
+    page.goto(server.url + f"/?s=rosenbrock&steps=120&o=sgd(lr=0.01)&o=sgd(lr=0.001;momentum=0.9)&lang={lang}")
+    wait_ready(page)
+    hook(page, "h.player.seek(120)")
+    button = page.locator("[data-export=png]")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as dl:
+        button.click()
+    data = open(dl.value.path(), "rb").read()
+    ctx.close()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=int)
+
+
+def rows_near(img, colour, x0=0, x1=None, min_count=3):
+    hit = (abs(img[:, x0:x1] - colour).sum(axis=-1) < 40).sum(axis=1) >= min_count
+    return [int(y) for y in hit.nonzero()[0]]
+
+
+def test_png_on_a_phone_breaks_lines_instead_of_cutting_them(browser, server):
+    """390 px wide: a title with the step beside it, or a run's hyperparameters with a
+    long status beside them, do not fit on one line: they go on the next, never "…"."""
+    zh = _phone_png(browser, server, "zh")
+    head = 2 * 40                                    # the first line, at the PNG's 2x
+    right = zh[:head, zh.shape[1] * 2 // 3:]
+    assert (abs(right - INK).sum(axis=-1) < 40).sum() == 0   # the step is not beside the title
+    assert any(head <= y < head + 2 * 24 for y in rows_near(zh, INK))   # ... but under it
+    en = _phone_png(browser, server, "en")
+    swatch = rows_near(en, RED, 2 * 14, 2 * 26)      # the first run's swatch in the legend
+    warn = rows_near(en, (156, 80, 0))               # "left the view at step 2 · diverged ..."
+    assert swatch and warn and min(warn) > max(swatch), (swatch[-3:], warn[:3])

@@ -6,6 +6,9 @@ from __future__ import annotations
 import math
 from urllib.parse import urlparse
 
+import pytest
+
+from app.engine import run_request
 from app.teach.static_export import export_html
 
 from .conftest import poll
@@ -86,4 +89,38 @@ def test_lr_slider_switches_precomputed_runs(browser, tmp_path):
     # JavaScript's Math.round: halves go up (Python's round would give 22 for 22.5).
     assert hook(page, "h.step()") == min(300, math.floor(k + 0.5) + 1)
     assert not blocked and not errors, (blocked, errors)
+    ctx.close()
+
+
+def test_a_scene_from_data_plays_offline_with_its_data_panel(browser, tmp_path):
+    body = {"surface": {"data": "pass-fail"}, "batch": {"size": 4}, "steps": 80,
+            "runs": [{"optimizer": "sgd", "params": {"lr": 0.5}},
+                     {"optimizer": "adam", "params": {"lr": 0.3}}]}
+    out = tmp_path / "data.html"
+    out.write_text(export_html(body), encoding="utf-8")
+    paths = [r["path"] for r in run_request(body)["runs"]]
+    ctx = browser.new_context(viewport={"width": 1100, "height": 900}, offline=True)
+    page, blocked, errors = _open(ctx, out)
+    k0 = hook(page, "h.step()")
+    assert poll(lambda: hook(page, "h.step()") > k0 + 5, timeout=5)
+    page.click("#play")
+    hook(page, "h.seek(40)")
+    assert page.locator("#data-panel").is_visible()
+    assert page.locator("#data-title").inner_text() == "The data, and each optimizer's model at step 40"
+    lines = hook(page, "h.dataLines()")
+    assert [d["step"] for d in lines] == [40, 40]
+    for line, path in zip(lines, paths):
+        w, b = path[40]
+        assert line["w"] == pytest.approx(w, rel=1e-8) and line["b"] == pytest.approx(b, rel=1e-8)
+        for x, p in (line["from"], line["to"]):       # the sigmoid of a logistic model
+            assert p == pytest.approx(1 / (1 + math.exp(-(line["w"] * x + line["b"]))), rel=1e-9)
+    # Epochs of ceil(30 / 4) = 8 steps, banded behind the loss; batch losses drawn faintly.
+    bands = [(s["x0"], s["x1"]) for s in hook(page, "h.lossShapes()") if s["type"] == "rect"]
+    assert bands[:3] == [(8, 16), (24, 32), (40, 48)]
+    faint = page.locator("#loss").evaluate("gd => gd.data.filter(t => t.opacity === 0.3).length")
+    assert faint == 2
+    titles = page.eval_on_selector_all("#plot .g-xtitle, #plot .g-ytitle", "ts => ts.map(t => t.textContent)")
+    assert titles == ["w (weight)", "b (bias)"]
+    assert not blocked, f"network requests: {blocked}"
+    assert not errors, errors
     ctx.close()
