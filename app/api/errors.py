@@ -2,8 +2,8 @@
 More computations at once than a client may have is a 429 that names the limit.
 
 FastAPI's shape is kept: {"detail": [{"loc": [...], "msg": "...", "type": "..."}]}.
-Tags that pydantic puts in `loc` for tagged unions ("adam", "formula", ...) are dropped,
-so a location reads as the request is written: ["body", "runs", 0, "params", "lr"].
+Tags that pydantic puts in `loc` for tagged unions ("adam", "formula", "StepLR", ...) are
+dropped, so a location reads as the request is written: ["body", "runs", 0, "params", "lr"].
 """
 
 from __future__ import annotations
@@ -16,12 +16,15 @@ from pydantic import ValidationError
 
 from ..engine.errors import Cancelled, ComputationTimeout, RequestError
 from ..engine.optim import REGISTRY as OPTIMIZERS
+from ..engine.request import UNKNOWN_SCHEDULER
+from ..engine.sched import REGISTRY as SCHEDULERS
 from .compute import CLIENT_GONE, TooBusy
 from .responses import FastJSONResponse
 
 log = logging.getLogger("optplay")
 
-UNION_TAGS = {"id", "formula", *OPTIMIZERS}
+OPTIMIZER_TAGS = set(OPTIMIZERS)
+SCHEDULER_TAGS = {*SCHEDULERS, UNKNOWN_SCHEDULER}
 # The tags of a surface (a built-in id, a formula, data) and of its data (a built-in id
 # or inline pairs): surface.data.inline.x reads as the request does, surface.data.x.
 SURFACE_TAGS = ("id", "formula", "data")
@@ -43,12 +46,7 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
         loc = list(e.get("loc", ()))
         if prefix and (not loc or loc[0] != prefix[0]):
             loc = [*prefix, *loc]
-        loc = [part for i, part in enumerate(loc)
-               if not (isinstance(part, str) and part in UNION_TAGS and i > 0
-                       and (isinstance(loc[i - 1], int) or loc[i - 1] == "run"))
-               and not (part in SURFACE_TAGS and i > 0 and loc[i - 1] == "surface")
-               and not (part in DATA_TAGS and i > 1 and loc[i - 1] == "data"
-                        and loc[i - 2] in ("data", "surface"))]
+        loc = [part for i, part in enumerate(loc) if not (i > 0 and _is_tag(loc, i))]
         item = {"loc": loc, "msg": _message(e), "type": e.get("type", "value_error")}
         ctx = e.get("ctx") or {}
         if "column" in ctx:
@@ -57,6 +55,22 @@ def clean_errors(errors: list[dict], prefix: tuple = ("body",)) -> list[dict]:
     if more:
         out.append({"loc": list(prefix), "msg": f"and {more} more errors", "type": "truncated"})
     return out
+
+
+def _is_tag(loc: list, i: int) -> bool:
+    """A tagged union's tag: runs.0.adam.params, surface.formula.expr,
+    surface.data.inline.x, runs.0.scheduler.StepLR.params,
+    ...params.schedulers.1.StepLR.params."""
+    part, before = loc[i], loc[i - 1]
+    if not isinstance(part, str):
+        return False
+    if before == "surface":
+        return part in SURFACE_TAGS
+    if before == "data":
+        return part in DATA_TAGS and i > 1 and loc[i - 2] in ("data", "surface")
+    if isinstance(before, int) or before == "run":
+        return part in OPTIMIZER_TAGS or (isinstance(before, int) and part in SCHEDULER_TAGS)
+    return before == "scheduler" and part in SCHEDULER_TAGS
 
 
 def _message(e: dict) -> str:

@@ -43,7 +43,10 @@ class RunAnswer(BaseModel):
     steps_done: int
     path: list[Point] = Field(description="path[k]: the parameters after k steps")
     loss: list[float] = Field(description="loss[k]: the surface's value at path[k]")
-    lr: list[float] = Field(description="lr[k]: the learning rate step k + 1 used")
+    lr: list[Optional[float]] = Field(
+        description="lr[k]: the learning rate step k + 1 used; null where it is not a finite "
+                    "number (a schedule can make it so: LinearLR with a tiny start_factor "
+                    "on lr = 0 gives PyTorch NaN too)")
     batch_loss: Optional[list[float]] = Field(
         None, description="a surface from data: the loss of step k + 1's batch at path[k]")
     escaped_at: Optional[int] = Field(None, description="first step outside the view")
@@ -52,8 +55,9 @@ class RunAnswer(BaseModel):
     state: Optional[dict[str, list[Any]]] = Field(
         None, description="optimizer state after every step, under state_dict() names")
     grad: Optional[list[Optional[Point]]] = Field(None, description="gradient each step used")
-    lrs: Optional[list[list[float]]] = Field(
-        None, description="with groups: [lr_x, lr_y], each param group's lr before step k + 1")
+    lrs: Optional[list[list[Optional[float]]]] = Field(
+        None, description="with groups: [lr_x, lr_y], each param group's lr before step k + 1 "
+                          "(null as in lr)")
     evals: Optional[list[list[Point]]] = Field(
         None, description="LBFGS with state: the points step(closure) evaluated, per step")
     diverged_reason: Optional[dict[str, str]] = Field(

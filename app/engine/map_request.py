@@ -1,7 +1,7 @@
 """The request of POST /api/v1/map (and of a WebSocket /api/v1/map/stream message) as
-pydantic models: the shape and the limits.  What depends on the optimizer (which
-hyperparameters can be swept, whether PyTorch accepts both ends of a range) is checked
-by `maps.plan`, with the optimizer's own checks."""
+pydantic models: the shape (what each kind of map asks of its axes, its start and its
+run, which hyperparameters can be swept) and the limits.  Whether PyTorch accepts both
+ends of a swept range needs the engine: `maps.plan` builds the optimizer there."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -19,6 +20,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from ..config import env_name, settings
+from .optim import REGISTRY as OPTIMIZERS
 from .request import (
     BatchSpec,
     Coordinate,
@@ -28,7 +30,15 @@ from .request import (
     SurfaceSpec,
     _bounded,
     batch_needs_data,
+    refused,
+    resolve_surface,
 )
+
+SWEEPABLE = ("float", "pair")      # Hyper kinds a sweep axis can carry (pairs by element)
+
+
+def _refused(loc: tuple, msg: str) -> ValidationError:
+    return refused("MapRequest", loc, msg)
 
 
 def _limit(what: str, n: int | float, setting: str) -> PydanticCustomError:
@@ -135,3 +145,56 @@ class MapRequest(BaseModel):
                 _bounded(axis.range[0], f"{name}.range"), _bounded(axis.range[1],
                                                                      f"{name}.range")
         return self
+
+    @model_validator(mode="after")
+    def _shape(self):
+        """What the kind of map asks of its axes, its start and its run."""
+        if self.run.noise is not None:
+            raise _refused(("run", "noise"), "a map runs without gradient noise; leave noise "
+                                             "out")
+        # nor the torch.optim API's options: every cell is one optimizer of one group
+        for field, what in (("groups", "param groups"), ("events", "events")):
+            if getattr(self.run, field) is not None:
+                raise _refused(("run", field), f"a map runs without {what}; leave {field} out")
+        if self.run.zero_grad != "every_step":
+            raise _refused(("run", "zero_grad"), "a map clears .grad at every step; leave "
+                                                 "zero_grad out")
+        axes = (("x", self.x), ("y", self.y))
+        if self.kind == "sweep":
+            for name, axis in axes:
+                _check_sweep_axis(self.run.optimizer, axis, name)
+            if (self.x.param, self.x.index) == (self.y.param, self.y.index):
+                raise _refused(("y", "param"), "x and y sweep the same hyperparameter")
+            return self
+        for name, axis in axes:
+            if axis.param is not None or axis.index is not None:
+                raise _refused((name, "param"), "a basin map's axes are the start's "
+                                                "coordinates; leave param out")
+        if self.start is not None:
+            raise _refused(("start",), "a basin map starts from every cell; leave start out")
+        domain = resolve_surface(self.surface).domain
+        for (name, axis), (lo, hi) in zip(axes, domain):
+            if axis.scale == "log" and axis.range is None and lo <= 0:
+                raise _refused((name, "scale"), f"a log axis needs both ends above 0; this "
+                                                f"one runs from {lo:g} to {hi:g}")
+        return self
+
+
+def _check_sweep_axis(optimizer: str, axis: MapAxis, name: str) -> None:
+    """A sweep axis names a number the optimizer takes (an element of a pair by index)."""
+    cls = OPTIMIZERS[optimizer]
+    hypers = {h.name: h for h in cls.hypers}
+    if axis.param is None or axis.range is None:
+        raise _refused((name,), "a sweep axis needs a param and a range")
+    h = hypers.get(axis.param)
+    if h is None or h.kind not in SWEEPABLE:
+        why = (f"{cls.torch_name} has no keyword '{axis.param}'" if h is None else
+               f"'{axis.param}' is a {h.kind}: only numbers can be swept")
+        sweepable = [h.name for h in cls.hypers if h.kind in SWEEPABLE]
+        raise _refused((name, "param"), f"{why}; {cls.torch_name} can sweep "
+                                        f"{', '.join(sweepable) or 'nothing'}")
+    if h.kind == "pair" and axis.index is None:
+        raise _refused((name, "index"), f"{axis.param} is a pair: say which element with "
+                                        f"index 0 or 1")
+    if h.kind != "pair" and axis.index is not None:
+        raise _refused((name, "index"), f"{axis.param} is a single number: leave index out")

@@ -32,7 +32,7 @@ from .errors import RequestError
 from .map_request import MapAxis, MapRequest
 from .optim import REGISTRY as OPTIMIZERS
 from .data import BatchOrder
-from .request import batch_order, params_of, resolve_surface
+from .request import batch_order, params_of, resolve_surface, scheduler_of
 from .scene import start_of
 from .surfaces import Surface
 
@@ -107,34 +107,22 @@ class MapResult:
 
 
 def plan(req: MapRequest) -> MapPlan:
-    """Resolve and check everything a map needs before any work: RequestError (a 422
-    naming the field) for whatever PyTorch or the map would refuse."""
+    """Resolve what a map needs and build its run where PyTorch might refuse it, before
+    any work: RequestError (a 422 naming the field) for that; the request's shape is
+    MapRequest's to check."""
     surface = resolve_surface(req.surface)
     run = req.run
-    optimizer, params = run.optimizer, params_of(run)
-    scheduler = run.scheduler.model_dump() if run.scheduler is not None else None
-    if run.noise is not None:
-        raise RequestError(("run", "noise"), "a map runs without gradient noise; leave "
-                                             "noise out")
+    optimizer, params, scheduler = run.optimizer, params_of(run), scheduler_of(run)
     (dx0, dx1), (dy0, dy1) = surface.domain
     if req.kind == "basin":
-        for name, axis in (("x", req.x), ("y", req.y)):
-            if axis.param is not None or axis.index is not None:
-                raise RequestError((name, "param"), "a basin map's axes are the start's "
-                                   "coordinates; leave param out")
-        if req.start is not None:
-            raise RequestError(("start",), "a basin map starts from every cell; leave "
-                               "start out")
-        xs = _axis_values(req.x, (dx0, dx1), "x")
-        ys = _axis_values(req.y, (dy0, dy1), "y")
+        xs = _axis_values(req.x, (dx0, dx1))
+        ys = _axis_values(req.y, (dy0, dy1))
         x_sweep = y_sweep = None
         start = None
         _check_corner(optimizer, params, scheduler, req.steps, {})
     else:
-        x_sweep = _sweep(optimizer, req.x, "x")
-        y_sweep = _sweep(optimizer, req.y, "y")
-        if x_sweep.key == y_sweep.key:
-            raise RequestError(("y", "param"), "x and y sweep the same hyperparameter")
+        x_sweep = _sweep(optimizer, req.x)
+        y_sweep = _sweep(optimizer, req.y)
         xs, ys = x_sweep.values, y_sweep.values
         start = start_of(req, surface)
         for vx in (xs[0], xs[-1]):
@@ -148,36 +136,15 @@ def plan(req: MapRequest) -> MapPlan:
                    xs, ys, x_sweep, y_sweep, minima, float(tol), batch_order(req, surface))
 
 
-def _axis_values(axis: MapAxis, default: tuple[float, float], name: str) -> np.ndarray:
+def _axis_values(axis: MapAxis, default: tuple[float, float]) -> np.ndarray:
     lo, hi = axis.range if axis.range is not None else default
-    if axis.scale == "log":
-        if lo <= 0:
-            raise RequestError((name, "scale"), f"a log axis needs both ends above 0; "
-                               f"this one runs from {lo:g} to {hi:g}")
-        return np.geomspace(lo, hi, axis.n)
-    return np.linspace(lo, hi, axis.n)
+    return (np.geomspace if axis.scale == "log" else np.linspace)(lo, hi, axis.n)
 
 
-def _sweep(optimizer: str, axis: MapAxis, name: str) -> Sweep:
-    cls = OPTIMIZERS[optimizer]
-    hypers = {h.name: h for h in cls.hypers}
-    sweepable = [h.name for h in cls.hypers if h.kind in ("float", "pair")]
-    if axis.param is None or axis.range is None:
-        raise RequestError((name,), "a sweep axis needs a param and a range")
-    h = hypers.get(axis.param)
-    if h is None or h.kind not in ("float", "pair"):
-        why = (f"{cls.torch_name} has no keyword '{axis.param}'" if h is None else
-               f"'{axis.param}' is a {h.kind}: only numbers can be swept")
-        raise RequestError((name, "param"), f"{why}; {cls.torch_name} can sweep "
-                           f"{', '.join(sweepable) or 'nothing'}")
-    if h.kind == "pair" and axis.index is None:
-        raise RequestError((name, "index"), f"{axis.param} is a pair: say which element "
-                           f"with index 0 or 1")
-    if h.kind != "pair" and axis.index is not None:
-        raise RequestError((name, "index"), f"{axis.param} is a single number: leave "
-                           f"index out")
-    values = _axis_values(axis, axis.range, name)
-    return Sweep(axis.param, axis.index, values, (optimizer, axis.param) in SCALAR_ONLY)
+def _sweep(optimizer: str, axis: MapAxis) -> Sweep:
+    """A swept hyperparameter (MapRequest has checked that it can be swept)."""
+    return Sweep(axis.param, axis.index, _axis_values(axis, axis.range),
+                 (optimizer, axis.param) in SCALAR_ONLY)
 
 
 def _with_values(params: dict, optimizer: str, values: dict[str, tuple[Sweep, Any]]) -> dict:

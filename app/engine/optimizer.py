@@ -26,12 +26,13 @@ import numpy as np
 
 from .build import RunSpec, attach_scheduler, build_optimizer
 from .errors import RequestError
+from .hyper import HyperparameterError, per_group_values
 from .optim.base import Optimizer
 from .optim.ops import FLOAT_ERRORS
+from .sched import REGISTRY as SCHEDULERS
+from .sched.composite import nested_error
 
 COORDINATES = ("x", "y")
-# Scheduler keywords torch takes per param group: with groups, [x_value, y_value].
-PER_GROUP = ("max_lr", "base_lr", "base_momentum", "max_momentum", "min_lr")
 NO_GROUPS = "LBFGS doesn't support per-parameter options (parameter groups)"
 _INNER_KEY = re.compile(r"\(optimizer\.params\.(\w+)\)$")
 
@@ -78,26 +79,20 @@ class RunOptimizer:
 
     def _sched_spec(self, i: int) -> dict | None:
         spec = self.spec.scheduler
-        return spec if spec is None or not self.grouped else _per_group(spec, i)
+        if spec is None or not self.grouped:
+            return spec
+        try:
+            return _per_group(spec, i)
+        except HyperparameterError as e:
+            raise RequestError((*self.loc, "scheduler", "params", e.name), e.message) from None
 
     def check_events(self) -> None:
-        """Every event's values, as the constructor checks them, before any work."""
-        if not self.spec.events:
-            return
-        if self.spec.scheduler is not None:
-            raise RequestError((*self.loc, "events"),
-                               "a run with events cannot have a scheduler: an event sets "
-                               "the values a scheduler would overwrite")
-        params, last = dict(self.params), 0
-        for j, event in enumerate(self.spec.events):
-            where = (*self.loc, "events", j)
-            at = event["at"]
-            if not last < at <= self.steps - 1:
-                raise RequestError((*where, "at"), f"at must lie in {last + 1}..{self.steps - 1} "
-                                   "(after an earlier event, before the last step)")
+        """Every event's values, as the constructor checks them, before any work (their
+        order and place in the run are RunRequest's to check)."""
+        params = dict(self.params)
+        for j, event in enumerate(self.spec.events or ()):
             params = merged(self.spec.optimizer, params, event["params"])
-            self._build(params, where=(*where, "params"))
-            last = at
+            self._build(params, where=(*self.loc, "events", j, "params"))
 
     # -- what a step reads and writes ------------------------------------------------------
     @property
@@ -242,17 +237,27 @@ def merged(optimizer: str, params: dict, values: dict) -> dict:
 
 
 def _per_group(spec: dict, i: int) -> dict:
-    """A scheduler spec for param group i: [x_value, y_value] lists taken apart (nested
-    schedulers too)."""
+    """A scheduler spec for param group i: the keywords torch takes per param group (a
+    number for both, or [x_value, y_value]) taken apart, nested schedulers too."""
+    cls = SCHEDULERS.get(spec.get("name"))
+    per_group = {h.name: h for h in cls.all_hypers() if h.per_group} if cls else {}
     params = {}
     for key, value in (spec.get("params") or {}).items():
-        if key in PER_GROUP and isinstance(value, list) and len(value) == 2:
-            value = value[i]
+        if key in per_group:
+            value = per_group_values(per_group[key], value, len(COORDINATES))[i]
         elif key == "schedulers" and isinstance(value, list):
-            value = [_per_group(child, i) if isinstance(child, dict) else child
-                     for child in value]
+            value = [_child_per_group(j, child, i) for j, child in enumerate(value)]
         params[key] = value
     return {**spec, "params": params}
+
+
+def _child_per_group(j: int, child: Any, i: int) -> Any:
+    if not isinstance(child, dict):
+        return child
+    try:
+        return _per_group(child, i)
+    except HyperparameterError as e:
+        raise nested_error(j, e) from None
 
 
 def lr_value(lr) -> float:

@@ -1,9 +1,11 @@
-"""The request of POST /api/v1/run as pydantic models: the single source of validation
-and of the OpenAPI schema.
+"""The request of POST /api/v1/run as pydantic models: its shape, types and limits, and
+the OpenAPI schema.
 
-The models are generated from the optimizers' own `Hyper` specs, so a keyword added to
-an optimizer shows up in the schema, the catalogue and the validation at once.  Ranges
-are enforced by the optimizer classes (with PyTorch's messages) and only documented here.
+The models of an optimizer's and a scheduler's keyword arguments are generated from
+their `Hyper` specs, so a keyword added to an optimizer or a scheduler shows up in the
+schema, the catalogue and the check at once.  Ranges are checked by the engine's one
+validator (engine/hyper.py, with PyTorch's messages) when the run is built, and only
+documented here.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
+    RootModel,
     ConfigDict,
     Discriminator,
     Field,
@@ -23,23 +27,32 @@ from pydantic import (
     Tag,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     create_model,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..config import env_name, settings
 from .data import DATASETS, MODELS, DataError, DataSurface, check_labels, data_surface
 from .data import inline as inline_dataset
 from .expr import Formula, FormulaError, compile_formula
+from .hyper import MAX_LIST, Hyper
 from .optim import REGISTRY as OPTIMIZERS
-from .optim.base import Hyper
 from .sched import REGISTRY as SCHEDULERS
 from .surfaces import SURFACES, Surface, custom_surface
 
 FiniteFloat = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Strict = ConfigDict(extra="forbid")
+
+
+def refused(model: str, loc: tuple, msg: str) -> ValidationError:
+    """A 422 at `loc` inside the request, raised from a check of the whole request."""
+    return ValidationError.from_exception_data(model, [InitErrorDetails(
+        type=PydanticCustomError("value_error", "{msg}", {"msg": msg}), loc=loc, input=None)])
 
 
 def _bounded(v: float, what: str) -> float:
@@ -279,18 +292,26 @@ class NoiseSpec(BaseModel):
     seed: StrictInt = Field(0, ge=0, le=2**63 - 1, description="random seed")
 
 
-class SchedulerSpec(BaseModel):
-    """A torch.optim.lr_scheduler class by name, with its keyword arguments."""
+def _one_or_per_group(v: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(v)
+    except ValidationError:
+        raise PydanticCustomError("per_group", "Input should be a number, or a list of one "
+                                  "number per param group (x and y)") from None
 
-    model_config = Strict
-    name: Literal[tuple(SCHEDULERS)]  # type: ignore[valid-type]
-    params: dict[str, JsonValue] = Field(default_factory=dict)
+
+# A keyword PyTorch takes per param group (CyclicLR's max_lr): one number, or one each.
+PerGroup = Annotated[Union[FiniteFloat, Annotated[list[FiniteFloat], Field(min_length=1,
+                                                                             max_length=2)]],
+                     WrapValidator(_one_or_per_group)]
 
 
 def _param_type(h: Hyper):
-    """The pydantic type of one hyperparameter."""
+    """The pydantic type of one keyword argument."""
     if h.kind == "float":
         t: Any = FiniteFloat
+        if h.per_group:
+            t = PerGroup
     elif h.kind == "int":
         t = StrictInt
     elif h.kind == "bool":
@@ -301,13 +322,11 @@ def _param_type(h: Hyper):
     elif h.kind == "choice":
         t = Literal[tuple(h.choices)]
     elif h.kind == "int_list":
-        t = Annotated[list[StrictInt], Field(max_length=1000)]
-    elif h.kind == "float_list":
-        t = Annotated[list[FiniteFloat], Field(max_length=1000)]
+        t = Annotated[list[StrictInt], Field(max_length=MAX_LIST)]
     elif h.kind == "optimizer":
         t = InnerRun
     else:
-        t = JsonValue
+        t = list["SchedulerSpec"]       # SequentialLR's children: resolved below
     return Optional[t] if h.nullable and h.kind != "pair" else t
 
 
@@ -322,15 +341,70 @@ def _schema_extra(h: Hyper) -> dict:
     return extra
 
 
+def _param_fields(hypers) -> dict:
+    """Keyword arguments as model fields: None (torch's default) unless required."""
+    return {h.name: (_param_type(h), Field(... if h.required else None, description=h.doc,
+                                           json_schema_extra=_schema_extra(h) or None))
+            for h in hypers}
+
+
 @lru_cache(maxsize=None)
 def params_model(optimizer_id: str) -> type[BaseModel]:
     cls = OPTIMIZERS[optimizer_id]
-    fields = {h.name: (_param_type(h), Field(None, description=h.doc,
-                                             json_schema_extra=_schema_extra(h) or None))
-              for h in cls.hypers}
     return create_model(f"{cls.torch_name}Params", __config__=Strict,
                         __doc__=f"Keyword arguments of {cls.torch_name}; any subset, the "
-                                f"rest take the defaults.", **fields)
+                                f"rest take the defaults.", **_param_fields(cls.hypers))
+
+
+def _scheduler_model(name: str) -> type[BaseModel]:
+    cls = SCHEDULERS[name]
+    P = create_model(f"{name}Params", __config__=Strict,
+                     __doc__=f"Keyword arguments of torch.optim.lr_scheduler.{name}; the "
+                             f"required ones and any subset of the rest.",
+                     **_param_fields(cls.all_hypers()))
+    return create_model(
+        f"{name}Spec", __config__=Strict, __doc__=cls.summary or name,
+        name=(Literal[name], ...),
+        params=(P, Field(default_factory=dict, validate_default=True)))
+
+
+SCHEDULER_MODELS = {name: _scheduler_model(name) for name in SCHEDULERS}
+
+# A name that is none of them is checked against this model, so that the 422 says
+# where: runs.0.scheduler.name, "Input should be 'StepLR', ..." (it is no part of the
+# schema: it only ever refuses).
+UNKNOWN_SCHEDULER = "unknown scheduler"
+_SchedulerName = create_model("SchedulerSpec", __config__=Strict,
+                              name=(Literal[tuple(SCHEDULERS)], ...),  # type: ignore[valid-type]
+                              params=(dict[str, JsonValue], Field(default_factory=dict)))
+
+
+def _refuse_unknown_scheduler(v: Any) -> Any:
+    _SchedulerName.model_validate(v)          # raises: the name is none of SCHEDULERS
+    raise PydanticCustomError("scheduler", "unknown scheduler")
+
+
+def _scheduler_tag(v: Any) -> str:
+    name = v.get("name") if isinstance(v, dict) else getattr(v, "name", None)
+    return name if isinstance(name, str) and name in SCHEDULER_MODELS else UNKNOWN_SCHEDULER
+
+
+_SchedulerUnion = Annotated[
+    Union[tuple(Annotated[m, Tag(n)] for n, m in SCHEDULER_MODELS.items())  # type: ignore[misc]
+          + (Annotated[SkipJsonSchema[Annotated[Any, BeforeValidator(_refuse_unknown_scheduler)]],
+                       Tag(UNKNOWN_SCHEDULER)],)],
+    Discriminator(_scheduler_tag)]
+
+
+class SchedulerSpec(RootModel[_SchedulerUnion]):
+    """A torch.optim.lr_scheduler class by name, with its keyword arguments."""
+
+
+for _model in SCHEDULER_MODELS.values():          # SequentialLR's children are specs too
+    if not _model.__pydantic_complete__:
+        _model.model_fields["params"].annotation.model_rebuild(
+            _types_namespace={"SchedulerSpec": SchedulerSpec})
+        _model.model_rebuild()
 
 
 class InnerRun(BaseModel):
@@ -466,11 +540,37 @@ class RunRequest(BaseModel):
             _bounded(self.start[0], "start"), _bounded(self.start[1], "start")
         return self
 
+    @model_validator(mode="after")
+    def _events(self):
+        """Events come one after another between the first and the last step, and never
+        beside a scheduler (their values are the run's keywords: the engine checks them)."""
+        for i, run in enumerate(self.runs):
+            if not run.events:
+                continue
+            if run.scheduler is not None:
+                raise refused("RunRequest", ("runs", i, "events"),
+                              "a run with events cannot have a scheduler: an event sets "
+                              "the values a scheduler would overwrite")
+            last = 0
+            for j, event in enumerate(run.events):
+                if not last < event.at <= self.steps - 1:
+                    raise refused("RunRequest", ("runs", i, "events", j, "at"),
+                                  f"at must lie in {last + 1}..{self.steps - 1} (after an "
+                                  f"earlier event, before the last step)")
+                last = event.at
+        return self
+
 
 def params_of(run: BaseModel) -> dict:
     """The keyword arguments the user set, as plain Python values (torch's defaults fill
     in the rest inside the optimizer)."""
     return _set_values(run.params)
+
+
+def scheduler_of(run: BaseModel) -> dict | None:
+    """The run's scheduler as {"name", "params"} with the keywords the user set, children
+    of SequentialLR / ChainedScheduler likewise."""
+    return None if run.scheduler is None else run.scheduler.model_dump(exclude_unset=True)
 
 
 def groups_of(run: BaseModel) -> dict | None:

@@ -17,7 +17,7 @@ from .errors import RequestError
 from .map_request import MapRequest
 from .optimizer import RunOptimizer
 from .request import (RunRequest, batch_order, events_of, groups_of, params_of,
-                      resolve_surface)
+                      resolve_surface, scheduler_of)
 from .runner import run_one
 from .surfaces import Surface
 
@@ -34,7 +34,7 @@ def run_specs(req: RunRequest) -> list[RunSpec]:
     for r in req.runs:
         specs.append(RunSpec(
             optimizer=r.optimizer, params=params_of(r),
-            scheduler=r.scheduler.model_dump() if r.scheduler is not None else None,
+            scheduler=scheduler_of(r),
             noise=r.noise.model_dump() if r.noise is not None else None,
             label=r.label, color=r.color, groups=groups_of(r), zero_grad=r.zero_grad,
             events=events_of(r)))

@@ -19,7 +19,8 @@ from typing import Any
 
 from ..engine.errors import RequestError
 from ..engine.optim import REGISTRY as OPTIMIZERS
-from ..engine.request import RunRequest, events_of, groups_of, params_of, resolve_surface
+from ..engine.request import (RunRequest, events_of, groups_of, params_of, resolve_surface,
+                              scheduler_of)
 from ..engine.scene import start_of, validate_all
 from .formula_code import plain_source, torch_source, uses_variables
 from .labels import run_label
@@ -399,7 +400,7 @@ def _run_block(i: int, run, label: str, grouped_scene: bool, batched: bool) -> l
         lines.append(f"optimizer = {optimizer_expr(run.optimizer, params, groups)}")
     sched_var = None
     if run.scheduler is not None:
-        sched_lines, sched_var = scheduler_lines(run.scheduler.model_dump(), [])
+        sched_lines, sched_var = scheduler_lines(scheduler_of(run), [])
         lines += sched_lines
     args = [first, "optimizer"] + ([sched_var] if sched_var else [])
     if _needs_closure(run.optimizer, params):
@@ -473,7 +474,7 @@ def pytorch_snippet(request_body: dict | RunRequest, run_index: int | None = Non
         noise |= run.noise is not None and run.noise.std > 0
         sparse |= _sparse(run.optimizer, params)
         closure |= _needs_closure(run.optimizer, params)
-        plateau |= run.scheduler is not None and run.scheduler.name == "ReduceLROnPlateau"
+        plateau |= (scheduler_of(run) or {}).get("name") == "ReduceLROnPlateau"
         groups |= run.groups is not None
         never |= run.zero_grad == "never"
         events |= bool(run.events)

@@ -10,8 +10,8 @@ import math
 
 import numpy as np
 
-from . import _checks, _rules, library
-from .base import Hyper, Optimizer, eps_hyper, lr_hyper, maximize_hyper, register
+from . import _rules, library
+from .base import Hyper, Optimizer, eps_hyper, maximize_hyper, register
 from .rule import rule
 
 
@@ -80,12 +80,12 @@ class AdaBelief(Optimizer):
     torch_name = "AdaBelief"
     family = "extra"
     hypers = (
-        lr_hyper(1e-3),
-        Hyper("betas", "pair", (0.9, 0.999),
-              "(beta1, beta2): decay rates of the gradient mean and of the squared "
-              "prediction error (g - m)^2",
-              low=0.0, high=1.0, high_open=True, ui=(0.0, 0.9999),
-              doc_zh="(beta1, beta2)：梯度均值的衰减率，以及预测误差平方 (g - m)^2 的衰减率"),
+        library.lr_hyper(1e-3),
+        library.betas_hyper(
+            (0.9, 0.999),
+            "(beta1, beta2): decay rates of the gradient mean and of the squared "
+            "prediction error (g - m)^2",
+            "(beta1, beta2)：梯度均值的衰减率，以及预测误差平方 (g - m)^2 的衰减率"),
         library.library_weight_decay_hyper(),
         library.weight_decouple_hyper(),
         library.fixed_decay_hyper(),
@@ -102,7 +102,7 @@ class AdaBelief(Optimizer):
         Hyper("ams_bound", "bool", False,
               "use the running maximum of the second moment in the denominator (AMSGrad-like)",
               doc_zh="分母使用二阶矩的历史最大值（类似 AMSGrad）"),
-        eps_hyper(1e-16),
+        library.non_negative(eps_hyper(1e-16)),
         maximize_hyper(),
         *library.adanorm_hypers(),
         library.adam_debias_hyper(),
@@ -154,17 +154,6 @@ class AdaBelief(Optimizer):
             n for n in type(self).state_names
             if (n != "max_exp_avg_var" or group["ams_bound"])
             and (n != "exp_grad_adanorm" or group["adanorm"]))
-
-    def validate(self, group: dict) -> None:
-        library.validate_learning_rate(group)
-        library.validate_betas(group)
-        library.validate_non_negative(group, "weight_decay")
-        library.validate_non_negative(group, "eps")
-        library.flags(group, "weight_decouple", "fixed_decay", "rectify", "degenerated_to_sgd",
-                     "ams_bound", "maximize", "adanorm", "adam_debias")
-        _checks.number(group, "n_sma_threshold")
-        _checks.number(group, "adanorm_r")
-
 
 def _step_scalars(group: dict, step: int):
     """(beta1, beta2, step_size, n_sma, bias_correction2_sq) of step `step`."""

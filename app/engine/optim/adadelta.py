@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
-    HyperparameterError,
     Optimizer,
     lr_hyper,
     maximize_hyper,
@@ -48,12 +47,14 @@ class Adadelta(Optimizer):
         Hyper("rho", "float", 0.9,
               "decay rate ρ of the running averages of squared gradients and squared updates",
               low=0.0, high=1.0, ui=(0.0, 0.999),
-              doc_zh="衰减率 ρ：梯度平方与更新量平方的滑动平均系数"),
+              doc_zh="衰减率 ρ：梯度平方与更新量平方的滑动平均系数",
+              message="Invalid rho value: {value}"),
         Hyper("eps", "float", 1e-6,
               "added inside both square roots for stability; it also sets the size of the "
               "first steps",
               low=0.0, ui=(1e-10, 1.0), log=True,
-              doc_zh="加在两个平方根内部以保证数值稳定；它也决定了最初几步的大小"),
+              doc_zh="加在两个平方根内部以保证数值稳定；它也决定了最初几步的大小",
+              message="Invalid epsilon value: {value}"),
         weight_decay_hyper(),
         maximize_hyper(),
     )
@@ -76,15 +77,3 @@ class Adadelta(Optimizer):
         r"    \theta_t \leftarrow \theta_{t-1} - \gamma \Delta x_t",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["rho"] <= 1.0:
-            raise HyperparameterError("rho", f"Invalid rho value: {group['rho']}")
-        if not 0.0 <= group["eps"]:
-            raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise HyperparameterError("weight_decay",
-                                      f"Invalid weight_decay value: {group['weight_decay']}")

@@ -13,10 +13,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
-    HyperparameterError,
     Optimizer,
     lr_hyper,
     maximize_hyper,
@@ -59,29 +58,35 @@ class Adafactor(Optimizer):
         replace(lr_hyper(1e-2, ui=(1e-4, 10.0),
                          doc="learning rate: caps the relative step size "
                              "rho_t = min(lr, 1/sqrt(t))"),
-                doc_zh="学习率：相对步长 rho_t = min(lr, 1/sqrt(t)) 的上限"),
+                doc_zh="学习率：相对步长 rho_t = min(lr, 1/sqrt(t)) 的上限",
+                message="Learning rate should be >= 0 but is: {value}"),
         Hyper("beta2_decay", "float", -0.8,
               "decay rate of the second-moment average: the new g^2 gets weight "
               "t ** beta2_decay",
               high=0.0, ui=(-1.0, 0.0),
-              doc_zh="二阶矩滑动平均的衰减率：新 g^2 的权重为 t ** beta2_decay"),
+              doc_zh="二阶矩滑动平均的衰减率：新 g^2 的权重为 t ** beta2_decay",
+              message="beta2_decay should be <= 0 but is: {value}"),
         Hyper("eps", "pair", (None, 1e-3),
               "(eps1, eps2): eps1 floors the second moment (null: machine epsilon), eps2 floors "
               "the parameter's RMS in the relative step size",
               low=0.0, ui=(1e-30, 1.0), log=True, nullable=True,
               doc_zh="(eps1, eps2)：eps1 是二阶矩的下限（null 表示机器精度），eps2 是计算相对步长时"
-                     "参数 RMS 的下限"),
+                     "参数 RMS 的下限",
+              message="epsilon{nth} should be >= 0 but is: {value}"),
         Hyper("d", "float", 1.0,
               "clipping threshold: the update's RMS is scaled down to at most d",
               low=1.0, ui=(1.0, 10.0),
-              doc_zh="裁剪阈值：更新量的 RMS 超过 d 时按比例缩小到 d"),
+              doc_zh="裁剪阈值：更新量的 RMS 超过 d 时按比例缩小到 d",
+              message="Clipping threshold d should be >= 1 but is: {value}"),
         Hyper("weight_decay", "float", 0.0,
               "decoupled weight decay: multiplies the parameter by (1 - lr * weight_decay) "
               "each step",
               low=0.0, ui=(0.0, 1.0),
-              doc_zh="解耦权重衰减：每步把参数乘以 (1 - lr * weight_decay)"),
+              doc_zh="解耦权重衰减：每步把参数乘以 (1 - lr * weight_decay)",
+              message="weight_decay should be >= 0 but is: {value}"),
         maximize_hyper(),
     )
+    implementation_flags = ("foreach",)
     update = adafactor
     summary = ("Adam-like steps without first moment, whose size is relative to the "
                "parameter's own scale and clipped by the update's RMS. Made for huge models "
@@ -111,34 +116,6 @@ class Adafactor(Optimizer):
                  "epsilon. The step is relative to the parameter's size.")
     rule_note_zh = ("这里的参数只有 2 个元素，所以 Adafactor 保存完整的二阶矩（按行/列分解只用于矩阵）。"
                     "$\\epsilon_1$ 为 None 时取机器精度。步长与参数本身的大小成比例。")
-
-    def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ("foreach",))
-        super().__init__(**params)
-
-    def validate(self, group: dict) -> None:
-        _checks.number(group, "lr")
-        _checks.number(group, "beta2_decay")
-        _checks.pair(group, "eps", first_nullable=True)
-        _checks.number(group, "d")
-        _checks.number(group, "weight_decay")
-        _checks.flag(group, "maximize")
-        lr, eps = group["lr"], group["eps"]
-        if not 0.0 <= lr:
-            raise HyperparameterError("lr", f"Learning rate should be >= 0 but is: {lr}")
-        if not 0.0 >= group["beta2_decay"]:
-            raise HyperparameterError(
-                "beta2_decay", f"beta2_decay should be <= 0 but is: {group['beta2_decay']}")
-        if eps[0] is not None and not 0.0 <= eps[0]:
-            raise HyperparameterError("eps", f"epsilon1 should be >= 0 but is: {eps[0]}")
-        if not 0.0 <= eps[1]:
-            raise HyperparameterError("eps", f"epsilon2 should be >= 0 but is: {eps[1]}")
-        if not 1.0 <= group["d"]:
-            raise HyperparameterError(
-                "d", f"Clipping threshold d should be >= 1 but is: {group['d']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise HyperparameterError(
-                "weight_decay", f"weight_decay should be >= 0 but is: {group['weight_decay']}")
 
 
 def _step_scalars(group: dict, step: float):

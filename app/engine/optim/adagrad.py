@@ -6,10 +6,9 @@
 
 from __future__ import annotations
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
-    HyperparameterError,
     Optimizer,
     eps_hyper,
     lr_hyper,
@@ -46,12 +45,14 @@ class Adagrad(Optimizer):
         Hyper("lr_decay", "float", 0.0,
               "learning-rate decay η: step t uses lr / (1 + (t - 1)·η)",
               low=0.0, ui=(0.0, 1.0),
-              doc_zh="学习率衰减 η：第 t 步使用 lr / (1 + (t - 1)·η)"),
+              doc_zh="学习率衰减 η：第 t 步使用 lr / (1 + (t - 1)·η)",
+              message="Invalid lr_decay value: {value}"),
         weight_decay_hyper(),
         Hyper("initial_accumulator_value", "float", 0.0,
               "starting value of the sum of squared gradients",
               low=0.0, ui=(0.0, 1.0),
-              doc_zh="梯度平方累加和的初始值"),
+              doc_zh="梯度平方累加和的初始值",
+              message="Invalid initial_accumulator_value value: {value}"),
         eps_hyper(1e-10),
         maximize_hyper(),
     )
@@ -73,19 +74,3 @@ class Adagrad(Optimizer):
         r"    \theta_t \leftarrow \theta_{t-1} - \tilde{\gamma} \frac{g_t}{\sqrt{s_t} + \epsilon}",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["lr_decay"]:
-            raise HyperparameterError("lr_decay", f"Invalid lr_decay value: {group['lr_decay']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise HyperparameterError("weight_decay",
-                                      f"Invalid weight_decay value: {group['weight_decay']}")
-        iav = group["initial_accumulator_value"]
-        if not 0.0 <= iav:
-            raise HyperparameterError("initial_accumulator_value",
-                                      f"Invalid initial_accumulator_value value: {iav}")
-        if not 0.0 <= group["eps"]:
-            raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
-    HyperparameterError,
+    ADAM_CHECKS,
     Optimizer,
     betas_hyper,
     eps_hyper,
@@ -54,26 +54,6 @@ def adam(ops, group, p, g, step, exp_avg, exp_avg_sq, max_exp_avg_sq):
     return p, step, exp_avg, exp_avg_sq, max_exp_avg_sq
 
 
-def check_adam_like(group: dict) -> None:
-    """torch's checks shared by Adam, AdamW, Adamax, NAdam and RAdam, in torch's order
-    (lr, eps, betas, weight_decay)."""
-    lr, eps, betas, weight_decay = group["lr"], group["eps"], group["betas"], group["weight_decay"]
-    if not 0.0 <= lr:
-        raise HyperparameterError("lr", f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise HyperparameterError("eps", f"Invalid epsilon value: {eps}")
-    check_betas(betas)
-    if not 0.0 <= weight_decay:
-        raise HyperparameterError("weight_decay", f"Invalid weight_decay value: {weight_decay}")
-
-
-def check_betas(betas) -> None:
-    if not 0.0 <= betas[0] < 1.0:
-        raise HyperparameterError("betas", f"Invalid beta parameter at index 0: {betas[0]}")
-    if not 0.0 <= betas[1] < 1.0:
-        raise HyperparameterError("betas", f"Invalid beta parameter at index 1: {betas[1]}")
-
-
 @register
 class Adam(Optimizer):
     """Adam: momentum on the gradient, divided by the root of a running mean of its square."""
@@ -94,6 +74,7 @@ class Adam(Optimizer):
                    "解耦权重衰减（即 AdamW）：直接把 θ 乘以 (1 - lr·weight_decay)，"
                    "而不是把 weight_decay·θ 加到梯度上"),
     )
+    checks = ADAM_CHECKS
     update = adam
     summary = ("Momentum plus a per-coordinate step size from a running mean of squared "
                "gradients, with bias correction. The default optimizer for most deep learning.")
@@ -106,7 +87,3 @@ class Adam(Optimizer):
         _rules.FOR, *_rules.GRADIENT, *_rules.DECOUPLABLE, *_rules.ADAM_STEP,
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        check_adam_like(group)

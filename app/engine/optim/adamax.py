@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import _checks, _rules
-from .adam import check_adam_like
+from . import _rules
 from .base import (
+    ADAM_CHECKS,
     Optimizer,
     betas_hyper,
     eps_hyper,
@@ -56,6 +56,7 @@ class Adamax(Optimizer):
         weight_decay_hyper(),
         maximize_hyper(),
     )
+    checks = ADAM_CHECKS
     update = adamax
     summary = ("A variant of Adam that divides by a slowly decaying maximum of |g| instead of "
                "the root of mean g². Sometimes steadier than Adam, e.g. for embeddings.")
@@ -72,7 +73,3 @@ class Adamax(Optimizer):
         r"    \theta_t \leftarrow \theta_{t-1} - \frac{\gamma m_t}{(1 - \beta_1^t) u_t}",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        check_adam_like(group)

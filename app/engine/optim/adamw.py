@@ -6,9 +6,11 @@ The update is Adam's (`adam.adam`), with weight_decay defaulting to 1e-2.  AdamW
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from . import _rules
 from .adam import AMSGRAD, Adam
-from .base import Hyper, betas_hyper, eps_hyper, lr_hyper, maximize_hyper, register
+from .base import betas_hyper, eps_hyper, lr_hyper, maximize_hyper, register, weight_decay_hyper
 
 
 @register
@@ -23,10 +25,9 @@ class AdamW(Adam):
         lr_hyper(1e-3),
         betas_hyper(),
         eps_hyper(1e-8),
-        Hyper("weight_decay", "float", 1e-2,
-              "decoupled weight decay λ: each step first multiplies θ by (1 - lr·λ)",
-              low=0.0, ui=(0.0, 1.0),
-              doc_zh="解耦权重衰减 λ：每一步先把 θ 乘以 (1 - lr·λ)"),
+        replace(weight_decay_hyper(1e-2),
+                doc="decoupled weight decay λ: each step first multiplies θ by (1 - lr·λ)",
+                doc_zh="解耦权重衰减 λ：每一步先把 θ 乘以 (1 - lr·λ)"),
         AMSGRAD,
         maximize_hyper(),
     )

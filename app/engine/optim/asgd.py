@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
-    HyperparameterError,
     Optimizer,
     lr_hyper,
     maximize_hyper,
@@ -80,6 +79,7 @@ class ASGD(Optimizer):
         weight_decay_hyper(0.0),
         maximize_hyper(),
     )
+    implementation_flags = ("foreach", "differentiable", "capturable")
     update = asgd
     summary = ("SGD whose step size decays as lr / (1 + lambd·lr·t)^alpha and which keeps a "
                "running average ax of the iterates. Used for convex problems, where the "
@@ -106,17 +106,3 @@ class ASGD(Optimizer):
                  "state; the path drawn is $\\theta$.")
     rule_note_zh = ("$\\eta$ 在每一步更新之后才用当时的 lr 重新计算，所以调度器改变 lr 要晚一步才生效。"
                     "平均值 $\\bar{\\theta}$ 只保存在状态里，图上画的是 $\\theta$ 的路径。")
-
-    def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ("foreach", "differentiable", "capturable"))
-        super().__init__(**params)
-
-    def validate(self, group: dict) -> None:
-        for name in ("lr", "lambd", "alpha", "t0", "weight_decay"):
-            _checks.number(group, name)
-        _checks.flag(group, "maximize")
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise HyperparameterError(
-                "weight_decay", f"Invalid weight_decay value: {group['weight_decay']}")

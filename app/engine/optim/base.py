@@ -1,4 +1,4 @@
-"""What every optimizer shares: hyperparameter specs, validation, the group dict.
+"""What every optimizer shares: hyperparameter specs, the group dict, the registry.
 
 An optimizer here is a small object over *explicit* state, in the spirit of optax:
 
@@ -20,100 +20,42 @@ sweeps a hyperparameter; rules use arithmetic that works for both.
 
 from __future__ import annotations
 
-import math
 from abc import ABC
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .. import rulemath
+from ..hyper import Check, Hyper, HyperparameterError, check_params  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from .rule import FloatProgram, Rule
 
 
-class HyperparameterError(ValueError):
-    """A hyperparameter PyTorch would refuse.  `name` is the keyword, `message` torch's text."""
-
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Hyper:
-    """One keyword argument of an optimizer or scheduler, as the catalogue shows it.
-
-    kind: "float", "int", "bool", "pair" (two floats, e.g. betas), "choice" (one of
-    `choices`), "float_list"/"int_list" (e.g. milestones), "optimizer" (lookahead's inner
-    run), "schedulers" (SequentialLR's children).  `low`/`high` bound the valid values
-    (`low_open`/`high_open` exclude the bound); `ui` is the range a slider offers, which
-    may be narrower than what is valid; `log` says the slider is best on a log scale.
-    `nullable` means `None` (JSON null) is a valid value.
-    """
-
-    name: str
-    kind: str
-    default: Any
-    doc: str
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    ui: tuple[float, float] | None = None
-    log: bool = False
-    choices: tuple | None = None
-    nullable: bool = False
-    doc_zh: str = ""
-
-    def catalogue(self) -> dict:
-        out = {"name": self.name, "type": self.kind, "default": _jsonable(self.default),
-               "doc": self.doc, "doc_zh": self.doc_zh or self.doc, "log": self.log,
-               "nullable": self.nullable}
-        if self.low is not None:
-            out["min"] = self.low
-            out["min_open"] = self.low_open
-        if self.high is not None:
-            out["max"] = self.high
-            out["max_open"] = self.high_open
-        if self.ui is not None:
-            out["ui"] = list(self.ui)
-        if self.choices is not None:
-            out["choices"] = list(self.choices)
-        return out
-
-
-def _jsonable(v):
-    if isinstance(v, tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
-# Reusable specs: the same keyword means the same thing in every optimizer, as in torch.
+# Reusable specs: the same keyword means the same thing in every optimizer, as in torch,
+# and carries torch's message for a value its constructor refuses.
 def lr_hyper(default: float, ui=(1e-5, 10.0), doc="learning rate: the size of each step") -> Hyper:
     return Hyper("lr", "float", default, doc, low=0.0, ui=ui, log=True,
-                 doc_zh="学习率：每一步的步长")
+                 doc_zh="学习率：每一步的步长", message="Invalid learning rate: {value}")
 
 
 def weight_decay_hyper(default: float = 0.0) -> Hyper:
     return Hyper("weight_decay", "float", default,
                  "weight decay: adds weight_decay * param to the gradient (L2 penalty)",
-                 low=0.0, ui=(0.0, 1.0), doc_zh="权重衰减：把 weight_decay * param 加到梯度上（L2 惩罚）")
+                 low=0.0, ui=(0.0, 1.0), doc_zh="权重衰减：把 weight_decay * param 加到梯度上（L2 惩罚）",
+                 message="Invalid weight_decay value: {value}")
 
 
 def eps_hyper(default: float, doc="added to the denominator for numerical stability") -> Hyper:
     return Hyper("eps", "float", default, doc, low=0.0, ui=(1e-10, 1.0), log=True,
-                 doc_zh="加到分母上以保证数值稳定")
+                 doc_zh="加到分母上以保证数值稳定", message="Invalid epsilon value: {value}")
 
 
 def betas_hyper(default=(0.9, 0.999),
                 doc="coefficients of the running averages of the gradient and its square") -> Hyper:
     return Hyper("betas", "pair", default, doc, low=0.0, high=1.0, high_open=True,
-                 ui=(0.0, 0.9999), doc_zh="梯度及其平方的滑动平均系数")
+                 ui=(0.0, 0.9999), doc_zh="梯度及其平方的滑动平均系数",
+                 message="Invalid beta parameter at index {index}: {value}")
 
 
 def maximize_hyper() -> Hyper:
@@ -128,6 +70,9 @@ def flag_hyper(name: str, doc: str, doc_zh: str = "", default: bool = False) -> 
 # torch.optim keywords that only choose an implementation (foreach, fused, capturable,
 # differentiable): they never change the path, so they are accepted and ignored.
 IMPLEMENTATION_FLAGS = ("foreach", "fused", "capturable", "differentiable")
+
+# torch's order of checks shared by Adam, AdamW, Adamax, NAdam and RAdam
+ADAM_CHECKS = ("lr", "eps", "betas", "weight_decay")
 
 
 class Optimizer(ABC):
@@ -148,33 +93,18 @@ class Optimizer(ABC):
     rule_note: ClassVar[str] = ""                 # prose around it, $inline TeX$ allowed
     rule_note_zh: ClassVar[str] = ""
     needs_closure: ClassVar[bool] = False          # LBFGS: step(p, closure, state)
-    accepts_implementation_flags: ClassVar[bool] = True
+    # torch's checks in torch's order (hyper.check_params): keywords, whose Hyper holds
+    # the message, and functions for what data cannot say; () is signature order
+    checks: ClassVar[tuple[str | Check, ...]] = ()
+    implementation_flags: ClassVar[tuple[str, ...]] = IMPLEMENTATION_FLAGS  # taken, ignored
 
     def __init__(self, **params: Any):
-        known = {h.name: h for h in self.hypers}
-        group: dict[str, Any] = {}
-        for name, value in params.items():
-            if name in known:
-                group[name] = value
-            elif self.accepts_implementation_flags and name in IMPLEMENTATION_FLAGS:
-                continue
-            else:
-                raise HyperparameterError(
-                    name, f"{self.torch_name}.__init__() got an unexpected keyword argument '{name}'")
-        for h in self.hypers:
-            group.setdefault(h.name, h.default)
-        for h in self.hypers:
-            group[h.name] = _coerce(h, group[h.name])
-        self.group = group
-        self.validate(group)
-        for h in self.hypers:
-            check_bounds(h, group[h.name])
-        self.defaults = dict(group)           # torch's `defaults`: the constructor's values
+        """torch.optim.<Class>(params, **kwargs): HyperparameterError where torch refuses."""
+        self.group = check_params(self.torch_name, self.hypers, params, self.checks,
+                                  self.implementation_flags)
+        self.defaults = dict(self.group)      # torch's `defaults`: the constructor's values
 
     # -- to be provided by subclasses ------------------------------------------------
-    def validate(self, group: dict) -> None:
-        """Raise HyperparameterError with torch's message for values torch refuses."""
-
     def init(self, p: np.ndarray) -> dict[str, Any]:
         """Fresh state for parameters p of shape (B, 2): the rule's initial values (state
         torch creates at the first step is None until then)."""
@@ -207,37 +137,6 @@ class Optimizer(ABC):
                 **rulemath.catalogue_fields(cls),
                 "closure": cls.needs_closure, "state": list(cls.state_names),
                 "params": [h.catalogue() for h in cls.hypers]}
-
-
-def _coerce(h: Hyper, v: Any) -> Any:
-    """Normalise JSON-shaped values to what the update code expects (tuples, floats)."""
-    if v is None:
-        return None
-    if h.kind == "pair" and isinstance(v, list):
-        return tuple(float(x) if x is not None else None for x in v)
-    if h.kind == "float" and isinstance(v, int) and not isinstance(v, bool):
-        return float(v)
-    return v
-
-
-def check_bounds(h: Hyper, value: Any) -> None:
-    """The spec's own range, for what torch leaves unchecked (and as a safety net: a
-    value such as max_iter=10**9 must not make one step run for hours)."""
-    if value is None or h.kind not in ("float", "int", "pair"):
-        return
-    values = value if isinstance(value, tuple) else (value,)
-    for i, v in enumerate(values):
-        if v is None:
-            continue
-        where = f"{h.name}[{i}]" if h.kind == "pair" else h.name
-        if isinstance(v, float) and math.isnan(v):
-            raise HyperparameterError(h.name, f"Invalid {where}: nan")
-        if h.low is not None and (v < h.low or (h.low_open and v == h.low)):
-            op = ">" if h.low_open else ">="
-            raise HyperparameterError(h.name, f"Invalid {where}: {v} (must be {op} {h.low})")
-        if h.high is not None and (v > h.high or (h.high_open and v == h.high)):
-            op = "<" if h.high_open else "<="
-            raise HyperparameterError(h.name, f"Invalid {where}: {v} (must be {op} {h.high})")
 
 
 REGISTRY: dict[str, type[Optimizer]] = {}

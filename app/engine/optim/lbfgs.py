@@ -35,7 +35,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _checks, _rules
+from . import _rules
 from .base import Hyper, HyperparameterError, Optimizer, lr_hyper, register
 
 _INF = math.inf
@@ -223,6 +223,23 @@ def _pick(value, b: int):
     return value
 
 
+def _max_eval_default(group: dict) -> None:
+    if group["max_eval"] is None:
+        group["max_eval"] = group["max_iter"] * 5 // 4
+
+
+def _fails_in_step(group: dict) -> None:
+    """Values PyTorch accepts in the constructor but then fails on inside step()."""
+    if group["history_size"] < 1:
+        raise HyperparameterError(
+            "history_size", f"history_size must be >= 1, got {group['history_size']}")
+    if (group["line_search_fn"] == "strong_wolfe" and group["max_iter"] >= 1
+            and group["max_eval"] < 1):
+        raise HyperparameterError(
+            "max_eval", "max_eval must be >= 1 with line_search_fn='strong_wolfe', "
+                        f"got {group['max_eval']}")
+
+
 @register
 class LBFGS(Optimizer):
     r"""L-BFGS (torch.optim.LBFGS): a quasi-Newton method; one step is up to max_iter
@@ -244,7 +261,7 @@ class LBFGS(Optimizer):
     torch_name = "LBFGS"
     family = "torch"
     needs_closure = True
-    accepts_implementation_flags = False
+    implementation_flags = ()
     hypers = (
         replace(lr_hyper(1.0, ui=(1e-3, 10.0),
                          doc="learning rate: the step t along the quasi-Newton direction "
@@ -273,8 +290,11 @@ class LBFGS(Optimizer):
         Hyper("line_search_fn", "choice", None,
               "line search: null (fixed step t = lr) or \"strong_wolfe\"",
               choices=(None, "strong_wolfe"), nullable=True,
+              message="only 'strong_wolfe' is supported",
               doc_zh="线搜索方法：null（固定步长 t = lr）或 \"strong_wolfe\"（强 Wolfe 条件）"),
     )
+    checks = ("lr", "max_iter", "max_eval", _max_eval_default, "line_search_fn",
+              "history_size", _fails_in_step)
     state_names = ("func_evals", "n_iter", "d", "t", "old_dirs", "old_stps", "ro", "H_diag",
                    "prev_flat_grad", "prev_loss", "al")
     summary = ("A quasi-Newton method: builds a curvature estimate from recent gradient "
@@ -313,29 +333,6 @@ class LBFGS(Optimizer):
                     "$\\alpha_1 = \\min(1, 1/\\lVert g_1 \\rVert_1)\\,\\gamma$；"
                     "line_search_fn = \"strong_wolfe\" 时由线搜索决定 $\\alpha_k$。"
                     "当梯度、位移或 f 的变化小于容差，或函数求值次数达到 max_eval 时提前结束。")
-
-    def validate(self, group: dict) -> None:
-        _checks.number(group, "lr")
-        _checks.integer(group, "max_iter")
-        _checks.integer(group, "max_eval", nullable=True)
-        _checks.number(group, "tolerance_grad")
-        _checks.number(group, "tolerance_change")
-        _checks.integer(group, "history_size")
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if group["max_eval"] is None:
-            group["max_eval"] = group["max_iter"] * 5 // 4
-        _checks.choice(group, "line_search_fn", (None, "strong_wolfe"),
-                       "only 'strong_wolfe' is supported")
-        # Values PyTorch accepts in the constructor but then fails on inside step():
-        if group["history_size"] < 1:
-            raise HyperparameterError(
-                "history_size", f"history_size must be >= 1, got {group['history_size']}")
-        if (group["line_search_fn"] == "strong_wolfe" and group["max_iter"] >= 1
-                and group["max_eval"] < 1):
-            raise HyperparameterError(
-                "max_eval", "max_eval must be >= 1 with line_search_fn='strong_wolfe', "
-                            f"got {group['max_eval']}")
 
     def init(self, p: np.ndarray) -> dict:
         # Run 0's state is the dict itself, under torch's names; other runs' are in "_more".

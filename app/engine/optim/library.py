@@ -1,5 +1,6 @@
 """What pytorch-optimizer (4.1.0) gives the optimizers taken from it (Lion, AdaBelief,
-Yogi, Lookahead): its validation messages, its shared hyperparameters, and the pieces of
+Yogi, Lookahead): its shared hyperparameters with its validation messages (the checks of
+its BaseOptimizer.validate_*, as data on the Hyper specs), and the pieces of
 its BaseOptimizer that their rules call (weight decay, AdaNorm), as rule fragments
 (lowering.Fragment: one source for arrays and floats).
 
@@ -12,41 +13,11 @@ cases' "sensitivity"); on chaotic ones no re-implementation without FMA can foll
 
 from __future__ import annotations
 
-from . import _checks
-from .base import Hyper, HyperparameterError
+from dataclasses import replace
+
+from . import base
+from .base import Hyper
 from .lowering import fragment
-
-
-# -- BaseOptimizer.validate_* with the library's messages ----------------------------
-def validate_learning_rate(group: dict) -> None:
-    _checks.number(group, "lr")
-    lr = group["lr"]
-    if lr < 0.0:                                   # NegativeLRError
-        raise HyperparameterError("lr", f"learning rate must be positive. ({lr} > 0)")
-
-
-def validate_range(group: dict, name: str, value, label: str, low: float, high: float) -> None:
-    """validate_range(x, label, low, high, range_type='[)')."""
-    if not low <= value < high:
-        raise HyperparameterError(name, f"{label} must be in the range [{low}, {high})")
-
-
-def validate_betas(group: dict) -> None:
-    _checks.pair(group, "betas")
-    beta1, beta2 = group["betas"]
-    validate_range(group, "betas", beta1, "beta1", 0.0, 1.0)
-    validate_range(group, "betas", beta2, "beta2", 0.0, 1.0)
-
-
-def validate_non_negative(group: dict, name: str) -> None:
-    _checks.number(group, name)
-    if group[name] < 0.0:
-        raise HyperparameterError(name, f"{name} must be non-negative")
-
-
-def flags(group: dict, *names: str) -> None:
-    for name in names:
-        _checks.flag(group, name)
 
 
 # -- BaseOptimizer helpers, as rule fragments --------------------------------------
@@ -80,7 +51,24 @@ def adanorm(ops, group, g, exp_grad_adanorm):
     return s_grad, exp_grad_adanorm
 
 
-# -- shared hyperparameter specs ---------------------------------------------------
+# -- shared hyperparameter specs, with BaseOptimizer.validate_*'s messages ----------
+# validate_learning_rate and validate_non_negative write `x < 0.0`: NaN passes them.
+def lr_hyper(default: float, **kw) -> Hyper:
+    return replace(base.lr_hyper(default, **kw), nan_passes=True,
+                   message="learning rate must be positive. ({value} > 0)")
+
+
+def non_negative(h: Hyper) -> Hyper:
+    return replace(h, low=0.0, nan_passes=True, message=f"{h.name} must be non-negative")
+
+
+def betas_hyper(default: tuple[float, float], doc: str, doc_zh: str) -> Hyper:
+    """validate_betas: each in [0, 1), validate_range's '[)'."""
+    return Hyper("betas", "pair", default, doc, low=0.0, high=1.0, high_open=True,
+                 ui=(0.0, 0.9999), doc_zh=doc_zh,
+                 message="beta{nth} must be in the range [0.0, 1.0)")
+
+
 def weight_decouple_hyper() -> Hyper:
     return Hyper("weight_decouple", "bool", True,
                  "decoupled weight decay (AdamW style: shrink the parameter) instead of "
@@ -95,10 +83,10 @@ def fixed_decay_hyper() -> Hyper:
 
 
 def library_weight_decay_hyper() -> Hyper:
-    return Hyper("weight_decay", "float", 0.0,
-                 "weight decay coefficient (decoupled or L2, see weight_decouple)",
-                 low=0.0, ui=(0.0, 1.0),
-                 doc_zh="权重衰减系数（解耦或 L2 方式，见 weight_decouple）")
+    return non_negative(Hyper("weight_decay", "float", 0.0,
+                              "weight decay coefficient (decoupled or L2, see weight_decouple)",
+                              ui=(0.0, 1.0),
+                              doc_zh="权重衰减系数（解耦或 L2 方式，见 weight_decouple）"))
 
 
 def adanorm_hypers() -> tuple[Hyper, Hyper]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import _checks, _rules, library
-from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
+from . import _rules, library
+from .base import Hyper, Optimizer, maximize_hyper, register
 from .rule import rule
 
 
@@ -38,16 +38,16 @@ class Lion(Optimizer):
     torch_name = "Lion"
     family = "extra"
     hypers = (
-        replace(lr_hyper(1e-4, ui=(1e-5, 1.0),
-                         doc="learning rate: each coordinate moves by ±lr a step "
-                             "(before weight decay)"),
+        replace(library.lr_hyper(1e-4, ui=(1e-5, 1.0),
+                                 doc="learning rate: each coordinate moves by ±lr a step "
+                                     "(before weight decay)"),
                 doc_zh="学习率：每一步每个坐标恰好移动 ±lr（权重衰减另计）"),
-        Hyper("betas", "pair", (0.9, 0.99),
-              "(beta1, beta2): beta1 blends momentum and gradient for the sign of the step, "
-              "beta2 is the decay of the momentum",
-              low=0.0, high=1.0, high_open=True, ui=(0.0, 0.9999),
-              doc_zh="(beta1, beta2)：beta1 决定计算更新符号时动量与当前梯度的混合比例，"
-                     "beta2 是动量本身的衰减系数"),
+        library.betas_hyper(
+            (0.9, 0.99),
+            "(beta1, beta2): beta1 blends momentum and gradient for the sign of the step, "
+            "beta2 is the decay of the momentum",
+            "(beta1, beta2)：beta1 决定计算更新符号时动量与当前梯度的混合比例，"
+            "beta2 是动量本身的衰减系数"),
         library.library_weight_decay_hyper(),
         library.weight_decouple_hyper(),
         library.fixed_decay_hyper(),
@@ -91,10 +91,3 @@ class Lion(Optimizer):
         super().__init__(**params)
         if not self.group["adanorm"]:
             self.state_names = ("exp_avg",)
-
-    def validate(self, group: dict) -> None:
-        library.validate_learning_rate(group)
-        library.validate_betas(group)
-        library.validate_non_negative(group, "weight_decay")
-        library.flags(group, "weight_decouple", "fixed_decay", "maximize", "adanorm", "cautious")
-        _checks.number(group, "adanorm_r")

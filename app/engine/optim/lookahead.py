@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _checks, _rules, library
+from . import _rules
 from .base import REGISTRY, Hyper, HyperparameterError, Optimizer, register
 from .ops import FLOAT_ERRORS
 from .rule import FloatProgram, rule
@@ -49,24 +49,27 @@ class Lookahead(Optimizer):
     id = "lookahead"
     torch_name = "Lookahead"
     family = "extra"
-    accepts_implementation_flags = False
+    implementation_flags = ()
     hypers = (
         Hyper("optimizer", "optimizer", {"optimizer": "sgd", "params": {}},
               "the inner (fast) optimizer: {\"optimizer\": id, \"params\": {...}}",
               doc_zh="内层（快速）优化器：{\"optimizer\": id, \"params\": {...}}"),
         Hyper("k", "int", 5, "number of inner steps between two syncs with the slow weights",
               low=1, ui=(1, 20),
-              doc_zh="两次与慢权重同步之间，内层优化器走的步数"),
+              doc_zh="两次与慢权重同步之间，内层优化器走的步数",
+              message="k must be positive"),
         Hyper("alpha", "float", 0.5,
               "interpolation factor at a sync: slow + alpha * (fast - slow)",
               low=0.0, high=1.0, high_open=True, ui=(0.0, 0.99),
-              doc_zh="同步时的插值系数：新权重 = 慢权重 + alpha * (快权重 - 慢权重)"),
+              doc_zh="同步时的插值系数：新权重 = 慢权重 + alpha * (快权重 - 慢权重)",
+              message="alpha must be in the range [0.0, 1.0)"),
         Hyper("pullback_momentum", "choice", "none",
               "what happens to the inner momentum_buffer at a sync: keep it (none), zero it "
               "(reset) or interpolate it like the weights (pullback)",
               choices=_PULLBACK,
               doc_zh="同步时如何处理内层优化器的 momentum_buffer：保持不变（none）、清零（reset），"
-                     "或像权重一样插值（pullback）"),
+                     "或像权重一样插值（pullback）",
+              message="pullback_momentum {value} must be one of ('none' or 'reset' or 'pullback')"),
     )
     state_names = ("slow_params", "slow_momentum")
     summary = ("Wraps another optimizer: lets it take k fast steps, then pulls the weights "
@@ -96,10 +99,10 @@ class Lookahead(Optimizer):
                     "调度器改变的是内层优化器的 lr。")
 
     def __init__(self, **params: Any):
-        super().__init__(**params)          # validate() builds self.optimizer
+        super().__init__(**params)          # k, alpha, pullback_momentum, as the library
         self.own = own = self.group
         self.k = own["k"]
-        inner = self.optimizer
+        inner = self.optimizer = _build_inner(own["optimizer"])
         self.group = inner.group            # the library's param_groups are the inner's
         self.defaults = {**inner.defaults, **own}   # the library merges the inner defaults
         self.needs_closure = inner.needs_closure
@@ -107,18 +110,6 @@ class Lookahead(Optimizer):
         if own["pullback_momentum"] == "pullback":
             names += ("slow_momentum",)
         self.state_names = names
-
-    def validate(self, group: dict) -> None:
-        _checks.integer(group, "k")
-        _checks.number(group, "alpha")
-        if group["k"] <= 0:
-            raise HyperparameterError("k", "k must be positive")
-        library.validate_range(group, "alpha", group["alpha"], "alpha", 0.0, 1.0)
-        pullback = group["pullback_momentum"]
-        _checks.choice(group, "pullback_momentum", _PULLBACK,
-                       f"pullback_momentum {pullback} must be one of "
-                       "('none' or 'reset' or 'pullback')")
-        self.optimizer = _build_inner(group["optimizer"])
 
     def init(self, p: np.ndarray) -> dict:
         state = self.optimizer.init(p)

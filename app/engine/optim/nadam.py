@@ -6,11 +6,10 @@ the same rule typeset.  step and mu_product are numbers, as torch's 0-dim tensor
 
 from __future__ import annotations
 
-from . import _checks, _rules
-from .adam import check_adam_like
+from . import _rules
 from .base import (
+    ADAM_CHECKS,
     Hyper,
-    HyperparameterError,
     Optimizer,
     betas_hyper,
     eps_hyper,
@@ -66,7 +65,8 @@ class NAdam(Optimizer):
         Hyper("momentum_decay", "float", 4e-3,
               "momentum decay ψ: how fast the momentum μ_t warms up to β₁",
               low=0.0, ui=(0.0, 0.1),
-              doc_zh="动量衰减 ψ：决定动量 μ_t 逐渐升到 β₁ 的快慢"),
+              doc_zh="动量衰减 ψ：决定动量 μ_t 逐渐升到 β₁ 的快慢",
+              message="Invalid momentum_decay value: {value}"),
         flag_hyper("decoupled_weight_decay",
                    "decoupled weight decay (NAdamW): shrink θ by (1 - lr·weight_decay) "
                    "instead of adding weight_decay·θ to the gradient",
@@ -74,6 +74,7 @@ class NAdam(Optimizer):
                    "而不是把 weight_decay·θ 加到梯度上"),
         maximize_hyper(),
     )
+    checks = (*ADAM_CHECKS, "momentum_decay")
     update = nadam
     summary = ("Adam with Nesterov momentum: it steps using the momentum it is about to have. "
                "Often converges a little faster than Adam on the same settings.")
@@ -97,10 +98,3 @@ class NAdam(Optimizer):
         r"\frac{m_t}{\sqrt{\hat{v}_t} + \epsilon}",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        check_adam_like(group)
-        if not 0.0 <= group["momentum_decay"]:
-            raise HyperparameterError("momentum_decay",
-                                      f"Invalid momentum_decay value: {group['momentum_decay']}")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _checks, _rules
-from .adam import check_adam_like
+from . import _rules
 from .base import (
+    ADAM_CHECKS,
     Optimizer,
     betas_hyper,
     eps_hyper,
@@ -84,6 +84,7 @@ class RAdam(Optimizer):
                    "而不是把 weight_decay·θ 加到梯度上"),
         maximize_hyper(),
     )
+    checks = ADAM_CHECKS
     update = radam
     summary = ("Adam with a rectified warm-up: plain momentum steps until the variance estimate "
                "is reliable, then gradually Adam's adaptive steps. Removes the need for a manual "
@@ -108,7 +109,3 @@ class RAdam(Optimizer):
         r"        \theta_t \leftarrow \theta_{t-1} - \gamma \hat{m}_t",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        check_adam_like(group)

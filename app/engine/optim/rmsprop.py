@@ -7,10 +7,9 @@ the first step that uses them.
 
 from __future__ import annotations
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
-    HyperparameterError,
     Optimizer,
     eps_hyper,
     flag_hyper,
@@ -64,19 +63,22 @@ class RMSprop(Optimizer):
         Hyper("alpha", "float", 0.99,
               "smoothing constant α of the running mean of squared gradients",
               low=0.0, ui=(0.0, 0.9999),
-              doc_zh="平滑常数 α：梯度平方滑动平均的衰减系数"),
+              doc_zh="平滑常数 α：梯度平方滑动平均的衰减系数",
+              message="Invalid alpha value: {value}"),
         eps_hyper(1e-8),
         weight_decay_hyper(),
         Hyper("momentum", "float", 0.0,
               "momentum factor μ applied to the normalized step",
               low=0.0, ui=(0.0, 0.99),
-              doc_zh="动量系数 μ：作用在归一化之后的步长上"),
+              doc_zh="动量系数 μ：作用在归一化之后的步长上",
+              message="Invalid momentum value: {value}"),
         flag_hyper("centered",
                    "centered RMSprop: divide by an estimate of the gradient's variance "
                    "(mean of g² minus squared mean of g)",
                    "中心化 RMSprop：用梯度方差的估计（g² 的均值减去 g 均值的平方）作分母"),
         maximize_hyper(),
     )
+    checks = ("lr", "eps", "momentum", "weight_decay", "alpha")     # torch's order
     update = rmsprop
     summary = ("Divides each coordinate's gradient by the root of a running mean of its square, "
                "so steep and flat directions move at similar speeds. Popular for recurrent "
@@ -103,17 +105,3 @@ class RMSprop(Optimizer):
         r"        \theta_t \leftarrow \theta_{t-1} - \gamma \frac{g_t}{\sqrt{\tilde{v}_t} + \epsilon}",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if not 0.0 <= group["eps"]:
-            raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")
-        if not 0.0 <= group["momentum"]:
-            raise HyperparameterError("momentum", f"Invalid momentum value: {group['momentum']}")
-        if not 0.0 <= group["weight_decay"]:
-            raise HyperparameterError("weight_decay",
-                                      f"Invalid weight_decay value: {group['weight_decay']}")
-        if not 0.0 <= group["alpha"]:
-            raise HyperparameterError("alpha", f"Invalid alpha value: {group['alpha']}")

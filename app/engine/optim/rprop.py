@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import _checks, _rules
+from . import _rules
 from .base import (
     Hyper,
     HyperparameterError,
@@ -39,6 +39,12 @@ def rprop(ops, group, p, g, step, prev, step_size):
     return p, step, prev, step_size
 
 
+def _etas_around_one(group: dict) -> None:
+    etas = group["etas"]
+    if not 0.0 < etas[0] < 1.0 < etas[1]:
+        raise HyperparameterError("etas", f"Invalid eta values: {etas[0]}, {etas[1]}")
+
+
 @register
 class Rprop(Optimizer):
     """Resilient backpropagation: per-coordinate step sizes grown or shrunk by the gradient's sign."""
@@ -62,6 +68,8 @@ class Rprop(Optimizer):
               doc_zh="(min, max)：步长允许的最小值和最大值"),
         maximize_hyper(),
     )
+    checks = ("lr", "etas", _etas_around_one)
+    implementation_flags = ("capturable", "foreach", "differentiable")
     update = rprop
     summary = ("Moves each coordinate by its own step size, using only the sign of the "
                "gradient: the step grows while the sign holds and shrinks after a flip. "
@@ -91,18 +99,3 @@ class Rprop(Optimizer):
                  "scheduler that changes lr later has no effect, as in PyTorch.")
     rule_note_zh = ("只用到梯度的符号。lr 只在第一步读取一次，用来初始化步长：之后调度器再改 lr "
                     "也不起作用，这一点与 PyTorch 相同。")
-
-    def __init__(self, **params):
-        _checks.reject_flags(self.torch_name, params, ("capturable", "foreach", "differentiable"))
-        super().__init__(**params)
-
-    def validate(self, group: dict) -> None:
-        _checks.number(group, "lr")
-        _checks.pair(group, "etas")
-        _checks.pair(group, "step_sizes")
-        _checks.flag(group, "maximize")
-        if not 0.0 <= group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        etas = group["etas"]
-        if not 0.0 < etas[0] < 1.0 < etas[1]:
-            raise HyperparameterError("etas", f"Invalid eta values: {etas[0]}, {etas[1]}")

@@ -7,7 +7,9 @@ momentum != 0.
 
 from __future__ import annotations
 
-from . import _checks, _rules
+from dataclasses import replace
+
+from . import _rules
 from .base import (
     Hyper,
     HyperparameterError,
@@ -44,6 +46,12 @@ def sgd(ops, group, p, g, momentum_buffer):
     return p, momentum_buffer
 
 
+def _nesterov_needs_momentum(group: dict) -> None:
+    if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+        raise HyperparameterError("nesterov",
+                                  "Nesterov momentum requires a momentum and zero dampening")
+
+
 @register
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (Nesterov) momentum."""
@@ -51,21 +59,25 @@ class SGD(Optimizer):
     id = "sgd"
     torch_name = "SGD"
     family = "torch"
+    # torch's SGD writes `lr < 0.0` (not Adam's `not 0.0 <= lr`): NaN passes its checks
     hypers = (
-        lr_hyper(1e-3),
+        replace(lr_hyper(1e-3), nan_passes=True),
         Hyper("momentum", "float", 0.0,
               "momentum factor μ: the share of the previous step that is kept",
               low=0.0, ui=(0.0, 0.99),
-              doc_zh="动量系数 μ：上一步更新方向被保留的比例"),
+              doc_zh="动量系数 μ：上一步更新方向被保留的比例",
+              message="Invalid momentum value: {value}", nan_passes=True),
         Hyper("dampening", "float", 0.0,
               "dampening τ for momentum: new gradients enter the buffer scaled by (1 - τ)",
               ui=(0.0, 1.0),
               doc_zh="动量阻尼 τ：新梯度以 (1 - τ) 的比例计入动量缓冲"),
-        weight_decay_hyper(),
+        replace(weight_decay_hyper(), nan_passes=True),
         flag_hyper("nesterov", "use Nesterov momentum: step along g + μ·buffer",
                    "使用 Nesterov 动量：沿 g + μ·buffer 的方向更新"),
         maximize_hyper(),
     )
+    checks = ("lr", "momentum", "weight_decay", "nesterov", "dampening",
+              _nesterov_needs_momentum)
     update = sgd
     summary = ("Steps against the gradient, optionally carrying momentum from earlier steps. "
                "The baseline of deep learning, still the first choice for many vision models.")
@@ -89,16 +101,3 @@ class SGD(Optimizer):
         r"    \theta_t \leftarrow \theta_{t-1} - \gamma g_t",
         _rules.RETURN,
     )
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        if group["lr"] < 0.0:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if group["momentum"] < 0.0:
-            raise HyperparameterError("momentum", f"Invalid momentum value: {group['momentum']}")
-        if group["weight_decay"] < 0.0:
-            raise HyperparameterError("weight_decay",
-                                      f"Invalid weight_decay value: {group['weight_decay']}")
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise HyperparameterError("nesterov",
-                                      "Nesterov momentum requires a momentum and zero dampening")

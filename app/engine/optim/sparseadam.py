@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import _checks, _rules
-from .adam import check_betas
+from . import _rules
 from .base import (
-    HyperparameterError,
     Optimizer,
     betas_hyper,
     eps_hyper,
@@ -48,7 +46,7 @@ class SparseAdam(Optimizer):
     id = "sparseadam"
     torch_name = "SparseAdam"
     family = "torch"
-    accepts_implementation_flags = False          # torch's SparseAdam has no foreach etc.
+    implementation_flags = ()                     # torch's SparseAdam has no foreach etc.
     hypers = (
         replace(lr_hyper(1e-3), low_open=True),
         betas_hyper(),
@@ -57,6 +55,7 @@ class SparseAdam(Optimizer):
                 low_open=True, doc_zh="加到 √v 上（在偏差修正之前）以保证数值稳定"),
         maximize_hyper(),
     )
+    checks = ("lr", "eps", "betas")        # torch's order
     update = sparseadam
     summary = ("Adam for sparse gradients: coordinates whose gradient is exactly zero are left "
                "alone that step. Made for embedding tables, where each batch touches few rows.")
@@ -80,11 +79,3 @@ class SparseAdam(Optimizer):
                  "step. Unlike Adam, $\\epsilon$ is added before the bias correction.")
     rule_note_zh = ("梯度恰好为零的坐标，这一步的 $m$、$v$ 和 $\\theta$ 都保持不变。与 Adam 不同，"
                     "$\\epsilon$ 是在偏差修正之前加上的。")
-
-    def validate(self, group: dict) -> None:
-        _checks.kinds(self.hypers, group)
-        if not 0.0 < group["lr"]:
-            raise HyperparameterError("lr", f"Invalid learning rate: {group['lr']}")
-        if not 0.0 < group["eps"]:
-            raise HyperparameterError("eps", f"Invalid epsilon value: {group['eps']}")
-        check_betas(group["betas"])

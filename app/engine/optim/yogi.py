@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
-from . import _checks, _rules, library
-from .base import Hyper, Optimizer, lr_hyper, maximize_hyper, register
+from . import _rules, library
+from .base import Hyper, Optimizer, maximize_hyper, register
 from .rule import rule
 
 
@@ -39,12 +39,12 @@ class Yogi(Optimizer):
     torch_name = "Yogi"
     family = "extra"
     hypers = (
-        lr_hyper(1e-2),
-        Hyper("betas", "pair", (0.9, 0.999),
-              "(beta1, beta2): decay rates of the first moment and of the additive "
-              "second-moment update",
-              low=0.0, high=1.0, high_open=True, ui=(0.0, 0.9999),
-              doc_zh="(beta1, beta2)：一阶矩的衰减率，以及二阶矩加性更新的系数"),
+        library.lr_hyper(1e-2),
+        library.betas_hyper(
+            (0.9, 0.999),
+            "(beta1, beta2): decay rates of the first moment and of the additive "
+            "second-moment update",
+            "(beta1, beta2)：一阶矩的衰减率，以及二阶矩加性更新的系数"),
         Hyper("initial_accumulator", "float", 1e-6,
               "initial value of both moments (exp_avg and exp_avg_sq)",
               ui=(0.0, 1.0), log=False,
@@ -52,9 +52,9 @@ class Yogi(Optimizer):
         library.library_weight_decay_hyper(),
         library.weight_decouple_hyper(),
         library.fixed_decay_hyper(),
-        Hyper("eps", "float", 1e-3, "added to the denominator for numerical stability",
-              low=0.0, ui=(1e-10, 1.0), log=True,
-              doc_zh="加到分母上以保证数值稳定"),
+        library.non_negative(
+            Hyper("eps", "float", 1e-3, "added to the denominator for numerical stability",
+                  ui=(1e-10, 1.0), log=True, doc_zh="加到分母上以保证数值稳定")),
         maximize_hyper(),
         library.adam_debias_hyper(),
     )
@@ -81,15 +81,6 @@ class Yogi(Optimizer):
                  "drops the factor $1 / (1 - \\beta_1^t)$.")
     rule_note_zh = ("fixed_decay 时按 $1 - \\lambda$ 而不是 $1 - \\gamma\\lambda$ 缩小参数；adam_debias "
                     "去掉因子 $1 / (1 - \\beta_1^t)$。")
-
-    def validate(self, group: dict) -> None:
-        library.validate_learning_rate(group)
-        library.validate_betas(group)
-        library.validate_non_negative(group, "weight_decay")
-        library.validate_non_negative(group, "eps")
-        _checks.number(group, "initial_accumulator")
-        library.flags(group, "weight_decouple", "fixed_decay", "maximize", "adam_debias")
-
 
 def _step_scalars(group: dict, step: int):
     """(beta1, beta2, step_size, bias_correction2_sq) of step `step`."""

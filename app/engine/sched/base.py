@@ -1,4 +1,4 @@
-"""What every scheduler shares: torch's LRScheduler logic, parameter checks, the registry.
+"""What every scheduler shares: torch's LRScheduler logic, the registry.
 
 A scheduler here is a port of `torch.optim.lr_scheduler.LRScheduler` (PyTorch 2.13) over
 an optimizer object whose `group` dict is torch's `param_groups[0]`:
@@ -30,20 +30,17 @@ so a request is refused before any work is done.  The replay is skipped when
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import budget, rulemath
-from ..optim.base import Hyper, HyperparameterError
+from ..hyper import Check, Hyper, HyperparameterError, check_params
 
 # Limits for SequentialLR / ChainedScheduler trees.
 MAX_DEPTH = 4          # scheduler levels, the outermost one included
 MAX_CHILDREN = 16      # children of one SequentialLR / ChainedScheduler
 MAX_SCHEDULERS = 64    # schedulers in one tree, all levels together
-MAX_LIST = 1000        # entries of an int list such as milestones
-MAX_INT = 2 ** 53      # integers beyond this lose their meaning once turned into floats
 # Replayed steps between two looks at the request's clock and cancel flag (a step of a
 # tree of 64 schedulers takes tens of microseconds).
 REPLAY_CHECK_EVERY = 64
@@ -72,14 +69,6 @@ def _copy(v: Any) -> Any:
     return v.copy() if isinstance(v, np.ndarray) else v
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
-
-
 def optimizer_defaults(optimizer: Any) -> Any:
     """The keys of torch's `optimizer.defaults`: `optimizer.defaults` when the object has
     one, else the names of its class's hyperparameter specs and of its group's keys (a
@@ -91,19 +80,6 @@ def optimizer_defaults(optimizer: Any) -> Any:
     return {h.name for h in getattr(type(optimizer), "hypers", ())} | set(optimizer.group)
 
 
-def missing_args_message(cls_name: str, names: list[str]) -> str:
-    """Python's own TypeError text for missing required arguments."""
-    quoted = [f"'{n}'" for n in names]
-    if len(quoted) == 1:
-        listed = quoted[0]
-    elif len(quoted) == 2:
-        listed = f"{quoted[0]} and {quoted[1]}"
-    else:
-        listed = ", ".join(quoted[:-1]) + f", and {quoted[-1]}"
-    s = "" if len(names) == 1 else "s"
-    return f"{cls_name}.__init__() missing {len(names)} required positional argument{s}: {listed}"
-
-
 class Scheduler:
     """Base class: torch's LRScheduler.  Subclasses set the class attributes, `_setup`
     (the body of torch's __init__) and `get_lr` (plus `_closed_form_lr` where torch has
@@ -112,9 +88,10 @@ class Scheduler:
     name: ClassVar[str]                      # torch's class name, also the id
     hypers: ClassVar[tuple[Hyper, ...]] = ()  # keywords shown in the catalogue
     hidden: ClassVar[tuple[Hyper, ...]] = (LAST_EPOCH,)  # accepted, not shown
-    required: ClassVar[tuple[str, ...]] = ()  # keywords torch has no default for
-    torch_typed: ClassVar[tuple[str, ...]] = ()  # type errors reported by validate()
-    per_group: ClassVar[tuple[str, ...]] = ()    # a number, or a list with one per group
+    # torch's checks in torch's order (hyper.check_params): keywords, whose Hyper holds
+    # the message, and functions for what data cannot say; () is signature order
+    checks: ClassVar[tuple[str | Check, ...]] = ()
+    required: ClassVar[tuple[str, ...]] = ()  # keywords torch has no default for (from hypers)
     summary: ClassVar[str] = ""
     summary_zh: ClassVar[str] = ""
     rule_tex: ClassVar[tuple[str, ...]] = ()      # the schedule in LaTeX (engine/rulemath.py)
@@ -126,6 +103,10 @@ class Scheduler:
     # torch's class-level defaults
     _is_initial: bool = False
     _step_count: int = 0
+
+    def __init_subclass__(cls, **kwargs: Any):
+        super().__init_subclass__(**kwargs)
+        cls.required = tuple(h.name for h in cls.hypers if h.required)
 
     def __init__(self, optimizer: Any, **params: Any):
         self.__dict__.setdefault("_depth", 1)
@@ -151,46 +132,8 @@ class Scheduler:
 
     @classmethod
     def check_params(cls, params: dict) -> dict:
-        """Keyword checks in the order torch meets them; returns every keyword's value."""
-        known = {h.name: h for h in cls.all_hypers()}
-        for k in params:
-            if k not in known:
-                raise HyperparameterError(
-                    k, f"{cls.name}.__init__() got an unexpected keyword argument '{k}'")
-        missing = [n for n in cls.required if n not in params]
-        if missing:
-            raise HyperparameterError(missing[0], missing_args_message(cls.name, missing))
-        values: dict[str, Any] = {}
-        for h in cls.all_hypers():
-            v = params.get(h.name, h.default)
-            values[h.name] = _coerce(h, v)
-        for h in cls.all_hypers():
-            if h.name in cls.per_group:
-                values[h.name] = cls.format_param(h.name, values[h.name])
-        for h in cls.all_hypers():
-            if h.name not in cls.torch_typed:
-                check_type(h, values[h.name])
-        cls.validate(values)
-        for h in cls.all_hypers():
-            check_limits(h, values[h.name])
-        return values
-
-    @classmethod
-    def format_param(cls, name: str, value: Any) -> Any:
-        """torch's `_format_param`: one value, or a list with one value per param group."""
-        if isinstance(value, (list, tuple)):
-            if len(value) != 1:
-                raise HyperparameterError(
-                    name, f"{name} must have the same length as optimizer.param_groups. "
-                          f"{name} has {len(value)} values, param_groups has 1.")
-            value = value[0]
-            if isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
-        return value
-
-    @classmethod
-    def validate(cls, values: dict) -> None:
-        """torch's own checks, with its messages (type-safe: wrong types are caught later)."""
+        """Every keyword's value, checked as torch checks them (HyperparameterError)."""
+        return check_params(cls.name, cls.all_hypers(), params, cls.checks)
 
     # -- torch's LRScheduler --------------------------------------------------------------
     def _setup(self, optimizer: Any, last_epoch: int = -1, **values: Any) -> None:
@@ -275,91 +218,10 @@ class Scheduler:
     # -- catalogue ------------------------------------------------------------------------
     @classmethod
     def catalogue(cls) -> dict:
-        params = []
-        for h in cls.hypers:
-            c = h.catalogue()
-            if h.name in cls.required:
-                c["required"] = True
-            params.append(c)
         return {"id": cls.name, "name": cls.name, "doc": cls.summary,
                 "doc_zh": cls.summary_zh or cls.summary,
                 **rulemath.catalogue_fields(cls),
-                "params": params}
-
-
-# -- generic value checks ------------------------------------------------------------------
-def _coerce(h: Hyper, v: Any) -> Any:
-    """JSON-shaped values to what the code expects: ints for floats become floats."""
-    if v is None:
-        return None
-    if h.kind == "float" and isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)):
-        return float(v)
-    if h.kind == "float" and isinstance(v, np.floating):
-        return float(v)
-    if h.kind == "int" and isinstance(v, np.integer):
-        return int(v)
-    if h.kind == "int_list" and isinstance(v, tuple):
-        return list(v)
-    return v
-
-
-def check_type(h: Hyper, v: Any) -> None:
-    """Refuse values of the wrong type, NaN and infinities."""
-    if v is None:
-        if h.nullable:
-            return
-        raise HyperparameterError(h.name, f"Invalid {h.name}: None (a value is required)")
-    if h.kind == "float":
-        if isinstance(v, (list, tuple)):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: expected a number, got a list")
-        if not _is_number(v):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: expected a number, got {v!r}")
-        if not math.isfinite(v):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: {v} (must be finite)")
-    elif h.kind == "int":
-        if not _is_int(v):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: expected an integer, got {v!r}")
-    elif h.kind == "bool":
-        if not isinstance(v, (bool, np.bool_)):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: expected true or false, got {v!r}")
-    elif h.kind == "choice":
-        if not isinstance(v, str) or v not in (h.choices or ()):
-            listed = ", ".join(repr(c) for c in (h.choices or ()))
-            raise HyperparameterError(h.name, f"Invalid {h.name}: {v!r} (must be one of {listed})")
-    elif h.kind == "int_list":
-        if not isinstance(v, list):
-            raise HyperparameterError(h.name, f"Invalid {h.name}: expected a list of integers, got {v!r}")
-        if len(v) > MAX_LIST:
-            raise HyperparameterError(h.name, f"Invalid {h.name}: {len(v)} entries (at most {MAX_LIST})")
-        for i, x in enumerate(v):
-            if not _is_int(x):
-                raise HyperparameterError(
-                    h.name, f"Invalid {h.name}[{i}]: expected an integer, got {x!r}")
-
-
-def check_limits(h: Hyper, v: Any) -> None:
-    """The spec's range (torch's where it has one; else a sanity bound on counts)."""
-    if v is None:
-        return
-    if h.kind == "int_list":
-        for i, x in enumerate(v):
-            if abs(x) > MAX_INT:
-                raise HyperparameterError(h.name, f"Invalid {h.name}[{i}]: {x} (magnitude must be <= 2**53)")
-        return
-    if h.kind not in ("float", "int"):
-        return
-    if h.kind == "int" and abs(v) > MAX_INT:
-        raise HyperparameterError(h.name, f"Invalid {h.name}: {v} (magnitude must be <= 2**53)")
-    if h.low is not None and (v < h.low or (h.low_open and v == h.low)):
-        op = ">" if h.low_open else ">="
-        raise HyperparameterError(h.name, f"Invalid {h.name}: {v} (must be {op} {_fmt(h.low)})")
-    if h.high is not None and (v > h.high or (h.high_open and v == h.high)):
-        op = "<" if h.high_open else "<="
-        raise HyperparameterError(h.name, f"Invalid {h.name}: {v} (must be {op} {_fmt(h.high)})")
-
-
-def _fmt(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else str(x)
+                "params": [h.catalogue() for h in cls.hypers]}
 
 
 # -- registry and construction -------------------------------------------------------------

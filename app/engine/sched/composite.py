@@ -25,7 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from ..optim.base import Hyper, HyperparameterError
+from ..hyper import Hyper, HyperparameterError
 from .base import (
     MAX_CHILDREN,
     MAX_DEPTH,
@@ -40,7 +40,7 @@ from .base import (
 def _schedulers_hyper(default: tuple) -> Hyper:
     return Hyper("schedulers", "schedulers", default,
                  "the child schedulers, as a list of {name, params}, built in this order on "
-                 "the same optimizer (required)",
+                 "the same optimizer (required)", required=True,
                  doc_zh="子调度器列表，每项形如 {name, params}，按列表顺序在同一个优化器上"
                         "依次创建（必填）")
 
@@ -73,7 +73,7 @@ class _Composite(Scheduler):
             try:
                 children.append(_build(spec, optimizer, self._depth + 1, self._tree))
             except HyperparameterError as e:
-                raise _nested_error(i, e) from None
+                raise nested_error(i, e) from None
         return children
 
     def _check_children(self, optimizer: Any, children: list[Scheduler], none_msg: str) -> None:
@@ -102,7 +102,7 @@ class _Composite(Scheduler):
         return any(s.can_fail(steps) for s in self._schedulers)
 
 
-def _nested_error(i: int, e: HyperparameterError) -> HyperparameterError:
+def nested_error(i: int, e: HyperparameterError) -> HyperparameterError:
     """A child's error, named "schedulers", its message prefixed with where it sits:
     `e.path` is the place relative to the parent's spec, e.g.
     ("params", "schedulers", 1, "params", "gamma")."""
@@ -142,7 +142,6 @@ class SequentialLR(_Composite):
                "The standard way to combine a warm-up with a decay (e.g. LinearLR then cosine).")
     summary_zh = ("按给定的里程碑依次切换运行多个调度器。"
                   "把预热和衰减组合起来的标准做法（例如先 LinearLR，再余弦退火）。")
-    required = ("schedulers", "milestones")
     error_field = "milestones"
     hypers = (
         _schedulers_hyper((
@@ -150,7 +149,7 @@ class SequentialLR(_Composite):
             {"name": "CosineAnnealingLR", "params": {"T_max": 180}},
         )),
         Hyper("milestones", "int_list", (20,), "steps at which the next scheduler takes over; "
-              "one fewer than the schedulers (required)",
+              "one fewer than the schedulers (required)", required=True,
               doc_zh="切换到下一个调度器的步数，个数比调度器少一个（必填）"),
     )
 
@@ -233,7 +232,6 @@ class ChainedScheduler(_Composite):
                "multiply. Used to put, for example, a warm-up on top of a step decay.")
     summary_zh = ("每一步都依次调用多个调度器，使它们的作用相乘。"
                   "例如把预热叠加在阶梯衰减之上。")
-    required = ("schedulers",)
     hidden = ()
     error_field = "schedulers"
     hypers = (

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 
-from ..optim.base import Hyper, HyperparameterError
-from .base import Scheduler, _copy, _is_int, _is_number, register
+from ..hyper import Hyper
+from .base import Scheduler, _copy, register
 
 ETA_MIN_DOC = "minimum learning rate"
 ETA_MIN_DOC_ZH = "学习率的下限（余弦曲线的最低点）"
@@ -34,11 +34,10 @@ class CosineAnnealingLR(Scheduler):
                "over T_max steps. A favourite for training to a fixed budget.")
     summary_zh = ("在 T_max 步内让学习率沿半个余弦曲线从初始值降到 eta_min。"
                   "训练步数预先确定时最受欢迎的调度之一。")
-    required = ("T_max",)
     error_field = "T_max"
     hypers = (
         Hyper("T_max", "int", 100, "number of steps of the half cosine, from lr down to "
-              "eta_min (required)", low=1, ui=(1, 1000),
+              "eta_min (required)", low=1, ui=(1, 1000), required=True,
               doc_zh="半个余弦周期的步数：学习率从初始值降到 eta_min 所用的步数（必填）"),
         Hyper("eta_min", "float", 0.0, ETA_MIN_DOC, ui=(0.0, 0.1), doc_zh=ETA_MIN_DOC_ZH),
     )
@@ -100,15 +99,19 @@ class CosineAnnealingWarmRestarts(Scheduler):
                "steps, with T_i growing by T_mult. Restarts help a run hop out of a basin.")
     summary_zh = ("反复进行从初始 lr 到 eta_min 的余弦衰减，每 T_i 步重启一次，"
                   "周期按 T_mult 倍增长。重启（热启动）有助于跳出当前的盆地。")
-    required = ("T_0",)
-    torch_typed = ("T_0", "T_mult", "eta_min")
     error_field = "T_0"
+    # torch checks these types itself: `not isinstance(T_0, int) or T_0 <= 0`
     hypers = (
         Hyper("T_0", "int", 50, "number of steps until the first restart (required)",
+              required=True, message="Expected positive integer T_0, but got {value}",
+              type_message="Expected positive integer T_0, but got {value}",
               low=1, ui=(1, 500), doc_zh="第一次重启之前的步数（必填）"),
         Hyper("T_mult", "int", 1, "factor by which the period grows after each restart",
+              message="Expected integer T_mult >= 1, but got {value}",
+              type_message="Expected integer T_mult >= 1, but got {value}",
               low=1, ui=(1, 4), doc_zh="每次重启后周期变长的倍数"),
-        Hyper("eta_min", "float", 0.0, ETA_MIN_DOC, ui=(0.0, 0.1), doc_zh=ETA_MIN_DOC_ZH),
+        Hyper("eta_min", "float", 0.0, ETA_MIN_DOC, ui=(0.0, 0.1), doc_zh=ETA_MIN_DOC_ZH,
+              type_message="Expected float or int eta_min, but got {value} of type {type}"),
     )
 
     rule_tex = (
@@ -121,19 +124,6 @@ class CosineAnnealingWarmRestarts(Scheduler):
         r"if: T_{\mathrm{cur}} = T_i",
         r"    T_{\mathrm{cur}} \leftarrow 0, T_i \leftarrow T_{\mathrm{mult}} T_i",
     )
-
-    @classmethod
-    def validate(cls, v):
-        T_0, T_mult, eta_min = v["T_0"], v["T_mult"], v["eta_min"]
-        if not _is_int(T_0) or T_0 <= 0:
-            raise HyperparameterError("T_0", f"Expected positive integer T_0, but got {T_0}")
-        if not _is_int(T_mult) or T_mult < 1:
-            raise HyperparameterError("T_mult", f"Expected integer T_mult >= 1, but got {T_mult}")
-        if not _is_number(eta_min):
-            raise HyperparameterError(
-                "eta_min", f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
-        if not math.isfinite(eta_min):
-            raise HyperparameterError("eta_min", f"Invalid eta_min: {eta_min} (must be finite)")
 
     def _setup(self, optimizer, T_0, T_mult, eta_min, last_epoch=-1):
         self.T_0 = T_0

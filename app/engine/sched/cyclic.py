@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
-from ..optim.base import Hyper, HyperparameterError
-from .base import Scheduler, _is_int, optimizer_defaults, register
+from ..hyper import Hyper, HyperparameterError, is_int
+from .base import Scheduler, optimizer_defaults, register
 
 NO_MOMENTUM = "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
 
@@ -28,10 +28,10 @@ CYCLE_MOMENTUM = Hyper(
 def _momentum_hypers(base: float, high: float) -> tuple[Hyper, Hyper]:
     return (
         Hyper("base_momentum", "float", base, "lower momentum boundary, reached when the "
-              "learning rate is at its peak", ui=(0.0, 0.99),
+              "learning rate is at its peak", ui=(0.0, 0.99), per_group=True,
               doc_zh="动量的下界：学习率达到峰值时动量取这个值"),
         Hyper("max_momentum", "float", high, "upper momentum boundary, used when the learning "
-              "rate is at its lowest", ui=(0.0, 0.999),
+              "rate is at its lowest", ui=(0.0, 0.999), per_group=True,
               doc_zh="动量的上界：学习率处于最低点时动量取这个值"),
     )
 
@@ -67,16 +67,16 @@ class CyclicLR(Scheduler):
                "cycles. Used to explore a range of step sizes and to find a good max_lr.")
     summary_zh = ("让学习率在 base_lr 和 max_lr 之间按三角波来回扫动。"
                   "常用来在一段步长范围内探索，或用来寻找合适的 max_lr。")
-    required = ("base_lr", "max_lr")
-    per_group = ("base_lr", "max_lr", "base_momentum", "max_momentum")
-    torch_typed = ("mode",)
+    checks = ("base_lr", "max_lr", "mode")     # torch's order; the rest in _setup
     error_field = "gamma"
     hypers = (
         Hyper("base_lr", "float", 0.001, "lower learning rate boundary of the cycle (required); "
               "replaces the optimizer's lr", ui=(1e-5, 10.0), log=True,
-              doc_zh="循环中学习率的下界（必填）；会取代优化器自己的 lr"),
+              doc_zh="循环中学习率的下界（必填）；会取代优化器自己的 lr",
+              required=True, per_group=True),
         Hyper("max_lr", "float", 0.01, "upper learning rate boundary of the cycle (required)",
-              ui=(1e-5, 10.0), log=True, doc_zh="循环中学习率的上界（必填）"),
+              ui=(1e-5, 10.0), log=True, doc_zh="循环中学习率的上界（必填）",
+              required=True, per_group=True),
         Hyper("step_size_up", "int", 2000, "number of steps in the increasing half of a cycle",
               low=1, ui=(1, 500), doc_zh="每个周期中学习率上升阶段的步数"),
         Hyper("step_size_down", "int", None, "number of steps in the decreasing half of a "
@@ -85,6 +85,7 @@ class CyclicLR(Scheduler):
         Hyper("mode", "choice", "triangular", "'triangular': constant amplitude; "
               "'triangular2': amplitude halved every cycle; 'exp_range': amplitude scaled "
               "by gamma**step", choices=("triangular", "triangular2", "exp_range"),
+              message="mode is invalid and scale_fn is None",     # (scale_fn is never given)
               doc_zh="'triangular'：振幅不变；'triangular2'：每个周期振幅减半；"
                      "'exp_range'：振幅乘以 gamma 的步数次方"),
         Hyper("gamma", "float", 1.0, "constant of the 'exp_range' mode: the amplitude is "
@@ -117,12 +118,6 @@ class CyclicLR(Scheduler):
                  "custom scale_fn, which a request cannot carry: each mode fixes it.")
     rule_note_zh = ("优化器自己的 lr 会被 base_lr 取代。scale_mode 只对自定义的 scale_fn 有意义，"
                     "而请求里不能传函数，所以它由 mode 决定。")
-
-    @classmethod
-    def validate(cls, v):
-        # torch: `if mode not in [...] and scale_fn is None` (scale_fn is never given here)
-        if v["mode"] not in ("triangular", "triangular2", "exp_range"):
-            raise HyperparameterError("mode", "mode is invalid and scale_fn is None")
 
     def _setup(self, optimizer, base_lr, max_lr, step_size_up, step_size_down, mode, gamma,
                scale_mode, cycle_momentum, base_momentum, max_momentum, last_epoch=-1):
@@ -214,6 +209,26 @@ class CyclicLR(Scheduler):
         return lr
 
 
+def _epochs_without_total_steps(v: dict) -> None:
+    """torch counts epochs * steps_per_epoch when total_steps is None (and only then
+    checks them)."""
+    if v["total_steps"] is not None:
+        return
+    epochs, spe = v["epochs"], v["steps_per_epoch"]
+    if epochs is None or spe is None:
+        raise HyperparameterError(
+            "total_steps", "You must define either total_steps OR (epochs AND steps_per_epoch)")
+    if not is_int(epochs) or epochs <= 0:
+        raise HyperparameterError("epochs", f"Expected positive integer epochs, but got {epochs}")
+    if not is_int(spe) or spe <= 0:
+        raise HyperparameterError(
+            "steps_per_epoch", f"Expected positive integer steps_per_epoch, but got {spe}")
+
+
+_TOTAL_STEPS = "Expected positive integer total_steps, but got {value}"
+_PCT_START = "Expected float between 0 and 1 pct_start, but got {value}"
+
+
 @register
 class OneCycleLR(Scheduler):
     r"""The 1cycle policy: warm up from max_lr/div_factor to max_lr, then anneal far below.
@@ -237,16 +252,17 @@ class OneCycleLR(Scheduler):
                "below the start, cycling momentum the other way. Fast training on a fixed budget.")
     summary_zh = ("先把学习率从 max_lr/div_factor 升到 max_lr，再退火到远低于起点的值，"
                   "同时让动量反向变化。用于在固定步数预算内快速训练（超收敛）。")
-    required = ("max_lr",)
-    per_group = ("max_lr", "base_momentum", "max_momentum")
-    torch_typed = ("total_steps", "epochs", "steps_per_epoch", "pct_start", "anneal_strategy")
+    # torch's order; max_lr and the momenta are formatted per group after these
+    checks = ("total_steps", _epochs_without_total_steps, "pct_start", "anneal_strategy")
     error_field = "total_steps"
     hypers = (
         Hyper("max_lr", "float", 0.1, "peak learning rate of the cycle (required)",
-              ui=(1e-5, 10.0), log=True, doc_zh="循环中学习率的峰值（必填）"),
+              ui=(1e-5, 10.0), log=True, doc_zh="循环中学习率的峰值（必填）",
+              required=True, per_group=True),
         Hyper("total_steps", "int", None, "total number of steps in the cycle; or leave it "
-              "null and give epochs and steps_per_epoch", ui=(1, 2000), nullable=True,
-              doc_zh="整个循环的总步数；也可以留空（null），改为给出 epochs 和 steps_per_epoch"),
+              "null and give epochs and steps_per_epoch", low=1, ui=(1, 2000), nullable=True,
+              doc_zh="整个循环的总步数；也可以留空（null），改为给出 epochs 和 steps_per_epoch",
+              message=_TOTAL_STEPS, type_message=_TOTAL_STEPS),
         Hyper("epochs", "int", None, "number of epochs, used with steps_per_epoch when "
               "total_steps is null", ui=(1, 100), nullable=True,
               doc_zh="训练的 epoch 数；total_steps 为 null 时与 steps_per_epoch 一起决定总步数"),
@@ -255,9 +271,11 @@ class OneCycleLR(Scheduler):
               doc_zh="每个 epoch 的步数；total_steps 为 null 时与 epochs 一起决定总步数"),
         Hyper("pct_start", "float", 0.3, "fraction of the cycle spent increasing the "
               "learning rate", low=0.0, high=1.0, ui=(0.0, 1.0),
-              doc_zh="循环中学习率上升阶段所占的比例"),
+              doc_zh="循环中学习率上升阶段所占的比例",
+              message=_PCT_START, type_message=_PCT_START, nan_passes=True),
         Hyper("anneal_strategy", "choice", "cos", "annealing shape: 'cos' or 'linear'",
-              choices=("cos", "linear"), doc_zh="退火曲线的形状：'cos'（余弦）或 'linear'（线性）"),
+              choices=("cos", "linear"), doc_zh="退火曲线的形状：'cos'（余弦）或 'linear'（线性）",
+              message="anneal_strategy must be one of 'cos' or 'linear', instead got {value}"),
         CYCLE_MOMENTUM,
         *_momentum_hypers(0.85, 0.95),
         Hyper("div_factor", "float", 25.0, "the cycle starts at initial_lr = max_lr / div_factor",
@@ -292,35 +310,6 @@ class OneCycleLR(Scheduler):
                     "$\\eta_{\\mathrm{init}}$ 再进入第三阶段。优化器自己的 lr 不起作用，"
                     "并且 PyTorch 不允许超过 total_steps（total_steps 为 None 时是 "
                     "epochs × steps_per_epoch）继续调用 step()。")
-
-    @classmethod
-    def validate(cls, v):
-        total_steps, epochs, spe = v["total_steps"], v["epochs"], v["steps_per_epoch"]
-        if total_steps is not None:
-            if not _is_int(total_steps) or total_steps <= 0:
-                raise HyperparameterError(
-                    "total_steps", f"Expected positive integer total_steps, but got {total_steps}")
-        elif epochs is not None and spe is not None:
-            if not _is_int(epochs) or epochs <= 0:
-                raise HyperparameterError("epochs", f"Expected positive integer epochs, but got {epochs}")
-            if not _is_int(spe) or spe <= 0:
-                raise HyperparameterError(
-                    "steps_per_epoch", f"Expected positive integer steps_per_epoch, but got {spe}")
-        else:
-            raise HyperparameterError(
-                "total_steps", "You must define either total_steps OR (epochs AND steps_per_epoch)")
-        # torch validates epochs / steps_per_epoch only when it uses them
-        for k in ("epochs", "steps_per_epoch"):
-            if v[k] is not None and not _is_int(v[k]):
-                raise HyperparameterError(k, f"Invalid {k}: expected an integer, got {v[k]!r}")
-        p = v["pct_start"]
-        if not isinstance(p, float) or p < 0 or p > 1:
-            raise HyperparameterError(
-                "pct_start", f"Expected float between 0 and 1 pct_start, but got {p}")
-        if v["anneal_strategy"] not in ("cos", "linear"):
-            raise HyperparameterError(
-                "anneal_strategy", f"anneal_strategy must be one of 'cos' or 'linear', "
-                                   f"instead got {v['anneal_strategy']}")
 
     def _setup(self, optimizer, max_lr, total_steps, epochs, steps_per_epoch, pct_start,
                anneal_strategy, cycle_momentum, base_momentum, max_momentum, div_factor,

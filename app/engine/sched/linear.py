@@ -7,8 +7,8 @@ values differ from the closed-form formula in the last bits, exactly as in torch
 
 from __future__ import annotations
 
-from ..optim.base import Hyper, HyperparameterError
-from .base import Scheduler, _copy, _is_number, register
+from ..hyper import Hyper
+from .base import Scheduler, _copy, register
 
 TOTAL_ITERS_DOC_ZH = "调度起作用的步数"
 
@@ -36,7 +36,9 @@ class ConstantLR(Scheduler):
     hypers = (
         Hyper("factor", "float", 1.0 / 3, "the learning rate is multiplied by factor until "
               "total_iters is reached", low=0.0, high=1.0, ui=(0.0, 1.0),
-              doc_zh="在到达 total_iters 之前，学习率乘以的常数因子"),
+              doc_zh="在到达 total_iters 之前，学习率乘以的常数因子",
+              message="Constant multiplicative factor expected to be between 0 and 1.",
+              nan_passes=True),     # torch: `factor > 1.0 or factor < 0`
         Hyper("total_iters", "int", 5, "number of steps during which the factor applies",
               ui=(0, 200), doc_zh="乘以 factor 的持续步数"),
     )
@@ -46,13 +48,6 @@ class ConstantLR(Scheduler):
         r"input: \eta_0\ (\texttt{lr}), F\ (\texttt{factor}), T\ (\texttt{total_iters})",
         r"\eta_t = \eta_0 \begin{cases} F & t < T \\ 1 & t \ge T \end{cases}",
     )
-
-    @classmethod
-    def validate(cls, v):
-        f = v["factor"]
-        if _is_number(f) and (f > 1.0 or f < 0):
-            raise HyperparameterError(
-                "factor", "Constant multiplicative factor expected to be between 0 and 1.")
 
     def _setup(self, optimizer, factor, total_iters, last_epoch=-1):
         self.factor = factor
@@ -97,10 +92,14 @@ class LinearLR(Scheduler):
     hypers = (
         Hyper("start_factor", "float", 1.0 / 3, "factor applied to the learning rate at the "
               "first step", low=0.0, high=1.0, low_open=True, ui=(0.01, 1.0),
-              doc_zh="第一步时学习率乘以的因子"),
+              doc_zh="第一步时学习率乘以的因子",
+              message="Starting multiplicative factor expected to be greater than 0 and less "
+                      "or equal to 1.", nan_passes=True),
         Hyper("end_factor", "float", 1.0, "factor applied to the learning rate from step "
               "total_iters on", low=0.0, high=1.0, ui=(0.0, 1.0),
-              doc_zh="从第 total_iters 步起学习率乘以的因子"),
+              doc_zh="从第 total_iters 步起学习率乘以的因子",
+              message="Ending multiplicative factor expected to be between 0 and 1.",
+              nan_passes=True),
         Hyper("total_iters", "int", 5, "number of steps over which the factor moves from "
               "start_factor to end_factor", ui=(0, 200),
               doc_zh="因子从 start_factor 变到 end_factor 所用的步数"),
@@ -112,17 +111,6 @@ class LinearLR(Scheduler):
         r"T\ (\texttt{total_iters})",
         r"\eta_t = \eta_0 \left(s + (e - s) \frac{\min(t, T)}{T}\right)",
     )
-
-    @classmethod
-    def validate(cls, v):
-        s, e = v["start_factor"], v["end_factor"]
-        if _is_number(s) and (s > 1.0 or s <= 0):
-            raise HyperparameterError(
-                "start_factor", "Starting multiplicative factor expected to be greater than 0 "
-                                "and less or equal to 1.")
-        if _is_number(e) and (e > 1.0 or e < 0):
-            raise HyperparameterError(
-                "end_factor", "Ending multiplicative factor expected to be between 0 and 1.")
 
     def _setup(self, optimizer, start_factor, end_factor, total_iters, last_epoch=-1):
         self.start_factor = start_factor

@@ -15,8 +15,8 @@ import math
 
 import numpy as np
 
-from ..optim.base import Hyper, HyperparameterError
-from .base import Scheduler, _coerce, _copy, _is_number, check_type, register
+from ..hyper import Hyper
+from .base import Scheduler, _copy, register
 
 
 @register
@@ -46,15 +46,17 @@ class ReduceLROnPlateau(Scheduler):
                   "事先不知道该怎样安排学习率时的自适应选择。")
     needs_metric = True
     hidden = ()
-    torch_typed = ("mode", "threshold_mode", "min_lr")
+    checks = ("factor", "min_lr", "mode", "threshold_mode")  # torch's order
     error_field = "factor"
     hypers = (
         Hyper("mode", "choice", "min", "'min': reduce when the loss stops decreasing; 'max': "
               "when the monitored value stops increasing", choices=("min", "max"),
-              doc_zh="'min'：被监视的量不再下降时降低学习率；'max'：不再上升时降低"),
+              doc_zh="'min'：被监视的量不再下降时降低学习率；'max'：不再上升时降低",
+              message="mode {value} is unknown!"),
         Hyper("factor", "float", 0.1, "factor by which the learning rate is reduced: "
               "new_lr = lr * factor", high=1.0, high_open=True, ui=(0.01, 0.99),
-              doc_zh="学习率降低的倍数：new_lr = lr * factor"),
+              doc_zh="学习率降低的倍数：new_lr = lr * factor",
+              message="Factor should be < 1.0.", nan_passes=True),     # torch: factor >= 1.0
         Hyper("patience", "int", 10, "number of steps with no improvement tolerated before "
               "the learning rate is reduced", ui=(0, 100),
               doc_zh="允许连续多少步没有改善，超过后才降低学习率"),
@@ -62,12 +64,13 @@ class ReduceLROnPlateau(Scheduler):
               "improvement", ui=(0.0, 0.5),
               doc_zh="新值至少要好多少才算“改善”的阈值"),
         Hyper("threshold_mode", "choice", "rel", "'rel': threshold relative to the best value; "
-              "'abs': absolute", choices=("rel", "abs"),
+              "'abs': absolute", choices=("rel", "abs"), message="threshold mode {value} is unknown!",
               doc_zh="'rel'：阈值相对于最好值按比例计算；'abs'：按绝对差计算"),
         Hyper("cooldown", "int", 0, "number of steps to wait after a reduction before "
               "counting bad steps again", ui=(0, 100),
               doc_zh="降低学习率之后的冷却步数，期间不统计“无改善”的步"),
         Hyper("min_lr", "float", 0.0, "lower bound on the learning rate", ui=(0.0, 0.1),
+              per_group=True, group_message="expected {groups} min_lrs, got {n}",
               doc_zh="学习率的下限"),
         Hyper("eps", "float", 1e-8, "minimal decay: a reduction smaller than eps is skipped",
               ui=(0.0, 1e-3), doc_zh="最小衰减量：若新旧学习率之差小于 eps，则不做这次更新"),
@@ -92,26 +95,6 @@ class ReduceLROnPlateau(Scheduler):
     rule_note_zh = ("这里写的是 mode = 'min'、threshold_mode = 'rel' 的情形；'abs' 时与 "
                     "$L^{*} - \\tau$ 比较，mode = 'max' 时看是否上升。lr 的变化超过 $\\epsilon$ "
                     "才会生效；降低之后的 cooldown 步内不计数。")
-
-    @classmethod
-    def validate(cls, v):
-        # torch's order: factor, min_lr (a number or one per param group), mode, threshold_mode
-        f = v["factor"]
-        if _is_number(f) and f >= 1.0:
-            raise HyperparameterError("factor", "Factor should be < 1.0.")
-        m = v["min_lr"]
-        if isinstance(m, (list, tuple)):
-            if len(m) != 1:
-                raise HyperparameterError("min_lr", f"expected 1 min_lrs, got {len(m)}")
-            m = m[0]
-        spec = next(h for h in cls.hypers if h.name == "min_lr")
-        v["min_lr"] = _coerce(spec, m)
-        check_type(spec, v["min_lr"])
-        if v["mode"] not in ("min", "max"):
-            raise HyperparameterError("mode", f"mode {v['mode']} is unknown!")
-        if v["threshold_mode"] not in ("rel", "abs"):
-            raise HyperparameterError(
-                "threshold_mode", f"threshold mode {v['threshold_mode']} is unknown!")
 
     def _setup(self, optimizer, mode, factor, patience, threshold, threshold_mode, cooldown,
                min_lr, eps):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 
-from ..optim.base import Hyper
+from ..hyper import Hyper
 from .base import Scheduler, _copy, register
 
 GAMMA_DOC = "multiplicative factor of learning rate decay"
@@ -33,11 +33,10 @@ class StepLR(Scheduler):
                "The classic schedule for training image classifiers (e.g. /10 every 30 epochs).")
     summary_zh = ("每隔 step_size 步把学习率乘以 gamma，曲线呈阶梯状。"
                   "训练图像分类网络的经典做法（例如每 30 个 epoch 把 lr 除以 10）。")
-    required = ("step_size",)
     error_field = "step_size"
     hypers = (
         Hyper("step_size", "int", 30, "period of learning rate decay, in steps (required)",
-              low=1, ui=(1, 200),
+              low=1, ui=(1, 200), required=True,
               doc_zh="学习率衰减的周期，单位是步（必填）"),
         Hyper("gamma", "float", 0.1, GAMMA_DOC, ui=(0.0, 1.0), doc_zh=GAMMA_DOC_ZH),
     )
@@ -79,11 +78,10 @@ class MultiStepLR(Scheduler):
                "of the milestones. Used when you know in advance where the loss plateaus.")
     summary_zh = ("每当步数到达 milestones 中的某一个里程碑，就把学习率乘以 gamma。"
                   "适合事先知道训练大约在哪些位置进入平台期的情形。")
-    required = ("milestones",)
     error_field = "milestones"
     hypers = (
         Hyper("milestones", "int_list", (30, 80),
-              "steps at which the learning rate is multiplied by gamma (required)",
+              "steps at which the learning rate is multiplied by gamma (required)", required=True,
               doc_zh="学习率乘以 gamma 的那些步数（里程碑，必填）"),
         Hyper("gamma", "float", 0.1, GAMMA_DOC, ui=(0.0, 1.0), doc_zh=GAMMA_DOC_ZH),
     )
@@ -130,10 +128,10 @@ class ExponentialLR(Scheduler):
                "decay. A simple default when a run should slow down steadily.")
     summary_zh = ("每走一步就把学习率乘以 gamma，学习率按指数平滑衰减。"
                   "想让训练稳步放慢时，这是一个简单的默认选择。")
-    required = ("gamma",)
     error_field = "gamma"
     hypers = (
         Hyper("gamma", "float", 0.99, GAMMA_DOC + " per step (required)", ui=(0.8, 1.0),
+              required=True,
               doc_zh="每一步学习率乘上的衰减因子（必填）"),
     )
     has_closed_form = True
