@@ -11,6 +11,11 @@ needs no network (and users no npm).
 `npm pack` fetches the package tarball by exact name@version (and checks it against the
 registry's integrity hash); nothing is installed. The .br beside each bundle is its
 Brotli form at the highest quality (seconds of CPU: made here once, not by the server).
+
+Vendored because no PyPI package carries the partial bundles (the Python `plotly` package
+has the full bundle only). That Python dependency is independent of these files on
+purpose: it draws `optplay.figure` in notebooks and is inlined into the HTML export with
+its own plotly.js, whichever version pip chose; the page never loads it.
 """
 
 from __future__ import annotations

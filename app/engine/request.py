@@ -412,6 +412,8 @@ class InnerRun(BaseModel):
 
     model_config = Strict
     optimizer: Literal[tuple(i for i in OPTIMIZERS if i != "lookahead")]  # type: ignore[valid-type]
+    # Untyped in the schema: its keywords depend on `optimizer`.  They are checked when
+    # the inner optimizer is built (hyper.check_params).
     params: dict[str, JsonValue] = Field(default_factory=dict)
 
 

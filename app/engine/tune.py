@@ -10,7 +10,9 @@ Then the race at those lrs, the answer of POST /api/v1/run.
 
 - A run the batch engine takes is one batch of n runs whose lr is a per-run column, as a
   sweep map's cells are (6 optimizers x 64 lrs x 500 steps: ~0.1 s of CPU; the same
-  bits as single runs, which tests/test_tune.py holds it to).
+  bits as single runs, which tests/test_tune.py holds it to; on a surface from data's
+  mini-batches only to rounding: the batch engine sums a batch's gradient over arrays,
+  a single run over floats).
 - A run it cannot take (LBFGS, whose closure evaluates each run a different number of
   times; runs with groups, zero_grad "never" or events, which only the single path
   runs) is tuned by single runs (runner.run_one), over a quarter of the grid.

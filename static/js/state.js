@@ -10,6 +10,11 @@
                                          loss of y = w·x + b over it, p = (w, b)
    pts=0.5:1.1,1:2,2:3.9                 your own data, x:y pairs (data=local: too long for a
                                          link, kept in this tab only; see table.json)
+                                         Plain text, not deflate + base64url, which would
+                                         carry more points (bench/link_size.py): the link
+                                         stays readable, and decoding stays synchronous (no
+                                         CompressionStream), so this file and
+                                         app/teach/share_url.py decode a link identically.
    model=logistic                        linear (MSELoss) | logistic (BCEWithLogitsLoss);
                                          default: the data set's own, linear for pts
    batch=8  bseed=3  shuffle=0           mini-batches of 8, the order's seed, data order
