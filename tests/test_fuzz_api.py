@@ -32,11 +32,19 @@ from app.main import app
 
 MAX_EXAMPLES = int(os.environ.get("OPTPLAY_FUZZ_EXAMPLES", "40"))
 
-RUN_BODIES = r"^/api/v1/(run|map|tune|code|export/)"
+RUN_BODIES = r"^/api/v1/(run|map|tune|code|export/(csv|json|html))"
+ANIMATION = r"^/api/v1/export/gif"
+# A GIF is drawn frame by frame (a second or more at the largest frames x width): its
+# operation gets a few examples and no boundary enumeration, or it alone would take
+# most of the suite.
+ANIMATION_EXAMPLES = max(1, MAX_EXAMPLES // 4)
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(path_regex=RUN_BODIES)
+schema = schemathesis.openapi.from_asgi("/openapi.json", app).exclude(
+    path_regex=f"{RUN_BODIES}|{ANIMATION}")
 run_bodies = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex=RUN_BODIES)
 run_bodies.config.phases.coverage.generation.update(modes=[GenerationMode.POSITIVE])
+animation = schemathesis.openapi.from_asgi("/openapi.json", app).include(path_regex=ANIMATION)
+animation.config.phases.coverage.enabled = False
 
 
 def no_non_finite_numbers(ctx, response, case):
@@ -75,4 +83,10 @@ def test_every_operation_answers_as_documented(case):
 @run_bodies.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_with_run_specs_answers_as_documented(case):
+    answers_as_documented(case)
+
+
+@animation.parametrize()
+@settings(max_examples=ANIMATION_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_animated_export_answers_as_documented(case):
     answers_as_documented(case)
