@@ -5,6 +5,9 @@
 (a) one path of 1000 steps for each optimizer on Rosenbrock (ms per path, POST /run's
     work), and the same path forced onto (1, 2) arrays (run_one(fast=False)) with the
     ratio: what the rules lowered to floats (optim/lowering.py) gain;
+(o) the same path of Adam and of SGD with momentum with each torch.optim API option
+    (param groups, zero_grad "never", two changes of course kept / re-created, and
+    LBFGS's closure evaluations) against none, and the ratio (`--options`);
 (b) a batch of 65,536 runs x 500 steps of Adam and of SGD with momentum on Rosenbrock
     (million run-steps per second);
 then the same work in torch.optim (float64, one thread) and the ratio.
@@ -64,6 +67,39 @@ def bench_paths(repeat: int) -> dict[str, float]:
         print(f"  {name:<12} {secs * 1e3:8.2f} ms   on arrays {arrays * 1e3:7.2f} ms "
               f"({arrays / secs:4.1f}x){note}")
     return out
+
+
+# Each torch.optim API option of api-v1.md on one run (Rosenbrock, 1000 steps).
+OPTIONS = {
+    "groups": {"groups": {"x": {"lr": 2e-3}, "y": {}}},
+    "zero_grad never": {"zero_grad": "never"},
+    "events keep": {"events": [{"at": 300, "params": {"lr": 5e-4}},
+                               {"at": 600, "params": {"lr": 1e-3}}]},
+    "events reset": {"events": [{"at": 300, "params": {}, "state": "reset"},
+                                {"at": 600, "params": {}, "state": "reset"}]},
+}
+
+
+def bench_options(repeat: int) -> None:
+    """A path with each option against the same path without: the options keep a path
+    within the budget of a plain one."""
+    for name, params in (("adam", {"lr": 1e-3}), ("sgd", {"lr": 1e-4, "momentum": 0.9})):
+        def body(extra):
+            return {"surface": "rosenbrock", "steps": 1000,
+                    "runs": [{"optimizer": name, "params": params, **extra}]}
+        plain = median_time(lambda: run_request(body({})), repeat)
+        print(f"  {name:<5} no option       {plain * 1e3:8.2f} ms")
+        for option, extra in OPTIONS.items():
+            secs = median_time(lambda: run_request(body(extra)), repeat)
+            done = run_request(body(extra))["runs"][0]["steps_done"]
+            note = "" if done == 1000 else f"  (diverged after {done} steps)"
+            print(f"  {name:<5} {option:<15} {secs * 1e3:8.2f} ms  ({secs / plain:4.2f}x){note}")
+    lbfgs = {"surface": "rosenbrock", "steps": 100, "state": True,
+             "runs": [{"optimizer": "lbfgs", "params": {"lr": 1.0}}]}
+    with_state = median_time(lambda: run_request(lbfgs), repeat)
+    evals = sum(len(e) for e in run_request(lbfgs)["runs"][0]["evals"])
+    print(f"  lbfgs 100 steps with state and evals ({evals} closure points) "
+          f"{with_state * 1e3:8.2f} ms")
 
 
 def batch_starts(n: int) -> np.ndarray:
@@ -135,8 +171,14 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=65536)
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--paths-only", action="store_true", help="(a) only")
+    ap.add_argument("--options", action="store_true", help="(o) only")
     args = ap.parse_args()
 
+    if args.options:
+        print("(o) one path, 1000 steps on Rosenbrock, with each torch.optim API option "
+              "(median of %d):" % args.repeat)
+        bench_options(args.repeat)
+        return
     print("(a) one path, 1000 steps on Rosenbrock (median of %d):" % args.repeat)
     paths = bench_paths(args.repeat)
     if args.paths_only:
