@@ -3,14 +3,13 @@
 // of the plot as it is on screen (Plotly's image with the paths' canvas drawn over, a
 // title line with the surface and the step, the legend under it), an animated GIF for
 // slides (/export/gif, drawn on the server) and a video recorded in the browser
-// (recorder.js, where MediaRecorder can). Exports hold the rows that are shown (all of
+// (recorder.js, where MediaRecorder can; it and slidecanvas.js load on first use). Exports hold the rows that are shown (all of
 // them when every row is hidden), in their colours; the fan's extra seeds stay on the page.
 
 import { getLang, t } from "./i18n.js";
 import { runRequest } from "./state.js";
 import { copyText, toast } from "./share.js";
-import { loadImage, makeSlide } from "./slidecanvas.js";
-import { recordRace, videoFormat } from "./recorder.js";
+import { videoFormat } from "./videoformat.js";
 
 const PNG_SCALE = 2;
 // The HTML file's lr slider: the first shown run's lr times these (every run takes the
@@ -85,7 +84,9 @@ export function saveBlob(blob, name) {
  */
 export async function plotPng(gd, overlay = null, slide = { title: "", stepText: "", entries: [] }, lib = window.Plotly) {
   const w = gd.clientWidth, h = gd.clientHeight;
-  const url = await lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE });
+  // The slide's drawing loads with the first PNG (the first view has no use for it).
+  const [url, { loadImage, makeSlide }] = await Promise.all([
+    lib.toImage(gd, { format: "png", width: w, height: h, scale: PNG_SCALE }), import("./slidecanvas.js")]);
   const img = await loadImage(url);
   let layer = null;
   if (overlay) {
@@ -211,6 +212,7 @@ export function bindExportBar(bar, scene, { graph, slide }) {
       const s = slide();
       if (!s.contour.gd.offsetParent) throw new Error(t("export.videoContour"));
       const b = buttons.video;
+      const { recordRace } = await import("./recorder.js");
       const { blob, ext } = await recordRace({
         contour: s.contour, legend: s.legend, title: s.title, steps: scene.player.max,
         stepText: (k) => t("player.stepOf", { k, n: scene.player.max }),

@@ -7,7 +7,6 @@
 
 import { t } from "./i18n.js";
 import { el } from "./inspectdom.js";
-import { stateDictText } from "./statedict.js";
 import { copyText, toast } from "./share.js";
 
 /** The label and tooltip of the gradient row: g, or .grad as the sum it has become. */
@@ -40,6 +39,13 @@ export function labNote(run, j) {
   const last = (run.row?.events || []).filter((e) => e.at < j).pop();
   if (last) parts.push(t(last.state === "reset" ? "insp.eventReset" : "insp.eventKeep", { k: last.at }));
   return parts.join(" ");
+}
+
+// The printer of state_dict() (and PyTorch's defaults it prints, torchprint.json) loads when
+// the inspector first opens: a closed inspector never needs it.
+let printer = null;
+export function loadStateDict() {
+  return import("./statedict.js").then((m) => { printer = m; return m; });
 }
 
 /** The card's optimizer.state_dict() block: a disclosure with the text and a copy button.
@@ -85,8 +91,12 @@ export class StateDictBox {
   update(run, j) {
     this.pending = [run, j];
     if (!this.node.open) return;
+    if (!printer) {
+      loadStateDict().then(() => this.pending && this.node.open && this.update(...this.pending));
+      return;
+    }
     this.pending = null;
-    const out = run.row ? stateDictText(run, j, this.catalog) : null;
+    const out = run.row ? printer.stateDictText(run, j, this.catalog) : null;
     this.node.hidden = false;
     this.text = out ? out.text : "";
     // Shown with non-breaking hyphens in exponents (1e‑08 never splits over two lines);

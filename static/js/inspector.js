@@ -12,7 +12,7 @@ import { el, escapeHtml } from "./inspectdom.js";
 import { ARROW_KINDS } from "./arrows.js";
 import { StripChart } from "./stripchart.js";
 import { effectiveSteps, heldStateNames, isAdaptive, isPair, valuesAt } from "./stepdata.js";
-import { StateDictBox, gradWords, labNote, labRows, labValues } from "./inspectlab.js";
+import { StateDictBox, gradWords, labNote, labRows, labValues, loadStateDict } from "./inspectlab.js";
 
 const FILL_EVERY_MS = 120;
 
@@ -81,7 +81,10 @@ export class Inspector {
     this.arrowBox.checked = this.arrows.enabled;
     this.legend.hidden = !this.arrows.enabled;
     this.showLimit();
-    if (this.open) this.render(true);
+    if (this.open) {
+      loadStateDict();   // so the cards' state_dict() opens at once
+      this.render(true);
+    }
   }
 
   /** Too many steps for the state: say so instead of waiting for it. */

@@ -22,7 +22,7 @@ import { DataView } from "./dataview.js";
 import { restoreLocalData } from "./datapanel.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
-import { bindView3d } from "./view3d.js";
+import { bindView3d } from "./view3dswitch.js";
 import { PlotLegend } from "./plotlegend.js";
 import { Presentation, sceneTitle } from "./present.js";
 import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";

@@ -8,21 +8,11 @@
 
 import { baseRate } from "./player.js";
 import { loadImage, makeSlide } from "./slidecanvas.js";
+import { videoFormat } from "./videoformat.js";
 
-const TYPES = [
-  ["video/mp4;codecs=avc1.42E01E", "mp4"], ["video/mp4", "mp4"],
-  ["video/webm;codecs=vp9", "webm"], ["video/webm;codecs=vp8", "webm"], ["video/webm", "webm"],
-];
 const FPS = 30;
 const HOLD_S = 1.5;
 const MAX_WIDTH = 1280; // pixels of the video: a slide's width is plenty
-
-/** {mimeType, ext} the browser can record a canvas to, or null. */
-export function videoFormat() {
-  if (typeof MediaRecorder === "undefined" || typeof HTMLCanvasElement.prototype.captureStream !== "function") return null;
-  const hit = TYPES.find(([type]) => MediaRecorder.isTypeSupported(type));
-  return hit ? { mimeType: hit[0], ext: hit[1] } : null;
-}
 
 /**
  * Record the race: `contour` (ContourView) draws the paths, `legend.snapshot(k)` the

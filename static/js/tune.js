@@ -1,7 +1,7 @@
 // Fair races: "Tune lr" asks POST /api/v1/tune for each row's best lr (log-spaced values
 // around its PyTorch default, each over the scene's steps with its scheduler and noise),
 // sets every row's lr to it through the store, races them again, and draws the curves
-// the lrs were chosen from (tunechart.js).
+// the lrs were chosen from (tunechart.js, loaded with the first tuning).
 //
 // The tuning stands for the scene as it was asked: a change to anything but an lr
 // (surface, start, steps, rows, a row's other settings) cancels one in flight and
@@ -13,11 +13,13 @@ import { t } from "./i18n.js";
 import { el } from "./dom.js";
 import { numText } from "./format.js";
 import { runRequest } from "./state.js";
-import { TuneChart, objectiveText } from "./tunechart.js";
 
 const N_VALUES = 64; // lr values per row (fewer if the server allows fewer: data-max-n)
 // What a tuning depends on (store.js's `what`): a change to anything else keeps it.
 const SCENE = ["surface", "formula", "start", "steps", "rows", "row"];
+
+let charts = null; // tunechart.js, once a tuning has been asked for
+const loadCharts = () => import("./tunechart.js").then((m) => { charts = m; });
 
 /** POST /api/v1/tune. Resolves {ok: true, answer} or {ok: false, status, detail}. */
 export async function postTune(body, signal) {
@@ -87,7 +89,7 @@ export class TunePanel {
     this.statusLine = el("p", { class: "tune-status", role: "status", "aria-live": "polite" });
     this.errorLine = el("p", { class: "tune-error", role: "alert" });
     this.chartBox = el("div", { class: "tune-chart", hidden: true });
-    this.chart = new TuneChart(this.chartBox);
+    this.chart = null; // a TuneChart, with the first result
     this.list = el("ul", { class: "tune-list" });
     this.label = el("label", { for: "tune-objective", class: "tune-label", text: t("tune.objective") });
     this.help = el("p", { id: "tune-help", class: "tune-help", text: t("tune.help", { n: this.n }) });
@@ -134,7 +136,8 @@ export class TunePanel {
     this.setStatus("running", "tune.running", { runs: rows.length, n: this.n });
     let res;
     try {
-      res = await postTune(body, ctrl.signal);
+      // The chart's module comes while the server tunes.
+      [res] = await Promise.all([postTune(body, ctrl.signal), loadCharts()]);
     } catch (e) {
       if (this.ctrl !== ctrl) return; // cancelled: said so already
       res = { ok: false, detail: [{ loc: [], msg: String(e.message || e) }] };
@@ -243,10 +246,12 @@ export class TunePanel {
     this.list.replaceChildren();
     if (!r) {
       this.chartBox.hidden = true;
-      this.chart.clear();
+      this.chart?.clear();
       return;
     }
     const { answer, rows } = r;
+    const { TuneChart, objectiveText } = charts;
+    this.chart ||= new TuneChart(this.chartBox);
     const curves = [];
     answer.runs.forEach((run, i) => {
       const row = rows[i];

@@ -3,7 +3,8 @@
 // moves with the shared player. Heights: log10(1 + f − f_min) where the contour uses log
 // colours (Rosenbrock's valley floor would otherwise be flat under a 2,500-high rim), f
 // itself elsewhere; the z axis says which. Without WebGL the page says so and keeps the
-// contour. plotly.js's 3D bundle is loaded when the view is first shown (plotlyjs.js).
+// contour. This module and plotly.js's 3D bundle (plotlyjs.js) are loaded when the view
+// is first shown; the switch is view3dswitch.js.
 
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
@@ -15,16 +16,6 @@ import { plotly3d } from "./plotlyjs.js";
 
 const REDRAW_MS = 250; // a slider held down: redraw at most this often
 const SURFACE_N = 80;   // grid points per side of the 3D mesh (the paths stay exact)
-
-/** Can this browser draw WebGL? (Headless Chromium does, through SwiftShader.) */
-export function webglAvailable() {
-  try {
-    const c = document.createElement("canvas");
-    return Boolean(c.getContext("webgl2") || c.getContext("webgl") || c.getContext("experimental-webgl"));
-  } catch (e) {
-    return false;
-  }
-}
 
 /** Height of a value of f: log10(1 + f − f_min) or f. */
 export function heightFn(grid) {
@@ -251,73 +242,4 @@ export class SurfaceView {
     this.shown(step);
     if (this.step !== step) this.setStep(this.step);
   }
-}
-
-/**
- * The Contour | 3D switch over the plot, wired to the scene (its grid, runs and player)
- * through the scene's hooks, and to the store (view, lang). Returns {view, graph()}:
- * graph() is what a PNG of "the current view" should show.
- */
-export function bindView3d({ toggle, box, contourWrap, contour, scene }) {
-  const view = new SurfaceView(box);
-  const note = document.createElement("p");
-  note.className = "view3d-note";
-  note.setAttribute("role", "status");
-  note.hidden = true;
-  box.after(note);
-  const buttons = ["contour", "3d"].map((mode) => {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.dataset.view = mode;
-    b.addEventListener("click", () => {
-      if (scene.state.view !== mode) scene.store.update({ view: mode });
-    });
-    toggle.append(b);
-    return b;
-  });
-  const hooks = scene.hooks;
-  const chain = (name, fn) => {
-    const before = hooks[name];
-    hooks[name] = (...args) => {
-      before?.(...args);
-      fn(...args);
-    };
-  };
-  chain("onGrid", (grid) => view.setGrid(grid));
-  chain("onRuns", () => view.setRuns(scene.descriptors(), scene.fanDescriptors(),
-    ![...scene.runs, ...scene.extra].some((r) => r.computing)));
-  chain("onStep", (k) => view.setStep(k));
-  let webgl = null;
-  function apply() {
-    const want = scene.state.view === "3d";
-    if (want && webgl === null) webgl = webglAvailable();
-    const on = want && webgl;
-    note.hidden = !(want && !webgl);
-    note.textContent = t("view3d.noWebgl");
-    // Keep the contour laid out (its width and axes stay right), just out of sight.
-    contourWrap.classList.toggle("is-away", on);
-    view.show(on);
-    if (on) {
-      view.setRuns(scene.descriptors(), scene.fanDescriptors(), true);
-      view.setStep(scene.player.k);
-    }
-    buttons.forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.view === (on ? "3d" : "contour"))));
-  }
-  function relabel() {
-    toggle.setAttribute("aria-label", t("view3d.label"));
-    for (const b of buttons) b.textContent = t(`view3d.${b.dataset.view}`);
-    note.textContent = t("view3d.noWebgl");
-    view.relabel();
-  }
-  relabel();
-  scene.store.subscribe(({ what }) => {
-    if (what.has("view")) apply();
-    if (what.has("lang")) relabel();
-  });
-  if (scene.grid) view.setGrid(scene.grid);
-  apply();
-  const graph = () => (view.active
-    ? { gd: view.gd, overlay: null, lib: view.lib }
-    : { gd: contour.gd, overlay: (target) => contour.paint(target) });
-  return { view, graph, apply };
 }
