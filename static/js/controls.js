@@ -11,7 +11,7 @@ import { sameValue, valueOf } from "./catalog.js";
 import { MAX_ROWS, freeColor, fullScheduler, newRow } from "./state.js";
 import { ruleToggle } from "./rule.js";
 import { noiseBox } from "./noise.js";
-import { TorchApiBlock, fitToOptimizer } from "./torchapi.js";
+import { LabDisclosure, fitToOptimizer } from "./labrow.js";
 import { el } from "./dom.js";
 
 export { el };
@@ -498,7 +498,7 @@ class RowEditor {
     node.append(noise.node);
 
     node.append(this.schedulerBlock());
-    this.lab = new TorchApiBlock(this);
+    this.lab = new LabDisclosure(this);
     node.append(this.lab.node);
     this.rowError = el("p", { class: "row-error", role: "status", "aria-live": "polite" });
     node.append(this.rowError);

@@ -728,6 +728,13 @@ Object.assign(en, LAB_EN);
 Object.assign(zh, LAB_ZH);
 
 export const DICTIONARIES = { en, zh };
+
+/** Words of a part loaded on first use (i18nlabpanel.js), added when it arrives. */
+export function addWords(enWords, zhWords) {
+  Object.assign(en, enWords);
+  Object.assign(zh, zhWords);
+}
+
 export const LANGS = ["en", "zh"];
 
 let current = "en";

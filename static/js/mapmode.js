@@ -15,7 +15,7 @@ import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
-import { usesLab } from "./torchapi.js";
+import { usesLab } from "./labrow.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request

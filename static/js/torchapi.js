@@ -7,12 +7,16 @@
 //                  carries on), or the optimizer built anew (its state empty again)
 //   step(closure)  LBFGS: where the closure is evaluated (shown by the inspector)
 // Closed by default, so the first view stays as simple as it is; it opens by itself when
-// the row uses any of it. It edits the row through the rows panel (store.update).
+// the row uses any of it. This module is the section's body, loaded when it first opens
+// (labrow.js holds the disclosure and what the page needs before). It edits the row
+// through the rows panel (store.update).
 
-import { t } from "./i18n.js";
+import { addWords, t } from "./i18n.js";
+import { LAB_PANEL_EN, LAB_PANEL_ZH } from "./i18nlabpanel.js";
 import { fmt, tidy } from "./format.js";
 import { valueOf } from "./catalog.js";
 import { MAX_ROWS, baseValues, groupItem, groupsAllowed } from "./state.js";
+import { labSummary } from "./labrow.js";
 import { urlField } from "./table.js";
 import { el } from "./dom.js";
 import { PRIMARY, paramField } from "./controls.js";
@@ -20,34 +24,17 @@ import { PRIMARY, paramField } from "./controls.js";
 const MAX_EVENTS = urlField("events", "row").max;
 const OTHER = { keep: "reset", reset: "keep" };
 
-/** The row's torch.optim options once its optimizer becomes `next` (a select): only the
- *  values the new optimizer has, no groups where PyTorch refuses them. */
-export function fitToOptimizer(row, nextId, params, catalog) {
-  const probe = { ...row, optimizer: nextId, params };
-  const item = groupItem(probe, catalog);
-  const keep = (values) => Object.fromEntries(Object.entries(values || {}).filter(([k]) => item?.params.some((p) => p.name === k)));
-  const groups = row.groups && item && groupsAllowed(probe, catalog) ? { x: keep(row.groups.x), y: keep(row.groups.y) } : null;
-  const events = item ? (row.events || []).map((e) => ({ at: e.at, state: e.state, params: keep(e.params) })) : [];
-  return { groups, events };
-}
-
-/** Is any of it in use (the disclosure then opens by itself)? */
-export function usesLab(row) {
-  return Boolean(row.groups) || row.zero_grad === "never" || (row.events?.length || 0) > 0;
-}
+addWords(LAB_PANEL_EN, LAB_PANEL_ZH);
 
 let uid = 0;
 
 export class TorchApiBlock {
-  /** editor: the RowEditor (row, panel, fields: the map its 422s are shown through). */
-  constructor(editor) {
+  /** editor: the RowEditor (row, panel, fields: the map its 422s are shown through);
+   *  node, summary: the disclosure labrow.js made, which this fills. */
+  constructor(editor, node, summary) {
     this.editor = editor;
-    this.node = el("details", { class: "more torch-api", "data-torch-api": "" });
-    this.node.open = editor.labOpen ?? usesLab(editor.row);
-    this.node.addEventListener("toggle", () => {
-      editor.labOpen = this.node.open;
-      this.followStep();
-    });
+    this.node = node;
+    this.summary = summary;
     this.render();
   }
 
@@ -86,7 +73,6 @@ export class TorchApiBlock {
     for (const name of [...this.editor.fields.keys()]) {
       if (name === "groups" || name === "zero_grad" || name === "events" || name.startsWith("groups.") || name.startsWith("events.")) this.editor.fields.delete(name);
     }
-    this.summary = el("summary");
     const body = el("div", { class: "lab-body" }, el("p", { class: "opt-doc", text: t("lab.intro") }));
     body.append(this.groupsPart(), this.zeroGradPart(), this.eventsPart());
     const opt = this.catalog.optimizer(groupItem(this.row, this.catalog)?.id);
@@ -97,12 +83,7 @@ export class TorchApiBlock {
   }
 
   summaryText() {
-    const row = this.row;
-    const on = [];
-    if (row.groups) on.push(t("lab.on.groups"));
-    if (row.zero_grad === "never") on.push(t("lab.on.never"));
-    if (row.events?.length) on.push(t("lab.on.events", { n: row.events.length }));
-    this.summary.textContent = on.length ? t("lab.summaryOn", { what: on.join(" · ") }) : t("lab.summary");
+    this.summary.textContent = labSummary(this.row);
   }
 
   // ------------------------------------------------------------------ param groups

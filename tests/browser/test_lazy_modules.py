@@ -1,0 +1,104 @@
+"""The first view loads only the modules it needs (issue #12): the code of the parts that
+are closed on it (a row's torch.optim API section, the state_dict() printer, the tune
+chart, the PNG and video drawing, the 3D view) is neither preloaded nor asked for until
+the part is first used; then it loads once and works, in either language, and a link that
+opens a part shows it at once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import urlparse
+
+from .conftest import hook, poll, wait_ready
+
+# Each lazily loaded module, and the part that loads it.
+LAZY = {
+    "torchapi.js": "torch.optim API", "i18nlabpanel.js": "torch.optim API",
+    "statedict.js": "inspector", "torchprint.json": "inspector",
+    "tunechart.js": "tune", "slidecanvas.js": "png", "recorder.js": "video",
+    "view3d.js": "3d",
+}
+SCENE = "/?s=bowl&start=1,-2&steps=40&o=sgd(lr=0.05)&o=adam(lr=0.1)"
+
+
+def module_requests(page) -> Counter:
+    """How many times each of static/js's files was asked for, by name."""
+    seen: Counter = Counter()
+    page.on("request", lambda r: "/static/js-" in r.url and seen.update([urlparse(r.url).path.rsplit("/", 1)[-1]]))
+    return seen
+
+
+def test_first_view_asks_for_no_lazy_module_and_each_part_loads_its_own(page, server):
+    asked = module_requests(page)
+    page.goto(server.url + SCENE)
+    wait_ready(page)
+    page.wait_for_timeout(300)
+    preloaded = page.evaluate("() => [...document.querySelectorAll('link[rel=modulepreload]')].map((l) => l.href)")
+    assert preloaded and not [u for u in preloaded if u.rsplit("/", 1)[-1] in LAZY], preloaded
+    assert "main.js" in asked and not set(asked) & set(LAZY), sorted(asked)
+
+    # A row's torch.optim API section: its body and its words come when it is opened.
+    lab = page.locator(".row-card").first.locator("[data-torch-api]")
+    assert lab.locator("> summary").inner_text() == "torch.optim API"
+    lab.locator("> summary").click()
+    zero = lab.get_by_role("checkbox", name="call optimizer.zero_grad() before each backward()")
+    assert zero.is_checked()
+    assert asked["torchapi.js"] == 1 and asked["i18nlabpanel.js"] == 1
+    # The second row's section, opened later, is filled from the module already here.
+    page.locator(".row-card").nth(1).locator("[data-torch-api] > summary").click()
+    assert page.locator(".row-card").nth(1).locator(".lab-groups legend").inner_text() == "Param groups"
+
+    # The inspector: the state_dict() printer comes when it opens.
+    assert "statedict.js" not in asked
+    page.locator("#inspector .insp-toggle").click()
+    page.wait_for_function("() => window.__optplay.hasState()")
+    card = page.locator("#inspector .insp-card").first
+    card.locator(".insp-sd > summary").click()
+    text = poll(lambda: card.locator(".insp-sd").get_attribute("data-text"))
+    assert text and text.startswith("{'state': ") and "'param_groups': [{'lr': 0.05," in text, text
+    assert asked["statedict.js"] == 1 and asked["torchprint.json"] == 1
+
+    # The PNG export draws its slide with slidecanvas.js, loaded on the first press.
+    with page.expect_download() as dl:
+        page.locator("[data-export=png]").click()
+    assert dl.value.suggested_filename == "scene.png"
+    assert asked["slidecanvas.js"] == 1 and "recorder.js" not in asked
+
+    # Tune lr: the chart's module comes with the first tuning, and draws.
+    page.locator("#tune-panel .tune-btn").click()
+    page.wait_for_function("() => document.querySelector('#tune-panel').dataset.state === 'done'", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#tune-panel .tune-graph')?.data?.length >= 2")
+    assert asked["tunechart.js"] == 1
+
+    # 中文: the parts loaded later relabel with the rest of the page (the cards are built
+    # again, their sections closed as on a first view).
+    page.locator(".lang-switch [data-lang=zh]").click()
+    lab = page.locator(".row-card").first.locator("[data-torch-api]")
+    assert lab.locator("> summary").inner_text() == "torch.optim 接口"
+    lab.locator("> summary").click()
+    assert lab.locator(".lab-groups legend").inner_text() == "参数组"
+    assert "lab." not in lab.inner_text()
+    assert page.locator("#tune-panel .tune-btn").inner_text() != "Tune lr"
+    # Nothing was asked for twice, and the 3D view was never needed.
+    assert max(asked.values()) == 1, asked
+    assert "view3d.js" not in asked
+    page.watch.assert_clean()
+
+
+def test_links_that_open_a_part_show_it_at_once(page, server):
+    asked = module_requests(page)
+    page.goto(server.url + SCENE.replace("&o=adam(lr=0.1)", "") + "&groups1=x,y(lr=0.01)&zero_grad1=never&insp=1")
+    wait_ready(page)
+    lab = page.locator(".row-card").first.locator("[data-torch-api]")
+    assert lab.get_attribute("open") is not None
+    assert lab.locator("> summary").inner_text() == "torch.optim API · 2 param groups · no zero_grad()"
+    assert not lab.get_by_role("checkbox", name="call optimizer.zero_grad() before each backward()").is_checked()
+    assert lab.locator(".lab-group[data-group=y] [data-param='lr'] input[type=number]").input_value() == "0.01"
+    page.wait_for_function("() => window.__optplay.hasState()")
+    card = page.locator("#inspector .insp-card").first
+    card.locator(".insp-sd > summary").click()
+    text = poll(lambda: card.locator(".insp-sd").get_attribute("data-text"))
+    assert text and "'params': [1]" in text, text
+    assert hook(page, "h.paths()[0].length") == 41
+    assert max(asked.values()) == 1, asked
+    page.watch.assert_clean()
