@@ -1,6 +1,6 @@
-"""plotly.js in parts: the first view loads the cartesian bundle only; the 3D bundle
-comes from this server the first time the 3D view is shown, and works with every other
-host out of reach; the rest of the page keeps drawing with its own plotly.js after."""
+"""plotly.js in parts: the first view loads the cartesian bundle only; the 3D bundle and
+the 3D view's module come from this server the first time the 3D view is shown, and work
+with every other host out of reach; the rest of the page keeps drawing with its own plotly.js after."""
 
 from __future__ import annotations
 
@@ -38,11 +38,14 @@ def test_3d_loads_on_first_use_and_works_offline(context, server):
     assert page.evaluate("() => window.Plotly.version") == "4.1.1"
     # The first view's graphs are drawn without any 3D code: no trace type of it there.
     assert page.evaluate("() => ['surface', 'scatter3d'].some((t) => window.Plotly.PlotSchema.get().traces[t])") is False
+    # Nor the 3D view's own module (view3d.js): the first view has only its switch.
+    assert not [s for s in scripts if s.endswith("/view3d.js")], scripts
 
     page.get_by_role("button", name="3D surface").click()
     page.wait_for_function("() => document.querySelector('#surface3d').dataset.step !== undefined",
                            timeout=SLOW)
     gl3d = [s for s in scripts if "plotly-gl3d" in s]
+    assert len([s for s in scripts if s.endswith("/view3d.js")]) == 1
     assert len(gl3d) == 1 and gl3d[0].startswith("/static/vendor/plotly-gl3d.min.")
     types = page.evaluate("() => document.querySelector('#surface3d .plot3d-graph').data.map((d) => d.type)")
     assert types[0] == "surface" and types.count("scatter3d") >= 2
@@ -63,6 +66,7 @@ def test_3d_loads_on_first_use_and_works_offline(context, server):
     page.wait_for_function("() => !document.querySelector('#surface3d').hidden")
     page.wait_for_timeout(300)
     assert len([s for s in scripts if "plotly-gl3d" in s]) == 1
+    assert len([s for s in scripts if s.endswith("/view3d.js")]) == 1
     assert not errors, errors
     assert not blocked, blocked   # nothing was even asked of another host
     page.close()
