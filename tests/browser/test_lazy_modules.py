@@ -1,5 +1,5 @@
 """The first view loads only the modules it needs (issue #12): the code of the parts that
-are closed on it (a row's torch.optim API section, the state_dict() printer, the tune
+are closed on it (a row's torch.optim API section, the inspector's cards and state_dict() printer, the tune
 chart, the PNG and video drawing, the 3D view) is neither preloaded nor asked for until
 the part is first used; then it loads once and works, in either language, and a link that
 opens a part shows it at once."""
@@ -14,6 +14,7 @@ from .conftest import hook, poll, wait_ready
 # Each lazily loaded module, and the part that loads it.
 LAZY = {
     "torchapi.js": "torch.optim API", "i18nlabpanel.js": "torch.optim API",
+    "inspectcards.js": "inspector", "inspectlab.js": "inspector",
     "statedict.js": "inspector", "torchprint.json": "inspector",
     "tunechart.js": "tune", "slidecanvas.js": "png", "recorder.js": "video",
     "view3d.js": "3d",
@@ -48,15 +49,15 @@ def test_first_view_asks_for_no_lazy_module_and_each_part_loads_its_own(page, se
     page.locator(".row-card").nth(1).locator("[data-torch-api] > summary").click()
     assert page.locator(".row-card").nth(1).locator(".lab-groups legend").inner_text() == "Param groups"
 
-    # The inspector: the state_dict() printer comes when it opens.
-    assert "statedict.js" not in asked
+    # The inspector: its cards and the state_dict() printer come when it opens.
+    assert not {"inspectcards.js", "statedict.js"} & set(asked)
     page.locator("#inspector .insp-toggle").click()
     page.wait_for_function("() => window.__optplay.hasState()")
     card = page.locator("#inspector .insp-card").first
     card.locator(".insp-sd > summary").click()
     text = poll(lambda: card.locator(".insp-sd").get_attribute("data-text"))
     assert text and text.startswith("{'state': ") and "'param_groups': [{'lr': 0.05," in text, text
-    assert asked["statedict.js"] == 1 and asked["torchprint.json"] == 1
+    assert asked["inspectcards.js"] == asked["statedict.js"] == asked["torchprint.json"] == 1
 
     # The PNG export draws its slide with slidecanvas.js, loaded on the first press.
     with page.expect_download() as dl:
