@@ -1,7 +1,7 @@
 """The first view loads only the modules it needs (issue #12): the code of the parts that
-are closed on it (a row's torch.optim API section, the inspector's cards and state_dict() printer, the tune
-chart, the PNG and video drawing, the 3D view) is neither preloaded nor asked for until
-the part is first used; then it loads once and works, in either language, and a link that
+are closed on it (a row's torch.optim API section, the inspector's cards and state_dict()
+printer, the tune chart, the PNG and video drawing, the 3D view) is neither preloaded nor
+asked for until the part is first used; then it loads once and works, in either language, and a link that
 opens a part shows it at once."""
 
 from __future__ import annotations
