@@ -15,7 +15,9 @@ Scenarios (each printed with the median over every run and move; p95 where it sa
 - slider: moves of an lr slider on that scene. "redrawn" = from the `input` event to the
   end of the first frame drawn after every run's new path has arrived (targets: median
   <= 50 ms, p95 <= 100 ms); "first pixel" = to the end of the first frame that shows a
-  changed pixel of the paths; "settled" = until the last chart redraw the move caused. Broken down: the input
+  changed pixel of the paths; "settled" = until the last chart redraw the move caused
+  (the inspector's too, and "state answer handled" when the page asks for the optimizer's
+  state in a request of its own after the paths). Broken down: the input
   handler, the wait before the request goes out, server compute and encode (the same
   request timed in-process), the wait for the first and the last message (transfer and
   queueing beyond the compute), message handling (JSON parse apart), each Plotly graph's
@@ -80,8 +82,10 @@ PIXELS = """(() => {
 
 # One move: set the slider, fire `input`, and resolve with the times (ms from the
 # event) of: the handler's return; the end of the first frame that shows a changed pixel
-# of the paths; the end of the first frame begun after the answer's last message (its
-# handler asks for that frame, which paints every path complete); quiet. A frame's end is
+# of the paths; the end of the first frame begun after the last message of the request
+# the move sent (its handler asks for that frame, which paints every path complete; a
+# page that asks for the optimizer's state in a request of its own after the paths gets
+# it in "settled"); quiet. A frame's end is
 # when a task queued in its animation-frame callbacks at the highest priority runs
 # (scheduler.postTask "user-blocking": ahead of whatever else the page queued then).
 MOVE = """async ({ value, quietMs }) => {
@@ -97,7 +101,8 @@ MOVE = """async ({ value, quietMs }) => {
   const handler = performance.now() - t0;
   let pixel = null, redrawn = null, doneBefore = false;
   const lastMessage = () => {
-    const m = P.msgs.slice(marks.msgs).filter((x) => x.kind !== "chunk");
+    const sent = P.sends.slice(marks.sends)[0];
+    const m = P.msgs.slice(marks.msgs).filter((x) => x.kind !== "chunk" && (!sent || x.id === sent.id));
     return m.length ? m[m.length - 1].t1 : null;
   };
   const first = (fn) => (window.scheduler?.postTask ? scheduler.postTask(fn, { priority: "user-blocking" }) : setTimeout(fn, 0));
@@ -108,7 +113,7 @@ MOVE = """async ({ value, quietMs }) => {
         const now = performance.now() - t0;
         if (pixel === null && P.pixels() !== base) pixel = now;
         const last = lastMessage();
-        const done = h.done() > before && h.idle();
+        const done = h.done() > before;
         // (An answer over HTTP has no message: the frame after the one that saw it done.)
         if (redrawn === null && done && (last !== null ? last < begun : doneBefore)) redrawn = now;
         doneBefore = done;
@@ -147,7 +152,7 @@ def breakdown(probe: dict, move: dict) -> dict:
     t0 = move["t0"]
     end = t0 + max(x for x in (move["redrawn"], move["pixel"], 0) if x is not None) + 5000
     sends = [s for s in probe["sends"][move["marks"]["sends"]:] if s["t"] >= t0 - 1]
-    send = sends[-1] if sends else None
+    send = sends[0] if sends else None    # the paths' request (a state request may follow)
     rid = send["id"] if send else None
     msgs = [m for m in probe["msgs"][move["marks"]["msgs"]:] if m["id"] == rid]
     plotly = [c for c in probe["plotly"][move["marks"]["plotly"]:] if c["t0"] < end]
@@ -170,6 +175,12 @@ def breakdown(probe: dict, move: dict) -> dict:
         calls = [c for c in plotly if c["graph"] == g]
         out[f"Plotly {g} ({'/'.join(sorted({c['fn'] for c in calls}))})"] = sum(c["sync"] for c in calls)
     out["Plotly calls"] = len(plotly)
+    # A page that asks for the optimizer's state after the paths (the inspector's scene):
+    # when that answer was handled.
+    later = {s["id"] for s in sends[1:]}
+    state = [m for m in probe["msgs"][move["marks"]["msgs"]:] if m["id"] in later and m["kind"] != "chunk"]
+    if state:
+        out["state answer handled"] = max(m["t1"] for m in state) - t0
     out["_body"] = send["body"] if send else None
     return out
 
@@ -445,7 +456,7 @@ def summarize_moves(rows: list[dict]) -> list[tuple[str, float]]:
         keys += [k for k in r if k not in keys and not k.startswith("_")]
     out = []
     for k in keys:
-        vals = [r.get(k, 0.0) for r in rows]
+        vals = [r.get(k) for r in rows]
         out.append((k, median(vals)))
         if k in ("redrawn", "first pixel", "settled"):
             out.append((f"{k} p95", percentile([v for v in vals if v is not None], 0.95)))

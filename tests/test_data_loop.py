@@ -8,10 +8,18 @@ import numpy as np
 import orjson
 import pytest
 
+from app.engine import loop
 from app.engine.build import RunSpec
 from app.engine.request import RunRequest, batch_order, resolve_surface
 from app.engine.runner import run_one
 from app.engine.scene import execute, run_request
+
+
+@pytest.fixture(autouse=True)
+def chunks_at_every_look(monkeypatch):
+    """Chunk for chunk: a chunk every CHECK_EVERY steps, not when the clock says one is due."""
+    monkeypatch.setattr(loop, "STREAM_EVERY_S", 0.0)
+
 
 LINE = {"surface": {"data": "line"}, "steps": 120, "batch": {"size": 8, "seed": 3}}
 

@@ -12,6 +12,7 @@ import numpy as np
 import orjson
 import pytest
 
+from app.engine import loop
 from app.engine.build import RunSpec
 from app.engine.loop import CHECK_EVERY, jsonable_state
 from app.engine.optim import REGISTRY
@@ -26,6 +27,12 @@ FAST = sorted(i for i in REGISTRY if i != "lbfgs")
 FORMULAS = [("x**2 + 3*sin(y) + 0.1*x*y", [[-3, 3], [-3, 3]]),
             ("log(1 + x**2) + sqrt(y**2 + 1) - exp(-x**2 - y**2)", [[-2, 2], [-2, 2]]),
             ("abs(x) + 2*abs(y - 0.5)", [[-1, 1], [-1, 1]])]
+
+
+@pytest.fixture(autouse=True)
+def chunks_at_every_look(monkeypatch):
+    """Chunk for chunk: a chunk every CHECK_EVERY steps, not when the clock says one is due."""
+    monkeypatch.setattr(loop, "STREAM_EVERY_S", 0.0)
 
 
 def bits(a) -> np.ndarray:

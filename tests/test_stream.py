@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.engine import loop
+
 REQ = {"surface": "rosenbrock", "steps": 600,
        "runs": [{"optimizer": "adam", "params": {"lr": 0.05}},
                 {"optimizer": "sgd", "params": {"lr": 0.001, "momentum": 0.9}}]}
@@ -20,12 +22,24 @@ def collect(ws, rid):
         chunks.append(msg)
 
 
-def test_chunks_rebuild_the_run_answer(client):
+@pytest.mark.parametrize("every_s", [0.0, loop.STREAM_EVERY_S, 3600.0])
+def test_chunks_rebuild_the_run_answer(client, monkeypatch, every_s):
+    """Chunks as often as the loop looks (every CHECK_EVERY steps), at most once a frame
+    (the default), or (besides the request's first, at once) only at each run's end:
+    the same paths."""
+    monkeypatch.setattr(loop, "STREAM_EVERY_S", every_s)
     full = client.post("/api/v1/run", json=REQ).json()
     with client.websocket_connect("/api/v1/stream") as ws:
         ws.send_json({"id": 1, **REQ})
         chunks, done = collect(ws, 1)
-    assert len(chunks) > 2
+    per_run = [len([c for c in chunks if c["run"] == i]) for i in range(len(REQ["runs"]))]
+    if every_s == 0:
+        assert per_run == [-(-(REQ["steps"] + 1) // loop.CHECK_EVERY)] * len(per_run)
+    elif every_s > 60:
+        # the request's first piece at once, then nothing due before each run's end
+        assert per_run == [2] + [1] * (len(per_run) - 1)
+    else:
+        assert all(n >= 1 for n in per_run)
     for i, run in enumerate(full["runs"]):
         mine = [c for c in chunks if c["run"] == i]
         path = [p for c in mine for p in c["path"]]

@@ -12,6 +12,7 @@ ends the run with status "diverged"; NaN and Infinity never leave this module.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -21,10 +22,29 @@ from .fence import CLOCK_EVERY, Fence
 from .optim.ops import FLOAT_ERRORS
 from .optimizer import RunOptimizer, lr_value
 
-# How often (in steps) a streamed run sends the piece of path computed so far.
+# A streamed run looks every CHECK_EVERY steps whether a piece is due (Pacer), and if so
+# sends the path computed since; the rest goes at its end.
 CHECK_EVERY = 128
+STREAM_EVERY_S = 0.016
 # Gradient noise is drawn this many steps at a time by the float loop.
 NOISE_BLOCK = 128
+
+
+class Pacer:
+    """When the next streamed piece of a request is due: the first at once (the page has
+    something to draw), then once a frame at most (STREAM_EVERY_S: the page paints no
+    more often), over all the request's runs.  A request computed within a frame goes in
+    a message per run; a long one as it goes.  (Every message costs the socket's
+    compression and the page a task of its own: 4 x 1000 steps went in 33.)"""
+
+    def __init__(self) -> None:
+        self.next = 0.0
+
+    def due(self) -> bool:
+        return time.monotonic() >= self.next
+
+    def sent(self) -> None:
+        self.next = time.monotonic() + STREAM_EVERY_S
 
 
 class Noise:
@@ -114,7 +134,7 @@ class Loop:
 
     def __init__(self, formula, start, steps: int, noise: Noise, fence: Fence,
                  record_state: bool, on_chunk: Callable[[dict], None] | None,
-                 zero_grad: str = "every_step", batches=None):
+                 zero_grad: str = "every_step", batches=None, pacer: Pacer | None = None):
         self.f = formula
         # A surface from data with mini-batches (data.StepBatches): step k's gradient is
         # its batch's, at the point the step starts from; what the loop records as the
@@ -130,12 +150,13 @@ class Loop:
         self.on_chunk = on_chunk
         self.accumulate = zero_grad == "never"
         self.group_lrs: list | None = None
+        self.pacer = pacer or Pacer()
 
     def _tick(self, path, loss, lrs, sent: int, done: int) -> int:
         """Every CLOCK_EVERY steps: the clock, the cancel flag, and every CHECK_EVERY
-        steps the stream.  Returns the new `sent`."""
+        steps the stream, when it is due.  Returns the new `sent`."""
         self.fence.check()
-        if done % CHECK_EVERY == 0:
+        if done % CHECK_EVERY == 0 and self.on_chunk is not None and self.pacer.due():
             return self._stream(path, loss, lrs, sent, done)
         return sent
 
@@ -154,6 +175,7 @@ class Loop:
                     chunk["loss"] = self.f.losses_along(np.array(chunk["path"]),
                                                         check=self.fence.check).tolist()
             self.on_chunk(chunk)
+            self.pacer.sent()
         return done
 
     def in_arrays(self, ropt: RunOptimizer) -> Trace:

@@ -12,7 +12,7 @@ import numpy as np
 
 from .build import RunSpec
 from .fence import Fence
-from .loop import Loop, Noise, full_data_losses
+from .loop import Loop, Noise, Pacer, full_data_losses
 from .optimizer import RunOptimizer
 from .surfaces import Surface, escaped_at
 
@@ -22,11 +22,12 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
             deadline: float | None = None, budget: float = 0.0,
             cancelled: Callable[[], bool] | None = None,
             on_chunk: Callable[[dict], None] | None = None, fast: bool = True,
-            batches=None) -> dict:
+            batches=None, pacer: Pacer | None = None) -> dict:
     """Run one optimizer for `steps` steps from `start` on `surface`.
 
     Returns the run's part of the API answer.  `on_chunk({"start", "path", "loss", "lr"})`
-    is called as the path grows (every CHECK_EVERY steps and at the end), for streaming;
+    is called as the path grows (when `pacer`, shared by a request's runs, says a piece
+    is due, looked at every CHECK_EVERY steps; and at the end), for streaming;
     `cancelled()` and `deadline` (time.monotonic()) are looked at every CLOCK_EVERY steps
     and every CLOCK_EVERY_EVAL evaluations within a step.  An optimizer with a rule
     steps in Python floats (the same bits as its array code, several times faster);
@@ -36,7 +37,7 @@ def run_one(surface: Surface, start: tuple[float, float], steps: int, spec: RunS
     ropt = RunOptimizer(spec, loc, steps)
     fence = Fence(deadline, budget, cancelled)
     loop = Loop(surface.formula, start, steps, Noise(spec.noise), fence, record_state, on_chunk,
-                zero_grad=spec.zero_grad, batches=batches)
+                zero_grad=spec.zero_grad, batches=batches, pacer=pacer)
     program = ropt.float_program() if fast and _plain(ropt.groups) else None
     if program is not None and program[0] is not None:
         trace = loop.in_floats(ropt, *program)

@@ -18,6 +18,7 @@ from .map_request import MapRequest
 from .optimizer import RunOptimizer
 from .request import (RunRequest, batch_order, events_of, groups_of, params_of,
                       resolve_surface, scheduler_of)
+from .loop import Pacer
 from .runner import run_one
 from .surfaces import Surface
 
@@ -74,11 +75,13 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     # one StepBatches for every run: they visit the same batches, made once
     batches = surface.formula.batched(order) if order is not None else None
     runs = []
+    pacer = Pacer()    # one for the request: its first piece at once, then once a frame
     for i, spec in enumerate(run_specs(req)):
         chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
         runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
                             record_state=req.state, deadline=deadline, budget=seconds,
-                            cancelled=cancelled, on_chunk=chunk, batches=batches))
+                            cancelled=cancelled, on_chunk=chunk, batches=batches,
+                            pacer=pacer))
     return {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
             "runs": runs}
 

@@ -58,6 +58,24 @@ export async function fetchGrid(surface, n = 120, signal) {
   return { ok: false, status: res.status, detail };
 }
 
+const streamUrl = () => `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}/stream`;
+let earlySocket = null;
+
+/** Open the stream's socket before anything else is known (the page's first lines), so
+ *  that it is open when the first request goes: its open event needs the main thread,
+ *  which plotly.js and the page's first drawing keep busy for a while. The first
+ *  StreamClient takes it over. */
+export function openStream() {
+  if ("WebSocket" in window && !earlySocket) earlySocket = new WebSocket(streamUrl());
+}
+
+/** The early socket, if it is still connecting or open (once). */
+function takeEarlySocket() {
+  const ws = earlySocket;
+  earlySocket = null;
+  return ws && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) ? ws : null;
+}
+
 /**
  * One WebSocket to /api/v1/stream, reconnecting with backoff. `send(body)` tags the
  * request with a fresh id; replies with any other id are stale and dropped (the server
@@ -81,11 +99,10 @@ export class StreamClient {
 
   connect() {
     if (this.closed) return;
-    const url = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${BASE}/stream`;
     let opened = false;
-    const ws = new WebSocket(url);
+    const ws = takeEarlySocket() || new WebSocket(streamUrl());
     this.ws = ws;
-    ws.onopen = () => {
+    const onOpen = () => {
       opened = true;
       this.everOpened = true;
       this.failures = 0;
@@ -94,6 +111,8 @@ export class StreamClient {
       const cur = this.current;
       if (cur && !cur.finished && !cur.viaHttp) ws.send(JSON.stringify({ id: cur.id, ...cur.body }));
     };
+    if (ws.readyState === WebSocket.OPEN) onOpen(); // the early socket, already open
+    else ws.onopen = onOpen;
     ws.onmessage = (ev) => this.receive(ev.data);
     ws.onclose = () => {
       if (this.ws !== ws || this.closed) return;
@@ -126,19 +145,20 @@ export class StreamClient {
     if (!cur || msg.id !== cur.id) return; // a reply to a request since replaced
     if (msg.error) {
       cur.finished = true;
-      this.handlers.onError(msg.error.detail || [{ loc: [], msg: String(msg.error) }], cur.id);
+      cur.on.onError(msg.error.detail || [{ loc: [], msg: String(msg.error) }], cur.id);
     } else if (msg.done) {
       cur.finished = true;
-      this.handlers.onDone(msg, cur.id);
+      cur.on.onDone(msg, cur.id);
     } else if (msg.path) {
-      this.handlers.onChunk(msg, cur.id);
+      cur.on.onChunk(msg, cur.id);
     }
   }
 
-  /** Send a run request; returns its id. */
-  send(body) {
+  /** Send a run request (it replaces the one in flight); returns its id. `on`: this
+   *  request's own {onChunk, onDone, onError}, if not the client's. */
+  send(body, on = this.handlers) {
     const id = this.nextId++;
-    this.current = { id, body, finished: false };
+    this.current = { id, body, finished: false, on };
     if (this.useHttp) {
       this.postRun(this.current);
     } else if (this.ws && this.ws.readyState === WebSocket.OPEN) {
@@ -166,15 +186,15 @@ export class StreamClient {
       if (this.current !== req) return;
       req.finished = true;
       if (!res.ok) {
-        this.handlers.onError(body.detail || [{ loc: [], msg: `HTTP ${res.status}` }], req.id);
+        req.on.onError(body.detail || [{ loc: [], msg: `HTTP ${res.status}` }], req.id);
         return;
       }
-      body.runs.forEach((run, i) => this.handlers.onChunk({ id: req.id, run: i, start: 0, path: run.path, loss: run.loss, lr: run.lr, batch_loss: run.batch_loss }, req.id));
-      this.handlers.onDone({ id: req.id, done: true, surface: body.surface, runs: body.runs }, req.id);
+      body.runs.forEach((run, i) => req.on.onChunk({ id: req.id, run: i, start: 0, path: run.path, loss: run.loss, lr: run.lr, batch_loss: run.batch_loss }, req.id));
+      req.on.onDone({ id: req.id, done: true, surface: body.surface, runs: body.runs }, req.id);
     } catch (e) {
       if (e.name !== "AbortError" && this.current === req) {
         req.finished = true;
-        this.handlers.onError([{ loc: [], msg: String(e.message || e) }], req.id);
+        req.on.onError([{ loc: [], msg: String(e.message || e) }], req.id);
       }
     }
   }

@@ -5,7 +5,7 @@
 //   present=1             presentation mode: large text, the legend on the plot, no controls
 // A link opens the full app with the same state.
 
-import { fetchCatalogues, prefetchGrid } from "./api.js";
+import { fetchCatalogues, openStream, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { DataView } from "./dataview.js";
@@ -29,6 +29,7 @@ import { LessonCard, linkSearch } from "./lessons.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  openStream();
   // The link's surface's grid, asked for with the catalogues (a typed formula waits for
   // the catalogue, which decides how it is read).
   const search = await linkSearch(location.search);

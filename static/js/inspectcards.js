@@ -16,13 +16,17 @@ export const ready = loadStateDict();
 /** Rebuild the cards when the runs' make-up changed, then fill in the numbers. */
 export function render(insp, final) {
   const shown = insp.runs.map((run, index) => ({ run, index })).filter(({ run }) => run.visible);
-  // A run being recomputed has no state until its answer ends: its card stays as it is
-  // (its state rows say "—" meanwhile) rather than being rebuilt twice per slider move.
+  // A run being recomputed, or whose state is on its way after its path, has no state
+  // yet: its card stays as it is (its state rows say "—" meanwhile) rather than being
+  // rebuilt twice per slider move.
+  const waiting = (run) => run.computing || run.stateComing;
+  const before = (index) => insp.cards.find((c) => c.index === index);
   const names = ({ run, index }) => (run.state ? heldStateNames(run).join(",")
-    : (run.computing && insp.cards.find((c) => c.index === index)?.names) || "-");
+    : (waiting(run) && before(index)?.names) || "-");
+  const evals = ({ run, index }) => (run.evals ? "evals" : waiting(run) && before(index)?.evals ? "evals" : "");
   // Its label (which names its hyperparameters) is updated in place.
   const signature = shown.map((s) => [s.index, s.run.color, names(s), s.run.lrs ? "groups" : "",
-    s.run.evals ? "evals" : "", s.run.row?.zero_grad].join("|")).join("\n");
+    evals(s), s.run.row?.zero_grad].join("|")).join("\n");
   if (signature !== insp.signature) {
     insp.signature = signature;
     for (const c of insp.cards) c.chart?.destroy();
@@ -75,7 +79,7 @@ function card(insp, run, index) {
   root.append(note, table, labLine, stateDict.node);
   const stateNames = run.state ? heldStateNames(run) : [];
   const c = { root, run, index, name, cells, note, table, stepText, chart: null,
-    names: stateNames.join(",") || "-", stateNames, labLine, stateDict };
+    names: stateNames.join(",") || "-", evals: Boolean(run.evals), stateNames, labLine, stateDict };
   if (run.state && isAdaptive(run)) {
     const chartBox = el("div", { class: "insp-eff-chart" });
     root.append(el("div", { class: "insp-eff" },

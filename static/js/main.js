@@ -1,6 +1,6 @@
 // The full page "/": surface panel, optimizer rows, contour + race, loss chart, share.
 
-import { fetchCatalogues, prefetchGrid } from "./api.js";
+import { fetchCatalogues, openStream, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
 import { LossChart } from "./losschart.js";
@@ -34,6 +34,7 @@ import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 const $ = (sel) => document.querySelector(sel);
 
 async function start() {
+  openStream();
   // A lesson's link stands for its scene (lessons.js). The link's surface's grid is asked
   // for with the catalogues (a typed formula waits for the catalogue, which decides how it
   // is read).

@@ -75,7 +75,7 @@ export class Scene {
     if (["start", "surface", "formula", "data", "model"].some((w) => what.has(w))) this.views.contour?.setStart(this.startPoint());
     if (what.has("look")) this.restyle();
     if (what.has("speed")) this.player.setSpeed(this.state.speed);
-    if ((what.has("inspect") || what.has("arrows")) && this.wantsState() && !this.askedState) this.store.recompute();
+    if ((what.has("inspect") || what.has("arrows")) && this.wantsState()) this.askState();
     if (what.has("lang")) {
       for (const v of [this.views.bar, this.views.data, ...(this.views.extra || [])]) v?.relabel();
       this.refreshRuns(true);
@@ -161,6 +161,7 @@ export class Scene {
   }
 
   send() {
+    this.sendTimer = 0;
     this.lastSent = performance.now();
     this.followEnd = !this.player.playing && this.player.atEnd() && this.player.max > 0;
     const st = this.state;
@@ -168,23 +169,65 @@ export class Scene {
     this.runs = st.rows.map((row, i) => this.runs[i] && this.runs[i].row === row ? this.runs[i] : emptyRun(row));
     for (const r of this.runs) r.computing = true;
     this.player.setMax(st.steps);
-    this.refreshRuns(true);
     this.requests++;
+    this.stateFor = null;
     if (!st.rows.length) {
+      this.refreshRuns(true);
       this.doneCount++;
       this.hooks.onErrors?.([]);
       return;
     }
     const { body, fans } = withFans(runRequest(st, this.catalog), st.rows);
-    // The optimizer's state per step costs bytes: asked for only while a view shows it.
-    this.askedState = this.wantsState();
-    if (this.askedState) body.state = true;
     this.extra = fans.map((f, j) => {
       const old = this.extra[j];
       return old && old.row === st.rows[f.row] && old.seed === f.seed ? old : { ...emptyRun(st.rows[f.row]), seed: f.seed };
     });
     for (const r of this.extra) r.computing = true;
+    // The request goes before the views are told: the server computes while they redraw.
+    // The paths alone: the optimizer's state (megabytes for long runs) is asked for in a
+    // request of its own once they are in (askState), so a slider's paths are never held
+    // up by the inspector.
+    this.body = body;
     this.currentId = this.stream.send(body);
+    this.refreshRuns(true);
+  }
+
+  /** While a view shows the optimizer's state: ask for it along the paths on screen
+   *  (their request again, with "state": true) once they are complete and no newer
+   *  request is on its way. Its answer fills in run.state, run.grad and LBFGS's
+   *  run.evals; a newer request on the socket cancels it. */
+  askState() {
+    if (!this.wantsState() || !this.body || this.sendTimer || this.stateFor === this.currentId) return;
+    if ([...this.runs, ...this.extra].some((r) => r.computing || r.failed)) return;
+    if (this.runs.every((r) => r.state)) return;
+    const forId = this.currentId;
+    this.stateFor = forId;
+    const ended = () => {
+      if (this.stateFor === forId) this.stateFor = null;
+    };
+    this.stream.send({ ...this.body, state: true }, {
+      onChunk: () => {},
+      onDone: (msg) => {
+        if (this.currentId !== forId) return; // paths since replaced
+        (msg.runs || []).forEach((info, i) => {
+          const run = this.runAt(i);
+          if (!run || run.reqId !== forId) return;
+          run.state = info.state || null;
+          run.grad = info.grad || null;
+          run.evals = info.evals || null;
+        });
+        this.stateDone = forId;
+        ended();
+        this.refreshRuns(true);
+      },
+      // The paths on screen stay right; their state just does not come (the views say "—").
+      onError: ended,
+    });
+  }
+
+  /** A state request is on its way for the paths on screen. */
+  stateWaiting() {
+    return this.stateFor != null && this.stateFor === this.currentId && this.stateDone !== this.stateFor;
   }
 
   /** The run answering request index i: a row's, or a fan's extra run. */
@@ -261,6 +304,8 @@ export class Scene {
     });
     this.doneCount++;
     this.hooks.onErrors?.([]);
+    // (Before the views are told: they keep their state rows while it is on its way.)
+    this.askState();
     this.refreshRuns(true);
     if (this.followEnd) this.player.seek(this.player.max);
     if (this.playOnData) {
@@ -297,6 +342,7 @@ export class Scene {
       escapedAt: run.escapedAt,
       leftAt: run.leftAt,
       computing: run.computing,
+      stateComing: !run.state && this.stateWaiting(), // asked for after the paths (askState)
       lr: run.lr,
       lrs: run.lrs.length ? run.lrs : null,
       state: run.state,
@@ -364,7 +410,7 @@ export class Scene {
       playing: () => scene.player.playing,
       requests: () => scene.requests,
       done: () => scene.doneCount,
-      idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing),
+      idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing) && !scene.stateWaiting(),
       fans: () => scene.extra.map((r) => ({ row: scene.state.rows.indexOf(r.row), seed: r.seed, path: r.path.map((p) => [...p]) })),
       hasState: () => scene.runs.length > 0 && scene.runs.every((r) => r.state !== null && r.state !== undefined),
       surface: () => scene.surface,

@@ -369,3 +369,34 @@ def test_numbers_follow_playback_and_settle_on_the_paused_step(page, server):
     k = int(hook(page, "Math.floor(h.currentStep() + 1e-9)"))
     page.wait_for_function("(k) => document.querySelector('#inspector .insp-card .insp-step').textContent === `after step ${k}`", arg=k)
     page.watch.assert_clean()
+
+
+def test_the_paths_come_first_and_their_state_follows_in_a_request_of_its_own(page, server):
+    """With the inspector open, a slider move asks for the paths alone (drawn as soon as
+    they are in: #12) and, once they are complete, for the same runs with "state": true;
+    meanwhile the cards keep their rows and the effective-step chart its graph."""
+    frames = sent_frames(page)
+    page.goto(server.url + SCENE + "&insp=1")
+    wait_ready(page)
+    page.wait_for_function("() => window.__optplay.hasState() && window.__optplay.idle()")
+    graph = "#inspector .insp-card[data-run='0'] .insp-eff-chart .strip-graph"
+    page.evaluate("(sel) => { window.__graphBefore = document.querySelector(sel); }", graph)
+    assert page.evaluate("() => window.__graphBefore !== null")
+    seen, done = len(frames), hook(page, "h.done()")
+    page.locator("#rows .row-card [data-param='lr'] input[type=range]").first.evaluate(
+        "(s) => { s.value = String(Number(s.min) + 0.4 * (Number(s.max) - Number(s.min)));"
+        " s.dispatchEvent(new Event('input', { bubbles: true })); }")
+    page.wait_for_function("(n) => window.__optplay.done() > n && window.__optplay.hasState()"
+                           " && window.__optplay.idle()", arg=done)
+    new = frames[seen:]
+    paths = [f for f in new if "state" not in f]
+    asked = [f for f in new if f.get("state") is True]
+    assert paths and asked, new
+    assert new.index(asked[-1]) > new.index(paths[-1])
+    without = lambda f: {k: v for k, v in f.items() if k not in ("id", "state")}  # noqa: E731
+    assert without(asked[-1]) == without(paths[-1])
+    # The state shown is the new paths' own, and the card was not rebuilt for it.
+    api = post_run(server, without(asked[-1]) | {"state": True})["runs"]
+    assert hook(page, "h.paths()") == [run["path"] for run in api]
+    assert page.evaluate("(sel) => document.querySelector(sel) === window.__graphBefore", graph)
+    page.watch.assert_clean()
