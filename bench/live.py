@@ -352,6 +352,7 @@ LOAD_TIMES = """() => {
   return {
     dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
     plotlyReady: P.marks.plotlyReady ?? null, firstContour: P.marks.firstContour ?? null,
+    firstPicture: P.marks.firstPicture ?? null,
     firstPath: P.marks.firstPath ?? null, allPaths: done ? done.t1 : null,
     contourDraw: P.plotly.filter((c) => c.graph === "contour").reduce((a, c) => a + c.sync, 0),
     lossDraw: P.plotly.filter((c) => c.graph === "loss").reduce((a, c) => a + c.sync, 0),
@@ -416,6 +417,7 @@ def summarize_loads(loads: list[dict]) -> list[tuple[str, float]]:
     for visit in ("cold", "warm"):
         vs = [x[visit] for x in loads]
         for key, label in (("dcl", "DOMContentLoaded"), ("plotlyReady", "Plotly ready"),
+                           ("firstPicture", "picture of the surface (before Plotly)"),
                            ("firstContour", "first contour on screen"),
                            ("contourDraw", "  contour's Plotly calls"), ("sent", "run request sent"),
                            ("firstPath", "first path on screen"), ("allPaths", "every path complete"),

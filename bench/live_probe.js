@@ -19,6 +19,15 @@
   };
   window.__probe = P;
 
+  // --- a picture of the surface drawn before Plotly (canvas.plot-preview), if the page has one
+  new MutationObserver((changes, obs) => {
+    if (P.marks.firstPicture === undefined && document.querySelector("#contour canvas.plot-preview")) {
+      P.marks.firstPicture = null;
+      obs.disconnect();
+      P.rawRAF(() => P.rawRAF(() => { P.marks.firstPicture = now(); }));
+    }
+  }).observe(document, { childList: true, subtree: true });
+
   // --- JSON.parse (the stream's messages are parsed by the page itself)
   const parse = JSON.parse;
   let parsing = 0;
@@ -62,8 +71,11 @@
         P.msgs.push({ t0, t1, bytes: text.length, id: id ? Number(id[1]) : null, kind, parse: parsing - before });
         if (kind === "chunk" && P.marks.firstChunk === undefined) {
           P.marks.firstChunk = t1;
-          // The frame that paints it, then the next one: the path is on screen.
-          P.rawRAF(() => P.rawRAF(() => { P.marks.firstPath = now(); }));
+          // The first frame that paints it over a surface (Plotly's contour, or a page's
+          // picture of it drawn before Plotly), then the next one: the path is on screen.
+          const over = () => document.querySelector("#contour .contourlayer, #contour canvas.plot-preview");
+          const frame = () => P.rawRAF(() => (over() ? P.rawRAF(() => { P.marks.firstPath = now(); }) : frame()));
+          frame();
         }
         return out;
       });

@@ -200,7 +200,7 @@ def test_security_headers(client):
 
 def test_plotly_is_served_locally_with_a_long_cache(client):
     html = client.get("/").text
-    url = re.search(r'<script defer src="(/static/vendor/plotly-cartesian[^"]+)"', html)[1]
+    url = re.search(r'<link rel="preload" href="(/static/vendor/plotly-cartesian[^"]+)" as="script"', html)[1]
     r = client.get(url)
     assert r.status_code == 200 and len(r.content) > 1_000_000
     assert "max-age=31536000" in r.headers["cache-control"]

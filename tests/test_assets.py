@@ -17,7 +17,8 @@ STATIC = REPO / "static"
 def page_urls(client, path: str = "/") -> dict[str, list[str]]:
     html = client.get(path).text
     return {
-        "scripts": re.findall(r'<script[^>]*\ssrc="([^"]+)"', html),
+        "scripts": re.findall(r'<script[^>]*\ssrc="([^"]+)"', html)
+        + re.findall(r'<link rel="preload" href="([^"]+)" as="script"', html),
         "preloads": re.findall(r'<link rel="modulepreload" href="([^"]+)"', html),
         "styles": re.findall(r'<link rel="stylesheet" href="([^"]+)"', html),
         "gl3d": re.findall(r'<meta name="optplay:plotly-gl3d" content="([^"]+)"', html),

@@ -9,7 +9,8 @@
 import { t } from "./i18n.js";
 import { fmt } from "./format.js";
 import { plotLocale } from "./plotlocale.js";
-import { plotlyReady } from "./plotlyjs.js";
+import { plotlyLoaded, plotlyReady, releasePlotly } from "./plotlyjs.js";
+import { paintPreview, previewAxes } from "./preview.js";
 import { LOOK } from "./table.js";
 import { TICK_DIGITS, logDelta, logTicks, wantsLogScale } from "./logcolors.js";
 import { fitCanvas } from "./dom.js";
@@ -22,6 +23,9 @@ export const COLORSCALE = LOOK.colorscale;
 export const FONT = LOOK.font;
 // Height / width of the plot area on a surface from data (its axes are not kept 1:1).
 const DATA_ASPECT = 0.8;
+// The picture before plotly.js waits at most this long for the first paths before
+// plotly.js is evaluated (a scene with no runs, a slow answer).
+const PREVIEW_WAIT_MS = 250;
 
 export class ContourView {
   /**
@@ -57,29 +61,28 @@ export class ContourView {
     this.resizeObserver.observe(wrap);
   }
 
-  /** A new surface: redraw the contour (the only time Plotly redraws it). */
+  /** A new surface: redraw the contour (the only time Plotly redraws it). Before
+   *  plotly.js has run, a picture of it first, with the paths (preview.js). */
   async setGrid(grid) {
+    if (!plotlyLoaded() && !this.ready && !this.mapBelow) await this.preview(grid);
+    else releasePlotly();
     await plotlyReady();
     this.grid = grid;
     // Whether a legend fits beside the plot depends on the surface's aspect.
     this.onGrid?.();
-    const { x, y, z, zmin, zmax } = grid;
+    const { z, zmin, zmax } = grid;
+    const { x, y } = grid;
     const s = grid.surface;
     // A surface from data is the loss over (w, b): named so, and not drawn 1:1 (w and b
     // have units of their own).
     const [xn, yn, fn] = s.data ? ["w", "b", t("loss.loss")] : ["x", "y", "f"];
-    let zt = z, colorbar = { title: { text: s.data ? t("data.colorbar") : t("plot.colorbar"), side: "right" } };
-    let text = null;
+    const zt = shownValues(grid);
+    let colorbar = { title: { text: s.data ? t("data.colorbar") : t("plot.colorbar"), side: "right" } };
+    const text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
     if (wantsLogScale(grid)) {
-      // log10(f - min + δ): Rosenbrock's floor (values 0…10 under a top of 2,500) gets
-      // half the colours instead of one.
       const delta = logDelta(zmin, zmax);
-      zt = z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + delta))));
-      text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
       const ticks = logTicks(zmin, zmax, delta);
       colorbar = { ...colorbar, tickvals: ticks.map((v) => Math.log10(v - zmin + delta)), ticktext: ticks.map((v) => fmt(v, TICK_DIGITS)) };
-    } else {
-      text = z.map((row) => row.map((v) => (v === null ? "" : fmt(v))));
     }
     const contour = {
       type: "contour", x, y, z: zt, text,
@@ -149,6 +152,7 @@ export class ContourView {
     layout.width = size.w;
     layout.height = size.h;
     await Plotly.react(this.gd, [contour, ...marks], layout, config);
+    this.endPreview();
     this.layerCanvas();
     if (!this.ready) {
       this.gd.on("plotly_relayout", () => this.draw());
@@ -158,6 +162,45 @@ export class ContourView {
     }
     this.resizeCanvas();
     this.draw();
+  }
+
+  /** Before plotly.js: the surface as a picture in the plot area Plotly will draw, the
+   *  paths over it on the usual canvas. Resolves once the first paths have been painted
+   *  on it (or a moment later without them), when plotly.js may take the main thread. */
+  async preview(grid) {
+    this.grid = grid;
+    this.onGrid?.();
+    const size = this.sizeGraph();
+    this.previewAx = previewAxes(size, this.geometry().m, grid.surface.domain, Boolean(grid.surface.data));
+    if (!this.previewAx) return releasePlotly();
+    if (!this.previewCanvas) {
+      this.previewCanvas = Object.assign(document.createElement("canvas"), { className: "plot-preview" });
+      this.previewCanvas.setAttribute("aria-hidden", "true");
+      this.canvas.before(this.previewCanvas);
+    }
+    // Both canvases over the graph's box (centred in the wrapper, as the graph is).
+    for (const c of [this.previewCanvas, this.canvas]) Object.assign(c.style, { left: `${this.gd.offsetLeft}px`, top: `${this.gd.offsetTop}px` });
+    fitCanvas(this.previewCanvas, this.gd);
+    this.resizeCanvas();
+    paintPreview(this.previewCanvas, this.dpr, grid, shownValues(grid), this.previewAx);
+    this.draw();
+    let painted = null;
+    const shown = new Promise((resolve) => { painted = resolve; });
+    this.onPreviewPaths = painted;
+    const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    await Promise.race([shown, new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS))]);
+    this.onPreviewPaths = null;
+    await frame();
+    releasePlotly();
+  }
+
+  /** Plotly has drawn: the picture goes, the paths' canvas joins Plotly's layers. */
+  endPreview() {
+    if (!this.previewAx && !this.previewCanvas) return;
+    this.previewAx = null;
+    this.previewCanvas?.remove();
+    this.previewCanvas = null;
+    Object.assign(this.canvas.style, { left: "", top: "" });
   }
 
   /** Presentation mode: fill the wrapper, text and lines at projector size. */
@@ -312,7 +355,7 @@ export class ContourView {
   /** Axis functions of the current view, or null before the first plot. */
   axes() {
     const fl = this.gd._fullLayout;
-    if (!fl || !fl.xaxis || !fl.xaxis._length) return null;
+    if (!fl || !fl.xaxis || !fl.xaxis._length) return this.previewAx || null;
     const xa = fl.xaxis, ya = fl.yaxis;
     return {
       left: xa._offset, top: ya._offset, width: xa._length, height: ya._length,
@@ -439,6 +482,7 @@ export class ContourView {
       }
     }
     for (const paintOverlay of this.overlays) paintOverlay(ctx, ax, this);
+    if (this.onPreviewPaths && ax === this.previewAx && this.runs.some((r) => r.visible && r.path?.length > 1)) this.onPreviewPaths();
     // Start point: a ring with a dot.
     if (this.start) {
       const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);
@@ -613,4 +657,14 @@ function getCss(name, fallback) {
 /** A compact plot's margins: room for the w and b titles on a surface from data. */
 function compactMargin(s) {
   return s.data ? { l: 40, r: 4, t: 10, b: 34 } : { l: 34, r: 4, t: 10, b: 26 };
+}
+
+/** The grid's values as the contour colours them: log10(f - min + δ) where the surface
+ *  wants a log scale (Rosenbrock's floor, values 0…10 under a top of 2,500, gets half the
+ *  colours instead of one), else f. */
+function shownValues(grid) {
+  const { z, zmin, zmax } = grid;
+  if (!wantsLogScale(grid)) return z;
+  const delta = logDelta(zmin, zmax);
+  return z.map((row) => row.map((v) => (v === null ? null : Math.log10(v - zmin + delta))));
 }

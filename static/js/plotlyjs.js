@@ -1,31 +1,46 @@
 // plotly.js, the page's one outside library, vendored from the npm registry at one pinned
 // version (static/vendor/plotly.js.json) in two of its official partial bundles:
-// - cartesian (contour, heatmap, scatter): a deferred script after the page's modules,
-//   so the page asks for its data while it is being evaluated; plotlyReady() waits for it;
+// - cartesian (contour, heatmap, scatter): fetched from the page's first lines (a preload
+//   link), but evaluated (~300 ms of the main thread) only once the contour view has put
+//   a picture of the surface and the first paths on screen (releasePlotly(); preview.js),
+//   or a second after the page started, whichever comes first; plotlyReady() waits for it;
 // - gl3d (surface, scatter3d): only when the 3D view is first shown, as a Plotly of its
 //   own (plotly3d()); window.Plotly stays the cartesian one that draws everything else.
 
+// Whatever happens, plotly.js is not held back longer than this after the page started.
+const HOLD_MS = 1000;
+
 let ready = null;
 let gl3d = null;
+let release = null;
+const released = new Promise((resolve) => { release = resolve; });
+setTimeout(() => release(), Math.max(0, HOLD_MS - performance.now()));
+
+/** Whether plotly.js (the cartesian bundle) has run. */
+export function plotlyLoaded() {
+  return Boolean(window.Plotly);
+}
+
+/** The first view is on screen (or will not be drawn without Plotly): evaluate plotly.js. */
+export function releasePlotly() {
+  release();
+}
 
 /** Resolves once window.Plotly (the cartesian bundle) is there. */
 export function plotlyReady() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!ready) {
-    ready = new Promise((resolve, reject) => {
-      const script = document.querySelector("script[data-plotly]");
-      const settle = () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load")));
-      if (!script) {
-        settle();
-        return;
-      }
-      script.addEventListener("load", settle, { once: true });
-      script.addEventListener("error", settle, { once: true });
-      // Deferred scripts have all run by DOMContentLoaded: one that failed before we
-      // listened is known then.
-      if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", settle, { once: true });
-      else if (performance.getEntriesByType("navigation")[0]?.domContentLoadedEventEnd > 0) settle();
-    });
+    ready = released.then(() => window.Plotly || new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = document.querySelector("link[data-plotly]").href;
+      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load"))), { once: true });
+      script.addEventListener("error", () => {
+        script.remove();
+        ready = null; // a later try may succeed
+        reject(new Error("plotly.js did not load"));
+      }, { once: true });
+      document.head.append(script);
+    }));
   }
   return ready;
 }

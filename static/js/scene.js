@@ -125,6 +125,7 @@ export class Scene {
     // The data panel first: it takes its place beside the contour before the contour sizes.
     const data = this.views.data?.setData(this.dataOf(spec, res.grid.surface));
     if (this.views.readout) this.views.readout.wb = Boolean(res.grid.surface.data);
+    this.views.contour.start = this.startPoint(); // (drawn on the contour's first picture)
     await this.views.contour.setGrid(res.grid);
     await data;
     this.views.contour.setStart(this.startPoint());
@@ -410,10 +411,16 @@ export class Scene {
       playing: () => scene.player.playing,
       requests: () => scene.requests,
       done: () => scene.doneCount,
-      idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing) && !scene.stateWaiting(),
+      idle: () => scene.runs.every((r) => !r.computing) && scene.extra.every((r) => !r.computing) && !scene.stateWaiting()
+        && scene.views.contour?.ready !== false,
       fans: () => scene.extra.map((r) => ({ row: scene.state.rows.indexOf(r.row), seed: r.seed, path: r.path.map((p) => [...p]) })),
       hasState: () => scene.runs.length > 0 && scene.runs.every((r) => r.state !== null && r.state !== undefined),
       surface: () => scene.surface,
+      // The paths' mapping: Plotly's plot area, or the picture's before plotly.js has run.
+      plotArea: () => {
+        const ax = scene.views.contour?.axes(), fl = scene.views.contour?.gd._fullLayout;
+        return ax && { plotly: Boolean(fl?.xaxis?._length), left: ax.left, top: ax.top, width: ax.width, height: ax.height };
+      },
       grid: () => scene.grid && { zmin: scene.grid.zmin, zmax: scene.grid.zmax, logScale: scene.grid.log_scale },
       start: () => scene.startPoint(),
       player: scene.player,

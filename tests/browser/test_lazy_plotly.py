@@ -70,3 +70,53 @@ def test_3d_loads_on_first_use_and_works_offline(context, server):
     assert not errors, errors
     assert not blocked, blocked   # nothing was even asked of another host
     page.close()
+
+
+
+def test_the_surface_and_paths_are_on_screen_before_plotly_js_has_run(context, server):
+    """#12: plotly.js takes ~0.3 s to evaluate and more to draw, so the contour view first
+    shows a picture of the surface in the plot area Plotly will draw, the paths over it.
+    With plotly.js out of reach the race is still on screen (and the page says what
+    failed); once it loads (a retry, here by a language switch) its contour takes the
+    picture's place within a few pixels, and the picture goes."""
+    context.route("**/vendor/plotly-cartesian*", lambda route: route.abort("failed"))
+    page = context.new_page()
+    page.goto(server.url + "/?s=himmelblau&steps=80&o=adam(lr=0.1)&o=sgd(lr=0.01)")
+    page.wait_for_function("() => window.__optplay && window.__optplay.paths().every((p) => p.length === 81)"
+                           " && document.querySelector('#contour canvas.plot-preview')")
+    assert page.evaluate("() => window.Plotly") is None
+    page.wait_for_function("() => !document.getElementById('global-error').hidden")
+    assert "plotly.js" in page.locator("#global-error").inner_text()
+    # The picture: the surface's colours in its plot area, the paths over it.
+    colours = page.evaluate("""() => {
+      const c = document.querySelector('#contour canvas.plot-preview');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4 * 97) if (d[i + 3]) seen.add(`${d[i]},${d[i + 1]},${d[i + 2]}`);
+      return seen.size;
+    }""")
+    assert colours >= 10, colours
+    inked = page.evaluate("""() => {
+      const c = document.querySelector('#contour canvas.plot-overlay');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+      return n;
+    }""")
+    assert inked > 500, inked
+    picture = hook(page, "h.plotArea()")
+    assert picture and not picture["plotly"], picture
+
+    context.unroute("**/vendor/plotly-cartesian*")
+    page.get_by_role("button", name="中文").click()
+    wait_ready(page)
+    assert page.evaluate("() => window.Plotly.version") == "4.1.1"
+    assert page.locator("#contour canvas.plot-preview").count() == 0
+    assert page.locator("#contour .contourlayer").count() == 1
+    drawn = hook(page, "h.plotArea()")
+    assert drawn["plotly"], drawn
+    for key in ("left", "top"):
+        assert abs(drawn[key] - picture[key]) <= 8, (picture, drawn)
+    for key in ("width", "height"):
+        assert abs(drawn[key] - picture[key]) <= 0.03 * drawn[key], (picture, drawn)
+    page.close()
