@@ -11,13 +11,20 @@
 import { t } from "./i18n.js";
 import { el } from "./inspectdom.js";
 import { ARROW_KINDS } from "./arrows.js";
+import { urlField } from "./table.js";
 
 const FILL_EVERY_MS = 120;
 
 let cards = null; // inspectcards.js, once the panel has been opened
 let loading = null;
-// The cards and their state_dict() printer load when the panel first opens.
-const loadCards = () => (loading ||= import("./inspectcards.js").then((m) => m.ready.then(() => { cards = m; })));
+// The cards and their state_dict() printer load when the panel first opens, all asked for
+// at once (not one after another as each module names the next).
+const loadCards = () => (loading ||= Promise.all([import("./inspectcards.js"), import("./inspectlab.js"),
+  import("./statedict.js")]).then(([m]) => m.ready.then(() => { cards = m; })));
+// A link that opens the panel (insp=1) loads them with the page, while it waits for the
+// catalogues: the cards are then there when the first answer is.
+const INSPECT = urlField("inspect");
+if (typeof location !== "undefined" && INSPECT.true.includes(new URLSearchParams(location.search).get(INSPECT.key))) loadCards();
 
 export class Inspector {
   /** section: an empty element to fill; arrows: the contour's ArrowLayer. */

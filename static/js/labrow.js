@@ -6,6 +6,7 @@
 
 import { t } from "./i18n.js";
 import { groupItem, groupsAllowed } from "./state.js";
+import { urlField } from "./table.js";
 import { el } from "./dom.js";
 
 let body = null; // torchapi.js, once loaded
@@ -15,6 +16,11 @@ function loadBody() {
   loading ||= import("./torchapi.js").then((m) => { body = m; });
   return loading;
 }
+
+// A link whose rows use the section (groups1=..., zero_grad1=..., events1=...) loads it
+// with the page, so it is filled as the cards are first built.
+const USED = new RegExp(`^(${["groups", "zero_grad", "events"].map((f) => urlField(f, "row").key).join("|")})\\d+$`);
+if (typeof location !== "undefined" && [...new URLSearchParams(location.search).keys()].some((k) => USED.test(k))) loadBody();
 
 /** The row's torch.optim options once its optimizer becomes `next` (a select): only the
  *  values the new optimizer has, no groups where PyTorch refuses them. */
