@@ -282,13 +282,21 @@ DRAG = """async ({ ms }) => {
     };
     raf(tick);
   });
-  const before = h.requests();
+  // Final: idle, with no request sent for 150 ms (a send the page's throttle still held
+  // at the last input goes out after it).
+  let seen = h.requests(), sentAt = performance.now(), idleAt = null;
   await new Promise((resolve) => {
-    const poll = () => ((h.idle() && h.requests() === before) || performance.now() - lastInput > 30000)
-      ? resolve() : setTimeout(poll, 5);
+    const poll = () => {
+      const now = performance.now();
+      if (h.requests() !== seen) { seen = h.requests(); sentAt = now; idleAt = null; }
+      if (!h.idle()) idleAt = null;
+      else if (idleAt === null) idleAt = now;
+      if ((idleAt !== null && now - sentAt > 150) || now - lastInput > 30000) resolve();
+      else setTimeout(poll, 5);
+    };
     poll();
   });
-  const final = h.idle() ? performance.now() - lastInput : null;
+  const final = idleAt !== null ? idleAt - lastInput : null;
   await new Promise((r) => setTimeout(r, 300));
   obs.disconnect();
   const gaps = frames.slice(1).map((t, j) => t - frames[j]);

@@ -83,6 +83,10 @@ async function start() {
         globalError.hidden = !rest.length;
         globalError.textContent = rest.map((d) => t("error.server", { msg: `${(d.loc || []).filter((x) => x !== "body").join(".")} ${d.msg}`.trim() })).join("\n");
       },
+      // The start point's fields show the new surface's start with its first picture.
+      onSurface() {
+        surfacePanel?.syncStart();
+      },
       onGrid() {
         surfacePanel?.syncStart();
         tunePanel?.show();

@@ -23,7 +23,8 @@ export function reducedMotion() {
 export class Scene {
   /**
    * store: the page's Store (store.js); views: {contour, loss?, readout?, bar?, data?, extra?};
-   * hooks: {onErrors?(detail), onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)}
+   * hooks: {onErrors?(detail), onConnection?(status), onRuns?(), onStep?(k), onGrid?(grid)
+   *   (the contour drawn), onSurface?(grid) (the grid in, before the contour is drawn)}
    */
   constructor({ catalog, store, embed = false, hooks = {} }) {
     this.catalog = catalog;
@@ -126,6 +127,7 @@ export class Scene {
     const data = this.views.data?.setData(this.dataOf(spec, res.grid.surface));
     if (this.views.readout) this.views.readout.wb = Boolean(res.grid.surface.data);
     this.views.contour.start = this.startPoint(); // (drawn on the contour's first picture)
+    this.hooks.onSurface?.(res.grid);
     await this.views.contour.setGrid(res.grid);
     await data;
     this.views.contour.setStart(this.startPoint());
