@@ -70,8 +70,7 @@ export class ContourView {
     this.grid = grid;
     // Whether a legend fits beside the plot depends on the surface's aspect.
     this.onGrid?.();
-    const { z, zmin, zmax } = grid;
-    const { x, y } = grid;
+    const { x, y, z, zmin, zmax } = grid;
     const s = grid.surface;
     // A surface from data is the loss over (w, b): named so, and not drawn 1:1 (w and b
     // have units of their own).

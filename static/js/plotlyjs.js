@@ -30,17 +30,16 @@ export function releasePlotly() {
 export function plotlyReady() {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!ready) {
-    ready = released.then(() => window.Plotly || new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = document.querySelector("link[data-plotly]").href;
-      script.addEventListener("load", () => (window.Plotly ? resolve(window.Plotly) : reject(new Error("plotly.js did not load"))), { once: true });
-      script.addEventListener("error", () => {
-        script.remove();
+    ready = released
+      .then(() => window.Plotly || appendScript(document.querySelector("link[data-plotly]").href))
+      .then(() => {
+        if (!window.Plotly) throw new Error("no window.Plotly");
+        return window.Plotly;
+      })
+      .catch(() => {
         ready = null; // a later try may succeed
-        reject(new Error("plotly.js did not load"));
-      }, { once: true });
-      document.head.append(script);
-    }));
+        throw new Error("plotly.js did not load");
+      });
   }
   return ready;
 }
@@ -48,26 +47,35 @@ export function plotlyReady() {
 /** The 3D bundle, loaded on first call (its URL, content-hashed, is in the page's head). */
 export function plotly3d() {
   if (!gl3d) {
-    gl3d = plotlyReady().then(() => new Promise((resolve, reject) => {
-      const cartesian = window.Plotly;
-      const script = document.createElement("script");
-      script.src = document.querySelector('meta[name="optplay:plotly-gl3d"]').content;
-      script.addEventListener("load", () => {
-        // The bundle sets window.Plotly as it runs (and the load event follows in the
-        // same task): take it, and give the page back its own.
+    gl3d = plotlyReady().then((cartesian) => appendScript(document.querySelector('meta[name="optplay:plotly-gl3d"]').content)
+      .then((script) => {
+        // The bundle sets window.Plotly as it runs (its load event, and this, follow
+        // before any other task): take it, and give the page back its own.
         const lib = window.Plotly;
         window.Plotly = cartesian;
         script.remove();
-        if (lib && lib !== cartesian) resolve(lib);
-        else reject(new Error("plotly.js (gl3d) did not load"));
-      }, { once: true });
-      script.addEventListener("error", () => {
-        script.remove();
+        if (lib && lib !== cartesian) return lib;
+        throw new Error("no 3D Plotly");
+      }))
+      .catch(() => {
         gl3d = null; // a later try may succeed
-        reject(new Error("plotly.js (gl3d) did not load"));
-      }, { once: true });
-      document.head.append(script);
-    }));
+        throw new Error("plotly.js (gl3d) did not load");
+      });
   }
   return gl3d;
+}
+
+/** A classic script in the page's head: resolves with it once it has run; rejects (and
+ *  removes it) if it did not load. */
+function appendScript(src) {
+  return new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.addEventListener("load", () => resolve(script), { once: true });
+    script.addEventListener("error", () => {
+      script.remove();
+      reject(new Error(`${src} did not load`));
+    }, { once: true });
+    document.head.append(script);
+  });
 }
