@@ -82,19 +82,22 @@ async function start() {
 
   // present=1: the contour's first drawing is already at projector size.
   if (plotLegend) await new Presentation({ scene, contour, legend: plotLegend }).enter();
-  const res = await scene.loadGrid();
+  // The race is asked for as soon as the grid is in: its paths are drawn on the
+  // contour's first picture, before plotly.js has run (plot.js).
+  const race = () => {
+    if (state.autoplay) {
+      store.recompute({ restart: true });
+    } else {
+      // Without autoplay the embed opens on the finished race, like a figure; ▶ replays it.
+      scene.player.setMax(state.steps);
+      scene.player.seek(state.steps);
+      store.recompute();
+    }
+  };
+  const res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok) {
     errorBox.hidden = false;
     errorBox.textContent = t("error.server", { msg: res.detail?.[0]?.msg || "" });
-    return;
-  }
-  if (state.autoplay) {
-    store.recompute({ restart: true });
-  } else {
-    // Without autoplay the embed opens on the finished race, like a figure; ▶ replays it.
-    scene.player.setMax(state.steps);
-    scene.player.seek(state.steps);
-    store.recompute();
   }
 }
 
