@@ -28,8 +28,8 @@ export function previewAxes(size, margin, domain, free) {
     left, top, width, height,
     px: (x) => left + (x - x0) * sx,
     py: (y) => top + (y1 - y) * sy,
-    dx: (px) => x0 + px / sx,
-    dy: (py) => y1 - py / sy,
+    dx: (px) => x0 + (px - left) / sx,
+    dy: (py) => y1 - (py - top) / sy,
   };
 }
 
@@ -55,7 +55,7 @@ export function paintPreview(canvas, dpr, grid, zt, ax) {
   // Where each column and row of the picture falls in the grid (index and fraction).
   const cols = new Int32Array(w), tx = new Float64Array(w);
   for (let i = 0; i < w; i++) {
-    const g = ((ax.dx(((i + 0.5) * ax.width) / w) - x[0]) * (nx - 1)) / (x[nx - 1] - x[0]);
+    const g = ((ax.dx(ax.left + ((i + 0.5) * ax.width) / w) - x[0]) * (nx - 1)) / (x[nx - 1] - x[0]);
     cols[i] = Math.max(0, Math.min(nx - 2, Math.floor(g)));
     tx[i] = g - cols[i];
   }
@@ -63,7 +63,7 @@ export function paintPreview(canvas, dpr, grid, zt, ax) {
   const px = new Uint32Array(image.data.buffer);
   const scale = 1 / step;
   for (let j = 0; j < h; j++) {
-    const g = ((ax.dy(((j + 0.5) * ax.height) / h) - y[0]) * (ny - 1)) / (y[ny - 1] - y[0]);
+    const g = ((ax.dy(ax.top + ((j + 0.5) * ax.height) / h) - y[0]) * (ny - 1)) / (y[ny - 1] - y[0]);
     const j0 = Math.max(0, Math.min(ny - 2, Math.floor(g))), ty = g - j0;
     const r0 = zt[j0], r1 = zt[j0 + 1];
     for (let i = 0; i < w; i++) {
