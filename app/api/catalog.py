@@ -1,17 +1,17 @@
 """GET /api/v1/surfaces | datasets | optimizers | schedulers: what a page needs to build
-controls."""
+controls; GET /api/v1/rules: the typeset update rules, which a page reads once it shows one."""
 
 from __future__ import annotations
 
 import hashlib
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from ..encoding import compress, pick_encoding
 from ..engine import catalog
 from .responses import FastJSONResponse, dumps
-from .schemas import (DatasetCatalogue, OptimizerCatalogue, SchedulerCatalogue,
-                      SurfaceCatalogue)
+from .schemas import (DatasetCatalogue, OptimizerCatalogue, RuleCatalogue,
+                      SchedulerCatalogue, SurfaceCatalogue)
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -50,13 +50,28 @@ def datasets(request: Request):
     return _cached("datasets", catalog.datasets, request)
 
 
+MATH = Query(True, description="false: without the typeset rules (rule_mathml, rule_note, "
+                                "rule_note_zh), a third of the bytes; GET /api/v1/rules has them")
+
+
 @router.get("/optimizers", response_model=OptimizerCatalogue, response_class=FastJSONResponse)
-def optimizers(request: Request):
+def optimizers(request: Request, math: bool = MATH):
     """Optimizers with every hyperparameter: type, default, range, log scale, meaning."""
+    if not math:
+        return _cached("optimizers-lean", lambda: catalog.without_typeset(catalog.optimizers()), request)
     return _cached("optimizers", catalog.optimizers, request)
 
 
 @router.get("/schedulers", response_model=SchedulerCatalogue, response_class=FastJSONResponse)
-def schedulers(request: Request):
+def schedulers(request: Request, math: bool = MATH):
     """Learning-rate schedulers with their parameters."""
+    if not math:
+        return _cached("schedulers-lean", lambda: catalog.without_typeset(catalog.schedulers()), request)
     return _cached("schedulers", catalog.schedulers, request)
+
+
+@router.get("/rules", response_model=RuleCatalogue, response_class=FastJSONResponse)
+def rules(request: Request):
+    """Every optimizer's and scheduler's update rule, typeset (MathML, with the words
+    around it in English and Chinese), by id: what a page shows when a rule is opened."""
+    return _cached("rules", catalog.typeset_rules, request)

@@ -103,6 +103,21 @@ class NoteSegment(BaseModel):
     mathml: Optional[str] = None
 
 
+MATH_LEFT_OUT = ("the update rule, typeset, line by line; left out (with rule_note and "
+                 "rule_note_zh) when the catalogue is asked for with math=false")
+
+
+class TypesetRule(BaseModel):
+    rule_mathml: list[RuleLine] = Field(description="the update rule, typeset, line by line")
+    rule_note: list[NoteSegment] = Field(description="words around the rule (English)")
+    rule_note_zh: list[NoteSegment] = Field(description="words around the rule (Chinese)")
+
+
+class RuleCatalogue(BaseModel):
+    optimizers: dict[str, TypesetRule]
+    schedulers: dict[str, TypesetRule]
+
+
 class OptimizerInfo(BaseModel):
     id: str
     name: str
@@ -110,9 +125,11 @@ class OptimizerInfo(BaseModel):
     doc: str
     doc_zh: str
     rule: str
-    rule_mathml: list[RuleLine] = Field(description="the update rule, typeset, line by line")
-    rule_note: list[NoteSegment] = Field(description="words around the rule (English)")
-    rule_note_zh: list[NoteSegment] = Field(description="words around the rule (Chinese)")
+    rule_mathml: Optional[list[RuleLine]] = Field(None, description=MATH_LEFT_OUT)
+    rule_note: Optional[list[NoteSegment]] = Field(None, description="words around the rule "
+                                                   "(English); left out with math=false")
+    rule_note_zh: Optional[list[NoteSegment]] = Field(None, description="words around the "
+                                                      "rule (Chinese); left out with math=false")
     closure: bool
     state: list[str]
     params: list[HyperInfo]
@@ -128,9 +145,9 @@ class SchedulerInfo(BaseModel):
     doc: str
     doc_zh: str
     rule: str
-    rule_mathml: list[RuleLine]
-    rule_note: list[NoteSegment]
-    rule_note_zh: list[NoteSegment]
+    rule_mathml: Optional[list[RuleLine]] = Field(None, description=MATH_LEFT_OUT)
+    rule_note: Optional[list[NoteSegment]] = None
+    rule_note_zh: Optional[list[NoteSegment]] = None
     params: list[HyperInfo]
 
 

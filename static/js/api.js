@@ -10,10 +10,17 @@ async function getJSON(path) {
   return res.json();
 }
 
-/** The four catalogues, fetched in parallel. */
+/** The four catalogues, fetched in parallel; the typeset rules are left out (two thirds
+ *  of their bytes): fetchRules() has them, once a rule is opened (rule.js). */
 export async function fetchCatalogues() {
-  const [o, s, f, d] = await Promise.all([getJSON("/optimizers"), getJSON("/schedulers"), getJSON("/surfaces"), getJSON("/datasets")]);
+  const [o, s, f, d] = await Promise.all([getJSON("/optimizers?math=false"), getJSON("/schedulers?math=false"),
+    getJSON("/surfaces"), getJSON("/datasets")]);
   return { optimizers: o.optimizers, schedulers: s.schedulers, surfaces: f.surfaces, datasets: d.datasets };
+}
+
+/** Every typeset rule: {optimizers: {id: {rule_mathml, rule_note, rule_note_zh}}, schedulers}. */
+export function fetchRules() {
+  return getJSON("/rules");
 }
 
 const GRID_DIGITS = 5;

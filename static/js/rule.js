@@ -1,8 +1,11 @@
 // "Update rule": an optimizer's (or scheduler's) rule as typeset math, in PyTorch's
-// symbols, under its row. The server sends each formula as MathML (GET /api/v1/optimizers,
+// symbols, under its row. The server sends each formula as MathML (GET /api/v1/rules,
 // `rule_mathml`), which the browser renders natively: no script, no font download. The
-// words around the formulas (input, if, for …) are translated here.
+// words around the formulas (input, if, for …) are translated here. The page's first
+// view does without the rules: they are fetched once, when a pointer or the focus first
+// reaches an "Update rule" button.
 
+import { fetchRules } from "./api.js";
 import { getLang, t } from "./i18n.js";
 import { fmt } from "./format.js";
 
@@ -16,6 +19,23 @@ const ATTRS = new Set(["display", "mathvariant", "accent", "accentunder", "stret
 // another scheduler) keeps it open.
 const open = { optimizer: new WeakSet(), scheduler: new WeakSet() };
 let uid = 0;
+let rules = null;
+
+/** The typeset rules, fetched once (again after a failure). */
+function typeset() {
+  rules = rules || fetchRules().catch((e) => {
+    rules = null;
+    throw e;
+  });
+  return rules;
+}
+
+/** The catalogue's item with its typeset rule (the catalogue may have it already). */
+async function withRule(item, kind) {
+  if (item.rule_mathml) return item;
+  const all = await typeset();
+  return { ...item, ...(all[`${kind}s`]?.[item.id] || {}) };
+}
 
 /** A MathML string -> a <math> element of this document, MathML elements only. */
 export function mathNode(xml) {
@@ -130,7 +150,7 @@ export function rulePanel(item, kind) {
 export function ruleToggle(item, kind, key) {
   const wrap = document.createElement("div");
   wrap.className = "rule-box";
-  if (!item?.rule_mathml?.length) return wrap;
+  if (!item?.rule) return wrap;
   const id = `rule-${++uid}`;
   const button = document.createElement("button");
   button.type = "button";
@@ -138,21 +158,43 @@ export function ruleToggle(item, kind, key) {
   button.dataset.rule = kind;
   button.setAttribute("aria-controls", id);
   button.textContent = t(kind === "scheduler" ? "rule.buttonSched" : "rule.button");
+  const label = t(kind === "scheduler" ? "rule.titleSched" : "rule.title", { name: item.name });
   let panel = null;
-  const show = (on) => {
-    button.setAttribute("aria-expanded", String(on));
-    if (on && !panel) {
-      panel = rulePanel(item, kind);
+  let building = null;
+  const build = () => {
+    building = building || withRule(item, kind).then((full) => rulePanel(full, kind), (e) => {
+      building = null; // the next click tries again
+      const p = document.createElement("p");
+      p.className = "rule-panel rule-error";
+      p.textContent = t("error.server", { msg: e.message || String(e) });
+      return p;
+    }).then((node) => {
+      panel?.remove();
+      panel = node;
       panel.id = id;
       panel.setAttribute("role", "region");
-      panel.setAttribute("aria-label", t(kind === "scheduler" ? "rule.titleSched" : "rule.title", { name: item.name }));
+      panel.setAttribute("aria-label", label);
+      panel.hidden = button.getAttribute("aria-expanded") !== "true";
       wrap.append(panel);
+      wrap.removeAttribute("aria-busy");
+    });
+    return building;
+  };
+  const show = (on) => {
+    button.setAttribute("aria-expanded", String(on));
+    if (on && (!panel || panel.classList.contains("rule-error"))) {
+      wrap.setAttribute("aria-busy", "true");
+      build();
     }
     if (panel) panel.hidden = !on;
     if (on) open[kind].add(key);
     else open[kind].delete(key);
   };
   button.addEventListener("click", () => show(button.getAttribute("aria-expanded") !== "true"));
+  // (The rules are on their way while the pointer or the focus is on the button.)
+  const soon = () => typeset().catch(() => {});
+  button.addEventListener("pointerenter", soon, { once: true });
+  button.addEventListener("focus", soon, { once: true });
   wrap.append(button);
   show(open[kind].has(key));
   return wrap;

@@ -9,6 +9,8 @@ MATHML = "http://www.w3.org/1998/Math/MathML"
 
 
 def panel_facts(page, index: int) -> dict:
+    # (A panel is built once the typeset rules are in: GET /api/v1/rules, on first use.)
+    page.wait_for_function("i => document.querySelectorAll('.rule-panel').length > i", arg=index)
     return page.evaluate("""([i, ns]) => {
         const p = document.querySelectorAll('.rule-panel')[i];
         const maths = [...p.querySelectorAll('math')];
@@ -78,4 +80,24 @@ def test_rule_panel_in_chinese_and_for_a_scheduler(page, server):
     assert toggle.get_attribute("aria-expanded") == "false"
     toggle.click()
     assert "cos" in panel_facts(page, 1)["text"]
+    page.watch.assert_clean()
+
+
+def test_the_rules_are_fetched_once_when_first_wanted(page, server):
+    """The first view asks for the catalogues without their typeset rules; the rules come
+    in one request when a rule is first wanted, and every later panel uses them."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url.split("/api/v1")[-1]) if "/api/v1/" in r.url else None)
+    page.goto(server.url + "/?o=adam(lr=0.1)&o=sgd(lr=0.001)&sched1=StepLR(step_size=50;gamma=0.5)")
+    wait_ready(page)
+    assert "/optimizers?math=false" in asked and "/schedulers?math=false" in asked
+    assert not [a for a in asked if a.startswith("/rules") or a in ("/optimizers", "/schedulers")]
+    page.locator("#rows .row-card").first.get_by_role("button", name="ⓘ Update rule").click()
+    assert "exp_avg_sq" in panel_facts(page, 0)["text"]
+    card = page.locator("#rows .row-card").first
+    card.locator(".rule-toggle[data-rule=scheduler]").click()
+    page.locator("#rows .row-card").nth(1).get_by_role("button", name="ⓘ Update rule").click()
+    assert "momentum_buffer" in panel_facts(page, 2)["text"]
+    assert "step_size" in panel_facts(page, 1)["text"]
+    assert asked.count("/rules") == 1
     page.watch.assert_clean()
