@@ -13,7 +13,8 @@ and a second visit asks the server for nothing but the page and its data.
   immutable`; the plain URL (`/static/js/main.js`) and an outdated hash answer the
   current file with `no-cache` and an ETag (a 304 when it has not changed).
 
-Bodies are compressed once and kept: Brotli when the browser takes it (the vendored
+The page's own modules are served without their comments, each line where it is
+(jscomments.py). Bodies are compressed once and kept: Brotli when the browser takes it (the vendored
 bundles ship their .br, made at the highest quality by tools/vendor_plotly.py), else gzip.
 Files are looked at again when their size or mtime changes, so an edited module is served
 under its new digest without a restart.
@@ -31,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .encoding import brotli, compress, pick_encoding
+from .jscomments import without_comments
 
 MODULES = "js"
 RESCAN_S = 1.0          # how often the files are looked at again (an edit shows within this)
@@ -110,6 +112,8 @@ class Assets:
                 bodies[rel] = old
                 continue
             data = (self.root / rel).read_bytes()
+            if rel.startswith(MODULES + "/") and rel.endswith(".js"):
+                data = without_comments(data)
             bodies[rel] = Body(self.root / rel, stamp, data, hashlib.sha256(data).hexdigest()[:12])
         # Everything under js/ is in the digest (a module imports table.json too).
         modules = sorted(rel for rel in bodies if rel.startswith(MODULES + "/"))

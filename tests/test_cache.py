@@ -10,6 +10,7 @@ import json
 import pytest
 
 from app import cache
+from app.api import grid as grid_api
 from app.api import maps as maps_api
 from app.api import run as run_api
 from app.api.cached import encode_query
@@ -72,6 +73,32 @@ def test_gzip_and_identity_forms_are_the_same_answer(client, counted):
     assert zipped.headers["content-encoding"] == "gzip"
     assert zipped.content == plain.content          # httpx has decompressed it
     assert counted["run"] == 1
+
+
+def test_a_built_in_surfaces_grid_is_kept_and_then_sent_in_brotli(client, monkeypatch):
+    """Every visitor's first view asks for the same grid: computed once, and from the
+    second visitor on sent in the smaller Brotli form made after the first answer."""
+    calls = []
+    grid_of = grid_api.grid_of
+    monkeypatch.setattr(grid_api, "grid_of", lambda *a, **k: calls.append(1) or grid_of(*a, **k))
+    cache.cache().clear()
+    body = {"surface": "rosenbrock", "n": 120, "digits": 5}
+    both = {"accept-encoding": "gzip, br"}
+    first = client.post("/api/v1/grid", json=body, headers=both)
+    assert first.headers["content-encoding"] == "gzip"
+    second = client.post("/api/v1/grid", json=body, headers=both)
+    assert second.headers["content-encoding"] == "br"
+    zipped_size = len(cache.cache().get(cache.key_of("grid", body)).gz)
+    assert int(second.headers["content-length"]) < 0.9 * zipped_size
+    plain = client.post("/api/v1/grid", json=body, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert first.content == second.content == plain.content   # httpx has decoded them
+    assert len(calls) == 1
+    # A typed formula is a new grid at every keystroke: computed each time, never kept.
+    formula = {"surface": {"expr": "x**2 + y", "domain": [[-1, 1], [-1, 1]]}, "n": 40}
+    client.post("/api/v1/grid", json=formula, headers=both)
+    again = client.post("/api/v1/grid", json=formula, headers=both)
+    assert again.headers.get("content-encoding") != "br" and len(calls) == 3
 
 
 def test_get_answers_what_post_answers_with_etag_and_cache_control(client, counted):

@@ -26,9 +26,11 @@ import orjson
 from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
+from starlette.background import BackgroundTask
 
 from .. import cache
 from ..config import env_name, settings
+from ..encoding import pick_encoding
 from ..engine.errors import Cancelled
 from .compute import TooBusy, computed
 from .responses import dumps
@@ -46,9 +48,12 @@ MAX_QUERY_CHARS = 60_000
 
 
 async def answer(request: Request, kind: str, model: type[M], source: dict | str,
-                 fn: Callable[..., Any], *, public: bool = False) -> Response:
+                 fn: Callable[..., Any], *, public: bool = False,
+                 best: bool = False) -> Response:
     """The JSON answer of `fn(req, cancelled=...)` where req is `source` (a body, or the
-    `q` of a GET) validated as `model`, from the cache when it has it."""
+    `q` of a GET) validated as `model`, from the cache when it has it.  `best`: an answer
+    many visitors ask for alike, worth its Brotli form (cache.brotli_later), made after
+    this response went out."""
     gzip = "gzip" in request.headers.get("accept-encoding", "")
     from_query = isinstance(source, str)
     body = query_body(source) if from_query else source
@@ -61,13 +66,18 @@ async def answer(request: Request, kind: str, model: type[M], source: dict | str
         # Cancelled when the client went away meanwhile: a waiter computes it instead.
         return await computed(request, encoded)
 
-    entry = await cache.lookup(cache.key_of(kind, body), produce, gzip=gzip,
-                               owners_only=(Cancelled, TooBusy))
-    return respond(request, entry, public=public)
+    key = cache.key_of(kind, body)
+    entry = await cache.lookup(key, produce, gzip=gzip, owners_only=(Cancelled, TooBusy))
+    response = respond(request, entry, public=public)
+    job = cache.brotli_later(key, entry) if best else None
+    if job is not None:
+        response.background = BackgroundTask(job)   # a sync job: Starlette runs it in a thread
+    return response
 
 
 def respond(request: Request, entry: cache.Entry, *, public: bool) -> Response:
-    """The entry as a response: gzip when the client takes it, an ETag always, and for
+    """The entry as a response: Brotli or gzip when the client takes it (and the entry
+    has it), an ETag always, and for
     GET-able answers Cache-Control: public and 304 on a matching If-None-Match."""
     headers = {"ETag": entry.etag, "Vary": "Accept-Encoding"}
     if public:
@@ -77,6 +87,9 @@ def respond(request: Request, entry: cache.Entry, *, public: bool) -> Response:
             tags = {t.strip().removeprefix("W/") for t in match.split(",")}
             if "*" in tags or entry.etag.removeprefix("W/") in tags:
                 return Response(status_code=304, headers=headers)
+    if entry.br is not None and pick_encoding(request.headers.get("accept-encoding", "")) == "br":
+        headers["Content-Encoding"] = "br"
+        return Response(entry.br, media_type="application/json", headers=headers)
     if entry.gz is not None and "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(entry.gz, media_type="application/json", headers=headers)

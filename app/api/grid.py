@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from ..config import env_name, settings
 from ..engine.grid import grid
 from ..engine.request import SurfaceSpec, resolve_surface
+from . import cached
 from .bodies import Checked
 from .compute import compute
 from .responses import FastJSONResponse
@@ -45,10 +46,16 @@ class GridRequest(BaseModel):
              responses=UNPROCESSABLE)
 async def surface_grid(body: Checked[GridRequest], request: Request):
     """The surface's values on an n × n grid over its domain."""
+    if isinstance(body.get("surface"), str):
+        # A built-in surface: the same answer for every visitor, kept (and made smaller).
+        return await cached.answer(request, "grid", GridRequest, body, grid_of, best=True)
     return await compute(request, checked_grid, body)
+
+
+def grid_of(req: GridRequest, cancelled: Callable[[], bool] | None = None) -> dict:
+    return grid(resolve_surface(req.surface), req.n, req.digits, cancelled=cancelled)
 
 
 def checked_grid(body: dict, cancelled: Callable[[], bool] | None = None) -> dict:
     """The grid of a request body, validated here (in the worker: the formula compiles)."""
-    req = GridRequest.model_validate(body)
-    return grid(resolve_surface(req.surface), req.n, req.digits, cancelled=cancelled)
+    return grid_of(GridRequest.model_validate(body), cancelled)

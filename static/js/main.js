@@ -120,6 +120,17 @@ async function start() {
   const dataView = new DataViewSlot($("#data-view"));
   const legend = new PlotLegend(contour, scene);
   scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
+  // The race goes out as soon as the views can take its answer: on a built-in surface it
+  // needs no grid, so it is computed while the panels are built and the grid is read, and
+  // drawn on the contour's first picture. (A formula or data waits for its grid, which
+  // decides whether the link's surface stands.)
+  let racing = false;
+  const race = () => {
+    if (racing) return;
+    racing = true;
+    scene.compute({ restart: true });
+  };
+  if (scene.knowSurface()) race();
 
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
@@ -151,12 +162,8 @@ async function start() {
 
   // present=1: the contour's first drawing is already at projector size.
   if (state.present) await present.enter();
-  // The race is asked for as soon as the grid is in, and computed while the contour is drawn.
-  let racing = false;
-  const race = () => {
-    racing = true;
-    store.recompute({ restart: true });
-  };
+  // Otherwise the race is asked for as soon as the grid is in, and computed while the
+  // contour is drawn.
   const res = await scene.loadGrid(undefined, { beforeDraw: race });
   if (!res.ok && (state.formula || state.data)) {
     // A link with a formula or data this server refuses: show why, and fall back to the default.

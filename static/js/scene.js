@@ -135,6 +135,15 @@ export class Scene {
     return res;
   }
 
+  /** On a built-in surface the catalogue's entry is what its grid will say of it (domain,
+   *  start): a race can be computed, and its escapes judged, before the grid is in. True
+   *  when the surface is known. */
+  knowSurface() {
+    const st = this.state;
+    if (!this.surface && !st.formula && !st.data) this.surface = this.catalog.surface(st.surface) || null;
+    return Boolean(this.surface);
+  }
+
   startPoint() {
     return this.state.start || this.surface?.start || [0, 0];
   }
