@@ -2,74 +2,18 @@
 // data"): the model, your own data pasted, typed or dropped as CSV (read here first, so a
 // bad line is named before anything is sent; the server's 422 is shown at the control
 // too), and the mini-batches (size, seed, shuffle). The built-in data sets are picked
-// in the surface select, whose options this module adds.
+// in the surface select, whose options datachoice.js adds. Loaded with the first surface
+// from data shown (dataparts.js).
 
 import { getLang, t } from "./i18n.js";
 import { MAX_FILE_BYTES, csvText, parseCsv } from "./csvdata.js";
+import { CSV_OPTION, LOCAL_KEY, dataIdOf, dataModel } from "./datachoice.js";
 import { pointsText } from "./state.js";
 import { urlField } from "./table.js";
 
-export const CSV_OPTION = "__csv__";
-const DATA_PREFIX = "data:";
 const SURFACE_KEYS = urlField("surface");
 const BATCH_MAX = urlField("batchSize").max;
 const CSV_DELAY_MS = 300;
-// Pasted data too long for a link stays in this tab's sessionStorage (a reload keeps it).
-export const LOCAL_KEY = "optplay.localData";
-
-/** The option value of a built-in data set in the surface select. */
-export function dataOption(id) {
-  return DATA_PREFIX + id;
-}
-
-/** The surface select's value for a state on a surface from data. */
-export function dataValue(st) {
-  return st.data.id ? dataOption(st.data.id) : CSV_OPTION;
-}
-
-/** Is this surface-select value a data choice? */
-export function isDataValue(v) {
-  return v === CSV_OPTION || v.startsWith(DATA_PREFIX);
-}
-
-/** The data set's options, in their own group of the surface select. */
-export function dataOptions(catalog) {
-  const group = document.createElement("optgroup");
-  group.label = t("surface.groupData");
-  for (const d of catalog.datasets) {
-    const name = getLang() === "zh" && d.name_zh ? d.name_zh : d.name;
-    group.append(new Option(t("data.option", { name, model: t(`data.${d.model}`) }), dataOption(d.id)));
-  }
-  group.append(new Option(t("data.yours"), CSV_OPTION));
-  return group;
-}
-
-/** Does a link of this state leave its data out (pasted data too long for a link)? */
-export function linkDropsData(st) {
-  return Boolean(st.data && !st.data.id && pointsText(st.data).length > SURFACE_KEYS.points_max_chars);
-}
-
-/** A link written with data=local (too long for the URL): the query with the points
- *  this tab kept, or, when this browser has none, with the first built-in set and `lost`. */
-export function restoreLocalData(search, catalog) {
-  const q = new URLSearchParams(search);
-  if (q.get(SURFACE_KEYS.data_key) !== SURFACE_KEYS.local || q.get(SURFACE_KEYS.points_key)) return { search, lost: null };
-  let kept = null;
-  try {
-    kept = JSON.parse(sessionStorage.getItem(LOCAL_KEY) || "null");
-  } catch (e) {
-    kept = null;
-  }
-  if (kept?.x?.length && kept.x.length === kept.y?.length) {
-    q.set(SURFACE_KEYS.points_key, pointsText(kept));
-    return { search: q.toString(), lost: null };
-  }
-  const first = catalog.datasets[0];
-  if (!first) return { search, lost: null };
-  q.set(SURFACE_KEYS.data_key, first.id);
-  q.delete(SURFACE_KEYS.model_key);
-  return { search: q.toString(), lost: first };
-}
 
 export class DataControls {
   /** root: the surface panel (templates/index.html's #data-box inside it). */
@@ -115,7 +59,7 @@ export class DataControls {
 
   /** The model in force: the state's, else the data set's own (linear for your data). */
   modelOf(st = this.state) {
-    return st.model || (st.data?.id && this.scene.catalog.dataset(st.data.id)?.model) || "linear";
+    return dataModel(st, this.scene.catalog);
   }
 
   // ------------------------------------------------------------------ showing
@@ -258,7 +202,7 @@ export class DataControls {
       await this.applyCsv();
       return;
     }
-    const id = value.slice(DATA_PREFIX.length);
+    const id = dataIdOf(value);
     const res = await scene.loadGrid({ data: id });
     if (res.stale) return;
     if (!res.ok) {

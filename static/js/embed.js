@@ -8,7 +8,7 @@
 import { fetchCatalogues, openStream, prefetchGrid } from "./api.js";
 import { Catalog } from "./catalog.js";
 import { ContourView } from "./plot.js";
-import { DataView } from "./dataview.js";
+import { DataViewSlot, loadDataView } from "./dataparts.js";
 import { PlayerBar, bindKeys } from "./player.js";
 import { paramField } from "./controls.js";
 import { Scene, gridPoints } from "./scene.js";
@@ -39,8 +39,11 @@ async function start() {
   const surface = q.get(spec.key) || DEFAULT_SURFACE;
   const fromData = q.get(spec.data_key) || q.get(spec.points_key);
   if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(true));
+  // A link to a surface from data: its plot loads with the catalogues.
+  const dataView = fromData ? loadDataView() : null;
   setLang(detectLang());
   const catalog = new Catalog(await fetchCatalogues());
+  await dataView;
   const store = new Store(decodeState(search, catalog), catalog, { embed: true });
   const state = store.state;
   if (state.lang) setLang(state.lang);
@@ -71,7 +74,7 @@ async function start() {
   const labMarks = new LabMarks();
   contour.overlays.push((ctx, ax, view) => labMarks.paint(ctx, ax, view));
   // A surface from data: the data and each run's model beside (or under) the contour.
-  const data = new DataView($("#data-view"), { compact: true });
+  const data = new DataViewSlot($("#data-view"), { compact: true });
   // Presenting: the plot's own legend (with each run's changed hyperparameters) instead
   // of the footer's, and no controls.
   const plotLegend = state.present ? new PlotLegend(contour, scene) : null;

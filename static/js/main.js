@@ -10,7 +10,7 @@ import { Announcer } from "./announce.js";
 import { PhoneStrip } from "./phonestrip.js";
 import { RowsPanel } from "./controls.js";
 import { Scene, gridPoints } from "./scene.js";
-import { MapMode } from "./mapmode.js";
+import { MapPanel } from "./mappanel.js";
 import { TunePanel } from "./tune.js";
 import { ArrowLayer } from "./arrows.js";
 import { Inspector } from "./inspector.js";
@@ -18,8 +18,8 @@ import { LRStrip } from "./lrstrip.js";
 import { LabMarks } from "./labmarks.js";
 import { ScrubMarks } from "./scrubmarks.js";
 import { SurfacePanel } from "./surfacepanel.js";
-import { DataView } from "./dataview.js";
-import { restoreLocalData } from "./datapanel.js";
+import { restoreLocalData } from "./datachoice.js";
+import { DataViewSlot, loadDataControls, loadDataView } from "./dataparts.js";
 import { bindEmbed, bindShare } from "./share.js";
 import { bindExportBar } from "./exportbar.js";
 import { bindView3d } from "./view3dswitch.js";
@@ -45,10 +45,13 @@ async function start() {
   const surface = q.get(spec.key) || DEFAULT_SURFACE;
   const fromData = q.get(spec.data_key) || q.get(spec.points_key);
   if (!q.get(spec.formula_key) && !fromData && document.body.dataset.surfaces.split(",").includes(surface)) prefetchGrid(surface, gridPoints(false));
+  // A link to a surface from data: its controls and plot load with the catalogues.
+  const dataParts = fromData ? Promise.all([loadDataControls(), loadDataView()]) : null;
   setLang(detectLang());
   applyI18n();
   document.body.classList.add("is-loading");
   const catalog = new Catalog(await fetchCatalogues());
+  await dataParts;
   // Pasted data too long for a link: this tab kept it (or the link says it is lost).
   const local = restoreLocalData(search, catalog);
   const store = new Store(decodeState(local.search, catalog), catalog);
@@ -66,7 +69,6 @@ async function start() {
   const globalError = $("#global-error");
   let rowsPanel = null;
   let surfacePanel = null;
-  let mapMode = null;
   let tunePanel = null;
   const scene = new Scene({
     catalog,
@@ -115,7 +117,7 @@ async function start() {
   const lrStrip = new LRStrip($("#lr-section"), { onScrub: scrub });
   const inspector = new Inspector($("#inspector"), { scene, contour, arrows });
   // Surfaces from data: the data and each run's model beside the contour.
-  const dataView = new DataView($("#data-view"));
+  const dataView = new DataViewSlot($("#data-view"));
   const legend = new PlotLegend(contour, scene);
   scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
   // The race goes out as soon as the views can take its answer: on a built-in surface it
@@ -137,7 +139,7 @@ async function start() {
   new PhoneStrip($("#phone-strip"), { store, catalog, watch: $("#contour") });
   surfacePanel = new SurfacePanel($("#surface-panel"), scene);
   if (local.lost) surfacePanel.data.setNote(t("csv.linkLost", { name: getLang() === "zh" && local.lost.name_zh ? local.lost.name_zh : local.lost.name }));
-  mapMode = new MapMode({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
+  const mapPanel = new MapPanel({ panel: $("#map-panel"), strip: $("#map-strip"), sweepHost: $("#sweep-view"), stage: $(".stage") },
     { scene, catalog, contour });
   bindKeys(scene.player);
   bindShare($("#share-btn"), $("#share-fallback"), scene);
@@ -154,7 +156,7 @@ async function start() {
   });
   store.subscribe(({ what }) => what.has("lang") && present.relabel());
   scene.exposeHooks();
-  mapMode.exposeHooks();
+  mapPanel.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
   window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 

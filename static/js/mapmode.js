@@ -8,14 +8,16 @@
 // request to have changed (surface, steps, start, the row's hyperparameters); when it
 // has, a new request goes out shortly after, and the server drops the old one.
 //
-// The panel is built at once; what a map needs to be computed and shown (its stream, data,
-// painting, sweep view and legend) is loaded when a map is first switched on.
+// This module is loaded when a map is first switched on (mappanel.js draws the panel's
+// off state until then), and what a map needs to be computed and shown (its stream,
+// data, painting, sweep view and legend) with it.
 
 import { t } from "./i18n.js";
 import { valueOf } from "./catalog.js";
 import { el } from "./controls.js";
 import { runRequest } from "./state.js";
 import { usesLab } from "./labrow.js";
+import { markStrip, renderMapHead } from "./mappanel.js";
 import { MAP_RESOLUTIONS, axisKey, defaultAxis, mapRequest, sweepAxes, sweepChoices } from "./mapstate.js";
 
 const SEND_DELAY_MS = 180; // a slider's run of changes becomes one map request
@@ -90,16 +92,8 @@ export class MapMode {
   /** Build the panel for the current settings (and language). */
   render() {
     const m = this.map;
-    const focused = document.activeElement?.dataset?.focus;
-    this.panel.innerHTML = "";
     this.fields = {};
-    const toggle = el("input", { type: "checkbox", role: "switch", id: "map-on", "data-focus": "on" });
-    toggle.checked = m.on;
-    toggle.addEventListener("change", () => this.setOn(toggle.checked));
-    this.panel.append(el("div", { class: "panel-head" },
-      el("h2", { id: "map-h", text: t("map.section") }),
-      el("label", { class: "switch", for: "map-on" }, toggle, el("span", { text: t("map.show") }))));
-    this.panel.append(el("p", { class: "map-intro", text: t("map.intro") }));
+    const focused = renderMapHead(this.panel, m.on, (on) => this.setOn(on));
     if (!m.on) return this.restoreFocus(focused);
 
     const body = el("div", { class: "map-form" });
@@ -445,11 +439,7 @@ export class MapMode {
   showStrip() {
     const d = this.data;
     const s = this.strip;
-    s.dataset.state = this.status;
-    s.dataset.kind = this.map.kind;
-    s.dataset.request = String(this.requestId);
-    s.dataset.shape = d ? `${d.ny}x${d.nx}` : "";
-    s.dataset.painted = d ? String(d.rowsDone * d.nx) : "0";
+    markStrip(s, { status: this.status, kind: this.map.kind, requestId: this.requestId, data: d });
     if (!this.map.on || !this.parts) return;
     this.parts.renderProgress(s, {
       status: this.status, data: d, elapsed: this.elapsed, cached: this.cached,
@@ -510,26 +500,22 @@ export class MapMode {
     if (this.parts) this.parts.renderLegend(this.strip, d, this.map, next);
   }
 
-  /** For tests and the curious: what the map holds. */
-  exposeHooks() {
-    const mode = this;
-    window.__optplayMap = {
-      info() {
-        const d = mode.data;
-        return {
-          status: mode.status, requestId: mode.requestId, on: mode.map.on, kind: mode.map.kind,
-          shape: d ? [d.ny, d.nx] : null, x: d?.x ?? null, y: d?.y ?? null, minima: d?.minima ?? null,
-          xParam: d?.xParam ?? null, yParam: d?.yParam ?? null, rowsDone: d?.rowsDone ?? 0,
-          counts: d ? d.counts() : null,
-          // What is on screen: the basin canvas's cells, or the sweep heatmap's z.
-          basinImage: mode.basin?.data ? [mode.basin.image.height, mode.basin.image.width] : null,
-          sweepImage: mode.sweep?.data ? [mode.sweep.cells.image.height, mode.sweep.cells.image.width] : null,
-        };
-      },
-      cells() {
-        const d = mode.data;
-        return d && { minimum: [...d.minimum], stepsTo: [...d.stepsTo], diverged: [...d.diverged], loss: [...d.loss].map((v) => (Number.isFinite(v) ? v : null)) };
-      },
+  /** For tests and the curious (mappanel.js's window.__optplayMap): what the map holds. */
+  info() {
+    const d = this.data;
+    return {
+      status: this.status, requestId: this.requestId, on: this.map.on, kind: this.map.kind,
+      shape: d ? [d.ny, d.nx] : null, x: d?.x ?? null, y: d?.y ?? null, minima: d?.minima ?? null,
+      xParam: d?.xParam ?? null, yParam: d?.yParam ?? null, rowsDone: d?.rowsDone ?? 0,
+      counts: d ? d.counts() : null,
+      // What is on screen: the basin canvas's cells, or the sweep heatmap's z.
+      basinImage: this.basin?.data ? [this.basin.image.height, this.basin.image.width] : null,
+      sweepImage: this.sweep?.data ? [this.sweep.cells.image.height, this.sweep.cells.image.width] : null,
     };
+  }
+
+  cells() {
+    const d = this.data;
+    return d && { minimum: [...d.minimum], stepsTo: [...d.stepsTo], diverged: [...d.diverged], loss: [...d.loss].map((v) => (Number.isFinite(v) ? v : null)) };
   }
 }

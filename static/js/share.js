@@ -4,7 +4,7 @@
 
 import { t } from "./i18n.js";
 import { encodeState } from "./state.js";
-import { linkDropsData } from "./datapanel.js";
+import { linkDropsData } from "./datachoice.js";
 
 export async function copyText(text) {
   try {

@@ -1,12 +1,14 @@
 // Surface picker, custom formula box (checked live by POST /api/v1/grid: a 422 says what
-// is wrong and at which column), the data controls on a surface from data (datapanel.js),
+// is wrong and at which column), the data controls on a surface from data (datapanel.js,
+// loaded with the first one: dataparts.js),
 // start point and number of steps.
 
 import { getLang, t, surfaceName } from "./i18n.js";
 import { numText } from "./format.js";
 import { STEPS_MAX } from "./state.js";
 import { URL_KEYS } from "./table.js";
-import { DataControls, dataOptions, dataValue, isDataValue } from "./datapanel.js";
+import { dataOptions, dataValue, isDataValue } from "./datachoice.js";
+import { DataControlsSlot } from "./dataparts.js";
 
 const CUSTOM = "__custom__";
 const STEPS_UI = URL_KEYS.steps_slider;
@@ -33,7 +35,7 @@ export class SurfacePanel {
     this.stepsSlider = $(root, "#steps-slider");
     this.stepsBox = $(root, "#steps");
     this.timer = 0;
-    this.data = new DataControls(root, scene);
+    this.data = new DataControlsSlot(root, scene);
     this.bind();
     this.render();
     scene.store.subscribe(({ what, from }) => {

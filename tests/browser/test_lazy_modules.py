@@ -1,11 +1,13 @@
 """The first view loads only the modules it needs (issue #12): the code of the parts that
 are closed on it (a row's torch.optim API section, the inspector's cards and state_dict()
-printer, the tune chart, the PNG and video drawing, the 3D view) is neither preloaded nor
-asked for until the part is first used; then it loads once and works, in either language, and a link that
-opens a part shows it at once."""
+printer, the tune chart, the PNG and video drawing, the 3D view, map mode, a surface from
+data's controls and plot) is neither preloaded nor asked for until the part is first
+used; then it loads once and works, in either language, and a link that opens a part
+shows it at once."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from urllib.parse import urlparse
 
@@ -18,7 +20,12 @@ LAZY = {
     "statedict.js": "inspector", "torchprint.json": "inspector",
     "tunechart.js": "tune", "slidecanvas.js": "png", "recorder.js": "video",
     "view3d.js": "3d",
+    "mapmode.js": "map", "mapstream.js": "map", "mapdata.js": "map", "mappaint.js": "map",
+    "mapsweep.js": "map", "maplegend.js": "map",
+    "datapanel.js": "data", "csvdata.js": "data", "dataview.js": "data",
 }
+MAP_PARTS = {name for name, part in LAZY.items() if part == "map"}
+DATA_PARTS = {"datapanel.js", "csvdata.js", "dataview.js"}
 SCENE = "/?s=bowl&start=1,-2&steps=40&o=sgd(lr=0.05)&o=adam(lr=0.1)"
 
 
@@ -102,4 +109,110 @@ def test_links_that_open_a_part_show_it_at_once(page, server):
     assert text and "'params': [1]" in text, text
     assert hook(page, "h.paths()[0].length") == 41
     assert max(asked.values()) == 1, asked
+    page.watch.assert_clean()
+
+
+def map_panel(page) -> dict:
+    """The Map panel as the page shows it: its markup, and the strip's marks."""
+    return page.evaluate("""() => ({
+        html: document.querySelector('#map-panel').innerHTML,
+        strip: {...document.querySelector('#map-strip').dataset},
+        stripHidden: document.querySelector('#map-strip').hidden,
+    })""")
+
+
+def wait_map_done(page, shape):
+    page.wait_for_function(
+        "(n) => { const i = window.__optplayMap.info(); return i.status === 'done' && i.shape && i.shape[0] === n; }",
+        arg=shape, timeout=30_000)
+
+
+def test_map_and_data_surfaces_load_their_code_on_first_use(page, server):
+    asked = module_requests(page)
+    page.goto(server.url + "/?s=himmelblau&steps=40&o=sgd(lr=0.01)")
+    wait_ready(page)
+    page.wait_for_timeout(300)
+    assert not (MAP_PARTS | DATA_PARTS) & set(asked), sorted(asked)
+    # The map's panel, off: its head and intro line, as map mode draws them.
+    off = map_panel(page)
+    panel = page.locator("#map-panel")
+    assert panel.locator("h2#map-h").inner_text() == "Map"
+    assert panel.locator(".map-intro").inner_text().startswith("Run one optimizer many times at once")
+    assert off["strip"] == {"state": "off", "kind": "basin", "request": "0", "shape": "", "painted": "0"}
+    assert off["stripHidden"]
+    assert hook(page, "window.__optplayMap.info()")["status"] == "off"
+
+    # Switched on from the keyboard: map mode loads, the form comes, the switch keeps focus.
+    switch = page.get_by_role("switch", name="Show map")
+    switch.focus()
+    page.keyboard.press("Space")
+    page.locator("#map-run").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "map-on"
+    page.locator("[data-map-field=res] button[data-value='32']").click()
+    wait_map_done(page, 32)
+    assert asked["mapmode.js"] == 1 and MAP_PARTS <= set(asked)
+    assert hook(page, "window.__optplayMap.info()")["on"] is True
+    assert page.locator("#map-strip").is_visible()
+    # Off again (focus on the switch all along): the panel is as the first view had it.
+    switch.focus()
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('#map-strip').hidden")
+    assert page.evaluate("() => document.activeElement.id") == "map-on"
+    page.keyboard.press("Space")
+    page.locator("#map-run").wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "map-on"
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('#map-strip').hidden")
+    assert map_panel(page)["html"] == off["html"]
+
+    # A data set chosen in the surface select: the data controls and plot load, and draw.
+    assert not DATA_PARTS & set(asked)
+    page.select_option("#surface-select", "data:line")
+    page.wait_for_function("() => window.__optplay.dataLines().length === 1", timeout=30_000)
+    assert page.locator("#data-box").is_visible() and page.locator("#data-view").is_visible()
+    assert re.match(r"\d+ points", page.locator("#data-about").inner_text())
+    assert page.locator("#surface-expr").inner_text().startswith("L(w, b)")
+    assert all(asked[name] == 1 for name in DATA_PARTS), asked
+    # Your own data: the text box, focused, with the set's points to edit.
+    page.select_option("#surface-select", "__csv__")
+    csv = page.locator("#csv-text")
+    csv.wait_for()
+    assert page.evaluate("() => document.activeElement.id") == "csv-text"
+    page.wait_for_function("() => document.querySelector('#csv-status').dataset.kind === 'ok'", timeout=30_000)
+
+    # 中文: the panels loaded later relabel with the rest of the page.
+    page.locator(".lang-switch [data-lang=zh]").click()
+    assert panel.locator("h2#map-h").inner_text() == "收敛地图"
+    assert page.get_by_role("switch", name="显示地图").is_visible()
+    assert page.locator("#data-view .data-title").inner_text().startswith("数据")
+    assert max(asked.values()) == 1, asked
+    page.watch.assert_clean()
+
+
+def test_links_with_a_map_or_data_show_them_at_once_in_chinese(page, server, context):
+    asked = module_requests(page)
+    page.goto(server.url + "/?s=himmelblau&steps=40&o=sgd(lr=0.01)&map=basin&mres=32&lang=zh")
+    wait_ready(page)
+    # Ready means map mode is here: its form is on the panel, in 中文.
+    assert page.locator("#map-run").is_visible()
+    assert page.get_by_role("switch", name="显示地图").is_checked()
+    wait_map_done(page, 32)
+    assert page.locator("#map-strip").is_visible()
+    assert not DATA_PARTS & set(asked)
+    # Switched off, the panel is the first view's (no module asked for again).
+    page.get_by_role("switch", name="显示地图").uncheck()
+    assert page.locator("#map-panel .map-intro").inner_text().startswith("让同一个优化器")
+    assert page.evaluate("() => document.activeElement.id") == "map-on"
+
+    other = context.new_page()
+    data_asked = module_requests(other)
+    other.goto(server.url + "/?data=line&steps=40&o=sgd(lr=0.05)&lang=zh")
+    wait_ready(other)
+    assert other.locator("#data-box").is_visible() and other.locator("#data-view").is_visible()
+    assert other.locator("#surface-select").input_value() == "data:line"
+    assert len(hook(other, "h.dataLines()")) == 1
+    assert other.locator("#data-view .data-title").inner_text().startswith("数据")
+    assert not MAP_PARTS & set(data_asked), sorted(data_asked)
+    assert all(data_asked[name] == 1 for name in DATA_PARTS), data_asked
+    assert max(asked.values()) == 1 and max(data_asked.values()) == 1, (asked, data_asked)
     page.watch.assert_clean()
