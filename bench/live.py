@@ -18,8 +18,8 @@ Scenarios (each printed with the median over every run and move; p95 where it sa
   changed pixel of the paths; "settled" = until the last chart redraw the move caused
   (the inspector's too, and "state answer handled" when the page asks for the optimizer's
   state in a request of its own after the paths). Broken down: the input
-  handler, the wait before the request goes out, server compute and encode (the same
-  request timed in-process), the wait for the first and the last message (transfer and
+  handler, the wait before the request goes out, server compute, encode and the
+  socket's deflate (the same request timed in-process), the wait for the first and the last message (transfer and
   queueing beyond the compute), message handling (JSON parse apart), each Plotly graph's
   redraws, the page's animation-frame callbacks (canvas paint).
 - default: the same on the default scene "/" (first pixel target <= 30 ms).
@@ -228,7 +228,11 @@ from app.engine.request import RunRequest
 from app.engine.scene import execute
 body = json.loads(sys.stdin.read())
 body.pop("id", None)
-comp, enc = [], []
+import app.main  # (the checkout's settings of the socket's deflate)
+from app.api.stream import SUMMARY_FIELDS
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from websockets.frames import Frame, Opcode
+comp, enc, pack = [], [], []
 for _ in range(int(sys.argv[1])):
     chunks = []
     req = RunRequest.model_validate(body)
@@ -236,11 +240,20 @@ for _ in range(int(sys.argv[1])):
     answer = execute(req, cancelled=lambda: False, on_chunk=lambda i, c: chunks.append({"run": i, **c}))
     comp.append((time.perf_counter() - t) * 1000)
     t = time.perf_counter()
-    for c in chunks:
-        orjson.dumps({"id": 1, **c})
-    orjson.dumps({"id": 1, "done": True, "runs": answer["runs"]}, option=orjson.OPT_SERIALIZE_NUMPY)
+    texts = [orjson.dumps({"id": 1, **c}) for c in chunks]
+    runs = [{k: r[k] for k in SUMMARY_FIELDS if k in r} for r in answer["runs"]]   # as the stream ends
+    texts.append(orjson.dumps({"id": 1, "done": True, "surface": answer["surface"], "runs": runs},
+                              option=orjson.OPT_SERIALIZE_NUMPY))
     enc.append((time.perf_counter() - t) * 1000)
-print(json.dumps([statistics.median(comp), statistics.median(enc)]))
+    # permessage-deflate as uvicorn sets it up (its websockets-sansio protocol)
+    factory = ServerPerMessageDeflateFactory(server_max_window_bits=12, client_max_window_bits=12,
+                                             compress_settings={"memLevel": 5})
+    deflate = factory.process_request_params([("client_max_window_bits", None)], [])[1]
+    t = time.perf_counter()
+    for text in texts:
+        deflate.encode(Frame(Opcode.TEXT, text))
+    pack.append((time.perf_counter() - t) * 1000)
+print(json.dumps([statistics.median(comp), statistics.median(enc), statistics.median(pack)]))
 """
 
 
@@ -253,8 +266,9 @@ def server_side(body_text: str, checkout: Path, repeats: int = 7) -> dict:
                           input=body_text, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         return {}
-    comp, enc = json.loads(done.stdout)
-    return {"server compute (in-process)": comp, "server encode (in-process)": enc}
+    comp, enc, pack = json.loads(done.stdout)
+    return {"server compute (in-process)": comp, "server encode (in-process)": enc,
+            "server deflate (in-process)": pack}
 
 
 # ------------------------------------------------------------------------ drag

@@ -27,10 +27,13 @@ const GRID_DIGITS = 5;
 let early = null;
 
 /** Ask for a built-in surface's grid before anything else is known (it needs no
- *  catalogue): the first fetchGrid of the same grid takes its answer. */
+ *  catalogue), and read it as soon as it is in: the first fetchGrid of the same grid
+ *  takes the answer, read already, so the contour's first picture is painted in the
+ *  same task that asks for it (no frame of the page drawn in between). */
 export function prefetchGrid(surface, n) {
   const body = JSON.stringify({ surface, n, digits: GRID_DIGITS });
   const answer = fetch(BASE + "/grid", { method: "POST", headers: { "content-type": "application/json" }, body })
+    .then(gridAnswer)
     .catch(() => null); // then fetchGrid asks again
   early = { body, answer };
 }
@@ -41,19 +44,21 @@ export function prefetchGrid(surface, n) {
  *  shorter rounding), in a third of the bytes. */
 export async function fetchGrid(surface, n = 120, signal) {
   const body = JSON.stringify({ surface, n, digits: GRID_DIGITS });
-  let res;
   if (early && early.body === body && !signal) {
-    res = await early.answer;
+    const answer = await early.answer;
     early = null;
+    if (answer) return answer;
   }
-  if (!res) {
-    res = await fetch(BASE + "/grid", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      signal,
-    });
-  }
+  const res = await fetch(BASE + "/grid", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    signal,
+  });
+  return gridAnswer(res);
+}
+
+async function gridAnswer(res) {
   if (res.ok) return { ok: true, grid: await res.json() };
   let detail = [{ loc: [], msg: `HTTP ${res.status}` }];
   try {

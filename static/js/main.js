@@ -28,6 +28,7 @@ import { Presentation, sceneTitle } from "./present.js";
 import { LessonCard, LessonsMenu, linkSearch } from "./lessons.js";
 import { DEFAULT_SURFACE, decodeState } from "./state.js";
 import { Store } from "./store.js";
+import { holdPlotly } from "./plotlyjs.js";
 import { urlField } from "./table.js";
 import { applyI18n, detectLang, getLang, setLang, t } from "./i18n.js";
 
@@ -70,6 +71,7 @@ async function start() {
   let rowsPanel = null;
   let surfacePanel = null;
   let tunePanel = null;
+  let lastErrors = [];
   const scene = new Scene({
     catalog,
     store,
@@ -80,6 +82,7 @@ async function start() {
         if (status === "http") setTimeout(() => { banner.hidden = true; }, 4000);
       },
       onErrors(detail) {
+        lastErrors = detail;
         const mine = rowsPanel ? rowsPanel.showErrors(detail) : detail;
         const rest = surfacePanel ? surfacePanel.data.showErrors(mine) : mine;
         globalError.hidden = !rest.length;
@@ -120,10 +123,16 @@ async function start() {
   const dataView = new DataViewSlot($("#data-view"));
   const legend = new PlotLegend(contour, scene);
   scene.attach({ contour, loss, readout, bar, data: dataView, extra: [inspector, lrStrip, scrubMarks, new Announcer(), legend] });
+  const present = new Presentation({
+    scene, contour, legend, button: $("#present-btn"),
+    bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
+    onChange: (on) => store.update({ present: on }),
+  });
+  store.subscribe(({ what }) => what.has("lang") && present.relabel());
   // The race goes out as soon as the views can take its answer: on a built-in surface it
-  // needs no grid, so it is computed while the panels are built and the grid is read, and
-  // drawn on the contour's first picture. (A formula or data waits for its grid, which
-  // decides whether the link's surface stands.)
+  // needs no grid, so it is computed while the grid is read, and drawn on the contour's
+  // first picture. (A formula or data waits for its grid, which decides whether the
+  // link's surface stands.)
   let racing = false;
   const race = () => {
     if (racing) return;
@@ -132,6 +141,18 @@ async function start() {
   };
   if (scene.knowSurface()) race();
 
+  // present=1: the contour's first drawing is already at projector size.
+  if (state.present) await present.enter();
+  // Otherwise the race is asked for as soon as the grid is in, and computed while the
+  // contour is drawn.
+  // The controls are built once the race is on screen (or the grid could not be drawn),
+  // in the first idle moment after it: the first view does not wait for them, and
+  // plotly.js (~300 ms of the main thread) waits for them.
+  let controlsBuilt = null;
+  holdPlotly(new Promise((resolve) => { controlsBuilt = resolve; }));
+  const gridLoad = scene.loadGrid(undefined, { beforeDraw: race });
+  await Promise.race([contour.firstView, gridLoad]);
+  await idleMoment();
   rowsPanel = new RowsPanel($("#rows"), $("#add-row"), store, catalog);
   rowsPanel.currentStep = () => scene.player.k;
   rowsPanel.render();
@@ -149,22 +170,19 @@ async function start() {
     graph: view3d.graph,
     slide: () => ({ title: sceneTitle(scene), legend, contour }),
   });
-  const present = new Presentation({
-    scene, contour, legend, button: $("#present-btn"),
-    bar: { el: $("#present-bar"), title: $("#present-title"), exit: $("#present-exit") },
-    onChange: (on) => store.update({ present: on }),
-  });
-  store.subscribe(({ what }) => what.has("lang") && present.relabel());
+  controlsBuilt();
+  // (What they missed while the race came in.)
+  if (scene.grid) {
+    surfacePanel.syncStart();
+    tunePanel.show();
+  }
+  if (lastErrors.length) scene.hooks.onErrors(lastErrors);
   scene.exposeHooks();
   mapPanel.exposeHooks();
   window.__optplay.arrows = () => arrows.drawn.map((a) => ({ ...a }));
   window.__optplay.labMarks = () => ({ evals: labMarks.drawnEvals, events: labMarks.drawnEvents });
 
-  // present=1: the contour's first drawing is already at projector size.
-  if (state.present) await present.enter();
-  // Otherwise the race is asked for as soon as the grid is in, and computed while the
-  // contour is drawn.
-  const res = await scene.loadGrid(undefined, { beforeDraw: race });
+  const res = await gridLoad;
   if (!res.ok && (state.formula || state.data)) {
     // A link with a formula or data this server refuses: show why, and fall back to the default.
     const why = res.detail?.[0]?.msg || "";
@@ -177,6 +195,14 @@ async function start() {
   document.body.classList.remove("is-loading");
   if (!racing) store.recompute({ restart: true });
   store.saveUrl();
+}
+
+/** The browser's next idle moment (at most 100 ms away). */
+function idleMoment() {
+  return new Promise((resolve) => {
+    if ("requestIdleCallback" in window) requestIdleCallback(() => resolve(), { timeout: 100 });
+    else setTimeout(resolve, 0);
+  });
 }
 
 /** EN / 中文 buttons: switch without a reload and keep it in the URL; the views relabel

@@ -32,8 +32,10 @@ export function maxRuns() {
   return Number.isInteger(n) && n > 0 ? n : 16;
 }
 
-// Each row's status line, to say when its fan was cut or needs σ > 0.
+// Each row's status line, to say when its fan was cut or needs σ > 0, and what the last
+// request made of its fan (a line built later, in another language, says it too).
 const statusOf = new WeakMap();
+const fanOf = new WeakMap();
 let uid = 0;
 
 function el(tag, attrs = {}, ...children) {
@@ -112,6 +114,7 @@ export function noiseBox(row, set) {
   const status = el("p", { class: "noise-status", role: "status", "aria-live": "polite" });
   const error = el("p", { class: "field-error", role: "status", "aria-live": "polite" });
   statusOf.set(row, status);
+  if (fanOf.has(row)) showStatus(row, ...fanOf.get(row));
   function changed(fields) {
     set(fields);
     label();
@@ -169,6 +172,7 @@ export function withFans(body, rows, limit = maxRuns()) {
 }
 
 function showStatus(row, wanted, got, limit) {
+  fanOf.set(row, [wanted, got, limit]);
   const status = statusOf.get(row);
   if (!status) return;
   let text = "";

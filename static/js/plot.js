@@ -56,6 +56,10 @@ export class ContourView {
     this.big = false; // presentation mode: text and lines at projector size
     this.reserve = null; // () => ({w, h}): room the wrapper keeps for a legend beside/below
     this.onGrid = null; // () => void: a new grid, before it is sized (the legend re-arranges)
+    // Resolves once the first surface is on screen (its picture and first paths, before
+    // plotly.js runs): the page builds its controls then, before plotly.js takes the
+    // main thread.
+    this.firstView = new Promise((resolve) => { this.firstViewShown = resolve; });
     this.bindPointer();
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(wrap);
@@ -65,7 +69,8 @@ export class ContourView {
    *  plotly.js has run, a picture of it first, with the paths (preview.js). */
   async setGrid(grid) {
     if (!plotlyLoaded() && !this.ready && !this.mapBelow) await this.preview(grid);
-    else releasePlotly();
+    this.firstViewShown();
+    releasePlotly();
     await plotlyReady();
     this.grid = grid;
     // Whether a legend fits beside the plot depends on the surface's aspect.
@@ -165,13 +170,14 @@ export class ContourView {
 
   /** Before plotly.js: the surface as a picture in the plot area Plotly will draw, the
    *  paths over it on the usual canvas. Resolves once the first paths have been painted
-   *  on it (or a moment later without them), when plotly.js may take the main thread. */
+   *  on it (or a moment later without them): then the page builds its controls, and
+   *  plotly.js may take the main thread (setGrid). */
   async preview(grid) {
     this.grid = grid;
     this.onGrid?.();
     const size = this.sizeGraph();
     this.previewAx = previewAxes(size, this.geometry().m, grid.surface.domain, Boolean(grid.surface.data));
-    if (!this.previewAx) return releasePlotly();
+    if (!this.previewAx) return;
     if (!this.previewCanvas) {
       this.previewCanvas = Object.assign(document.createElement("canvas"), { className: "plot-preview" });
       this.previewCanvas.setAttribute("aria-hidden", "true");
@@ -190,7 +196,6 @@ export class ContourView {
     await Promise.race([shown, new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS))]);
     this.onPreviewPaths = null;
     await frame();
-    releasePlotly();
   }
 
   /** Plotly has drawn: the picture goes, the paths' canvas joins Plotly's layers. */

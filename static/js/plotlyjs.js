@@ -21,9 +21,18 @@ export function plotlyLoaded() {
   return Boolean(window.Plotly);
 }
 
-/** The first view is on screen (or will not be drawn without Plotly): evaluate plotly.js. */
+const holds = [];
+
+/** The page has more of its first view to build (its controls): plotly.js waits for
+ *  `promise` too (or for HOLD_MS after the start). */
+export function holdPlotly(promise) {
+  holds.push(promise.catch(() => {}));
+}
+
+/** The first view is on screen (or will not be drawn without Plotly): evaluate plotly.js
+ *  (once what holds it is done). */
 export function releasePlotly() {
-  release();
+  Promise.all(holds).then(() => release());
 }
 
 /** Resolves once window.Plotly (the cartesian bundle) is there. */
