@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from . import __version__, docs, web, wsdeflate
+from . import __version__, docs, web
 from .api import animation, catalog, code, errors, grid, maps, run, stream, tune
 from .config import settings
 from .headers import AllowedMethods, HeadAsGet, SecurityHeaders, origin_list
@@ -37,7 +37,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app() -> FastAPI:
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    wsdeflate.use_level()
     s = settings()
     app = FastAPI(title="Optimizer Playground", version=__version__,
                   summary="PyTorch's optimizers and LR schedulers, exact to float64, on 2D "

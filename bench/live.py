@@ -228,7 +228,6 @@ from app.engine.request import RunRequest
 from app.engine.scene import execute
 body = json.loads(sys.stdin.read())
 body.pop("id", None)
-import app.main  # (the checkout's settings of the socket's deflate)
 from app.api.stream import SUMMARY_FIELDS
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
