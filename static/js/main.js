@@ -143,13 +143,12 @@ async function start() {
 
   // present=1: the contour's first drawing is already at projector size.
   if (state.present) await present.enter();
-  // Otherwise the race is asked for as soon as the grid is in, and computed while the
-  // contour is drawn.
   // The controls are built once the race is on screen (or the grid could not be drawn),
   // in the first idle moment after it: the first view does not wait for them, and
   // plotly.js (~300 ms of the main thread) waits for them.
   let controlsBuilt = null;
   holdPlotly(new Promise((resolve) => { controlsBuilt = resolve; }));
+  // (A race not sent yet goes as soon as the grid is in, computed while it is drawn.)
   const gridLoad = scene.loadGrid(undefined, { beforeDraw: race });
   await Promise.race([contour.firstView, gridLoad]);
   await idleMoment();
