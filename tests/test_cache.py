@@ -81,6 +81,7 @@ def test_a_built_in_surfaces_grid_is_kept_and_then_sent_in_brotli(client, monkey
     calls = []
     grid_of = grid_api.grid_of
     monkeypatch.setattr(grid_api, "grid_of", lambda *a, **k: calls.append(1) or grid_of(*a, **k))
+    monkeypatch.setattr(cache, "_brotli_last", [float("-inf")])
     cache.cache().clear()
     body = {"surface": "rosenbrock", "n": 120, "digits": 5}
     both = {"accept-encoding": "gzip, br"}
@@ -99,6 +100,24 @@ def test_a_built_in_surfaces_grid_is_kept_and_then_sent_in_brotli(client, monkey
     client.post("/api/v1/grid", json=formula, headers=both)
     again = client.post("/api/v1/grid", json=formula, headers=both)
     assert again.headers.get("content-encoding") != "br" and len(calls) == 3
+
+
+def test_brotli_forms_are_made_one_at_a_time_and_not_back_to_back(client, monkeypatch):
+    """A flood of distinct grids cannot keep a core busy with Brotli: a form asked for
+    right after another was made is left for a later request to make."""
+    monkeypatch.setattr(cache, "_brotli_last", [float("-inf")])
+    monkeypatch.setattr(cache, "BROTLI_GAP_S", 60.0)
+    cache.cache().clear()
+    both = {"accept-encoding": "gzip, br"}
+    one, two = {"surface": "himmelblau", "n": 60}, {"surface": "booth", "n": 60}
+    encoding = lambda body: client.post("/api/v1/grid", json=body, headers=both).headers["content-encoding"]  # noqa: E731
+    assert encoding(one) == "gzip"     # its Brotli form is made after it went out
+    assert encoding(two) == "gzip"     # too soon after that one: left for later
+    assert encoding(one) == "br"
+    assert encoding(two) == "gzip"     # (tried again after it: still too soon, left again)
+    monkeypatch.setattr(cache, "BROTLI_GAP_S", 0.0)
+    encoding(two)                      # made after this one
+    assert encoding(two) == "br"
 
 
 def test_get_answers_what_post_answers_with_etag_and_cache_control(client, counted):
