@@ -71,7 +71,7 @@ def gzip_bytes(body: bytes) -> bytes:
 BROTLI_QUALITY = 10
 BROTLI_MAX = 256 * 1024
 # One such compression at a time, and none within this long of the last one's end: a
-# flood of distinct requests costs at most a tenth of a core here.
+# flood of distinct requests costs about a tenth of a core here.
 BROTLI_GAP_S = 0.5
 _brotli_one = threading.Lock()
 _brotli_last = [float("-inf")]
