@@ -105,13 +105,19 @@ MOVE = """async ({ value, quietMs }) => {
     const m = P.msgs.slice(marks.msgs).filter((x) => x.kind !== "chunk" && (!sent || x.id === sent.id));
     return m.length ? m[m.length - 1].t1 : null;
   };
+  const answered = () => {
+    const sent = P.sends.slice(marks.sends)[0];
+    return h.done() > before || (Boolean(sent) && P.msgs.slice(marks.msgs).some((x) => x.id === sent.id));
+  };
   const first = (fn) => (window.scheduler?.postTask ? scheduler.postTask(fn, { priority: "user-blocking" }) : setTimeout(fn, 0));
   await new Promise((resolve) => {
     const frame = () => {
       const begun = performance.now();
       first(() => {
         const now = performance.now() - t0;
-        if (pixel === null && P.pixels() !== base) pixel = now;
+        // The paths can only change once a message of the move's request is in: until
+        // then the canvas is not read (a read costs the page up to 10 ms of its thread).
+        if (pixel === null && answered() && P.pixels() !== base) pixel = now;
         const last = lastMessage();
         const done = h.done() > before;
         // (An answer over HTTP has no message: the frame after the one that saw it done.)

@@ -340,10 +340,11 @@ export class ContourView {
 
   /** runs: [{color, visible, path, status, stepsDone, escapedAt, leftAt}]: escapedAt ends
    *  the drawing (the server's padded domain), leftAt is the step the run left the plot
-   *  for good, where it gets its mark. */
-  setRuns(runs) {
+   *  for good, where it gets its mark. `paint`: false when they draw as the runs shown
+   *  did. */
+  setRuns(runs, { paint = true } = {}) {
     this.runs = runs;
-    this.draw();
+    if (paint) this.draw();
   }
 
   setStep(k) {

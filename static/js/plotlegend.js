@@ -50,6 +50,7 @@ export class PlotLegend {
     this.entries = [];
     this.items = [];
     this.shape = "";
+    this.lines = "";
     this.k = 0;
     this.shownStep = -1;
     this.mode = "overlay";
@@ -68,8 +69,14 @@ export class PlotLegend {
     this.entries = legendEntries(this.scene, runs);
     const shape = this.entries.map((e) => `${e.color}|${e.name}|${e.detail}`).join("\n");
     if (shape !== this.shape) {
+      // A slider moved: the same lines with another detail ("lr=0.012"). Their text is
+      // rewritten in place; a new list (and its layout) only when the lines change.
+      const lines = this.entries.map((e) => `${e.color}|${e.name}`).join("\n");
+      const sameLines = lines === this.lines && this.items.length === this.entries.length;
       this.shape = shape;
-      this.build();
+      this.lines = lines;
+      if (sameLines) this.retext();
+      else this.build();
     }
     if (final) this.placedFor = "";
     this.el.hidden = !this.entries.length;
@@ -94,7 +101,7 @@ export class PlotLegend {
 
   relabel() {
     this.el.setAttribute("aria-label", t("legend.label"));
-    this.shape = "";
+    this.shape = this.lines = "";
     this.setRuns(this.scene.descriptors());
   }
 
@@ -104,12 +111,22 @@ export class PlotLegend {
       const status = el("span", { class: "status" });
       const sw = el("span", { class: "swatch" });
       sw.style.background = e.color;
-      this.list.append(el("li", {}, sw, el("span", { class: "name", text: e.name }), " ",
-        el("span", { class: "detail", text: e.detail }), status));
-      return { status };
+      const detail = el("span", { class: "detail", text: e.detail });
+      this.list.append(el("li", {}, sw, el("span", { class: "name", text: e.name }), " ", detail, status));
+      return { status, detail };
     });
     this.placedFor = "";
     this.arrange();
+  }
+
+  /** The details' text only; the plot is sized again only where the legend's size
+   *  takes room from it (beside or below the plot in a presentation). */
+  retext() {
+    this.entries.forEach((e, i) => {
+      if (this.items[i].detail.textContent !== e.detail) this.items[i].detail.textContent = e.detail;
+    });
+    this.placedFor = "";
+    if (this.mode === "beside" || (this.mode === "below" && this.contour.big)) this.arrange();
   }
 
   // ---------------------------------------------------------------- layout

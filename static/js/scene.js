@@ -177,6 +177,7 @@ export class Scene {
     this.lastSent = performance.now();
     this.followEnd = !this.player.playing && this.player.atEnd() && this.player.max > 0;
     const st = this.state;
+    const shown = [...this.runs, ...this.extra];
     // Runs follow the rows; a new row gets an empty slot until its path arrives.
     this.runs = st.rows.map((row, i) => this.runs[i] && this.runs[i].row === row ? this.runs[i] : emptyRun(row));
     for (const r of this.runs) r.computing = true;
@@ -201,7 +202,10 @@ export class Scene {
     // up by the inspector.
     this.body = body;
     this.currentId = this.stream.send(body);
-    this.refreshRuns(true);
+    // The same runs with their old paths (a slider moved): the plot's picture is as it
+    // was until the new paths come, so it is not painted again meanwhile.
+    const kept = [...this.runs, ...this.extra];
+    this.refreshRuns(true, { samePaths: kept.length === shown.length && kept.every((r, i) => r === shown[i]) });
   }
 
   /** While a view shows the optimizer's state: ask for it along the paths on screen
@@ -373,10 +377,11 @@ export class Scene {
     return this.extra.map((run) => ({ color: run.row.color, visible: run.row.visible, path: run.path, loss: run.loss, escapedAt: run.escapedAt }));
   }
 
-  /** Push the runs to the views; `final` also relabels the table and redraws the chart. */
-  refreshRuns(final) {
+  /** Push the runs to the views; `final` also relabels the table and redraws the chart;
+   *  `samePaths`: the runs and their paths are those on screen. */
+  refreshRuns(final, { samePaths = false } = {}) {
     const d = this.descriptors();
-    this.views.contour.setRuns(d);
+    this.views.contour.setRuns(d, { paint: !samePaths });
     this.views.loss?.setRuns(d, this.state.steps, { final, epoch: this.epochSteps() });
     this.views.data?.setRuns(d);
     if (final || !this.views.readout?.runs?.length || this.views.readout.runs.length !== d.length) {
