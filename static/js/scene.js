@@ -8,6 +8,8 @@ import { Player } from "./player.js";
 import { paintFans, withFans } from "./noise.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
+// While an answer streams in, its pieces are shown at most this often (its first at once).
+const PIECE_SHOW_MS = 50;
 
 /** Points per side of the contour's grid: fewer in an embed and on a phone. */
 export function gridPoints(embed) {
@@ -39,6 +41,9 @@ export class Scene {
     this.gridToken = 0;
     this.lastSent = 0;
     this.sendTimer = 0;
+    this.pieceOf = null; // streamed pieces: the request last shown, when, and one held back
+    this.pieceShownAt = 0;
+    this.pieceTimer = 0;
     this.followEnd = false;
     this.playOnData = false;
     this.requests = 0;
@@ -177,7 +182,7 @@ export class Scene {
     this.lastSent = performance.now();
     this.followEnd = !this.player.playing && this.player.atEnd() && this.player.max > 0;
     const st = this.state;
-    const shown = [...this.runs, ...this.extra];
+    const shown = this.pieceTimer ? [] : [...this.runs, ...this.extra];
     // Runs follow the rows; a new row gets an empty slot until its path arrives.
     this.runs = st.rows.map((row, i) => this.runs[i] && this.runs[i].row === row ? this.runs[i] : emptyRun(row));
     for (const r of this.runs) r.computing = true;
@@ -294,7 +299,26 @@ export class Scene {
       run.lrs.length = Math.min(run.lrs.length, k);
       pushAll(run.lrs, msg.lrs);
     }
-    this.refreshRuns(false);
+    this.showPiece(msg.id);
+  }
+
+  /** The first piece of an answer is shown at once (the first changed pixel); later
+   *  ones at most every PIECE_SHOW_MS until its done message shows it all. A slider's
+   *  answer comes in a few pieces within a few frames: each frame painted meanwhile
+   *  cost the page's thread ~10 ms on a 2-core machine and held up the last piece. A
+   *  long run still grows on screen, 20 times a second. */
+  showPiece(id) {
+    const now = performance.now();
+    if (id !== this.pieceOf || now - this.pieceShownAt >= PIECE_SHOW_MS) {
+      this.pieceOf = id;
+      this.pieceShownAt = now;
+      this.refreshRuns(false);
+    } else if (!this.pieceTimer) {
+      this.pieceTimer = setTimeout(() => {
+        this.pieceShownAt = performance.now();
+        this.refreshRuns(false);
+      }, PIECE_SHOW_MS - (now - this.pieceShownAt));
+    }
   }
 
   onDone(msg) {
@@ -380,6 +404,8 @@ export class Scene {
   /** Push the runs to the views; `final` also relabels the table and redraws the chart;
    *  `samePaths`: the runs and their paths are those on screen. */
   refreshRuns(final, { samePaths = false } = {}) {
+    clearTimeout(this.pieceTimer); // (what it would have shown is shown now)
+    this.pieceTimer = 0;
     const d = this.descriptors();
     this.views.contour.setRuns(d, { paint: !samePaths });
     this.views.loss?.setRuns(d, this.state.steps, { final, epoch: this.epochSteps() });

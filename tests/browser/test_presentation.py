@@ -11,7 +11,7 @@ import io
 import pytest
 from PIL import Image
 
-from .conftest import hook, wait_ready, wait_recomputed
+from .conftest import hook, wait_ready
 from .test_chinese_everywhere import english_left
 
 # SGD lr=0.01 leaves the view at step 2 and diverges at step 6; the others finish.
@@ -232,55 +232,3 @@ def test_the_legend_writes_the_torch_optim_api_options(page, server):
                                              "lr=0.001 · x() y(lr=0.003)"], legend
     page.watch.assert_clean()
 
-
-# Before the page's scripts: each paint of the paths' canvas and each message of the
-# page's socket, in order, in window.__seen.
-SEEN = """(() => {
-  window.__seen = [];
-  const clear = CanvasRenderingContext2D.prototype.clearRect;
-  CanvasRenderingContext2D.prototype.clearRect = function (...a) {
-    if (this.canvas.matches('#contour canvas.plot-overlay')) window.__seen.push('paint');
-    return clear.apply(this, a);
-  };
-  const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
-  Object.defineProperty(WebSocket.prototype, 'onmessage', {
-    configurable: true, get() { return d.get.call(this); },
-    set(fn) { d.set.call(this, (ev) => { window.__seen.push('message'); return fn.call(this, ev); }); },
-  });
-})()"""
-
-
-@pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_slider_rewrites_the_legend_and_keeps_the_picture_until_the_answer(page, server, lang):
-    """A slider's move changes a line's detail in place (the same list, no layout of a
-    new one), and the old paths are not painted again while the new ones are computed:
-    the next paint of the paths' canvas comes after the answer's first message."""
-    page.add_init_script(SEEN)
-    page.goto(server.url + SCENE + f"&lang={lang}")
-    wait_ready(page)
-    page.wait_for_function("() => { const s = document.querySelector('.plot-legend').style; return s.left + s.right !== ''; }")
-    # The race at its end, as a student who moves a slider sees it.
-    page.evaluate("() => { const p = window.__optplay.player; p.pause(); p.seek(p.max); }")
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
-    before = page.evaluate(LEGEND)
-    page.evaluate("() => document.querySelectorAll('.plot-legend li').forEach((li, i) => { li.dataset.kept = i; })")
-    done = hook(page, "h.done()")
-    paths = hook(page, "h.paths()")
-    page.evaluate("""() => {
-      window.__seen.length = 0;
-      const s = document.querySelector("#rows .row-card [data-param='lr'] input[type=range]");
-      s.value = String(Number(s.min) + 0.8 * (Number(s.max) - Number(s.min)));
-      s.dispatchEvent(new Event('input', { bubbles: true }));
-    }""")
-    wait_recomputed(page, done)
-    after = page.evaluate(LEGEND)
-    assert after[0]["detail"] != before[0]["detail"] and "lr=" in after[0]["detail"], (before, after)
-    assert after[1:] == before[1:]
-    assert [a["name"] for a in after] == [b["name"] for b in before]
-    assert page.evaluate("() => [...document.querySelectorAll('.plot-legend li')].map((li) => li.dataset.kept)") \
-        == ["0", "1", "2"]
-    assert hook(page, "h.paths()")[0] != paths[0]
-    seen = page.evaluate("() => window.__seen")
-    assert "message" in seen and "paint" in seen, seen
-    assert seen.index("message") < seen.index("paint"), seen
-    page.watch.assert_clean()

@@ -1,0 +1,115 @@
+"""A slider's move as the page shows it: the legend's lines rewritten in place, the old
+paths left as they are until the new ones come, and an answer's pieces shown as they
+stream in without a frame painted for each."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import hook, wait_ready, wait_recomputed
+from .test_presentation import LEGEND, SCENE
+
+# Before the page's scripts: each paint of the paths' canvas, with the time its frame was
+# asked for (the page asks when it has something new to show), and each message of the
+# page's socket ("done" for an answer's last), with its time, in window.__seen.
+SEEN = """(() => {
+  window.__seen = [];
+  const raf = window.requestAnimationFrame.bind(window);
+  window.requestAnimationFrame = (cb) => {
+    const asked = performance.now();
+    return raf((t) => {
+      window.__asked = asked;
+      try { return cb(t); } finally { window.__asked = null; }
+    });
+  };
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  CanvasRenderingContext2D.prototype.clearRect = function (...a) {
+    if (this.canvas.matches('#contour canvas.plot-overlay')) window.__seen.push(['paint', window.__asked ?? performance.now()]);
+    return clear.apply(this, a);
+  };
+  const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true, get() { return d.get.call(this); },
+    set(fn) {
+      d.set.call(this, (ev) => {
+        const done = typeof ev.data === 'string' && ev.data.includes('"done":true');
+        window.__seen.push([done ? 'done' : 'message', performance.now()]);
+        return fn.call(this, ev);
+      });
+    },
+  });
+})()"""
+
+MOVE = """(at) => {
+  window.__seen.length = 0;
+  const s = document.querySelector("#rows .row-card [data-param='lr'] input[type=range]");
+  s.value = String(Number(s.min) + at * (Number(s.max) - Number(s.min)));
+  s.dispatchEvent(new Event('input', { bubbles: true }));
+}"""
+
+
+def open_at_the_end(page, url: str) -> None:
+    """The page, its race stopped at the end (where a student moving a slider looks)."""
+    page.add_init_script(SEEN)
+    page.goto(url)
+    wait_ready(page)
+    page.evaluate("() => { const p = window.__optplay.player; p.pause(); p.seek(p.max); }")
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def move_slider(page, at: float) -> list:
+    """Move the first row's lr slider to `at` of its range; what was seen until the
+    answer was in."""
+    done = hook(page, "h.done()")
+    page.evaluate(MOVE, at)
+    wait_recomputed(page, done)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    return page.evaluate("() => window.__seen")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_slider_rewrites_the_legend_and_keeps_the_picture_until_the_answer(page, server, lang):
+    """A slider's move changes a line's detail in place (the same list, no layout of a
+    new one), and the old paths are not painted again while the new ones are computed:
+    the next paint of the paths' canvas comes after the answer's first message."""
+    open_at_the_end(page, server.url + SCENE + f"&lang={lang}")
+    page.wait_for_function("() => { const s = document.querySelector('.plot-legend').style; return s.left + s.right !== ''; }")
+    before = page.evaluate(LEGEND)
+    page.evaluate("() => document.querySelectorAll('.plot-legend li').forEach((li, i) => { li.dataset.kept = i; })")
+    paths = hook(page, "h.paths()")
+    seen = [kind for kind, _ in move_slider(page, 0.8)]
+    after = page.evaluate(LEGEND)
+    assert after[0]["detail"] != before[0]["detail"] and "lr=" in after[0]["detail"], (before, after)
+    assert after[1:] == before[1:]
+    assert [a["name"] for a in after] == [b["name"] for b in before]
+    assert page.evaluate("() => [...document.querySelectorAll('.plot-legend li')].map((li) => li.dataset.kept)") \
+        == ["0", "1", "2"]
+    assert hook(page, "h.paths()")[0] != paths[0]
+    assert "message" in seen and "paint" in seen, seen
+    assert seen.index("message") < seen.index("paint"), seen
+    page.watch.assert_clean()
+
+
+def test_a_long_answer_grows_on_screen_a_paint_at_a_time(page, server):
+    """4 x 10,000 steps stream in for a good fraction of a second, a piece about every
+    frame. The page shows the first piece at once and then the paths growing, but asks
+    to paint them at most every 50 ms (scene.js PIECE_SHOW_MS), not once a frame: with
+    a frame painted per piece, a small machine's page fell behind the stream."""
+    open_at_the_end(page, server.url + "/?s=rosenbrock&steps=10000&o=adam(lr=0.01)"
+                    "&o=sgd(lr=0.0005;momentum=0.9)&o=rmsprop(lr=0.003)&o=adagrad(lr=0.1)")
+    seen = move_slider(page, 0.6)
+    first = next(t for kind, t in seen if kind == "message")
+    done = next(t for kind, t in seen if kind == "done")
+    pieces = [kind for kind, t in seen if kind == "message"]
+    paints = [t for kind, t in seen if kind == "paint" and first <= t < done]   # (asked for)
+    span = done - first
+    assert len(pieces) >= 5, seen
+    if span > 120:
+        assert len(paints) >= 2, seen         # it grew on screen before it was done
+    # Once a frame, a paint per ~17 ms; here one at once, then one per 50 ms at most
+    # (the median: a paint the page asks for another reason may come between).
+    gaps = sorted(b - a for a, b in zip(paints, paints[1:]))
+    assert gaps[len(gaps) // 2] >= 45, (gaps, seen)
+    at_done = [kind for kind, _ in seen].index("done")
+    assert "paint" in [kind for kind, _ in seen[at_done:]], seen     # then all of it
+    page.watch.assert_clean()
