@@ -442,17 +442,20 @@ export class ContourView {
       const path = run.path;
       const last = path.length - 1;
       const end = run.escapedAt != null ? Math.min(run.escapedAt, last) : last;
-      // Ghost: where the run will go, faint.
-      ctx.globalAlpha = 0.35;
-      ctx.strokeStyle = run.color;
-      ctx.lineWidth = 1.4 * ink;
-      ctx.setLineDash([4, 4]);
-      strokePath(ctx, ax, path, 0, end, null);
-      ctx.setLineDash([]);
-      ctx.globalAlpha = 1;
-      // Trail: up to the current (fractional) step, with a white halo for contrast.
       const k = Math.min(this.step, end);
       const whole = Math.floor(k);
+      if (whole < end) {
+        // Ghost: where the run will go, faint. (At the end the trail, wider and opaque,
+        // covers all of it: not drawn then.)
+        ctx.globalAlpha = 0.35;
+        ctx.strokeStyle = run.color;
+        ctx.lineWidth = 1.4 * ink;
+        ctx.setLineDash([4, 4]);
+        strokePath(ctx, ax, path, 0, end, null);
+        ctx.setLineDash([]);
+        ctx.globalAlpha = 1;
+      }
+      // Trail: up to the current (fractional) step, with a white halo for contrast.
       const frac = k - whole;
       const tip = whole < end && frac > 0 ? lerp(path[whole], path[whole + 1], frac) : null;
       ctx.strokeStyle = "rgba(255,255,255,0.75)";

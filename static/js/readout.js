@@ -15,9 +15,26 @@ export class Readout {
     table.classList.add("readout");
   }
 
-  /** Rebuild the rows (labels, colours, count changed). */
+  /** New runs: the rows rebuilt when their number, the language or the columns change;
+   *  else their labels and colours rewritten in place (a slider's move: the table keeps
+   *  its elements, and its layout what did not change). */
   setRuns(runs) {
     this.runs = runs;
+    this.k = -1;
+    const shape = `${runs.length}|${getLang()}|${this.wb}|${this.compact}`;
+    if (shape === this.shape) {
+      runs.forEach((run, i) => {
+        const c = this.cells[i];
+        c.tr.classList.toggle("is-hidden", !run.visible);
+        if (c.color !== run.color) {
+          c.color = c.swatch.style.background = run.color;
+          c.why?.firstChild.style.setProperty("--row-color", run.color);
+        }
+        setText(c.label, run.label);
+      });
+      return;
+    }
+    this.shape = shape;
     const tb = this.table;
     tb.innerHTML = "";
     if (!this.compact) {
@@ -39,9 +56,10 @@ export class Readout {
       const sw = document.createElement("span");
       sw.className = "swatch";
       sw.style.background = run.color;
-      name.append(sw, document.createTextNode(run.label));
+      const label = document.createTextNode(run.label);
+      name.append(sw, label);
       tr.append(name);
-      const cells = { tr, step: tr.insertCell(), loss: tr.insertCell(), pos: tr.insertCell(), status: tr.insertCell() };
+      const cells = { tr, swatch: sw, label, color: run.color, step: tr.insertCell(), loss: tr.insertCell(), pos: tr.insertCell(), status: tr.insertCell() };
       cells.step.className = "num";
       cells.loss.className = "num";
       cells.pos.className = "num pos";
@@ -58,7 +76,6 @@ export class Readout {
       }
       return cells;
     });
-    this.k = -1;
   }
 
   /** Fill the numbers for step k (skipped if the integer step did not change). */
@@ -70,28 +87,29 @@ export class Readout {
       const c = this.cells[i];
       if (!c) return;
       const n = run.path ? run.path.length : 0;
+      // (Each cell written only when its text changes: a slider's move leaves most.)
       if (!n) {
-        c.step.textContent = "—";
-        c.loss.textContent = "—";
-        c.pos.textContent = "—";
-        c.status.textContent = t("status.computing");
+        setText(c.step, "—");
+        setText(c.loss, "—");
+        setText(c.pos, "—");
+        setText(c.status, t("status.computing"));
         return;
       }
       const kind = statusKind(run, step);
       const blewUp = run.status === "diverged" && step >= run.stepsDone;
       if (blewUp) {
         // The step that gave no number: the one the status names, with nothing to show.
-        c.step.textContent = String(run.stepsDone + 1);
-        c.loss.textContent = "—";
-        c.pos.textContent = "—";
+        setText(c.step, String(run.stepsDone + 1));
+        setText(c.loss, "—");
+        setText(c.pos, "—");
       } else {
         const j = Math.min(step, n - 1);
-        c.step.textContent = String(j);
-        c.loss.textContent = fmt(run.loss?.[j]);
-        c.pos.textContent = fmtPoint(run.path[j]);
+        setText(c.step, String(j));
+        setText(c.loss, fmt(run.loss?.[j]));
+        setText(c.pos, fmtPoint(run.path[j]));
       }
-      c.status.textContent = statusText(run, step);
-      c.status.dataset.kind = kind;
+      setText(c.status, statusText(run, step));
+      if (c.status.dataset.kind !== kind) c.status.dataset.kind = kind;
       if (c.why) {
         const why = blewUp && run.visible ? reasonText(run) : "";
         c.why.hidden = !why;
@@ -99,6 +117,10 @@ export class Readout {
       }
     });
   }
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** The server's explanation of a divergence, in the page's language ("" if none). */

@@ -40,6 +40,10 @@ SEEN = """(() => {
   });
 })()"""
 
+# The readout's rows: [label, step, loss, position, status] each.
+READOUT = """() => [...document.querySelectorAll('#readout tbody tr:not(.reason-row)')]
+    .map((tr) => [...tr.cells].map((c) => c.textContent))"""
+
 MOVE = """(at) => {
   window.__seen.length = 0;
   const s = document.querySelector("#rows .row-card [data-param='lr'] input[type=range]");
@@ -70,12 +74,15 @@ def move_slider(page, at: float) -> list:
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_a_slider_rewrites_the_legend_and_keeps_the_picture_until_the_answer(page, server, lang):
     """A slider's move changes a line's detail in place (the same list, no layout of a
-    new one), and the old paths are not painted again while the new ones are computed:
-    the next paint of the paths' canvas comes after the answer's first message."""
+    new one), the readout's rows are the same elements with new text, and the old paths
+    are not painted again while the new ones are computed: the next paint of the paths'
+    canvas comes after the answer's first message."""
     open_at_the_end(page, server.url + SCENE + f"&lang={lang}")
     page.wait_for_function("() => { const s = document.querySelector('.plot-legend').style; return s.left + s.right !== ''; }")
     before = page.evaluate(LEGEND)
-    page.evaluate("() => document.querySelectorAll('.plot-legend li').forEach((li, i) => { li.dataset.kept = i; })")
+    page.evaluate("""() => document.querySelectorAll('.plot-legend li, #readout tbody tr')
+        .forEach((e, i) => { e.dataset.kept = i; })""")
+    rows = page.evaluate(READOUT)
     paths = hook(page, "h.paths()")
     seen = [kind for kind, _ in move_slider(page, 0.8)]
     after = page.evaluate(LEGEND)
@@ -84,6 +91,11 @@ def test_a_slider_rewrites_the_legend_and_keeps_the_picture_until_the_answer(pag
     assert [a["name"] for a in after] == [b["name"] for b in before]
     assert page.evaluate("() => [...document.querySelectorAll('.plot-legend li')].map((li) => li.dataset.kept)") \
         == ["0", "1", "2"]
+    # The table under the player too: the same rows, the first one's label and numbers new.
+    kept = page.evaluate("() => [...document.querySelectorAll('#readout tbody tr')].map((e) => e.dataset.kept)")
+    assert kept == [str(3 + i) for i in range(len(kept))] and len(kept) >= 3, kept
+    after_rows = page.evaluate(READOUT)
+    assert after_rows[0] != rows[0] and after_rows[1:] == rows[1:], (rows, after_rows)
     assert hook(page, "h.paths()")[0] != paths[0]
     assert "message" in seen and "paint" in seen, seen
     assert seen.index("message") < seen.index("paint"), seen
