@@ -461,9 +461,10 @@ export class ContourView {
       ctx.strokeStyle = "rgba(255,255,255,0.75)";
       ctx.lineWidth = 5 * ink;
       strokePath(ctx, ax, path, 0, whole, tip);
+      // The same path again (the context keeps it), in the run's colour.
       ctx.strokeStyle = run.color;
       ctx.lineWidth = 2.4 * ink;
-      strokePath(ctx, ax, path, 0, whole, tip);
+      ctx.stroke();
       const head = tip || path[whole];
       const hx = ax.px(head[0]), hy = ax.py(head[1]);
       const left = run.leftAt != null && this.step >= run.leftAt;
