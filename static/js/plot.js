@@ -169,9 +169,10 @@ export class ContourView {
   }
 
   /** Before plotly.js: the surface as a picture in the plot area Plotly will draw, the
-   *  paths over it on the usual canvas. Resolves once the first paths have been painted
-   *  on it (or a moment later without them): then the page builds its controls, and
-   *  plotly.js may take the main thread (setGrid). */
+   *  paths over it on the usual canvas. Resolves once the first answer's paths have
+   *  been painted on it in full (or a moment later without them): then the page builds
+   *  its controls, and plotly.js may take the main thread (setGrid). (Not at its first
+   *  piece: its last, and the race's start, would then wait behind plotly.js.) */
   async preview(grid) {
     this.grid = grid;
     this.onGrid?.();
@@ -193,7 +194,11 @@ export class ContourView {
     const shown = new Promise((resolve) => { painted = resolve; });
     this.onPreviewPaths = painted;
     const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    await Promise.race([shown, new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS))]);
+    const wait = () => new Promise((resolve) => setTimeout(resolve, PREVIEW_WAIT_MS));
+    await Promise.race([shown, wait()]);
+    // An answer half in by then: its rest comes within a few frames (a while longer
+    // at most), and its race starts with it.
+    if (this.onPreviewPaths && this.runs.some((r) => r.visible && r.computing && r.path?.length > 1)) await Promise.race([shown, wait()]);
     this.onPreviewPaths = null;
     await frame();
   }
@@ -491,7 +496,8 @@ export class ContourView {
       }
     }
     for (const paintOverlay of this.overlays) paintOverlay(ctx, ax, this);
-    if (this.onPreviewPaths && ax === this.previewAx && this.runs.some((r) => r.visible && r.path?.length > 1)) this.onPreviewPaths();
+    if (this.onPreviewPaths && ax === this.previewAx && this.runs.some((r) => r.visible && r.path?.length > 1)
+      && !this.runs.some((r) => r.visible && r.computing)) this.onPreviewPaths();
     // Start point: a ring with a dot.
     if (this.start) {
       const sx = ax.px(this.start[0]), sy = ax.py(this.start[1]);
