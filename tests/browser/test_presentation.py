@@ -231,4 +231,3 @@ def test_the_legend_writes_the_torch_optim_api_options(page, server):
     assert [e["detail"] for e in legend] == ["lr=0.05 · @20 lr=0.01",
                                              "lr=0.001 · x() y(lr=0.003)"], legend
     page.watch.assert_clean()
-
