@@ -23,7 +23,6 @@ import hashlib
 import threading
 import time
 import zlib
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
@@ -32,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .config import settings
 from .encoding import brotli
+from .engine import lru
 from .engine.errors import Cancelled
 
 # gzip level of cached answers: level 1 is ~7x faster than 9 on this JSON (lists of
@@ -111,63 +111,11 @@ def make_entry(body: bytes, gzip: bool = False) -> Entry:
     return e
 
 
-class LRU:
-    """Bounded by entries and by bytes (body + gzip form); thread-safe."""
+class LRU(lru.LRU[Entry]):
+    """Bounded by entries and by bytes (body, gzip and Brotli forms); thread-safe."""
 
-    def __init__(self, max_entries: int, max_bytes: int):
-        self.max_entries, self.max_bytes = max_entries, max_bytes
-        self._items: OrderedDict[bytes, Entry] = OrderedDict()
-        self._sizes: dict[bytes, int] = {}
-        self.nbytes = 0
-        self.hits = self.misses = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(self, key: bytes) -> Entry | None:
-        with self._lock:
-            e = self._items.get(key)
-            if e is None:
-                self.misses += 1
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
-            return e
-
-    def put(self, key: bytes, entry: Entry) -> None:
-        size = entry.size + len(key)
-        with self._lock:
-            if key in self._items:
-                self.nbytes -= self._sizes.pop(key)
-                del self._items[key]
-            if self.max_entries <= 0 or size > self.max_bytes // 4:
-                return
-            self._items[key] = entry
-            self._sizes[key] = size
-            self.nbytes += size
-            while len(self._items) > self.max_entries or self.nbytes > self.max_bytes:
-                old, _ = self._items.popitem(last=False)
-                self.nbytes -= self._sizes.pop(old)
-
-    def resize(self, key: bytes) -> None:
-        """Account for an entry that has grown (its gzip or Brotli form was added)."""
-        with self._lock:
-            e = self._items.get(key)
-            if e is None:
-                return
-            size = e.size + len(key)
-            self.nbytes += size - self._sizes[key]
-            self._sizes[key] = size
-            while self.nbytes > self.max_bytes and self._items:
-                old, _ = self._items.popitem(last=False)
-                self.nbytes -= self._sizes.pop(old)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._sizes.clear()
-            self.nbytes = 0
+    def size_of(self, key: bytes, entry: Entry) -> int:
+        return entry.size + len(key)
 
 
 _cache: LRU | None = None

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     ws_queue_bytes_per_client: int = 16 * 1024 * 1024   # WebSocket messages waiting to be sent
     cache_entries: int = 256         # LRU of computed answers: entries ...
     cache_bytes: int = 64 * 1024 * 1024   # ... and total bytes (per worker process)
+    run_memo_entries: int = 1024     # finished runs remembered (engine/memo.py): entries ...
+    run_memo_bytes: int = 32 * 1024 * 1024   # ... and bytes of their JSON (per process)
     cache_max_age_s: int = 3600      # Cache-Control max-age of GET /api/v1/run?q=, /map?q=
     max_map_side: int = 512          # cells per side of a map
     max_map_cells: int = 512 * 512   # cells of a map

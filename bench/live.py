@@ -1,6 +1,11 @@
 """Live feel, measured in headless Chromium against a real uvicorn on loopback.
 
-    python bench/live.py [--runs 3] [--moves 30] [--before DIR] [--only load,slider,...]
+    python bench/live.py [--runs 3] [--moves 30] [--before DIR] [--only load,slider,...] [--no-memo]
+
+The server remembers finished runs (app/engine/memo.py): a slider's move steps only the
+run it changed, and every move here sets a value no earlier move set. `--no-memo` serves
+with that memory off (every run of every request stepped), as when a move changes them
+all (steps, surface, start).
 
 `--before DIR` also serves another checkout (e.g. `git archive <commit> | tar -x -C DIR`)
 and measures both in the same sitting, alternating, so a busy shared machine weighs on
@@ -191,15 +196,21 @@ def breakdown(probe: dict, move: dict) -> dict:
     return out
 
 
-def moves_on(page, n: int, quiet_ms: int) -> list[dict]:
+# The golden ratio's fraction: move k's slider position, k counted over the sitting, is a
+# value no earlier move had (the server remembers finished runs, app/engine/memo.py: a
+# value seen before would be answered without computing anything).
+GOLDEN = 0.6180339887498949
+
+
+def moves_on(page, n: int, quiet_ms: int, first: int = 0) -> list[dict]:
     page.evaluate(PIXELS)
     lo, hi = page.evaluate(f"""() => {{
       const s = document.querySelector({json.dumps(SLIDER)});
       return [Number(s.min), Number(s.max)];
     }}""")
     rows = []
-    for i in range(n):
-        value = lo + (hi - lo) * (0.3 + 0.2 * ((i * 7) % 10) / 10)
+    for i in range(first, first + n):
+        value = round(lo + (hi - lo) * (0.3 + 0.2 * (i * GOLDEN % 1)))
         move = page.evaluate(MOVE, {"value": value, "quietMs": quiet_ms})
         probe = page.evaluate("() => ({ sends: __probe.sends, msgs: __probe.msgs, plotly: __probe.plotly, raf: __probe.raf })")
         rows.append(breakdown(probe, move))
@@ -219,10 +230,11 @@ def open_scene(browser, url: str):
     return ctx, page
 
 
-def slider_scenario(browser, base: str, scene: str, n: int, quiet_ms: int) -> list[dict]:
+def slider_scenario(browser, base: str, scene: str, n: int, quiet_ms: int,
+                    first: int = 0) -> list[dict]:
     ctx, page = open_scene(browser, base + SCENES[scene])
     try:
-        return moves_on(page, n, quiet_ms)
+        return moves_on(page, n, quiet_ms, first)
     finally:
         ctx.close()
 
@@ -234,6 +246,7 @@ from app.engine.request import RunRequest
 from app.engine.scene import execute
 body = json.loads(sys.stdin.read())
 body.pop("id", None)
+body.pop("have", None)   # the paths the page held: this computes them all
 from app.api.stream import SUMMARY_FIELDS
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import Frame, Opcode
@@ -267,12 +280,14 @@ def server_side(body_text: str, checkout: Path, repeats: int = 7) -> dict:
     process of its own, as the stream does (orjson per chunk): medians in ms."""
     import subprocess
 
+    # every run stepped at each repeat: none remembered from the one before
+    env = {**os.environ, "OPTPLAY_RUN_MEMO_ENTRIES": "0"}
     done = subprocess.run([sys.executable, "-c", SERVER_SIDE, str(repeats)], cwd=checkout,
-                          input=body_text, capture_output=True, text=True, timeout=300)
+                          input=body_text, capture_output=True, text=True, timeout=300, env=env)
     if done.returncode != 0:
         return {}
     comp, enc, pack = json.loads(done.stdout)
-    return {"server compute (in-process)": comp, "server encode (in-process)": enc,
+    return {"server compute, every run (in-process)": comp, "server encode (in-process)": enc,
             "server deflate (in-process)": pack}
 
 
@@ -515,12 +530,15 @@ def main() -> None:
     ap.add_argument("--quiet", type=int, default=400, help="ms without activity that end a move")
     ap.add_argument("--before", type=Path, help="another checkout to measure in the same sitting")
     ap.add_argument("--only", default="load,slider,default,inspector,drag")
+    ap.add_argument("--no-memo", action="store_true",
+                    help="servers that step every run of every request (OPTPLAY_RUN_MEMO_ENTRIES=0)")
     args = ap.parse_args()
     only = args.only.split(",")
     from playwright.sync_api import sync_playwright
 
     checkouts = {"after": ROOT} if not args.before else {"before": args.before.resolve(), "after": ROOT}
-    servers = {name: LiveServer(cwd=path) for name, path in checkouts.items()}
+    env = {"OPTPLAY_RUN_MEMO_ENTRIES": "0"} if args.no_memo else None
+    servers = {name: LiveServer(cwd=path, env=env) for name, path in checkouts.items()}
     load0 = os.getloadavg()
     t_start = time.monotonic()
     results: dict[str, dict[str, list]] = {name: {s: [] for s in only} for name in checkouts}
@@ -539,7 +557,8 @@ def main() -> None:
                             elif s == "drag":
                                 results[name][s].append(drag_scenario(browser, server.url, 3.0))
                             else:
-                                results[name][s] += slider_scenario(browser, server.url, s, args.moves, args.quiet)
+                                results[name][s] += slider_scenario(browser, server.url, s, args.moves,
+                                                                    args.quiet, run * args.moves)
                             print(f"  {name}: {s} done ({time.monotonic() - t_start:.0f} s)", file=sys.stderr, flush=True)
                     finally:
                         browser.close()
@@ -549,6 +568,7 @@ def main() -> None:
             server.stop()
     load1 = os.getloadavg()
     print(f"Chromium headless, 1280x900, uvicorn on loopback; {args.runs} runs per checkout; "
+          f"{'every run stepped at every move; ' if args.no_memo else ''}"
           f"load average {load0[0]:.2f} at start, {load1[0]:.2f} at end, {os.cpu_count()} cores")
 
     if "load" in only:

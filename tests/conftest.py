@@ -86,6 +86,15 @@ class LiveServer:
                 self.proc.kill()
 
 
+@pytest.fixture
+def no_memo(monkeypatch):
+    """Every run stepped, none remembered (app/engine/memo.py): for tests of how a run
+    steps, streams and looks at its cancel flag."""
+    from app.engine import memo
+    from app.engine.lru import LRU
+    monkeypatch.setattr(memo, "_memo", LRU(0, 0))
+
+
 @pytest.fixture(scope="session")
 def live_server():
     server = LiveServer()

@@ -228,7 +228,7 @@ def looks_of(p) -> int:
     ([{"optimizer": "lbfgs"}], "single runs"),
     ([{"optimizer": "rprop"}, {"optimizer": "lbfgs"}], "race"),
 ])
-def test_cancelled_stops_at_the_first_look(runs, when):
+def test_cancelled_stops_at_the_first_look(runs, when, no_memo):
     p = plan(TuneRequest.model_validate({**SCENE, "steps": 200, "runs": runs}))
     # the race is the last thing a tuning does: it looks at the flag a dozen times
     n = looks_of(p) - 3 if when == "race" else 40

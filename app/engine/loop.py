@@ -386,6 +386,16 @@ def _undo_last(lrs: list, group_lrs: list | None, grads: list | None, evals: lis
             recorded.pop()
 
 
+def whole_chunk(run: dict) -> dict:
+    """A finished run's answer (runner.run_one's) as one streamed piece: what the pieces
+    of its stream add up to."""
+    chunk = {"start": 0, "path": run["path"], "loss": run["loss"], "lr": run["lr"]}
+    for key in ("lrs", "batch_loss"):
+        if key in run:
+            chunk[key] = run[key]
+    return chunk
+
+
 def _chunk(path, loss, lrs: list, first: int, end: int) -> dict:
     """Points first..end-1 of a growing path, their losses, and the lrs of the steps
     that start from them (the last point of a finished run starts no step)."""

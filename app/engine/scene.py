@@ -11,14 +11,14 @@ from typing import Callable
 import numpy as np
 
 from ..config import settings
-from . import budget
+from . import budget, memo
 from .build import RunSpec
 from .errors import RequestError
 from .map_request import MapRequest
 from .optimizer import RunOptimizer
 from .request import (RunRequest, batch_order, events_of, groups_of, params_of,
                       resolve_surface, scheduler_of)
-from .loop import Pacer
+from .loop import Pacer, whole_chunk
 from .runner import run_one
 from .surfaces import Surface
 
@@ -77,11 +77,20 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     runs = []
     pacer = Pacer()    # one for the request: its first piece at once, then once a frame
     for i, spec in enumerate(run_specs(req)):
-        chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
-        runs.append(run_one(surface, start, req.steps, spec, loc=("runs", i),
-                            record_state=req.state, deadline=deadline, budget=seconds,
-                            cancelled=cancelled, on_chunk=chunk, batches=batches,
-                            pacer=pacer))
+        key = memo.key_of(req, req.runs[i])
+        run = memo.recall(key)
+        if run is None:
+            chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
+            run = run_one(surface, start, req.steps, spec, loc=("runs", i),
+                          record_state=req.state, deadline=deadline, budget=seconds,
+                          cancelled=cancelled, on_chunk=chunk, batches=batches,
+                          pacer=pacer)
+            memo.keep(key, run)
+        elif on_chunk is not None:
+            # a run the last slider move did not change: its path in one piece, at once
+            on_chunk(i, whole_chunk(run))
+            pacer.sent()
+        runs.append(run)
     return {"surface": surface.to_dict(), "start": list(start), "steps": req.steps,
             "runs": runs}
 

@@ -121,7 +121,7 @@ export class StreamClient {
       this.handlers.onStatus("open");
       // A request made while the socket was connecting goes out now.
       const cur = this.current;
-      if (cur && !cur.finished && !cur.viaHttp) ws.send(JSON.stringify({ id: cur.id, ...cur.body }));
+      if (cur && !cur.finished && !cur.viaHttp) ws.send(message(cur));
     };
     if (ws.readyState === WebSocket.OPEN) onOpen(); // the early socket, already open
     else ws.onopen = onOpen;
@@ -161,20 +161,22 @@ export class StreamClient {
     } else if (msg.done) {
       cur.finished = true;
       cur.on.onDone(msg, cur.id);
-    } else if (msg.path) {
+    } else if (msg.path || msg.same) {
       cur.on.onChunk(msg, cur.id);
     }
   }
 
   /** Send a run request (it replaces the one in flight); returns its id. `on`: this
-   *  request's own {onChunk, onDone, onError}, if not the client's. */
-  send(body, on = this.handlers) {
+   *  request's own {onChunk, onDone, onError}, if not the client's. `have`: the keys of
+   *  paths the page holds (their done messages gave them): the socket answers such a
+   *  run {run, same: key} instead of its path (HTTP sends every path). */
+  send(body, on = this.handlers, have = []) {
     const id = this.nextId++;
-    this.current = { id, body, finished: false, on };
+    this.current = { id, body, have, finished: false, on };
     if (this.useHttp) {
       this.postRun(this.current);
     } else if (this.ws && this.ws.readyState === WebSocket.OPEN) {
-      this.ws.send(JSON.stringify({ id, ...body }));
+      this.ws.send(message(this.current));
     } else if (this.everOpened) {
       // Reconnecting: don't leave the user waiting for the socket.
       this.postRun(this.current);
@@ -215,4 +217,9 @@ export class StreamClient {
     this.closed = true;
     if (this.ws) this.ws.close();
   }
+}
+
+/** A request as the socket takes it: its id, and the paths the page holds. */
+function message({ id, body, have }) {
+  return JSON.stringify(have.length ? { id, have, ...body } : { id, ...body });
 }

@@ -183,6 +183,7 @@ export class Scene {
     this.followEnd = !this.player.playing && this.player.atEnd() && this.player.max > 0;
     const st = this.state;
     const shown = this.pieceTimer ? [] : [...this.runs, ...this.extra];
+    const have = this.holdPaths(); // (before the runs follow the rows: a removed row's moved them)
     // Runs follow the rows; a new row gets an empty slot until its path arrives.
     this.runs = st.rows.map((row, i) => this.runs[i] && this.runs[i].row === row ? this.runs[i] : emptyRun(row));
     for (const r of this.runs) r.computing = true;
@@ -206,7 +207,7 @@ export class Scene {
     // request of its own once they are in (askState), so a slider's paths are never held
     // up by the inspector.
     this.body = body;
-    this.currentId = this.stream.send(body);
+    this.currentId = this.stream.send(body, undefined, have);
     // The same runs with their old paths (a slider moved): the plot's picture is as it
     // was until the new paths come, so it is not painted again meanwhile.
     const kept = [...this.runs, ...this.extra];
@@ -243,7 +244,18 @@ export class Scene {
       },
       // The paths on screen stay right; their state just does not come (the views say "—").
       onError: ended,
-    });
+    }, this.holdPaths());
+  }
+
+  /** The paths the scene holds whole, by the key their answer gave them; their keys go
+   *  with the next request, which answers an unchanged run by its key (onChunk's
+   *  `same`) instead of sending its path again. */
+  holdPaths() {
+    this.held = new Map();
+    for (const r of [...this.runs, ...this.extra]) {
+      if (r.key) this.held.set(r.key, { path: r.path, loss: r.loss, lr: r.lr, batchLoss: r.batchLoss, lrs: r.lrs });
+    }
+    return [...this.held.keys()];
   }
 
   /** A state request is on its way for the paths on screen. */
@@ -266,6 +278,7 @@ export class Scene {
     if (run.reqId !== msg.id) {
       // First piece of a new answer: replace the old path from here on.
       run.reqId = msg.id;
+      run.key = null;
       run.path = [];
       run.loss = [];
       run.lr = [];
@@ -280,6 +293,15 @@ export class Scene {
       run.grad = null;
       run.reason = null;
       run.failed = false;
+    }
+    if (msg.same) {
+      // The path of a run the page holds (this run's own, or another row's it matches).
+      const held = this.held?.get(msg.same);
+      if (held) {
+        for (const name of ["path", "loss", "lr", "batchLoss", "lrs"]) run[name] = held[name].slice();
+      }
+      this.showPiece(msg.id);
+      return;
     }
     const k = msg.start || 0;
     run.path.length = Math.min(run.path.length, k);
@@ -329,6 +351,7 @@ export class Scene {
         // No chunk at all (e.g. zero steps): the answer is an empty path.
         run.reqId = msg.id;
       }
+      run.key = info.key || null;
       run.status = info.status || "ok";
       run.stepsDone = info.steps_done ?? (run.path.length - 1);
       run.path.length = Math.min(run.path.length, run.stepsDone + 1);
@@ -471,7 +494,7 @@ export class Scene {
 }
 
 function emptyRun(row) {
-  return { row, path: [], loss: [], lr: [], lrs: [], batchLoss: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, state: null, grad: null, reason: null, failed: false };
+  return { row, path: [], loss: [], lr: [], lrs: [], batchLoss: [], evals: null, status: "ok", stepsDone: null, escapedAt: null, leftAt: null, computing: true, reqId: null, key: null, state: null, grad: null, reason: null, failed: false };
 }
 
 function pushAll(target, items) {

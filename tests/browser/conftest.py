@@ -149,6 +149,12 @@ def wait_recomputed(frame, before: int, timeout: float = 20_000) -> None:
         "(n) => window.__optplay.done() > n && window.__optplay.idle()", arg=before, timeout=timeout)
 
 
+def request_body(message: dict) -> dict:
+    """A run request the page sent on its socket, as POST /api/v1/run takes it: without
+    the message's "id" and "have" (the keys of paths the page held)."""
+    return {k: v for k, v in message.items() if k not in ("id", "have")}
+
+
 def hook(frame, expr: str):
     """Read a value from the page's test hooks: expr is JavaScript over `h` (window.__optplay)."""
     return frame.evaluate(f"() => {{ const h = window.__optplay; return {expr}; }}")

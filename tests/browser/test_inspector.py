@@ -9,7 +9,7 @@ import re
 import time
 import urllib.request
 
-from .conftest import hook, poll, wait_ready
+from .conftest import hook, poll, request_body, wait_ready
 
 # Adam next to SGD with momentum and a StepLR: a first moment of each kind, an adaptive
 # method (effective step chart) and a staircase lr.
@@ -89,7 +89,7 @@ def test_inspector_shows_the_api_state_at_the_scrubbed_step(page, server):
 
     k = 37
     pause_at(page, k)
-    body = {key: value for key, value in asked[-1].items() if key != "id"}
+    body = request_body(asked[-1])
     api = post_run(server, body)["runs"]
     shown = poll(lambda: (v := panel_values(page)) and all(v[str(i)]["_header"] == f"after step {k}" for i in range(2)) and v)
     assert shown, panel_values(page)
@@ -140,7 +140,7 @@ def test_effective_step_chart_follows_the_definition_and_the_scrubber(page, serv
                            "return gd && gd.data && gd.data.length === 2; }", arg=chart)
     data = page.evaluate("(sel) => document.querySelector(sel + ' .strip-graph').data"
                          ".map((t) => ({x: t.x, y: t.y}))", chart)
-    body = {key: value for key, value in frames[-1].items() if key != "id"}
+    body = request_body(frames[-1])
     run = post_run(server, body)["runs"][0]
     for c in range(2):
         assert data[c]["x"][0] == 1 and len(data[c]["x"]) == 120
@@ -393,8 +393,10 @@ def test_the_paths_come_first_and_their_state_follows_in_a_request_of_its_own(pa
     asked = [f for f in new if f.get("state") is True]
     assert paths and asked, new
     assert new.index(asked[-1]) > new.index(paths[-1])
-    without = lambda f: {k: v for k, v in f.items() if k not in ("id", "state")}  # noqa: E731
+    without = lambda f: {k: v for k, v in request_body(f).items() if k != "state"}  # noqa: E731
     assert without(asked[-1]) == without(paths[-1])
+    # (and it names the new paths: the socket need not send them again)
+    assert len(asked[-1]["have"]) == len(paths[-1]["runs"])
     # The state shown is the new paths' own, and the card was not rebuilt for it.
     api = post_run(server, without(asked[-1]) | {"state": True})["runs"]
     assert hook(page, "h.paths()") == [run["path"] for run in api]

@@ -6,14 +6,23 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import hook, wait_ready, wait_recomputed
+from .conftest import hook, poll, request_body, wait_ready, wait_recomputed
+from .test_inspector import assert_shown, panel_values, pause_at, post_run
 from .test_presentation import LEGEND, SCENE
 
 # Before the page's scripts: each paint of the paths' canvas, with the time its frame was
 # asked for (the page asks when it has something new to show), and each message of the
-# page's socket ("done" for an answer's last), with its time, in window.__seen.
+# page's socket ("done" for an answer's last), with its time, in window.__seen; in
+# window.__wire, what the socket sent last and how each answer sent each run: its path
+# whole ("path") or by its key ("same").
 SEEN = """(() => {
   window.__seen = [];
+  window.__wire = { sent: null, got: [] };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    window.__wire.sent = JSON.parse(data);
+    return send.call(this, data);
+  };
   const raf = window.requestAnimationFrame.bind(window);
   window.requestAnimationFrame = (cb) => {
     const asked = performance.now();
@@ -34,6 +43,8 @@ SEEN = """(() => {
       d.set.call(this, (ev) => {
         const done = typeof ev.data === 'string' && ev.data.includes('"done":true');
         window.__seen.push([done ? 'done' : 'message', performance.now()]);
+        const m = JSON.parse(ev.data);
+        if (m.run !== undefined) window.__wire.got.push([m.id, m.run, m.same ? 'same' : 'path']);
         return fn.call(this, ev);
       });
     },
@@ -124,4 +135,76 @@ def test_a_long_answer_grows_on_screen_a_paint_at_a_time(page, server):
     assert gaps[len(gaps) // 2] >= 45, (gaps, seen)
     at_done = [kind for kind, _ in seen].index("done")
     assert "paint" in [kind for kind, _ in seen[at_done:]], seen     # then all of it
+    page.watch.assert_clean()
+
+
+# The page's last request, computed afresh over HTTP (every path whole).
+FRESH = """async () => {
+  const { id, have, ...body } = window.__wire.sent;
+  const r = await fetch('/api/v1/run', { method: 'POST', headers: { 'content-type': 'application/json' },
+                                          body: JSON.stringify(body) });
+  const a = await r.json();
+  return { paths: a.runs.map((x) => x.path), losses: a.runs.map((x) => x.loss), lrs: a.runs.map((x) => x.lr) };
+}"""
+
+
+def answer_by_run(page) -> dict:
+    """How the last request's answer sent each run: "path" or "same"."""
+    wire = page.evaluate("() => window.__wire")
+    rid = wire["sent"]["id"]
+    return {run: how for i, run, how in wire["got"] if i == rid}
+
+
+def shown(page) -> dict:
+    return {"paths": hook(page, "h.paths()"), "losses": hook(page, "h.losses()"),
+            "lrs": hook(page, "h.lrs()")}
+
+
+def test_a_move_is_sent_only_the_path_it_changed_and_shows_every_path_right(page, server):
+    """The page names the paths it holds ("have"); the socket sends the moved run's path
+    and the others' keys. What the page then shows is what a fresh computation of its
+    request gives, whichever row's path a key names: after a move, after a row's removal
+    (the rows below move up), and where two rows are the same run."""
+    open_at_the_end(page, server.url + "/?s=rosenbrock&steps=300&o=sgd(lr=0.001)"
+                    "&o=sgd(lr=0.001)&o=adam(lr=0.05)&o=rmsprop(lr=0.003)")
+    first = shown(page)
+    assert first["paths"][0] == first["paths"][1]
+    move_slider(page, 0.7)
+    assert answer_by_run(page) == {0: "path", 1: "same", 2: "same", 3: "same"}
+    assert page.evaluate("() => window.__wire.sent.have.length") == 3   # rows 0 and 1: one key
+    now = shown(page)
+    assert now == page.evaluate(FRESH)
+    assert now["paths"][0] != first["paths"][0] and now["paths"][1:] == first["paths"][1:]
+    # Remove the second row: the last two move up, their paths by their keys.
+    done = hook(page, "h.done()")
+    page.locator("#rows .row-card").nth(1).get_by_role("button", name="Remove").click()
+    wait_recomputed(page, done)
+    assert answer_by_run(page) == {0: "same", 1: "same", 2: "same"}
+    assert shown(page) == page.evaluate(FRESH)
+    assert hook(page, "h.paths()")[1:] == first["paths"][2:]
+    page.watch.assert_clean()
+
+
+def test_the_inspector_gets_the_state_along_paths_it_is_not_sent_again(page, server):
+    """With the inspector open, the state is asked for along the paths on screen: that
+    answer names every path by its key, and the inspector shows each run's state as a
+    fresh computation gives it."""
+    open_at_the_end(page, server.url + SCENE + "&insp=1")
+    move_slider(page, 0.3)
+    page.wait_for_function("() => window.__wire.sent.state === true && window.__optplay.hasState()"
+                           " && window.__optplay.idle()")
+    assert set(answer_by_run(page).values()) == {"same"}
+    assert shown(page) == page.evaluate(FRESH)
+    body = request_body(page.evaluate("() => window.__wire.sent"))
+    api = post_run(server, body)["runs"]
+    k = 37
+    assert all(run["steps_done"] >= k for run in api)
+    pause_at(page, k)
+    # a card per shown run (the scene hides its fourth)
+    cells = poll(lambda: (v := panel_values(page)) and all(card["_header"] == f"after step {k}"
+                                                          for card in v.values()) and v)
+    assert cells and len(cells) == 3, panel_values(page)
+    for i, card in cells.items():
+        for c in range(2):
+            assert_shown(card["grad"][c], api[int(i)]["grad"][k - 1][c], f"run {i} grad[{c}]")
     page.watch.assert_clean()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from .conftest import hook, poll, wait_ready, wait_recomputed
+from .conftest import hook, poll, request_body, wait_ready, wait_recomputed
 from .test_inspector import assert_shown, panel_values, pause_at, post_run, sent_frames
 
 
@@ -20,7 +20,7 @@ def open_lab(page, row: int = 0):
 
 
 def last_body(frames) -> dict:
-    return {k: v for k, v in frames[-1].items() if k != "id"}
+    return request_body(frames[-1])
 
 
 def test_param_groups_give_each_axis_its_lr_on_the_strip_and_the_path(page, server):
