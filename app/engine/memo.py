@@ -51,12 +51,17 @@ def path_key(req: RunRequest, run: BaseModel) -> str:
     which it is the same run, whether or not the request asks for its state, whatever
     its label and colour."""
     return _digest(req.model_dump(mode="json", exclude={"runs", "state"}),
-                   run.model_dump(mode="json", exclude=ECHOED))
+                   _dump(run, exclude=ECHOED))
 
 
 def key_of(req: RunRequest, run: BaseModel) -> str:
     """The memo's key: the whole request but for the other runs."""
-    return _digest(req.model_dump(mode="json", exclude={"runs"}), run.model_dump(mode="json"))
+    return _digest(req.model_dump(mode="json", exclude={"runs"}), _dump(run))
+
+
+def _dump(run: BaseModel, exclude: set[str] | None = None) -> dict:
+    # (A run without "params" holds the default {}, not its params model: dumped as is.)
+    return run.model_dump(mode="json", exclude=exclude, warnings=False)
 
 
 def recall(key: str) -> dict | None:
