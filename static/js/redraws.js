@@ -35,6 +35,6 @@ async function pump() {
 }
 
 /** The next frame, then a task of its own (a redraw never delays that frame's paint). */
-function afterPaint(fn) {
+export function afterPaint(fn) {
   requestAnimationFrame(() => setTimeout(fn, 0));
 }

@@ -6,6 +6,7 @@ import { fetchGrid, StreamClient } from "./api.js";
 import { dataSurface, runRequest } from "./state.js";
 import { Player } from "./player.js";
 import { paintFans, withFans } from "./noise.js";
+import { afterPaint } from "./redraws.js";
 
 const SEND_INTERVAL_MS = 45; // ≤ ~22 requests a second while a slider moves (server allows 30)
 // While an answer streams in, its pieces are shown at most this often (its first at once).
@@ -227,6 +228,15 @@ export class Scene {
     const ended = () => {
       if (this.stateFor === forId) this.stateFor = null;
     };
+    // Sent once the paths' frame is painted: its computation (every step's state, to
+    // encode and compress) would take the CPU that frame needs on a small machine.
+    afterPaint(() => {
+      if (this.currentId === forId && !this.sendTimer) this.sendState(forId, ended);
+      else ended();
+    });
+  }
+
+  sendState(forId, ended) {
     this.stream.send({ ...this.body, state: true }, {
       onChunk: () => {},
       onDone: (msg) => {

@@ -72,11 +72,21 @@ def open_at_the_end(page, url: str) -> None:
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
 
-def move_slider(page, at: float) -> list:
-    """Move the first row's lr slider to `at` of its range; what was seen until the
-    answer was in."""
+# The start's x typed anew: every run changes (a slider changes one, and the others'
+# paths are not sent again).
+MOVE_START = """(x) => {
+  window.__seen.length = 0;
+  const box = document.querySelector('#start-x');
+  box.value = String(x);
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+}"""
+
+
+def move_slider(page, at: float, move: str = MOVE) -> list:
+    """Move the first row's lr slider to `at` of its range (or what `move` does with
+    `at`); what was seen until the answer was in."""
     done = hook(page, "h.done()")
-    page.evaluate(MOVE, at)
+    page.evaluate(move, at)
     wait_recomputed(page, done)
     page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     return page.evaluate("() => window.__seen")
@@ -117,10 +127,11 @@ def test_a_long_answer_grows_on_screen_a_paint_at_a_time(page, server):
     """4 x 10,000 steps stream in for a good fraction of a second, a piece about every
     frame. The page shows the first piece at once and then the paths growing, but asks
     to paint them at most every 50 ms (scene.js PIECE_SHOW_MS), not once a frame: with
-    a frame painted per piece, a small machine's page fell behind the stream."""
+    a frame painted per piece, a small machine's page fell behind the stream. (A new
+    start: all four runs are computed and sent again.)"""
     open_at_the_end(page, server.url + "/?s=rosenbrock&steps=10000&o=adam(lr=0.01)"
                     "&o=sgd(lr=0.0005;momentum=0.9)&o=rmsprop(lr=0.003)&o=adagrad(lr=0.1)")
-    seen = move_slider(page, 0.6)
+    seen = move_slider(page, -1.25, MOVE_START)
     first = next(t for kind, t in seen if kind == "message")
     done = next(t for kind, t in seen if kind == "done")
     pieces = [kind for kind, t in seen if kind == "message"]
