@@ -27,7 +27,7 @@ from fastapi import APIRouter, WebSocket
 
 from ..config import env_name, settings
 from ..engine.errors import RequestError
-from ..engine.memo import path_key
+from ..engine.memo import path_keys
 from ..engine.request import RunRequest
 from ..engine.scene import validate_all
 from ..teach.divergence import explained
@@ -68,7 +68,7 @@ def validate(body: dict) -> tuple[RunRequest, frozenset[str]]:
 
 def start(prepared: tuple[RunRequest, frozenset[str]]):
     req, have = prepared
-    keys = [path_key(req, run) for run in req.runs]
+    keys = path_keys(req)
 
     def on_chunk(i: int, chunk: dict, job: wsjobs.Job) -> None:
         if keys[i] not in have:

@@ -46,17 +46,19 @@ def _digest(*parts) -> str:
     return hashlib.blake2b(canonical, digest_size=16).hexdigest()
 
 
-def path_key(req: RunRequest, run: BaseModel) -> str:
-    """What names run `run`'s path (and loss and lrs): the same for every request in
-    which it is the same run, whether or not the request asks for its state, whatever
-    its label and colour."""
-    return _digest(req.model_dump(mode="json", exclude={"runs", "state"}),
-                   _dump(run, exclude=ECHOED))
+def path_keys(req: RunRequest) -> list[str]:
+    """What names each run's path (and loss and lrs): the same for every request in which
+    it is the same run, whether or not the request asks for its state, whatever its label
+    and colour."""
+    shared = _digest(req.model_dump(mode="json", exclude={"runs", "state"}))
+    return [_digest(shared, _dump(run, exclude=ECHOED)) for run in req.runs]
 
 
-def key_of(req: RunRequest, run: BaseModel) -> str:
-    """The memo's key: the whole request but for the other runs."""
-    return _digest(req.model_dump(mode="json", exclude={"runs"}), _dump(run))
+def keys_of(req: RunRequest) -> list[str]:
+    """The memo's key of each run: the whole request but for the other runs.  (What the
+    runs share, a data set's points among it, is dumped once.)"""
+    shared = _digest(req.model_dump(mode="json", exclude={"runs"}))
+    return [_digest(shared, _dump(run)) for run in req.runs]
 
 
 def _dump(run: BaseModel, exclude: set[str] | None = None) -> dict:

@@ -76,8 +76,7 @@ def execute(req: RunRequest, *, cancelled: Callable[[], bool] | None = None,
     batches = surface.formula.batched(order) if order is not None else None
     runs = []
     pacer = Pacer()    # one for the request: its first piece at once, then once a frame
-    for i, spec in enumerate(run_specs(req)):
-        key = memo.key_of(req, req.runs[i])
+    for i, (spec, key) in enumerate(zip(run_specs(req), memo.keys_of(req))):
         run = memo.recall(key)
         if run is None:
             chunk = None if on_chunk is None else (lambda c, i=i: on_chunk(i, c))
